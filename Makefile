@@ -1,0 +1,30 @@
+# koatty_lite — every target works from a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv-test
+PORT ?= 3000
+
+.PHONY: run test zip bench lint clean
+
+## run: serve the example app on http://127.0.0.1:$(PORT) (nothing to install)
+run:
+	$(PYTHON) -m koatty_lite serve examples.demo.app:App --port $(PORT)
+
+## test: install the test tools into $(VENV) and run every test
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -q
+
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+## zip: build dist/function.zip (koatty_lite + the example app + its entry module)
+zip:
+	$(PYTHON) tools/make_zip.py
+
+## bench: compare koatty_lite with its peers (installs them into bench/.venv)
+bench:
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf $(VENV) dist build bench/.venv .pytest_cache
