@@ -1,0 +1,60 @@
+"""tools/make_zip.py: contents, exclusions and determinism of dist/function.zip."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import zipfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def make_zip():
+    spec = importlib.util.spec_from_file_location("make_zip", os.path.join(ROOT, "tools", "make_zip.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_contents_and_exclusions(make_zip, tmp_path):
+    out = tmp_path / "f.zip"
+    size, count = make_zip.build(str(out))
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        assert names == sorted(names)
+        assert len(names) == count and size == out.stat().st_size
+        assert "index.py" in names
+        index = zf.read("index.py").decode()
+        assert "handler = koatty_lite.handler(App)" in index and "main_handler = handler" in index
+        assert "koatty_lite/__init__.py" in names or any(n.startswith("koatty_lite/") for n in names)
+        assert not any(n.startswith("koatty_lite/cli/") for n in names)
+        assert "koatty_lite/__main__.py" not in names
+        assert not any("__pycache__" in n or n.endswith((".pyc", ".md")) for n in names)
+        assert any(n.startswith("demo/") for n in names)
+        for info in zf.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            assert (info.external_attr >> 16) == 0o100644
+
+
+def test_deterministic(make_zip, tmp_path):
+    a, b = tmp_path / "a.zip", tmp_path / "b.zip"
+    make_zip.build(str(a))
+    make_zip.build(str(b))
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_pyc_option_adds_unchecked_hash_bytecode(make_zip, tmp_path):
+    a, b = tmp_path / "a.zip", tmp_path / "b.zip"
+    make_zip.build(str(a), pyc=True, python="python3")
+    make_zip.build(str(b), pyc=True, python="python3")
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as zf:
+        pycs = [n for n in zf.namelist() if n.endswith(".pyc")]
+        assert "index.py" in zf.namelist()
+        assert any(n.startswith("__pycache__/index.") for n in pycs)
+        # Why: flags word 0b01 = hash-based, check_source bit clear = unchecked.
+        header = zf.read(pycs[0])[4:8]
+        assert int.from_bytes(header, "little") == 1
