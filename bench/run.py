@@ -1,0 +1,285 @@
+"""`make bench`: koatty_lite against its peers; writes bench/RESULTS.md.
+
+Creates bench/.venv with the pinned peers (bench/requirements.txt), then for each stack measures in
+fresh subprocesses: warm µs per invocation per event type, whole-process cold start, import time
+(-X importtime) and modules loaded, zip size of the imported runtime dependencies, peak RSS.
+`--quick` for a smoke run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+APPS = os.path.join(HERE, "apps")
+VENV = os.path.join(HERE, ".venv")
+VPY = os.path.join(VENV, "bin", "python")
+
+# (name, module) — the module exposes HANDLERS = {"v1"|"v2"|"alb": handler}.
+STACKS = [
+    ("floor", "floor"),
+    ("koatty_lite", "koatty_app"),
+    ("apig-wsgi + bare WSGI", "apig_bare"),
+    ("apig-wsgi + Flask", "apig_flask"),
+    ("serverless-wsgi + Flask", "slsw_flask"),
+    ("Mangum + bare ASGI", "mangum_bare"),
+    ("Powertools resolvers", "powertools_app"),
+    ("Chalice", "chalice_app"),
+]
+KINDS = ("v1", "v2", "alb")
+ECHO = {"items": [{"id": i, "name": "item-%03d" % i, "ok": True} for i in range(22)]}
+
+
+def make_event(kind: str, method: str, path: str, body: str | None = None) -> dict:
+    """A REST v1, HTTP v2 or ALB event for one request."""
+    headers = {"host": "example.com", "user-agent": "bench", "accept": "application/json"}
+    if body is not None:
+        headers["content-type"] = "application/json"
+    if kind == "v2":
+        return {
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": headers,
+            "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "example.com",
+                               "domainPrefix": "example", "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                                                                   "sourceIp": "192.0.2.1", "userAgent": "bench"},
+                               "requestId": "r1", "routeKey": "$default", "stage": "$default",
+                               "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 1767225600000},
+            "body": body, "isBase64Encoded": False,
+        }
+    if kind == "alb":
+        return {
+            "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}},
+            "httpMethod": method, "path": path, "queryStringParameters": {}, "headers": headers,
+            "body": body or "", "isBase64Encoded": False,
+        }
+    return {
+        "resource": path, "path": path, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()}, "queryStringParameters": None,
+        "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": None,
+        "requestContext": {"accountId": "123456789012", "apiId": "api", "httpMethod": method, "path": "/prod" + path,
+                           "protocol": "HTTP/1.1", "requestId": "r1", "resourcePath": path, "stage": "prod",
+                           "identity": {"sourceIp": "192.0.2.1", "userAgent": "bench"}},
+        "body": body, "isBase64Encoded": False,
+    }
+
+
+def routes() -> list[tuple[str, str, str, str | None]]:
+    """(label, method, path, body) of the bench requests."""
+    return [("GET /hello", "GET", "/hello", None), ("GET /users/:id", "GET", "/users/42", None),
+            ("POST /echo", "POST", "/echo", json.dumps(ECHO))]
+
+
+# The child: import the stack, answer each event, time loops; print one JSON line.
+CHILD = r'''
+import json, sys, time, resource
+sys.path.insert(0, sys.argv[1])
+spec = json.loads(sys.argv[2])
+import importlib
+mod = importlib.import_module(spec["module"])
+out = {"warm": {}, "bodies": {}}
+for kind, label, event in spec["events"]:
+    h = mod.HANDLERS.get(kind)
+    if h is None:
+        continue
+    r = h(dict(event), None)
+    out["bodies"][kind + " " + label] = [r.get("statusCode"), r.get("body")]
+    if spec["n"] == 0:
+        continue
+    per = []
+    n = spec["n"]
+    for _ in range(spec["repeat"]):
+        t = time.perf_counter()
+        for _ in range(n):
+            h(dict(event), None)
+        per.append((time.perf_counter() - t) / n * 1e6)
+    out["warm"][kind + " " + label] = per
+out["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out["modules"] = len(sys.modules)
+site = [p for p in sys.path if p.endswith("site-packages")]
+files = set()
+for m in list(sys.modules.values()):
+    f = getattr(m, "__file__", None)
+    if f:
+        files.add(f)
+out["files"] = sorted(files)
+print(json.dumps(out))
+'''
+
+COLD = "import sys; sys.path.insert(0, %r); import json; e = json.loads(%r); import %s as m; m.HANDLERS[%r](e, None)"
+
+
+def python_for(module: str) -> str:
+    """Every stack, the floor included, runs on the bench/.venv interpreter, so they compare alike."""
+    return VPY
+
+
+def ensure_venv(skip: bool) -> None:
+    """Create bench/.venv and install the pinned peers once."""
+    marker = os.path.join(VENV, ".installed")
+    req = os.path.join(HERE, "requirements.txt")
+    if skip or (os.path.exists(marker) and os.path.getmtime(marker) >= os.path.getmtime(req)):
+        return
+    subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+    subprocess.run([VPY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", req], check=True)
+    open(marker, "w").close()
+
+
+def run_child(py: str, module: str, n: int, repeat: int) -> dict:
+    """Run the measuring child for one stack."""
+    events = [[k, label, make_event(k, m, p, b)] for k in KINDS for (label, m, p, b) in routes()]
+    spec = json.dumps({"module": module, "events": events, "n": n, "repeat": repeat})
+    env = {**os.environ, "PYTHONPATH": ROOT, "POWERTOOLS_DEV": "0"}
+    proc = subprocess.run([py, "-c", CHILD, APPS, spec], capture_output=True, text=True, env=env, cwd=APPS)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def cold(py: str, module: str, kind: str, runs: int) -> list[float]:
+    """Wall ms of fresh interpreters importing the stack and answering one GET /hello."""
+    code = COLD % (APPS, json.dumps(make_event(kind, "GET", "/hello")), module, kind)
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    out = []
+    for i in range(runs + 1):
+        t = time.perf_counter()
+        subprocess.run([py, "-c", code], check=True, env=env, cwd=APPS, stdout=subprocess.DEVNULL)
+        if i:  # Why: the first run warms the page cache and writes pycs; not a cold start we compare.
+            out.append((time.perf_counter() - t) * 1e3)
+    return out
+
+
+def import_time(py: str, module: str, runs: int) -> list[float]:
+    """-X importtime cumulative µs of the entry module (ms)."""
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    res = []
+    for _ in range(runs):
+        p = subprocess.run([py, "-X", "importtime", "-c", "import sys; sys.path.insert(0, %r); import %s" % (APPS, module)],
+                           capture_output=True, text=True, env=env, cwd=APPS, check=True)
+        for line in p.stderr.splitlines():
+            parts = [x.strip() for x in line.split("|")]
+            if len(parts) == 3 and parts[2] == module:
+                res.append(int(parts[1]) / 1e3)
+    return res
+
+
+def dep_zip_kb(files: list[str], module: str) -> float:
+    """Deflated size of the site-packages top-level packages the stack imported (its runtime deps)."""
+    import io
+    import zipfile
+
+    tops = set()
+    for f in files:
+        if "site-packages" + os.sep in f:
+            base, rel = f.split("site-packages" + os.sep, 1)
+            tops.add(os.path.join(base + "site-packages", rel.split(os.sep)[0]))
+        elif os.path.dirname(f) == APPS or f.startswith(os.path.join(ROOT, "koatty_lite") + os.sep):
+            tops.add(f)
+    if module == "koatty_app":
+        tops = {t for t in tops if os.path.dirname(t) != APPS} | {os.path.join(ROOT, "koatty_lite")}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for top in sorted(tops):
+            paths = [top] if os.path.isfile(top) else [os.path.join(d, n) for d, ds, ns in os.walk(top)
+                                                         if "__pycache__" not in d and "/cli" not in d[len(top):] for n in ns]
+            for p in sorted(paths):
+                if p.endswith((".py", ".so", ".json", ".typed")) and os.path.basename(p) != "__main__.py":
+                    zf.write(p, os.path.relpath(p, os.path.dirname(top)))
+    return len(buf.getvalue()) / 1024
+
+
+def spread(xs: list[float]) -> str:
+    """median ± half the inter-quartile range."""
+    if not xs:
+        return "n/a"
+    med = statistics.median(xs)
+    if len(xs) >= 4:
+        q = statistics.quantiles(xs, n=4)
+        return f"{med:.1f} ±{(q[2] - q[0]) / 2:.1f}"
+    return f"{med:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run everything and write bench/RESULTS.md."""
+    argv = sys.argv[1:] if argv is None else argv
+    quick = "--quick" in argv
+    n, repeat, runs = (200, 3, 3) if quick else (2000, 7, 15)
+    ensure_venv("--no-install" in argv)
+    results = {}
+    for name, module in STACKS:
+        py = python_for(module)
+        if not os.path.exists(os.path.join(APPS, module + ".py")):
+            results[name] = {"error": "app not written yet (core not on main)"}
+            continue
+        try:
+            r = run_child(py, module, n, repeat)
+            r["cold"] = cold(py, module, "v1" if module == "chalice_app" else "v2", runs)
+            r["import"] = import_time(py, module, runs)
+            r["zip_kb"] = dep_zip_kb(r.pop("files"), module)
+            results[name] = r
+        except Exception as exc:  # Why: one broken stack must not lose the others' figures.
+            results[name] = {"error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)}
+        print(f"{name}: done", file=sys.stderr)
+    with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
+        fh.write(report(results, quick, n, repeat, runs))
+    print(os.path.join(HERE, "RESULTS.md"))
+    return 0
+
+
+def report(results: dict, quick: bool, n: int, repeat: int, runs: int) -> str:
+    """Markdown tables with ratios to the floor and to apig-wsgi + bare WSGI."""
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(l.split(":", 1)[1].strip() for l in fh if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    vers = subprocess.run([VPY, "-m", "pip", "freeze", "--disable-pip-version-check"], capture_output=True, text=True).stdout
+    lines = ["# Benchmark results", "",
+             f"Command: `make bench`{' (--quick)' if quick else ''} — warm: {repeat} repeats × {n} calls; cold/import: {runs} runs.",
+             f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
+             "", "Peers (bench/.venv):", "", "```", vers.strip(), "```", ""]
+    floor = results.get("floor", {})
+    apig = results.get("apig-wsgi + bare WSGI", {})
+    lines += ["## Warm µs per invocation (median ±IQR/2 of repeats; ×floor, ×apig-wsgi)", ""]
+    keys = [k + " " + r[0] for k in KINDS for r in routes()]
+    lines += ["| stack | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for name, r in results.items():
+        if "error" in r:
+            lines.append(f"| {name} | " + " | ".join([r["error"]] + [""] * (len(keys) - 1)) + " |")
+            continue
+        cells = []
+        for k in keys:
+            xs = r["warm"].get(k)
+            if not xs:
+                cells.append("n/a")
+                continue
+            med = statistics.median(xs)
+            f = statistics.median(floor.get("warm", {}).get(k) or [0]) or None
+            a = statistics.median(apig.get("warm", {}).get(k) or [0]) or None
+            cells.append(spread(xs) + (f" ({med / f:.1f}×f" if f else " (") + (f", {med / a:.2f}×a)" if a else ")"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "## Cold start, import, size, memory", "",
+              "| stack | cold start ms (×floor) | import ms (-X importtime) | modules | deps zip KB | peak RSS MiB (Δfloor) |",
+              "|---|---|---|---|---|---|"]
+    fc = statistics.median(floor.get("cold") or [0]) or None
+    frss = floor.get("rss_kb", 0) / 1024
+    for name, r in results.items():
+        if "error" in r:
+            lines.append(f"| {name} | {r['error']} | | | | |")
+            continue
+        c = statistics.median(r["cold"])
+        rss = r["rss_kb"] / 1024
+        lines.append(f"| {name} | {spread(r['cold'])} ({c / fc:.2f}×) | {spread(r['import'])} | {r['modules']} | "
+                     f"{r['zip_kb']:.1f} | {rss:.1f} ({rss - frss:+.1f}) |" if fc else f"| {name} | {spread(r['cold'])} | | | | |")
+    lines += ["", "Body check (first answer per event, status and body) is in the JSON of each child; "
+              "Chalice answers REST v1 events only.", ""]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
