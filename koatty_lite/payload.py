@@ -88,7 +88,7 @@ def _split_params(header):
     items, cur, quoted, i, n = [], [], False, 0, len(header)
     while i < n:
         c = header[i]
-        if quoted and c == "\\" and i + 1 < n:
+        if quoted and c == "\\" and i + 1 < n:  # quoted-pair: keep the escaped char only
             cur.append(header[i + 1])
             i += 2
             continue
@@ -109,22 +109,9 @@ def _split_params(header):
             continue
         key, val = key.strip().lower(), val.strip()
         if len(val) >= 2 and val[0] == val[-1] == '"':
-            val = _unquote(val[1:-1])
+            val = val[1:-1]  # escapes were already resolved by the scan above
         params[key] = val
     return items[0], params
-
-
-def _unquote(s):
-    """Undo backslash escapes of a quoted-string (already split-aware)."""
-    if "\\" not in s:
-        return s
-    out, i = [], 0
-    while i < len(s):
-        if s[i] == "\\" and i + 1 < len(s):
-            i += 1
-        out.append(s[i])
-        i += 1
-    return "".join(out)
 
 
 def _inflate(body, encoding, limit):

@@ -110,10 +110,10 @@ def test_multipart_files_and_fields():
 
 
 def test_multipart_filename_quirks(tmp_path):
-    body = (b"--b\r\nContent-Disposition: form-data; name=f; filename=\"a \\\"q\\\"; b.txt\"\r\n\r\nX\r\n"
+    body = (b"--b\r\nContent-Disposition: form-data; name=f; filename=\"a \\\"q\\\"; b\\\\.txt\"\r\n\r\nX\r\n"
             b"--b\r\nContent-Disposition: form-data; name=g; filename=x; filename*=UTF-8''%C3%A9.txt\r\n\r\nY\r\n--b--")
     _, files = parse_body(body, "multipart/form-data; boundary=b")
-    assert files["f"].filename == 'a "q"; b.txt'
+    assert files["f"].filename == 'a "q"; b\\.txt'
     assert files["g"].filename == "é.txt"
     files["f"].save(tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == b"X"
@@ -150,7 +150,7 @@ def test_property_multipart_roundtrip():
     names = st.text("abcdefgh_", min_size=1, max_size=6)
 
     @hyp.settings(max_examples=100, deadline=None)
-    @hyp.given(st.lists(st.tuples(names, st.text(max_size=20).filter(lambda s: "\r" not in s or True)), max_size=5),
+    @hyp.given(st.lists(st.tuples(names, st.text(max_size=20)), max_size=5),
                st.lists(st.tuples(names, names, st.binary(max_size=50)), max_size=4))
     def check(fields, files):
         files = [(("f_" + n), fn, c) for n, fn, c in files]
