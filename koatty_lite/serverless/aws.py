@@ -1,0 +1,356 @@
+"""AWS HTTP events: API Gateway REST (1.0), HTTP API (2.0) + Function URL, ALB, VPC Lattice v1/v2.
+
+Formats: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html,
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
+https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html,
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html,
+https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
+"""
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from .http import (
+    BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
+    join_headers, make_environ, multi_headers, path_info, require_str, single_headers,
+)
+
+PLATFORM = "aws"
+_STATUS_TEXT = None
+
+
+# ---------------------------------------------------------------- detection
+def detect_apigw_v1(event):
+    """API Gateway REST / HTTP API payload 1.0 (not SCF, not ALB)."""
+    rc = event.get("requestContext")
+    return ("httpMethod" in event and type(rc) is dict and "elb" not in rc
+            and "serviceId" not in rc and ("resource" in event or "multiValueHeaders" in event)
+            and event.get("version", "1.0") == "1.0")
+
+
+def detect_apigw_v2(event):
+    """API Gateway HTTP API payload 2.0 (not a Function URL)."""
+    rc = event.get("requestContext")
+    return (event.get("version") == "2.0" and "rawPath" in event and type(rc) is dict
+            and ".lambda-url." not in str(rc.get("domainName", "")))
+
+
+def detect_function_url(event):
+    """Lambda Function URL (payload 2.0 on a *.lambda-url.* domain)."""
+    rc = event.get("requestContext")
+    return (event.get("version") == "2.0" and "rawPath" in event and type(rc) is dict
+            and ".lambda-url." in str(rc.get("domainName", "")))
+
+
+def detect_alb(event):
+    """Application Load Balancer target event."""
+    rc = event.get("requestContext")
+    return type(rc) is dict and "elb" in rc
+
+
+def detect_lattice_v1(event):
+    """VPC Lattice event structure v1 (snake_case)."""
+    return "raw_path" in event and "method" in event
+
+
+def detect_lattice_v2(event):
+    """VPC Lattice event structure v2 (array header values)."""
+    return event.get("version") == "2.0" and "method" in event and "rawPath" not in event and "path" in event
+
+
+# ---------------------------------------------------------------- helpers
+def _request_id(event, context):
+    if context is not None:
+        rid = getattr(context, "aws_request_id", None)
+        if rid:
+            return rid
+    rc = event.get("requestContext")
+    if type(rc) is dict:
+        return rc.get("requestId")
+    return event.get("requestId")
+
+
+def _multi_items(multi, single, what):
+    """Pairs from a multi-value map, falling back to the single-value map."""
+    if multi is not None:
+        if type(multi) is not dict:
+            raise BadEvent("multiValue" + what + " must be an object")
+        out = []
+        for name, values in multi.items():
+            if values is None:
+                continue
+            if type(values) is not list:
+                raise BadEvent("multiValue" + what + " values must be lists")
+            for value in values:
+                if type(value) is not str:
+                    raise BadEvent("multiValue" + what + " values must be strings")
+                out.append((name, value))
+        return out
+    return header_items(single, what[0].lower() + what[1:])
+
+
+def _stage_prefix(event, host):
+    """'/stage' when the request came through the default execute-api domain."""
+    rc = event["requestContext"]
+    stage = rc.get("stage")
+    if type(stage) is str and stage and stage != "$default" and ".execute-api." in host:
+        return "/" + stage
+    return ""
+
+
+def _strip(path, base):
+    """Remove a configured base path from a decoded path."""
+    if base and (path == base or path.startswith(base + "/")):
+        return path[len(base):] or "/"
+    return path
+
+
+def _host(pairs):
+    for name, value in pairs:
+        if name.lower() == "host":
+            return value
+    return ""
+
+
+def _source_ip(event):
+    rc = event.get("requestContext") or {}
+    ident = rc.get("identity")
+    if type(ident) is dict and type(ident.get("sourceIp")) is str:
+        return ident["sourceIp"]
+    http = rc.get("http")
+    if type(http) is dict and type(http.get("sourceIp")) is str:
+        return http["sourceIp"]
+    return None
+
+
+# ---------------------------------------------------------------- REST v1
+def to_environ_apigw_v1(event, context, strip_base_path=""):
+    """Environ for an API Gateway REST (payload 1.0) event."""
+    method = require_str(event, "httpMethod")
+    path = require_str(event, "path")
+    headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
+    query = _multi_items(event.get("multiValueQueryStringParameters"),
+                         event.get("queryStringParameters"), "QueryStringParameters")
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    environ = make_environ(
+        method, _strip(path_info(path), strip_base_path), encode_query(query), headers, body,
+        _source_ip(event), "https", event, context, PLATFORM, "apigw-v1", _request_id(event, context))
+    environ["SCRIPT_NAME"] = _stage_prefix(event, environ.get("HTTP_HOST", "")) + strip_base_path
+    auth = event["requestContext"].get("authorizer")
+    if auth is not None:
+        environ["koatty.authorizer"] = auth
+    return environ
+
+
+def to_response_apigw_v1(environ, status, headers, body):
+    """REST v1 response: multiValueHeaders carries every header, repeats included."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "multiValueHeaders": multi_headers(headers),
+            "body": text, "isBase64Encoded": b64}
+
+
+# ---------------------------------------------------------------- HTTP API v2 / Function URL
+def _to_environ_v2(event, context, kind, strip_base_path):
+    rc = event["requestContext"]
+    http = rc.get("http")
+    if type(http) is not dict:
+        raise BadEvent("requestContext.http must be an object")
+    method = http.get("method")
+    if type(method) is not str or not method:
+        raise BadEvent("requestContext.http.method must be a non-empty string")
+    raw_path = event.get("rawPath")
+    if type(raw_path) is not str:
+        raise BadEvent("rawPath must be a string")
+    query = event.get("rawQueryString") or ""
+    if type(query) is not str:
+        raise BadEvent("rawQueryString must be a string")
+    pairs = header_items(event.get("headers"))
+    cookies = event.get("cookies")
+    if cookies:
+        if type(cookies) is not list or not all(type(c) is str for c in cookies):
+            raise BadEvent("cookies must be a list of strings")
+        # why: Function URLs repeat the cookies in headers.cookie; use one source only
+        pairs = [p for p in pairs if p[0].lower() != "cookie"]
+        pairs.append(("cookie", "; ".join(cookies)))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    environ = make_environ(method, path_info(raw_path), query, pairs, body, http.get("sourceIp"),
+                           "https", event, context, PLATFORM, kind, _request_id(event, context))
+    script = ""
+    stage = rc.get("stage")
+    if (type(stage) is str and stage and stage != "$default"
+            and ".execute-api." in environ.get("HTTP_HOST", "")):
+        prefix = "/" + stage
+        pi = environ["PATH_INFO"]
+        if pi == prefix or pi.startswith(prefix + "/"):
+            script = prefix
+            environ["PATH_INFO"] = pi[len(prefix):] or "/"
+    if strip_base_path:
+        environ["PATH_INFO"] = _strip(environ["PATH_INFO"], strip_base_path)
+        script += strip_base_path
+    environ["SCRIPT_NAME"] = script
+    auth = rc.get("authorizer")
+    if auth is not None:
+        environ["koatty.authorizer"] = auth
+    return environ
+
+
+def to_environ_apigw_v2(event, context, strip_base_path=""):
+    """Environ for an HTTP API payload 2.0 event."""
+    return _to_environ_v2(event, context, "apigw-v2", strip_base_path)
+
+
+def to_environ_function_url(event, context, strip_base_path=""):
+    """Environ for a Lambda Function URL event."""
+    return _to_environ_v2(event, context, "function-url", strip_base_path)
+
+
+def to_response_v2(environ, status, headers, body):
+    """HTTP API 2.0 / Function URL response: Set-Cookie in `cookies`, others comma-joined."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "headers": join_headers(headers, skip_cookies=True),
+            "cookies": [v for n, v in headers if n.lower() == "set-cookie"],
+            "body": text, "isBase64Encoded": b64}
+
+
+to_response_apigw_v2 = to_response_function_url = to_response_v2
+
+
+# ---------------------------------------------------------------- ALB
+def to_environ_alb(event, context, strip_base_path=""):
+    """Environ for an ALB target event (single- or multi-value mode)."""
+    method = require_str(event, "httpMethod")
+    path = require_str(event, "path")
+    multi = "multiValueHeaders" in event
+    headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
+    query = _multi_items(event.get("multiValueQueryStringParameters"),
+                         event.get("queryStringParameters"), "QueryStringParameters")
+    # why: ALB does not decode query values; decode exactly once, then re-encode canonically
+    query = encode_query([(unquote(k), unquote(v)) for k, v in query])
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    remote = None
+    for name, value in headers:
+        if name.lower() == "x-forwarded-for":
+            # why: ALB appends the address it saw; earlier entries are client-controlled
+            remote = value.rsplit(",", 1)[-1].strip()
+    environ = make_environ(method, _strip(path_info(path), strip_base_path), query, headers, body,
+                           remote, "http", event, context, PLATFORM, "alb",
+                           _request_id(event, context))
+    environ["SCRIPT_NAME"] = strip_base_path
+    environ["koatty.alb_multi"] = multi
+    return environ
+
+
+def to_response_alb(environ, status, headers, body):
+    """ALB response in the mode the request came in, with statusDescription."""
+    text, b64 = encode_body(headers, body)
+    out = {"statusCode": int(status[:3]), "statusDescription": _status_line(status)}
+    if environ.get("koatty.alb_multi"):
+        out["multiValueHeaders"] = multi_headers(headers)
+    else:
+        out["headers"] = single_headers(headers)
+    out["body"] = text
+    out["isBase64Encoded"] = b64
+    return out
+
+
+def _status_line(status):
+    """'200 OK' from a WSGI status line (reason phrase filled in when the app gave none)."""
+    code, _, reason = status.partition(" ")
+    if not reason.strip():
+        from http import HTTPStatus  # why: rare; apps normally send a reason phrase
+        try:
+            reason = HTTPStatus(int(code)).phrase
+        except ValueError:
+            reason = "Unknown"
+    return code + " " + reason.strip()
+
+
+# ---------------------------------------------------------------- VPC Lattice
+def _split_path(path):
+    path, _, query = path.partition("?")
+    return path, query
+
+
+def to_environ_lattice_v1(event, context, strip_base_path=""):
+    """Environ for a VPC Lattice v1 (snake_case) event."""
+    method = require_str(event, "method")
+    raw = require_str(event, "raw_path")
+    path, query = _split_path(raw)
+    pairs = header_items(event.get("headers"))
+    if not query:
+        query = encode_query(header_items(event.get("query_string_parameters"),
+                                          "query_string_parameters"))
+    body = decode_body(event.get("body"), event.get("is_base64_encoded"))
+    remote = None
+    for name, value in pairs:
+        if name.lower() == "x-forwarded-for":
+            remote = value.rsplit(",", 1)[-1].strip()
+    environ = make_environ(method, _strip(path_info(path), strip_base_path), query, pairs, body,
+                           remote, "https", event, context, PLATFORM, "lattice-v1",
+                           _request_id(event, context))
+    environ["SCRIPT_NAME"] = strip_base_path
+    return environ
+
+
+def _array_items(mapping, what):
+    if mapping is None:
+        return []
+    if type(mapping) is not dict:
+        raise BadEvent(what + " must be an object")
+    out = []
+    for name, values in mapping.items():
+        if type(values) is str:
+            values = [values]  # why: some published samples use plain strings
+        elif type(values) is not list:
+            raise BadEvent(what + " values must be lists of strings")
+        for value in values:
+            if type(value) is not str:
+                raise BadEvent(what + " values must be lists of strings")
+            out.append((name, value))
+    return out
+
+
+def to_environ_lattice_v2(event, context, strip_base_path=""):
+    """Environ for a VPC Lattice v2 event (array values; path may carry the query)."""
+    method = require_str(event, "method")
+    path, query = _split_path(require_str(event, "path"))
+    pairs = _array_items(event.get("headers"), "headers")
+    if not query:
+        query = encode_query(_array_items(event.get("queryStringParameters"),
+                                          "queryStringParameters"))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    remote = None
+    for name, value in pairs:
+        if name.lower() == "x-forwarded-for":
+            remote = value.rsplit(",", 1)[-1].strip()
+    environ = make_environ(method, _strip(path_info(path), strip_base_path), query, pairs, body,
+                           remote, "https", event, context, PLATFORM, "lattice-v2",
+                           _request_id(event, context))
+    environ["SCRIPT_NAME"] = strip_base_path
+    return environ
+
+
+def to_response_lattice(environ, status, headers, body):
+    """VPC Lattice response: ALB-like, headers comma-joined into one value each."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "statusDescription": _status_line(status),
+            "headers": single_headers(headers), "body": text, "isBase64Encoded": b64}
+
+
+to_response_lattice_v1 = to_response_lattice_v2 = to_response_lattice
+
+
+def bad_request(kind, message):
+    """A 400 in the AWS shape of the kind."""
+    body = error_body(message)
+    hdrs = [("Content-Type", "application/json")]
+    if kind == "apigw-v1":
+        return to_response_apigw_v1({}, "400 Bad Request", hdrs, body.encode())
+    if kind in ("apigw-v2", "function-url"):
+        return to_response_v2({}, "400 Bad Request", hdrs, body.encode())
+    if kind == "alb":
+        return {"statusCode": 400, "statusDescription": "400 Bad Request",
+                "headers": {"Content-Type": "application/json"},
+                "multiValueHeaders": {"Content-Type": ["application/json"]},
+                "body": body, "isBase64Encoded": False}
+    return to_response_lattice({}, "400 Bad Request", hdrs, body.encode())

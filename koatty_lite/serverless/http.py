@@ -1,0 +1,260 @@
+"""Shared helpers for the HTTP adapters: bodies, header lists, the environ base."""
+from __future__ import annotations
+
+import io
+from binascii import Error as _B64Error, a2b_base64, b2a_base64
+from urllib.parse import quote, unquote_to_bytes
+
+__all__ = [
+    "BadEvent", "decode_body", "encode_body", "make_environ", "clean_headers",
+    "join_headers", "multi_headers", "single_headers", "error_body", "path_info",
+]
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
+               "application/x-www-form-urlencoded", "image/svg+xml", "application/ld+json",
+               "application/problem+json", "application/vnd.api+json", "application/graphql")
+_IDENTITY = ("", "identity")
+
+
+class BadEvent(ValueError):
+    """A malformed HTTP event of a known kind; answered with a 400 in the platform's shape."""
+
+
+def decode_body(body, is_b64):
+    """Return the request body as bytes, decoding base64 strictly when flagged."""
+    if body is None:
+        return b""
+    if is_b64:
+        if isinstance(body, str):
+            try:
+                body = body.encode("ascii")
+            except UnicodeEncodeError:
+                raise BadEvent("body is marked base64 but is not valid base64") from None
+        elif not isinstance(body, bytes):
+            raise BadEvent("body must be a string")
+        # why: a2b_base64 silently skips foreign characters (strict_mode is 3.11+ only)
+        if body.translate(None, _B64_ALPHABET):
+            raise BadEvent("body is marked base64 but is not valid base64")
+        try:
+            return a2b_base64(body)
+        except _B64Error:
+            raise BadEvent("body is marked base64 but is not valid base64") from None
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytes):
+        return body
+    raise BadEvent("body must be a string")
+
+
+def encode_body(headers, body):
+    """Return (text, is_base64) for a response body, text only for text-like uncompressed types."""
+    if not body:
+        return "", False
+    ctype = cenc = ""
+    for name, value in headers:
+        low = name.lower()
+        if low == "content-type":
+            ctype = value.lower()
+        elif low == "content-encoding":
+            cenc = value.strip().lower()
+    if cenc in _IDENTITY and (ctype.startswith(_TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
+                              or (";" in ctype and ctype.split(";", 1)[0].strip().endswith(("+json", "+xml")))):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass  # why: mislabelled binary must not crash the response (apig-wsgi does)
+    return b2a_base64(body, newline=False).decode("ascii"), True
+
+
+def path_info(raw):
+    """Percent-decode a URL path once into a PEP 3333 latin-1 native string."""
+    if "%" not in raw:
+        try:
+            raw.encode("latin-1")
+            return raw  # PERF: the common ASCII path needs no decoding
+        except UnicodeEncodeError:
+            pass
+    return unquote_to_bytes(raw).decode("latin-1")
+
+
+def encode_query(pairs):
+    """Re-encode decoded (key, value) pairs as a query string."""
+    return "&".join(
+        quote(k, safe="") if v is None else quote(k, safe="") + "=" + quote(v, safe="")
+        for k, v in pairs
+    )
+
+
+def error_body(message):
+    """The JSON error body of a 400."""
+    import json  # why: only the rare 400 path needs it; keeps the import path short
+    return json.dumps({"code": 1, "message": message})
+
+
+def clean_headers(headers):
+    """Drop response headers whose name or value would break the platform (CR/LF, non-str)."""
+    out = []
+    for name, value in headers:
+        if type(value) is not str:
+            value = str(value)
+        # why: a CR/LF in a header value would smuggle extra headers; never echo it
+        if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
+            continue
+        out.append((name, value))
+    return out
+
+
+def multi_headers(headers):
+    """Group header pairs case-insensitively into {name: [values]} (first spelling wins)."""
+    out = {}
+    seen = {}
+    for name, value in headers:
+        low = name.lower()
+        key = seen.get(low)
+        if key is None:
+            seen[low] = name
+            out[name] = [value]
+        else:
+            out[key].append(value)
+    return out
+
+
+def join_headers(headers, skip_cookies=False):
+    """Fold header pairs into {name: value}, repeated names comma-joined."""
+    out = {}
+    seen = {}
+    for name, value in headers:
+        low = name.lower()
+        if skip_cookies and low == "set-cookie":
+            continue
+        key = seen.get(low)
+        if key is None:
+            seen[low] = name
+            out[name] = value
+        else:
+            out[key] = out[key] + ", " + value
+    return out
+
+
+def _case_variants(name):
+    """Yield distinct casings of a header name (used to carry several Set-Cookie in a flat map)."""
+    letters = [i for i, c in enumerate(name) if c.isalpha()]
+    n = len(letters)
+    for mask in range(1 << n):
+        chars = list(name.lower())
+        for bit, pos in enumerate(letters):
+            if mask >> bit & 1:
+                chars[pos] = chars[pos].upper()
+        yield "".join(chars)
+
+
+def single_headers(headers):
+    """Fold header pairs into a flat {name: value} map for formats without multi-value headers.
+
+    Repeated headers are comma-joined, except Set-Cookie (commas are legal inside a cookie's
+    Expires): the first keeps its name, each further one gets a distinct letter casing.
+    """
+    out = join_headers(headers, skip_cookies=True)
+    cookies = [v for n, v in headers if n.lower() == "set-cookie"]
+    if cookies:
+        out["Set-Cookie"] = cookies[0]
+        if len(cookies) > 1:
+            variants = _case_variants("set-cookie")
+            for value in cookies[1:]:
+                for name in variants:
+                    if name not in out and name != "Set-Cookie":
+                        out[name] = value
+                        break
+    return out
+
+
+def make_environ(method, path, query, headers, body, remote_addr, scheme, event, context,
+                 platform, kind, request_id):
+    """Build a PEP 3333 environ; headers is an iterable of (name, value) str pairs."""
+    environ = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": remote_addr or "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": _stderr(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "koatty.event": event,
+        "koatty.context": context,
+        "koatty.platform": platform,
+        "koatty.event_kind": kind,
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            continue  # why: CONTENT_LENGTH must describe the bytes we actually hand over
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        old = environ.get(key)
+        if old is None:
+            environ[key] = value
+        else:
+            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
+    host = environ.get("HTTP_HOST")
+    if host and "," in host:
+        host = host.split(",", 1)[0].strip()  # why: FC 3.0 delivers "h,h"
+        environ["HTTP_HOST"] = host
+    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    if proto:
+        scheme = proto.split(",", 1)[0].strip().lower() or scheme
+    environ["wsgi.url_scheme"] = scheme
+    port = environ.get("HTTP_X_FORWARDED_PORT")
+    if port:
+        port = port.split(",", 1)[0].strip()
+    if host:
+        name, sep, hport = host.rpartition(":")
+        if sep and hport.isdigit() and "]" not in hport:
+            environ["SERVER_NAME"] = name
+            port = port or hport
+        else:
+            environ["SERVER_NAME"] = host
+    else:
+        environ["SERVER_NAME"] = "localhost"  # why: ALB health checks carry no Host
+    environ["SERVER_PORT"] = port if port and port.isdigit() else ("443" if scheme == "https" else "80")
+    if request_id is None and context is not None:
+        request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+    if request_id is not None:
+        environ["koatty.request_id"] = str(request_id)
+    trace = environ.get("HTTP_X_AMZN_TRACE_ID")
+    if trace:
+        environ["koatty.trace_id"] = trace
+    return environ
+
+
+def _stderr():
+    import sys
+    return sys.stderr
+
+
+def header_items(headers, what="headers"):
+    """Validate a single-value header map and return its items (None → no headers)."""
+    if headers is None:
+        return ()
+    if type(headers) is not dict:
+        raise BadEvent(what + " must be an object")
+    for name, value in headers.items():
+        if type(value) is not str:
+            if value is None:
+                continue
+            raise BadEvent(what + " values must be strings")
+    return [(k, v) for k, v in headers.items() if v is not None]
+
+
+def require_str(event, key):
+    """Return event[key] if it is a non-empty string, else raise BadEvent."""
+    value = event.get(key)
+    if type(value) is not str or not value:
+        raise BadEvent(key + " must be a non-empty string")
+    return value
