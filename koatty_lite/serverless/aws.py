@@ -79,7 +79,9 @@ def _multi_items(multi, single, what):
         for name, values in multi.items():
             if values is None:
                 continue
-            if type(values) is not list:
+            if type(values) is str:
+                values = [values]  # why: be lenient; a lone string is one value
+            elif type(values) is not list:
                 raise BadEvent("multiValue" + what + " values must be lists")
             for value in values:
                 if type(value) is not str:
@@ -105,11 +107,16 @@ def _strip(path, base):
     return path
 
 
-def _host(pairs):
-    for name, value in pairs:
+def _with_host(pairs, event):
+    """Add Host from requestContext.domainName when the event carries no Host header."""
+    for name, _ in pairs:
         if name.lower() == "host":
-            return value
-    return ""
+            return pairs
+    domain = event["requestContext"].get("domainName")
+    if type(domain) is str and domain:
+        pairs = list(pairs)
+        pairs.append(("Host", domain))
+    return pairs
 
 
 def _source_ip(event):
@@ -128,7 +135,8 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     """Environ for an API Gateway REST (payload 1.0) event."""
     method = require_str(event, "httpMethod")
     path = require_str(event, "path")
-    headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
+    headers = _with_host(
+        _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers"), event)
     query = _multi_items(event.get("multiValueQueryStringParameters"),
                          event.get("queryStringParameters"), "QueryStringParameters")
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
@@ -172,6 +180,7 @@ def _to_environ_v2(event, context, kind, strip_base_path):
         # why: Function URLs repeat the cookies in headers.cookie; use one source only
         pairs = [p for p in pairs if p[0].lower() != "cookie"]
         pairs.append(("cookie", "; ".join(cookies)))
+    pairs = _with_host(pairs, event)
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     environ = make_environ(method, path_info(raw_path), query, pairs, body, http.get("sourceIp"),
                            "https", event, context, PLATFORM, kind, _request_id(event, context))

@@ -1,0 +1,107 @@
+"""Alibaba Cloud Function Compute HTTP events: FC 3.0 HTTP trigger, API Gateway → FC.
+
+Formats: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function,
+https://help.aliyun.com/document_detail/85208.html. FC 2.0 HTTP functions are plain WSGI (entry.py).
+"""
+from __future__ import annotations
+
+from .http import (
+    BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
+    make_environ, path_info, require_str, single_headers,
+)
+
+PLATFORM = "alicloud"
+
+
+def detect_fc3(event):
+    """FC 3.0 HTTP trigger event: version 'v1', rawPath, requestContext.http."""
+    rc = event.get("requestContext")
+    return event.get("version") == "v1" and "rawPath" in event and type(rc) is dict and "http" in rc
+
+
+def detect_fc_apigw(event):
+    """Alibaba API Gateway → FC event: httpMethod/path, no requestContext, no SCF queryString."""
+    return ("httpMethod" in event and "path" in event and "requestContext" not in event
+            and "queryString" not in event)
+
+
+def _request_id(event, context):
+    if context is not None:
+        rid = getattr(context, "request_id", None)
+        if rid:
+            return rid
+    rc = event.get("requestContext")
+    if type(rc) is dict:
+        return rc.get("requestId")
+    return None
+
+
+def to_environ_fc3(event, context, strip_base_path=""):
+    """Environ for an FC 3.0 HTTP trigger event."""
+    rc = event["requestContext"]
+    http = rc["http"]
+    if type(http) is not dict:
+        raise BadEvent("requestContext.http must be an object")
+    method = http.get("method")
+    if type(method) is not str or not method:
+        raise BadEvent("requestContext.http.method must be a non-empty string")
+    raw = event.get("rawPath")
+    if type(raw) is not str or not raw:
+        raise BadEvent("rawPath must be a non-empty string")
+    pairs = header_items(event.get("headers"))
+    domain = rc.get("domainName")
+    if type(domain) is str and domain and not any(n.lower() == "host" for n, _ in pairs):
+        pairs = list(pairs) + [("Host", domain)]
+    # why: FC 3.0 gives no raw query; repeated values arrive comma-joined and stay one value
+    query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    path = path_info(raw)  # rawPath is URL-encoded: decode exactly once
+    if strip_base_path and (path == strip_base_path or path.startswith(strip_base_path + "/")):
+        path = path[len(strip_base_path):] or "/"
+    environ = make_environ(method, path, query, pairs, body, http.get("sourceIp"), "http",
+                           event, context, PLATFORM, "fc3", _request_id(event, context))
+    environ["SCRIPT_NAME"] = strip_base_path
+    return environ
+
+
+def to_environ_fc_apigw(event, context, strip_base_path=""):
+    """Environ for an Alibaba API Gateway → FC event."""
+    method = require_str(event, "httpMethod")
+    raw = require_str(event, "path")
+    pairs = header_items(event.get("headers"))
+    query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    path = path_info(raw)
+    if strip_base_path and (path == strip_base_path or path.startswith(strip_base_path + "/")):
+        path = path[len(strip_base_path):] or "/"
+    environ = make_environ(method, path, query, pairs, body, None, "https", event, context,
+                           PLATFORM, "fc-apigw", _request_id(event, context))
+    environ["SCRIPT_NAME"] = strip_base_path
+    return environ
+
+
+def to_response_fc3(environ, status, headers, body):
+    """FC 3.0 response {statusCode, headers, isBase64Encoded, body}; headers are single-valued."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "headers": single_headers(headers),
+            "isBase64Encoded": b64, "body": text}
+
+
+def to_response_fc_apigw(environ, status, headers, body):
+    """API Gateway → FC response {isBase64Encoded, statusCode, headers, body}."""
+    text, b64 = encode_body(headers, body)
+    return {"isBase64Encoded": b64, "statusCode": int(status[:3]),
+            "headers": single_headers(headers), "body": text}
+
+
+def bad_request(kind, message):
+    """A 400 in the Alibaba shape of the kind."""
+    hdrs = [("Content-Type", "application/json")]
+    shape = to_response_fc3 if kind == "fc3" else to_response_fc_apigw
+    return shape({}, "400 Bad Request", hdrs, error_body(message).encode())
+
+
+DETECTORS = [
+    ("fc3", PLATFORM, detect_fc3, to_environ_fc3, to_response_fc3),
+    ("fc-apigw", PLATFORM, detect_fc_apigw, to_environ_fc_apigw, to_response_fc_apigw),
+]
