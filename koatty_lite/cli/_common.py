@@ -1,0 +1,168 @@
+"""Shared CLI helpers: load `module:attr`, fake platform context objects, one-line errors."""
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+__all__ = [
+    "CliError", "load_target", "fake_context", "platform_of_event", "run_cli",
+    "AwsContext", "FcContext", "ScfContext",
+]
+
+
+class CliError(Exception):
+    """A user mistake the CLI reports as one line on stderr with a non-zero exit."""
+
+
+def load_target(spec: str, default_attr: str = "handler"):
+    """Import `module:attr` (or AWS-style `module.attr`) and return the attribute."""
+    import importlib
+
+    if ":" in spec:
+        modname, _, attr = spec.partition(":")
+    elif "." in spec:
+        # Why: accept the AWS handler string form too (`examples.aws.handler.handler`).
+        modname, _, attr = spec.rpartition(".")
+    else:
+        modname, attr = spec, default_attr
+    modname = modname.replace("/", ".")
+    if not modname or not attr:
+        raise CliError(f"expected MODULE:ATTRIBUTE (e.g. examples.aws.handler:handler), got {spec!r}")
+    # Why: `python -m` already puts the cwd on sys.path, but an entry point script would not.
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        module = importlib.import_module(modname)
+    except ModuleNotFoundError as exc:
+        if exc.name and (modname == exc.name or modname.startswith(exc.name + ".")):
+            raise CliError(
+                f"cannot import module {modname!r} (no module named {exc.name!r}): "
+                "run from the project root or add its folder to PYTHONPATH"
+            ) from None
+        raise CliError(f"importing {modname!r} failed: ModuleNotFoundError: {exc}") from None
+    except SyntaxError as exc:
+        raise CliError(f"importing {modname!r} failed: SyntaxError: {exc}") from None
+    except Exception as exc:  # the user's module raised at import time
+        raise CliError(f"importing {modname!r} failed: {type(exc).__name__}: {exc}") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        names = ", ".join(n for n in sorted(vars(module)) if not n.startswith("_"))[:200]
+        raise CliError(f"module {modname!r} has no attribute {attr!r} (it has: {names or 'nothing public'})") from None
+
+
+class AwsContext:
+    """Behaves like awslambdaric's LambdaContext (the attributes handlers actually read)."""
+
+    def __init__(self, function_name: str = "koatty-lite-local", timeout_s: float = 30.0, memory: int = 128):
+        self.aws_request_id = str(uuid.uuid4())
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = str(memory)  # Why: the real runtime passes the env string, not an int
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+        self.client_context = None
+        self.identity = None
+        self.tenant_id = None
+        self._deadline = time.time() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the (fake) invocation deadline."""
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+    def log(self, msg: str) -> None:
+        """Write a log line like LambdaContext.log."""
+        sys.stderr.write(str(msg))
+
+
+class _Obj:
+    """A plain attribute bag (FC context sub-objects)."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+class FcContext:
+    """Behaves like Alibaba Cloud FC's FCContext."""
+
+    def __init__(self, function_name: str = "koatty-lite-local", timeout_s: float = 30.0, memory: int = 128):
+        self.request_id = str(uuid.uuid4())
+        self.credentials = _Obj(access_key_id="", access_key_secret="", security_token="")
+        self.function = _Obj(name=function_name, handler="index.handler", memory=memory, timeout=int(timeout_s))
+        self.service = _Obj(name="koatty-lite", log_project="", log_store="", qualifier="LATEST", version_id="")
+        self.region = "cn-hangzhou"
+        self.account_id = "1234567890"
+        self._deadline = time.time() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the (fake) invocation deadline."""
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+
+class ScfContext:
+    """Behaves like Tencent SCF's context (the documented fields)."""
+
+    def __init__(self, function_name: str = "koatty-lite-local", timeout_s: float = 30.0, memory: int = 128):
+        self.request_id = str(uuid.uuid4())
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = memory
+        self.time_limit_in_ms = int(timeout_s * 1000)
+        self.namespace = "default"
+        self.tencentcloud_region = "ap-guangzhou"
+        self.tencentcloud_appid = "1250000000"
+        self.tencentcloud_uin = "100000000001"
+        self._deadline = time.time() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the (fake) invocation deadline."""
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+
+_CONTEXTS = {"aws": AwsContext, "alicloud": FcContext, "tencent": ScfContext}
+PLATFORMS = tuple(_CONTEXTS)
+
+
+def fake_context(platform: str = "aws", **kw):
+    """A new context object like the given platform's (`aws`, `alicloud`, `tencent`)."""
+    return _CONTEXTS[platform](**kw)
+
+
+def platform_of_event(event) -> str:
+    """Guess which cloud sends an event of this shape (defaults to aws)."""
+    if not isinstance(event, dict):
+        return "aws"
+    if event.get("version") == "v1" and "rawPath" in event:
+        return "alicloud"  # FC 3.0 HTTP trigger
+    if "triggerTime" in event and "triggerName" in event:
+        return "alicloud"  # FC timer
+    if "queryParameters" in event and "httpMethod" in event:
+        return "alicloud"  # API Gateway -> FC
+    if event.get("Type") == "Timer":
+        return "tencent"
+    ctx = event.get("requestContext")
+    if (isinstance(ctx, dict) and "serviceId" in ctx) or "headerParameters" in event:
+        return "tencent"  # SCF API Gateway
+    if "queryString" in event and "httpMethod" in event and "requestContext" not in event:
+        return "tencent"  # SCF function URL
+    return "aws"
+
+
+def platform_event(event, platform: str):
+    """The event as the platform hands it over: FC 3.0 passes the JSON as bytes, the others a dict."""
+    if platform == "alicloud":
+        import json
+
+        return json.dumps(event).encode("utf-8")
+    return event
+
+
+def run_cli(fn, argv) -> int:
+    """Run `fn(argv)`; turn a CliError into one stderr line and exit status 2."""
+    try:
+        return fn(argv) or 0
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
