@@ -1,0 +1,48 @@
+"""koatty_lite: Koatty-style apps (controllers, services, DI, onion middleware) on WSGI and serverless.
+
+``handler`` (serverless entry, koatty_lite.entry) and ``run`` (listen and block) are imported lazily.
+This module never imports the serverless package.
+"""
+from __future__ import annotations
+
+from .app import Koatty, create_application
+from .context import Context
+from .decorators import (
+    After, AfterEach, AppEvent, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Config,
+    Controller, DeleteMapping, ExceptionHandler, File, Get, GetMapping, Header, HeadMapping, Middleware,
+    OnEvent, OptionsMapping, PatchMapping, PathVariable, Plugin, Post, PostMapping, PutMapping,
+    RequestBody, RequestMapping, RequestParam, Scheduled, Service,
+)
+from .errors import HttpException, KoattyException
+
+__version__ = "0.1.0"
+
+# `handler` and `UploadedFile` stay out of __all__: `import *` must not pull in the serverless side.
+__all__ = [
+    "Koatty", "create_application", "Bootstrap",
+    "Component", "Service", "Controller", "Middleware", "Plugin", "Aspect",
+    "Autowired", "Config",
+    "GetMapping", "PostMapping", "PutMapping", "DeleteMapping", "PatchMapping",
+    "OptionsMapping", "HeadMapping", "RequestMapping",
+    "PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam",
+    "Before", "After", "BeforeEach", "AfterEach", "OnEvent", "ExceptionHandler",
+    "KoattyException", "HttpException", "Context",
+    "Scheduled", "AppEvent", "run",
+]
+
+
+def __getattr__(name: str):
+    """Lazy names: ``handler`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload)."""
+    if name == "handler":
+        from .entry import handler
+
+        return handler
+    if name == "run":
+        from .app import run
+
+        return run
+    if name == "UploadedFile":
+        from .payload import UploadedFile
+
+        return UploadedFile
+    raise AttributeError(f"module 'koatty_lite' has no attribute {name!r}")

@@ -1,0 +1,441 @@
+"""Context over the WSGI environ: lazy request views (parsed on first use, cached) and response state."""
+from __future__ import annotations
+
+import os
+import re
+
+from .errors import HttpException, KoattyException
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_MISSING = object()
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+_BAD_HEADER_CHARS = re.compile(r"[\r\n\x00]")
+_TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _wsgi_str(value: str) -> str:
+    """A WSGI native string (latin-1 of the raw bytes) → text, decoding the bytes as UTF-8.
+
+    Why: non-UTF-8 bytes must not turn into a 500; they become U+FFFD (documented in docs/core.md).
+    """
+    # PERF: almost every path is ASCII; skip the re-encode round trip.
+    if value.isascii():
+        return value
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+class Headers:
+    """Case-insensitive read-only view of the request headers in the environ."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: dict):
+        self._environ = environ
+
+    @staticmethod
+    def _key(name: str) -> str:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            return key
+        return "HTTP_" + key
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The header value (str) or ``default``."""
+        value = self._environ.get(self._key(name))
+        return default if value is None else _wsgi_str(value)
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ.get(self._key(name))
+        if value is None:
+            raise KeyError(name)
+        return _wsgi_str(value)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._key(name) in self._environ
+
+    def keys(self) -> list:
+        """Header names, lower-case with dashes."""
+        out = []
+        for key in self._environ:
+            if key.startswith("HTTP_"):
+                out.append(key[5:].replace("_", "-").lower())
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and self._environ[key]:
+                out.append(key.replace("_", "-").lower())
+        return out
+
+    def items(self) -> list:
+        """``(name, value)`` pairs, names lower-case."""
+        return [(k, self[k]) for k in self.keys()]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.items())!r})"
+
+
+class Context:
+    """One request: lazy request views over ``environ`` and the response being built."""
+
+    # PERF: __slots__ and lazily filled fields; nothing is parsed until asked for.
+    __slots__ = (
+        "environ", "app", "method", "path", "params", "state", "body", "_status", "_type",
+        "_out", "_query", "_query_pairs", "_headers", "_cookies", "_request_id", "_body_loaded",
+        "_body_data", "_files", "_request_param", "_raw_body",
+    )
+
+    def __init__(self, environ: dict, app: Any = None):
+        self.environ = environ
+        self.app = app
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path = _wsgi_str(environ.get("PATH_INFO") or "/")
+        self.params = {}
+        self.state = {}
+        self.body = None
+        self._status = None
+        self._type = None
+        self._out = []
+        self._query = None
+        self._query_pairs = None
+        self._headers = None
+        self._cookies = None
+        self._request_id = None
+        self._body_loaded = False
+        self._body_data = None
+        self._files = None
+        self._request_param = None
+        self._raw_body = None
+
+    # --- request ------------------------------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        """Request headers, case-insensitive (``ctx.headers["x-api-key"]``)."""
+        h = self._headers
+        if h is None:
+            h = self._headers = Headers(self.environ)
+        return h
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A request header (Koa's ``ctx.get``)."""
+        return self.headers.get(name, default)
+
+    def _pairs(self) -> list:
+        pairs = self._query_pairs
+        if pairs is None:
+            qs = self.environ.get("QUERY_STRING", "")
+            if not qs:
+                pairs = []
+            else:
+                from urllib.parse import parse_qsl
+
+                if not qs.isascii():
+                    qs = qs.encode("latin-1", "replace").decode("utf-8", "replace")
+                pairs = parse_qsl(qs, keep_blank_values=True, errors="replace")
+            self._query_pairs = pairs
+        return pairs
+
+    @property
+    def query(self) -> dict:
+        """Query parameters as a dict; a repeated key keeps its last value (see ``query_list``)."""
+        q = self._query
+        if q is None:
+            q = self._query = dict(self._pairs())
+        return q
+
+    def query_list(self, name: str) -> list:
+        """Every value of the query parameter ``name``, in order."""
+        return [v for k, v in self._pairs() if k == name]
+
+    @property
+    def querystring(self) -> str:
+        """The raw query string."""
+        return _wsgi_str(self.environ.get("QUERY_STRING", ""))
+
+    @property
+    def cookies(self) -> dict:
+        """Request cookies as a dict (a hand-rolled parser: no http.cookies import)."""
+        c = self._cookies
+        if c is None:
+            c = {}
+            raw = self.get("cookie")
+            if raw:
+                for part in raw.split(";"):
+                    name, sep, value = part.partition("=")
+                    name = name.strip()
+                    if sep and name:
+                        value = value.strip()
+                        if len(value) >= 2 and value[0] == value[-1] == '"':
+                            value = value[1:-1]
+                        c.setdefault(name, value)
+            self._cookies = c
+        return c
+
+    @property
+    def ip(self) -> str:
+        """The client address the server (or the platform adapter) saw: ``REMOTE_ADDR``."""
+        return self.environ.get("REMOTE_ADDR", "")
+
+    @property
+    def host(self) -> str:
+        """The Host header, or SERVER_NAME."""
+        return self.get("host") or self.environ.get("SERVER_NAME", "")
+
+    @property
+    def url(self) -> str:
+        """Path plus query string, as requested."""
+        qs = self.environ.get("QUERY_STRING")
+        return self.path + ("?" + _wsgi_str(qs) if qs else "")
+
+    @property
+    def request_id(self) -> str:
+        """The platform request id, else a valid incoming ``X-Request-Id``, else a generated one."""
+        rid = self._request_id
+        if rid is None:
+            env = self.environ
+            rid = env.get("koatty.request_id")
+            if not rid:
+                rid = env.get("HTTP_X_REQUEST_ID")
+                if not rid or not _REQUEST_ID_RE.fullmatch(rid):
+                    # PERF: os.urandom instead of importing uuid.
+                    rid = os.urandom(8).hex()
+            self._request_id = rid = str(rid)
+        return rid
+
+    @property
+    def trace_id(self) -> str | None:
+        """``koatty.trace_id`` from the adapter, else the ``X-Amzn-Trace-Id`` header."""
+        env = self.environ
+        return env.get("koatty.trace_id") or env.get("HTTP_X_AMZN_TRACE_ID")
+
+    @property
+    def event(self) -> Any:
+        """The raw platform event (None outside serverless)."""
+        return self.environ.get("koatty.event")
+
+    @property
+    def platform_context(self) -> Any:
+        """The platform's context object (None outside serverless)."""
+        return self.environ.get("koatty.context")
+
+    @property
+    def platform(self) -> str | None:
+        """``"aws"``, ``"alicloud"``, ``"tencent"`` or None."""
+        return self.environ.get("koatty.platform")
+
+    @property
+    def event_kind(self) -> str | None:
+        """The HTTP event kind the adapter detected (``"apigw-v2"``, ...), or None."""
+        return self.environ.get("koatty.event_kind")
+
+    # --- body (payload.py) --------------------------------------------------------------------
+
+    def _has_body(self) -> bool:
+        env = self.environ
+        length = env.get("CONTENT_LENGTH")
+        return bool(length and length != "0")
+
+    def _load_body(self) -> None:
+        """Read and parse the body once; a PayloadError becomes its 4xx."""
+        if self._body_loaded:
+            return
+        self._body_loaded = True
+        if not self._has_body():
+            self._raw_body = b""
+            self._body_data = {}
+            self._files = {}
+            return
+        from .payload import PayloadError, parse_body, read_body
+
+        env = self.environ
+        limit = self.app.payload_limit if self.app is not None else 6 * 1024 * 1024
+        try:
+            raw = self._raw_body = read_body(env, limit)
+            data, files = parse_body(raw, env.get("CONTENT_TYPE", ""), env.get("HTTP_CONTENT_ENCODING", ""),
+                                     limit=limit)
+        except PayloadError as exc:
+            raise HttpException(exc.message, 1, exc.status) from None
+        self._body_data = data
+        self._files = files or {}
+
+    def request_body(self) -> Any:
+        """The parsed body: a dict for JSON objects/forms/multipart, str for text/*, else bytes; ``{}`` when empty."""
+        if not self._body_loaded:
+            self._load_body()
+        return self._body_data
+
+    def raw_body(self) -> bytes:
+        """The body bytes as read."""
+        if not self._body_loaded:
+            self._load_body()
+        return self._raw_body
+
+    def request_file(self, name: str | None = None) -> Any:
+        """The uploaded file ``name`` (an ``UploadedFile``, a list when repeated), or all files as a dict."""
+        if not self._body_loaded:
+            self._load_body()
+        return self._files if name is None else self._files.get(name)
+
+    def request_param(self) -> dict:
+        """Query ∪ path parameters (path wins), cached."""
+        p = self._request_param
+        if p is None:
+            p = self._request_param = {**self.query, **self.params}
+        return p
+
+    # --- response -----------------------------------------------------------------------------
+
+    @property
+    def status(self) -> int:
+        """Response status: as set, else 200 when a body is set, else 204... decided at output (404 before routing)."""
+        s = self._status
+        if s is None:
+            return 404 if self.body is None else 200
+        return s
+
+    @status.setter
+    def status(self, value: int) -> None:
+        value = int(value)
+        if not 100 <= value <= 599:
+            raise ValueError(f"invalid status {value}")
+        self._status = value
+
+    @property
+    def type(self) -> str | None:
+        """Response Content-Type as set (None: derived from the body)."""
+        return self._type
+
+    @type.setter
+    def type(self, value: str | None) -> None:
+        if value is not None:
+            _check_header("Content-Type", value)
+            if "/" not in value:
+                value = _SHORT_TYPES.get(value.lstrip("."), value)
+        self._type = value
+
+    def set(self, name: str | dict, value: Any = None) -> None:
+        """Set a response header (replacing one of the same name); ``ctx.set({...})`` sets several."""
+        if isinstance(name, dict):
+            for k, v in name.items():
+                self.set(k, v)
+            return
+        value = str(value)
+        _check_header(name, value)
+        lname = name.lower()
+        if lname == "content-type":
+            self._type = value
+            return
+        out = self._out
+        out[:] = [pair for pair in out if pair[0].lower() != lname]
+        out.append((name, value))
+
+    def append(self, name: str, value: Any) -> None:
+        """Add a response header, keeping any of the same name (several Set-Cookie survive)."""
+        value = str(value)
+        _check_header(name, value)
+        self._out.append((name, value))
+
+    def remove(self, name: str) -> None:
+        """Remove a response header."""
+        lname = name.lower()
+        if lname == "content-type":
+            self._type = None
+        self._out[:] = [pair for pair in self._out if pair[0].lower() != lname]
+
+    def response_header(self, name: str, default: Any = None) -> Any:
+        """A response header already set (the last one of that name)."""
+        lname = name.lower()
+        if lname == "content-type":
+            return self._type if self._type is not None else default
+        for k, v in reversed(self._out):
+            if k.lower() == lname:
+                return v
+        return default
+
+    @property
+    def response_headers(self) -> list:
+        """The response headers set so far, as ``(name, value)`` pairs."""
+        return list(self._out)
+
+    def set_cookie(self, name: str, value: str, *, max_age: int | None = None, expires: str | None = None,
+                   path: str | None = "/", domain: str | None = None, secure: bool = False,
+                   httponly: bool = True, samesite: str | None = "Lax") -> None:
+        """Append a ``Set-Cookie`` header (attributes as keywords)."""
+        if not _TOKEN_RE.fullmatch(name):
+            raise ValueError(f"invalid cookie name {name!r}")
+        value = str(value)
+        if any(c in value for c in ';,"\\ ') or not value.isprintable():
+            raise ValueError(f"invalid cookie value for {name!r} (quote or encode it first)")
+        parts = [f"{name}={value}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={int(max_age)}")
+        if expires:
+            parts.append(f"Expires={expires}")
+        if path:
+            parts.append(f"Path={path}")
+        if domain:
+            parts.append(f"Domain={domain}")
+        if secure:
+            parts.append("Secure")
+        if httponly:
+            parts.append("HttpOnly")
+        if samesite:
+            parts.append(f"SameSite={samesite}")
+        for p in parts[1:]:
+            if ";" in p:
+                raise ValueError(f"invalid cookie attribute {p!r}")
+        self.append("Set-Cookie", "; ".join(parts))
+
+    def throw(self, *args: Any) -> None:
+        """Raise ``KoattyException``: ``ctx.throw(404)``, ``ctx.throw(404, "msg")``, ``ctx.throw("msg", code, status)``."""
+        if args and isinstance(args[0], int) and not isinstance(args[0], bool):
+            status = args[0]
+            message = args[1] if len(args) > 1 else _reason(status)
+            code = args[2] if len(args) > 2 else 1
+            raise KoattyException(str(message), code, status)
+        message = args[0] if args else "Internal Server Error"
+        code = args[1] if len(args) > 1 else 1
+        status = args[2] if len(args) > 2 else 500
+        raise KoattyException(str(message), code, status)
+
+    def redirect(self, url: str, status: int = 302) -> None:
+        """Answer a redirect to ``url``."""
+        self.set("Location", url)
+        self.status = status
+        self.body = ""
+
+    def __repr__(self) -> str:
+        return f"<Context {self.method} {self.path}>"
+
+
+_SHORT_TYPES = {
+    "json": "application/json; charset=utf-8", "html": "text/html; charset=utf-8",
+    "text": "text/plain; charset=utf-8", "txt": "text/plain; charset=utf-8",
+    "xml": "application/xml; charset=utf-8", "bin": "application/octet-stream",
+}
+
+
+def _check_header(name: str, value: str) -> None:
+    # Why: a CR/LF/NUL would let a value split into a second header (response splitting).
+    if not isinstance(name, str) or not _TOKEN_RE.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if _BAD_HEADER_CHARS.search(value):
+        raise ValueError(f"invalid header value for {name!r}: contains CR, LF or NUL")
+    if not value.isascii():
+        try:
+            value.encode("latin-1")  # WSGI header values are latin-1 native strings
+        except UnicodeEncodeError:
+            raise ValueError(f"invalid header value for {name!r}: not latin-1") from None
+
+
+def _reason(status: int) -> str:
+    from .errors import REASONS
+
+    return REASONS.get(status, "Error")

@@ -1,0 +1,61 @@
+"""KoattyException, HttpException and the JSON error output ``{"code", "message", "data"}``."""
+from __future__ import annotations
+
+import json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+class KoattyException(Exception):
+    """An error that becomes the response: ``status`` with body ``{"code", "message", "data"}``."""
+
+    def __init__(self, message: str = "", code: int = 1, status: int = 500, data: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        try:
+            status = int(status)
+        except (TypeError, ValueError):
+            status = 500
+        # Why: an out-of-range status would produce an invalid status line; Koatty clamps the same way.
+        self.status = status if 100 <= status <= 599 else 500
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r}, status={self.status!r})"
+
+
+class HttpException(KoattyException):
+    """Same as KoattyException; the name HTTP users look for."""
+
+
+REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
+    301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+    307: "Temporary Redirect", 308: "Permanent Redirect",
+    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 406: "Not Acceptable", 408: "Request Timeout", 409: "Conflict",
+    410: "Gone", 411: "Length Required", 412: "Precondition Failed", 413: "Payload Too Large",
+    414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable",
+    422: "Unprocessable Entity", 429: "Too Many Requests",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
+}
+
+
+def status_line(status: int) -> str:
+    """``200`` → ``"200 OK"`` (unknown codes get a generic reason)."""
+    reason = REASONS.get(status)
+    if reason is None:
+        reason = "Unknown"
+    return f"{status} {reason}"
+
+
+def error_body(code: Any, message: str, data: Any = None) -> bytes:
+    """The JSON error body bytes."""
+    return json.dumps({"code": code, "message": message, "data": data}, separators=(",", ":"),
+                      default=str).encode("utf-8")
