@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from webtest import TestApp
-from wsgiref.validate import validator
-
+from core_support import client as make_client
 from koatty_lite import (Autowired, Controller, GetMapping, Koatty, PathVariable, Service,
                          create_application)
 
@@ -34,8 +32,7 @@ class HelloApp(Koatty):
 
 @pytest.fixture
 def client():
-    app = create_application(HelloApp)
-    return TestApp(validator(app.get_request_handler()))
+    return make_client(HelloApp)[0]
 
 
 def test_thin_path_json(client):
