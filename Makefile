@@ -26,5 +26,14 @@ zip:
 bench:
 	$(PYTHON) bench/run.py
 
+## lint: cfn-lint (installed into .venv-lint) over the SAM template
+lint: .venv-lint/.installed
+	.venv-lint/bin/cfn-lint examples/aws/template.yaml
+
+.venv-lint/.installed:
+	$(PYTHON) -m venv .venv-lint
+	.venv-lint/bin/python -m pip install -q --disable-pip-version-check cfn-lint
+	touch $@
+
 clean:
 	rm -rf $(VENV) dist build bench/.venv .pytest_cache
