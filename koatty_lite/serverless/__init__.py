@@ -84,7 +84,7 @@ def serve_http(wsgi_app, event, context, platform="auto", strip_base_path=""):
     row = _row(event, platform)
     if row is None:
         return None
-    return _serve(row, wsgi_app, event, context, strip_base_path)
+    return _serve(row, wsgi_app, event, context, strip_base_path.rstrip("/"))
 
 
 def _serve(row, wsgi_app, event, context, strip_base_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
-    make_environ, path_info, require_str, single_headers,
+    make_environ, path_info, require_str, single_headers, strip_base,
 )
 
 PLATFORM = "alicloud"
@@ -56,11 +56,9 @@ def to_environ_fc3(event, context, strip_base_path=""):
     query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     path = path_info(raw)  # rawPath is URL-encoded: decode exactly once
-    if strip_base_path and (path == strip_base_path or path.startswith(strip_base_path + "/")):
-        path = path[len(strip_base_path):] or "/"
     environ = make_environ(method, path, query, pairs, body, http.get("sourceIp"), "http",
                            event, context, PLATFORM, "fc3", _request_id(event, context))
-    environ["SCRIPT_NAME"] = strip_base_path
+    strip_base(environ, strip_base_path)
     return environ
 
 
@@ -72,11 +70,9 @@ def to_environ_fc_apigw(event, context, strip_base_path=""):
     query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     path = path_info(raw)
-    if strip_base_path and (path == strip_base_path or path.startswith(strip_base_path + "/")):
-        path = path[len(strip_base_path):] or "/"
     environ = make_environ(method, path, query, pairs, body, None, "https", event, context,
                            PLATFORM, "fc-apigw", _request_id(event, context))
-    environ["SCRIPT_NAME"] = strip_base_path
+    strip_base(environ, strip_base_path)
     return environ
 
 

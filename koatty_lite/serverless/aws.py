@@ -12,11 +12,10 @@ from urllib.parse import unquote
 
 from .http import (
     BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
-    join_headers, make_environ, multi_headers, path_info, require_str, single_headers,
+    join_headers, make_environ, multi_headers, path_info, require_str, single_headers, strip_base,
 )
 
 PLATFORM = "aws"
-_STATUS_TEXT = None
 
 
 # ---------------------------------------------------------------- detection
@@ -100,13 +99,6 @@ def _stage_prefix(event, host):
     return ""
 
 
-def _strip(path, base):
-    """Remove a configured base path from a decoded path."""
-    if base and (path == base or path.startswith(base + "/")):
-        return path[len(base):] or "/"
-    return path
-
-
 def _with_host(pairs, event):
     """Add Host from requestContext.domainName when the event carries no Host header."""
     for name, _ in pairs:
@@ -141,9 +133,11 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
                          event.get("queryStringParameters"), "QueryStringParameters")
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     environ = make_environ(
-        method, _strip(path_info(path), strip_base_path), encode_query(query), headers, body,
+        method, path_info(path), encode_query(query), headers, body,
         _source_ip(event), "https", event, context, PLATFORM, "apigw-v1", _request_id(event, context))
-    environ["SCRIPT_NAME"] = _stage_prefix(event, environ.get("HTTP_HOST", "")) + strip_base_path
+    # why: on execute-api the stage is not in `path` but is in the public URL
+    environ["SCRIPT_NAME"] = _stage_prefix(event, environ.get("HTTP_HOST", ""))
+    strip_base(environ, strip_base_path)
     auth = event["requestContext"].get("authorizer")
     if auth is not None:
         environ["koatty.authorizer"] = auth
@@ -193,10 +187,8 @@ def _to_environ_v2(event, context, kind, strip_base_path):
         if pi == prefix or pi.startswith(prefix + "/"):
             script = prefix
             environ["PATH_INFO"] = pi[len(prefix):] or "/"
-    if strip_base_path:
-        environ["PATH_INFO"] = _strip(environ["PATH_INFO"], strip_base_path)
-        script += strip_base_path
     environ["SCRIPT_NAME"] = script
+    strip_base(environ, strip_base_path)
     auth = rc.get("authorizer")
     if auth is not None:
         environ["koatty.authorizer"] = auth
@@ -241,10 +233,10 @@ def to_environ_alb(event, context, strip_base_path=""):
         if name.lower() == "x-forwarded-for":
             # why: ALB appends the address it saw; earlier entries are client-controlled
             remote = value.rsplit(",", 1)[-1].strip()
-    environ = make_environ(method, _strip(path_info(path), strip_base_path), query, headers, body,
+    environ = make_environ(method, path_info(path), query, headers, body,
                            remote, "http", event, context, PLATFORM, "alb",
                            _request_id(event, context))
-    environ["SCRIPT_NAME"] = strip_base_path
+    strip_base(environ, strip_base_path)
     environ["koatty.alb_multi"] = multi
     return environ
 
@@ -294,10 +286,10 @@ def to_environ_lattice_v1(event, context, strip_base_path=""):
     for name, value in pairs:
         if name.lower() == "x-forwarded-for":
             remote = value.rsplit(",", 1)[-1].strip()
-    environ = make_environ(method, _strip(path_info(path), strip_base_path), query, pairs, body,
+    environ = make_environ(method, path_info(path), query, pairs, body,
                            remote, "https", event, context, PLATFORM, "lattice-v1",
                            _request_id(event, context))
-    environ["SCRIPT_NAME"] = strip_base_path
+    strip_base(environ, strip_base_path)
     return environ
 
 
@@ -332,10 +324,10 @@ def to_environ_lattice_v2(event, context, strip_base_path=""):
     for name, value in pairs:
         if name.lower() == "x-forwarded-for":
             remote = value.rsplit(",", 1)[-1].strip()
-    environ = make_environ(method, _strip(path_info(path), strip_base_path), query, pairs, body,
+    environ = make_environ(method, path_info(path), query, pairs, body,
                            remote, "https", event, context, PLATFORM, "lattice-v2",
                            _request_id(event, context))
-    environ["SCRIPT_NAME"] = strip_base_path
+    strip_base(environ, strip_base_path)
     return environ
 
 

@@ -78,6 +78,15 @@ def path_info(raw):
     return unquote_to_bytes(raw).decode("latin-1")
 
 
+def strip_base(environ, base):
+    """Move a configured base path from PATH_INFO to SCRIPT_NAME when PATH_INFO starts with it."""
+    path = environ["PATH_INFO"]
+    if base and (path == base or path.startswith(base + "/")):
+        environ["PATH_INFO"] = path[len(base):] or "/"
+        environ["SCRIPT_NAME"] += base
+    return environ
+
+
 def encode_query(pairs):
     """Re-encode decoded (key, value) pairs as a query string."""
     return "&".join(

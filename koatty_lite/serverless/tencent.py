@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from .http import (
     BadEvent, decode_body, encode_body, error_body, header_items, make_environ,
-    multi_headers, path_info, require_str,
+    multi_headers, path_info, require_str, strip_base,
 )
 
 PLATFORM = "tencent"
@@ -79,11 +79,9 @@ def _environ(event, context, kind, remote, strip_base_path):
         if name.lower() == "x-api-scheme" and value in ("http", "https"):
             scheme = value
     path = path_info(raw)
-    if strip_base_path and (path == strip_base_path or path.startswith(strip_base_path + "/")):
-        path = path[len(strip_base_path):] or "/"
     environ = make_environ(method, path, query, pairs, body, remote, scheme, event, context,
                            PLATFORM, kind, _request_id(event, context))
-    environ["SCRIPT_NAME"] = strip_base_path
+    strip_base(environ, strip_base_path)
     return environ
 
 
