@@ -365,10 +365,10 @@ def _output(ctx: Context) -> tuple:
     if status in (204, 304) or 100 <= status < 200:
         data = b""
     else:
-        if ctype is None and data:
-            ctype = "application/octet-stream"
-        if ctype is not None:
-            headers.insert(0, ("Content-Type", ctype))
+        if ctype is None:
+            # Why: PEP 3333 validators require a Content-Type on every response that may carry a body.
+            ctype = "application/octet-stream" if data else "text/plain; charset=utf-8"
+        headers.insert(0, ("Content-Type", ctype))
         headers.append(("Content-Length", str(len(data))))
     headers.append(("X-Request-Id", ctx.request_id))
     return status_line(status), headers, data
@@ -487,7 +487,7 @@ def _converter(annotation: Any) -> tuple:
     if annotation is None:
         return None, ""
     if isinstance(annotation, str):
-        text = annotation.replace(" ", "")
+        text = annotation.replace(" ", "").strip("'\"")
         if text.startswith("Optional[") and text.endswith("]"):
             text = text[9:-1]
         parts = [p for p in text.split("|") if p not in ("None", "")]

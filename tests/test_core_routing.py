@@ -1,0 +1,266 @@
+"""Routing, parameters and conversion, return values → responses, HEAD/OPTIONS/404/405."""
+from __future__ import annotations
+
+import pytest
+
+from core_support import client as make_client
+from koatty_lite import (Controller, DeleteMapping, File, Get, GetMapping, Header, HeadMapping, Koatty,
+                         OptionsMapping, PatchMapping, PathVariable, Post, PostMapping, PutMapping,
+                         RequestBody, RequestMapping, RequestParam)
+from koatty_lite.router import Router, join_path
+
+
+@Controller("/api/")
+class ApiController:
+    @GetMapping("/items")
+    def items(self):
+        return [1, 2]
+
+    @PostMapping("//items/")
+    def create(self, body: dict = RequestBody()):
+        self.ctx.status = 201
+        return body
+
+    @GetMapping("/items/:id")
+    def item(self, id: int = PathVariable("id"), full: bool = Get("full", default=False)):
+        return {"id": id, "full": full}
+
+    @PutMapping("/items/:id")
+    def put(self, id: int = PathVariable()):
+        return {"put": id}
+
+    @DeleteMapping("/items/:id")
+    def delete(self, id: int = PathVariable("id")):
+        return None
+
+    @PatchMapping("/items/:id")
+    def patch(self, id=PathVariable("id"), name: str = Post("name")):
+        return {"id": id, "name": name}
+
+    @GetMapping("/conv")
+    def conv(self, i: int = Get("i", default=0), f: float = Get("f", default=0.0), b: bool = Get("b", default=False),
+             s: str = Get("s", default=""), o: "int | None" = Get("o", default=None)):
+        return {"i": i, "f": f, "b": b, "s": s, "o": o}
+
+    @GetMapping("/header")
+    def header(self, key: str = Header("x-api-key")):
+        return {"key": key}
+
+    @GetMapping("/params/:id")
+    def params(self, all=RequestParam(), id=RequestParam("id")):
+        return {"all": all, "id": id}
+
+    @GetMapping("/text")
+    def text(self):
+        return "plain"
+
+    @GetMapping("/html")
+    def html(self):
+        return "<p>hi</p>"
+
+    @GetMapping("/bytes")
+    def raw(self):
+        return b"\x00\x01"
+
+    @GetMapping("/none")
+    def none(self):
+        return None
+
+    @GetMapping("/body-set")
+    def body_set(self):
+        self.ctx.body = {"set": True}
+
+    @GetMapping("/typed")
+    def typed(self):
+        self.ctx.type = "xml"
+        return "<a/>"
+
+    @RequestMapping("/any", method="ALL")
+    def any(self):
+        return {"method": self.ctx.method}
+
+    @OptionsMapping("/opts")
+    def opts(self):
+        self.ctx.set("X-Opts", "1")
+        self.ctx.status = 200
+        return {"options": True}
+
+    @HeadMapping("/head-only")
+    def head_only(self):
+        self.ctx.set("X-Head", "1")
+        self.ctx.status = 200
+
+    @PostMapping("/upload")
+    def upload(self, up=File("upload")):
+        return {"filename": up.filename, "size": up.size, "data": up.read().decode()}
+
+
+class App(Koatty):
+    components = [ApiController]
+
+
+@pytest.fixture
+def c():
+    return make_client(App)[0]
+
+
+def test_static_and_dynamic_routes(c):
+    assert c.get("/api/items").json == [1, 2]
+    assert c.get("/api/items/").json == [1, 2]  # trailing slash stripped
+    assert c.get("/api/items/5?full=yes").json == {"id": 5, "full": True}
+    assert c.put("/api/items/5").json == {"put": 5}
+    assert c.post_json("/api/items", {"a": 1}, status=201).json == {"a": 1}
+
+
+def test_path_join_and_normalise():
+    assert join_path("/api/", "//items/") == "/api/items"
+    assert join_path("", "/") == "/"
+    assert join_path("", "") == "/"
+    assert join_path("a", "b/") == "/a/b"
+
+
+def test_delete_returning_none_is_204(c):
+    res = c.delete("/api/items/5", status=204)
+    assert res.body == b""
+    assert "Content-Type" not in res.headers
+
+
+@pytest.mark.parametrize("query,expected", [
+    pytest.param("i=3&f=1.5&b=on&s=x&o=4", {"i": 3, "f": 1.5, "b": True, "s": "x", "o": 4}, id="all"),
+    pytest.param("b=no", {"i": 0, "f": 0.0, "b": False, "s": "", "o": None}, id="defaults"),
+    pytest.param("b=0&i=-7", {"i": -7, "f": 0.0, "b": False, "s": "", "o": None}, id="negative"),
+])
+def test_conversion(c, query, expected):
+    assert c.get("/api/conv?" + query).json == expected
+
+
+@pytest.mark.parametrize("query,param", [
+    pytest.param("i=x", "i", id="int"),
+    pytest.param("f=nan", "f", id="float-nan"),
+    pytest.param("f=abc", "f", id="float"),
+    pytest.param("b=maybe", "b", id="bool"),
+    pytest.param("i=1.5", "i", id="int-fraction"),
+])
+def test_bad_conversion_is_400(c, query, param):
+    res = c.get("/api/conv?" + query, status=400)
+    assert res.json["code"] == 1 and res.json["data"] is None
+    assert f"'{param}'" in res.json["message"] and "query parameter" in res.json["message"]
+
+
+def test_missing_required_is_400_naming_where(c):
+    res = c.get("/api/header", status=400)
+    assert res.json["message"] == "missing required parameter 'key' (header 'x-api-key')"
+    assert c.get("/api/header", headers={"X-API-Key": "k"}).json == {"key": "k"}
+    res = c.patch_json("/api/items/1", {"nope": 1}, status=400)
+    assert res.json["message"] == "missing required parameter 'name' (body field 'name')"
+    assert c.patch_json("/api/items/1", {"name": "n"}).json == {"id": "1", "name": "n"}
+
+
+def test_request_param_path_wins(c):
+    assert c.get("/api/params/9?id=1&q=2").json == {"all": {"id": "9", "q": "2"}, "id": "9"}
+
+
+@pytest.mark.parametrize("path,ctype,body", [
+    pytest.param("/api/text", "text/plain; charset=utf-8", b"plain", id="str"),
+    pytest.param("/api/html", "text/html; charset=utf-8", b"<p>hi</p>", id="html"),
+    pytest.param("/api/bytes", "application/octet-stream", b"\x00\x01", id="bytes"),
+    pytest.param("/api/body-set", "application/json; charset=utf-8", b'{"set":true}', id="ctx.body"),
+    pytest.param("/api/typed", "application/xml; charset=utf-8", b"<a/>", id="ctx.type"),
+])
+def test_return_values(c, path, ctype, body):
+    res = c.get(path)
+    assert res.headers["Content-Type"] == ctype
+    assert res.body == body
+    assert res.headers["Content-Length"] == str(len(body))
+
+
+def test_none_without_body_is_204(c):
+    assert c.get("/api/none", status=204).body == b""
+
+
+def test_404_body(c):
+    res = c.get("/nowhere", status=404)
+    assert res.json == {"code": 1, "message": "Not Found", "data": None}
+    assert res.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_405_with_allow(c):
+    res = c.post("/api/items/3", status=405)
+    assert res.json == {"code": 1, "message": "Method Not Allowed", "data": None}
+    assert res.headers["Allow"] == "GET, HEAD, PUT, DELETE, PATCH, OPTIONS"
+
+
+def test_head_served_by_get_without_body(c):
+    res = c.head("/api/items")
+    assert res.status_int == 200 and res.body == b""
+    assert res.headers["Content-Length"] == str(len(b"[1,2]"))
+    assert c.head("/api/head-only").headers["X-Head"] == "1"
+
+
+def test_options_without_route_is_204_with_allow(c):
+    res = c.options("/api/items", status=204)
+    assert res.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+    res = c.options("/api/opts")
+    assert res.json == {"options": True} and res.headers["X-Opts"] == "1"
+    c.options("/nowhere", status=404)
+
+
+def test_request_mapping_all(c):
+    for method in ("get", "post", "put", "delete", "patch"):
+        assert getattr(c, method)("/api/any").json == {"method": method.upper()}
+
+
+def test_upload_file(c):
+    res = c.post("/api/upload", upload_files=[("upload", "a.txt", b"hello")])
+    assert res.json == {"filename": "a.txt", "size": 5, "data": "hello"}
+    res = c.post("/api/upload", {"x": "1"}, status=400)
+    assert res.json["message"] == "missing required parameter 'up' (uploaded file 'upload')"
+
+
+def test_router_rejects_duplicates_and_bad_params():
+    r = Router()
+    r.add("GET", "/a/:id", 1)
+    with pytest.raises(ValueError, match="duplicate route"):
+        r.add("GET", "/a/:id/", 2)
+    with pytest.raises(ValueError, match="duplicate path parameter"):
+        r.add("GET", "/b/:id/:id", 3)
+    assert r.find("GET", "/a/x") == (1, {"id": "x"}, {"GET": 1})
+    assert r.find("GET", "/a/x/y") == (None, None, None)
+
+
+def test_wildcard_route():
+    r = Router()
+    r.add("GET", "/static/*", 1)
+    assert r.find("GET", "/static/a/b.css")[:2] == (1, {"wildcard": "a/b.css"})
+
+
+def test_argument_without_marker_fails_boot():
+    from koatty_lite import create_application
+
+    @Controller()
+    class Bad:
+        @GetMapping("/")
+        def x(self, id):
+            return id
+
+    class A(Koatty):
+        components = [Bad]
+
+    with pytest.raises(TypeError, match="argument 'id' needs a marker"):
+        create_application(A)
+
+
+def test_non_utf8_path_and_query_do_not_500():
+    @Controller()
+    class E:
+        @GetMapping("/echo/:v")
+        def echo(self, v: str = PathVariable("v"), q: str = Get("q", default="")):
+            return {"v": v, "q": q}
+
+    class A(Koatty):
+        components = [E]
+
+    c = make_client(A)[0]
+    # A raw 0xff byte arrives as the latin-1 character U+00FF in the WSGI native string.
+    res = c.get("/echo/%FF?q=%FF")
+    assert res.json == {"v": "\ufffd", "q": "\ufffd"}
