@@ -1,0 +1,20 @@
+"""SCF web function: the demo app on the stdlib server at 0.0.0.0:9000 (started by scf_bootstrap).
+
+`koatty_lite.run` serves with wsgiref (a thread per request), runs @Scheduled tasks and stops
+gracefully (appStop once) on SIGTERM. SCF requires 0.0.0.0, not 127.0.0.1.
+"""
+from __future__ import annotations
+
+import os
+
+try:
+    from demo.app import App  # the package puts demo/ at the top level
+except ModuleNotFoundError as exc:
+    if exc.name not in ("demo", "demo.app"):  # Why: never hide an import error inside the app
+        raise
+    from examples.demo.app import App  # running from the repository root
+
+if __name__ == "__main__":
+    import koatty_lite
+
+    koatty_lite.run(App, port=int(os.environ.get("PORT", "9000")), host=os.environ.get("HOST", "0.0.0.0"))
