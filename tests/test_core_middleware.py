@@ -1,0 +1,162 @@
+"""The onion: order, before/after next(), next() twice, configured @Middleware classes, body limit."""
+from __future__ import annotations
+
+import pytest
+
+from core_support import client as make_client
+from koatty_lite import Controller, GetMapping, Koatty, Middleware, PostMapping, RequestBody, create_application
+from koatty_lite.compose import compose
+from koatty_lite.container import InjectionError
+
+
+def test_compose_order_and_return_values():
+    trace = []
+
+    def mw(name):
+        def fn(ctx, next):
+            trace.append(name + ">")
+            result = next()
+            trace.append("<" + name)
+            return result
+
+        return fn
+
+    chain = compose([mw("a"), mw("b")], lambda ctx: trace.append("end") or "done")
+    assert chain(object()) == "done"
+    assert trace == ["a>", "b>", "end", "<b", "<a"]
+
+
+def test_next_twice_raises():
+    chain = compose([lambda ctx, next: (next(), next())], lambda ctx: None)
+    with pytest.raises(RuntimeError, match="multiple times"):
+        chain(object())
+
+
+def test_non_callable_refused():
+    with pytest.raises(TypeError):
+        compose([1])
+
+
+def test_chain_used_as_middleware():
+    trace = []
+    inner = compose([lambda ctx, next: trace.append("inner") or next()])
+    outer = compose([inner], lambda ctx: trace.append("end"))
+    outer(object())
+    assert trace == ["inner", "end"]
+
+
+@Middleware()
+class FirstMiddleware:
+    def run(self, options, app):
+        tag = options["tag"]
+
+        def first(ctx, next):
+            ctx.state["trace"] = [tag + ">"]
+            next()
+            ctx.set("X-Trace", ",".join(ctx.state["trace"] + ["<" + tag]))
+
+        return first
+
+
+@Middleware()
+class SecondMiddleware:
+    def run(self, options, app):
+        def second(ctx, next):
+            ctx.state["trace"].append("second>")
+            if ctx.path == "/short":
+                ctx.body = {"short": True}  # answer without calling next()
+                return
+            next()
+            ctx.state["trace"].append("<second")
+
+        return second
+
+
+@Middleware()
+class DisabledMiddleware:
+    def run(self, options, app):
+        raise AssertionError("disabled middleware must not be built")
+
+
+@Controller()
+class MwController:
+    @GetMapping("/")
+    def index(self):
+        self.ctx.state["trace"].append("controller")
+        return {"ok": True}
+
+    @PostMapping("/echo")
+    def echo(self, body=RequestBody()):
+        return body
+
+
+class App(Koatty):
+    components = [FirstMiddleware, SecondMiddleware, DisabledMiddleware, MwController]
+    config = {"middleware": {"list": ["FirstMiddleware", "SecondMiddleware", "DisabledMiddleware"],
+                             "config": {"FirstMiddleware": {"tag": "first"},
+                                        "DisabledMiddleware": {"enabled": False}}},
+              "payload": {"limit": 16}}
+
+
+@pytest.fixture
+def c():
+    return make_client(App)[0]
+
+
+def test_configured_order_and_options(c):
+    res = c.get("/")
+    assert res.headers["X-Trace"] == "first>,second>,controller,<second,<first"
+
+
+def test_middleware_can_answer_without_next(c):
+    res = c.get("/short")
+    assert res.json == {"short": True}
+
+
+def test_app_use_runs_outermost():
+    trace = []
+
+    class A(App):
+        def init(self):
+            self.use(lambda ctx, next: trace.append("use") or next())
+
+    make_client(A)[0].get("/")
+    assert trace == ["use"]
+
+
+def test_body_limit_413(c):
+    res = c.post("/echo", b"x" * 17, content_type="text/plain", status=413)
+    assert res.json["code"] == 1 and res.json["data"] is None
+    assert c.post("/echo", b"x" * 16, content_type="text/plain").body == b"xxxxxxxxxxxxxxxx"
+
+
+def test_invalid_json_is_400(c):
+    res = c.post("/echo", b"{bad", content_type="application/json", status=400)
+    assert res.json["code"] == 1
+
+
+def test_body_parsed_before_router(c):
+    # Even an unknown path gets the 413 first: the body is parsed before routing, as in Koatty.
+    c.post("/nowhere", b"x" * 17, content_type="text/plain", status=413)
+
+
+def test_unknown_middleware_in_list_fails_boot():
+    class A(Koatty):
+        config = {"middleware": {"list": ["NopeMiddleware"]}}
+
+    with pytest.raises(InjectionError, match="NopeMiddleware"):
+        create_application(A)
+
+
+def test_run_must_return_callable():
+    @Middleware()
+    class BadMiddleware:
+        def run(self, options, app):
+            return None
+
+    class A(Koatty):
+        components = [BadMiddleware]
+        config = {"middleware": {"list": ["BadMiddleware"]}}
+
+    with pytest.raises(TypeError, match="must return a function"):
+        create_application(A)
