@@ -1,0 +1,13 @@
+"""Lambda entry for the Flask app: one line of glue. Handler: `handler.handler` in the package."""
+from __future__ import annotations
+
+try:
+    from app import flask_app  # the package puts app.py at the top level
+except ModuleNotFoundError as exc:
+    if exc.name != "app":  # Why: never hide a missing dependency (e.g. flask) behind the fallback
+        raise
+    from examples.flask_migration.app import flask_app  # running from the repository root
+
+import koatty_lite
+
+handler = koatty_lite.handler(flask_app)  # any WSGI callable works, not only a Koatty App
