@@ -1,0 +1,75 @@
+"""listen() serves real requests; run()/serve stop gracefully on SIGTERM and fire appStop once."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+
+import pytest
+
+from core_listen_app import App
+from koatty_lite import create_application
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fetch(url: str) -> tuple:
+    with urllib.request.urlopen(url, timeout=10) as res:
+        return res.status, dict(res.headers), json.loads(res.read())
+
+
+def test_listen_serves_a_real_request_on_a_free_port():
+    app = create_application(App)
+    events = []
+    app.on("appStop", lambda a: events.append("stop"))
+    server = app.listen(port=0, host="127.0.0.1")
+    try:
+        host, port = server.server_address[:2]
+        status, headers, body = fetch(f"http://{host}:{port}/")
+        assert status == 200 and body == {"ok": True}
+        assert headers["X-Request-Id"]
+    finally:
+        app.stop()
+    app.stop()
+    assert events == ["stop"]
+    assert server.socket.fileno() == -1  # closed
+
+
+def test_listen_before_ready_raises():
+    with pytest.raises(RuntimeError):
+        App().listen(port=0)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_cli_stops_gracefully_on_signal(sig):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "koatty_lite", "serve", "core_listen_app:App", "--port", "0"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "serving App on http://" in line, line + proc.stderr.read()
+        url = line.split("on ", 1)[1].split(" ", 1)[0]
+        assert proc.stdout.readline().strip() == "appStart"
+        result = {}
+
+        def slow():
+            result["res"] = fetch(url + "/slow?t=0.5")
+
+        t = threading.Thread(target=slow)
+        t.start()
+        assert proc.stdout.readline().strip() == "slow-start"
+        proc.send_signal(sig)  # while the slow request is in flight
+        t.join(10)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert result["res"][0] == 200 and result["res"][2] == {"slept": 0.5}  # the in-flight request finished
+    assert out.split() == ["appStop"]  # exactly once
+    assert proc.returncode == 0, err
