@@ -48,7 +48,11 @@ def load_target(spec: str, default_attr: str = "handler"):
     try:
         return getattr(module, attr)
     except AttributeError:
-        names = ", ".join(n for n in sorted(vars(module)) if not n.startswith("_"))[:200]
+        import types
+
+        # Why: list what a user could mean (functions, classes, objects), not imported modules.
+        names = ", ".join(n for n, v in sorted(vars(module).items()) if not n.startswith("_")
+                          and not isinstance(v, types.ModuleType) and n != "annotations")[:200]
         raise CliError(f"module {modname!r} has no attribute {attr!r} (it has: {names or 'nothing public'})") from None
 
 
