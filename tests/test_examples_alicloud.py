@@ -43,8 +43,8 @@ def test_fc3_http_trigger_post(index):
     assert resp["statusCode"] == 201 and json.loads(resp["body"])["name"] == "ali"
 
 
-def test_fc_timer_event_does_not_raise(index):
-    index.handler(platform_event(build_event("fc-timer"), "alicloud"), fake_context("alicloud"))
+def test_fc_timer_event_reaches_the_schedule_handler(index):
+    assert index.handler(platform_event(build_event("fc-timer"), "alicloud"), fake_context("alicloud")) == {"handled": "scheduled"}
 
 
 def test_fc2_wsgi_form(index):

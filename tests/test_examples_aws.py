@@ -57,8 +57,8 @@ def test_unknown_route_is_json_404(handler):
     assert resp["statusCode"] == 404 and isinstance(json.loads(resp["body"]), dict)
 
 
-def test_schedule_event_does_not_raise(handler):
-    handler(build_event("schedule"), None)
+def test_schedule_event_reaches_the_schedule_handler(handler):
+    assert handler(build_event("schedule"), None) == {"handled": "scheduled"}
 
 
 def test_template_declares_three_triggers_on_one_function():

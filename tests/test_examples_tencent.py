@@ -46,8 +46,8 @@ def test_get_and_post(index, kind):
 
 
 @needs_entry
-def test_timer_does_not_raise(index):
-    index.main_handler(build_event("scf-timer"), fake_context("tencent"))
+def test_timer_reaches_the_schedule_handler(index):
+    assert index.main_handler(build_event("scf-timer"), fake_context("tencent")) == {"handled": "scheduled"}
 
 
 def test_scf_bootstrap_is_executable_bash_with_lf():

@@ -16,6 +16,11 @@ except ModuleNotFoundError as exc:
 
 import koatty_lite
 
-handler = koatty_lite.handler(App)
+
+def on_schedule(event, context, app):
+    """A schedule trigger fired: do periodic work here (the platform ignores the return value)."""
+    return {"handled": "scheduled"}
+
+handler = koatty_lite.handler(App, event_handlers={"scheduled": on_schedule})
 initialize = getattr(handler, "initialize", None)
 pre_stop = getattr(handler, "pre_stop", None)

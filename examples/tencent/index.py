@@ -13,4 +13,9 @@ except ModuleNotFoundError as exc:
 
 import koatty_lite
 
-main_handler = koatty_lite.handler(App)
+
+def on_schedule(event, context, app):
+    """A schedule trigger fired: do periodic work here (the platform ignores the return value)."""
+    return {"handled": "scheduled"}
+
+main_handler = koatty_lite.handler(App, event_handlers={"scheduled": on_schedule})
