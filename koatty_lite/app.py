@@ -587,8 +587,8 @@ def _signature(fn: Callable) -> list:
     first_default = len(positional) - len(defaults)
     out = []
     for i, name in enumerate(names):
-        if i == 0 and name in ("self", "cls") or i == 0 and i < code.co_argcount:
-            continue
+        if i == 0 and code.co_argcount:
+            continue  # self
         if i < code.co_argcount:
             default = defaults[i - first_default] if i >= first_default else _MISSING
         else:
@@ -609,6 +609,8 @@ class Route:
         self.fn = fn
         self.prepared = prepared
         self.label = f"{cls.__name__}.{fn.__name__}"
+        if fn.__code__.co_flags & 0x180:  # CO_COROUTINE | CO_ITERABLE_COROUTINE
+            raise TypeError(f"{self.label} is async: the core is synchronous (WSGI); use a plain def")
         init_mode = 0
         if defines_init(cls):
             init = cls.__init__

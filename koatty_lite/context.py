@@ -294,7 +294,7 @@ class Context:
 
     @property
     def status(self) -> int:
-        """Response status: as set, else 200 when a body is set, else 204... decided at output (404 before routing)."""
+        """Response status: as set; else 200 once a body is set; else 404 (Koa's default before anything answered)."""
         s = self._status
         if s is None:
             return 404 if self.body is None else 200

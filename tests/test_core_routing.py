@@ -264,3 +264,19 @@ def test_non_utf8_path_and_query_do_not_500():
     # A raw 0xff byte arrives as the latin-1 character U+00FF in the WSGI native string.
     res = c.get("/echo/%FF?q=%FF")
     assert res.json == {"v": "\ufffd", "q": "\ufffd"}
+
+
+def test_async_method_fails_boot():
+    from koatty_lite import create_application
+
+    @Controller()
+    class Async:
+        @GetMapping("/")
+        async def x(self):
+            return {}
+
+    class A(Koatty):
+        components = [Async]
+
+    with pytest.raises(TypeError, match="is async"):
+        create_application(A)
