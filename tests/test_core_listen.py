@@ -73,3 +73,41 @@ def test_serve_cli_stops_gracefully_on_signal(sig):
     assert result["res"][0] == 200 and result["res"][2] == {"slept": 0.5}  # the in-flight request finished
     assert out.split() == ["appStop"]  # exactly once
     assert proc.returncode == 0, err
+
+
+def test_listen_starts_and_stops_the_scheduler_when_tasks_exist(monkeypatch):
+    import types
+
+    from koatty_lite import Koatty, Scheduled, Service
+
+    calls = []
+    fake = types.ModuleType("koatty_lite.schedule")
+
+    def start_scheduler(app):
+        calls.append(("start", [name for name, _, _ in app.scheduled_tasks]))
+        return lambda: calls.append(("stop", None))
+
+    fake.start_scheduler = start_scheduler
+    monkeypatch.setitem(sys.modules, "koatty_lite.schedule", fake)
+
+    @Service()
+    class Jobs:
+        @Scheduled("rate(1 minute)")
+        def tick(self):
+            pass
+
+    class A(Koatty):
+        components = [Jobs]
+
+    app = create_application(A)
+    app.listen(port=0)
+    assert calls == [("start", ["Jobs.tick"])]
+    app.stop()
+    assert calls == [("start", ["Jobs.tick"]), ("stop", None)]
+
+
+def test_listen_without_tasks_does_not_touch_the_scheduler(monkeypatch):
+    monkeypatch.setitem(sys.modules, "koatty_lite.schedule", None)  # importing it would fail
+    app = create_application(App)
+    app.listen(port=0)
+    app.stop()

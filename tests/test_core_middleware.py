@@ -160,3 +160,8 @@ def test_run_must_return_callable():
 
     with pytest.raises(TypeError, match="must return a function"):
         create_application(A)
+
+
+def test_unsupported_content_encoding_is_415(c):
+    res = c.post("/echo", b"xx", headers={"Content-Type": "text/plain", "Content-Encoding": "br"}, status=415)
+    assert res.json["code"] == 1

@@ -1,0 +1,57 @@
+"""The example app in examples/demo, as `make run` serves it."""
+from __future__ import annotations
+
+import pytest
+
+from core_support import client as make_client
+from examples.demo.app import App
+
+
+@pytest.fixture
+def demo():
+    c, app = make_client(App)
+    yield c, app
+    app.stop()
+
+
+def test_index_and_hello(demo):
+    c, _ = demo
+    assert c.get("/").json["name"] == "koatty_lite demo"
+    res = c.get("/hello?name=Ann")
+    assert res.text == "Hello, Ann!"
+    assert res.headers["X-Response-Time"].endswith("ms")  # the timing middleware
+    assert c.get("/hello").text == "Hello, world!"
+
+
+def test_users_roundtrip_on_sqlite(demo):
+    c, app = demo
+    assert app.get("UserStore")._db is None  # opened lazily, on first use
+    created = c.post_json("/users", {"name": "Ann"}, status=201).json
+    assert created == {"id": 1, "name": "Ann"}
+    assert c.post("/users", {"name": "Bo"}, status=201).json == {"id": 2, "name": "Bo"}
+    assert c.get("/users/1").json == created
+
+
+def test_exception_handler_shape(demo):
+    c, _ = demo
+    res = c.get("/users/99", status=404)
+    assert res.json == {"code": 1, "message": "user 99 not found", "data": None,
+                        "requestId": res.headers["X-Request-Id"]}
+    assert c.get("/users/abc", status=400).json["message"].startswith("invalid parameter 'id'")
+    assert c.post("/users", {"name": "  "}, status=400).json["message"] == "name must not be empty"
+    assert c.post_json("/users", {}, status=400).json["message"] == (
+        "missing required parameter 'name' (body field 'name')")
+    assert "X-Response-Time" in c.get("/nowhere", status=404).headers
+
+
+def test_config_injection(monkeypatch, tmp_path):
+    db = tmp_path / "demo.db"
+    monkeypatch.setenv("DEMO_DB", str(db))
+    c, app = make_client(App)
+    try:
+        assert app.get("UserStore").path == str(db)
+        c.post_json("/users", {"name": "Cy"}, status=201)
+    finally:
+        app.stop()
+    assert db.exists()
+    assert app.get("UserStore")._db is None  # closed on appStop
