@@ -236,10 +236,16 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
     if request_id is not None:
         environ["koatty.request_id"] = str(request_id)
-    trace = environ.get("HTTP_X_AMZN_TRACE_ID")
+    # why: the Lambda runtime sets _X_AMZN_TRACE_ID per invocation when the header is absent
+    trace = environ.get("HTTP_X_AMZN_TRACE_ID") or _environ_get("_X_AMZN_TRACE_ID")
     if trace:
         environ["koatty.trace_id"] = trace
     return environ
+
+
+def _environ_get(name):
+    from os import environ
+    return environ.get(name)
 
 
 def _stderr():
