@@ -235,7 +235,8 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
     if not lazy:
         load()
 
-    def check(app: Any) -> bool:
+    def check(app: Any, context: Any) -> bool:
+        _log._state.request_id = _request_id(context)  # why: the failure's log line names the invocation
         try:
             health_check(app)
         except Exception:
@@ -253,7 +254,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
                 event = _load(event)  # FC 3.0 delivers the event as JSON bytes
             except ValueError as exc:
                 raise UnknownEventError(str(exc)) from None
-        healthy = health_check is None or check(app)
+        healthy = health_check is None or check(app, context)
         if custom is None:
             # PERF: the HTTP detectors run first: the common case is one dict lookup chain away.
             if type(event) is dict:
@@ -287,7 +288,11 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
         state_log.request_id = _request_id(context)
         try:
             if fn is not None:
-                result = fn(event, context, app)
+                try:
+                    result = fn(event, context, app)
+                except Exception:
+                    _log.get_logger().exception("event handler for %r events failed; the platform may retry", kind)
+                    raise
                 if kind == "sqs" and isinstance(result, (list, tuple, set, frozenset)):
                     # SQS partial batch response: only the failed messages come back.
                     return {"batchItemFailures": [{"itemIdentifier": str(i)} for i in result]}
@@ -301,7 +306,11 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
                     known = ", ".join(t[0] for t in app.scheduled_tasks)
                     raise UnhandledEventError(f"scheduled event names no known task (names in the event: "
                                               f"{', '.join(names) or 'none'}; tasks: {known})")
-                return task[2]()
+                try:
+                    return task[2]()
+                except Exception:
+                    _log.get_logger().exception("@Scheduled task %s failed; the platform may retry", task[0])
+                    raise
             if custom is not None:
                 return custom[1](event, context)
         finally:
@@ -317,7 +326,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
         rid = _request_id(fc_context)
         if rid is not None:
             environ.setdefault("koatty.request_id", str(rid))
-        if health_check is not None and not check(app):
+        if health_check is not None and not check(app, fc_context):
             return _unavailable(environ, start_response)
         return wsgi(environ, start_response)
 

@@ -424,3 +424,79 @@ def test_sigterm_runs_app_stop_once_then_the_process_ends(tmp_path, mode, return
     assert "not stopped" not in lines
     assert ("previous handler" in lines) == (mode == "chained")
     assert proc.returncode == returncode
+
+
+def records_with_request_id(caplog, text, rid):
+    """Log records whose message contains text, written with exc_info and request id rid."""
+    return [r for r in caplog.records if text in r.getMessage() and r.exc_info and r.request_id == rid]
+
+
+def test_failing_boot_func_is_logged_raised_and_retried(caplog):
+    App, counter = make_app()
+    calls = []
+
+    def boot(app):
+        calls.append(app)
+        if len(calls) == 1:
+            raise ConnectionError("secrets manager timed out")
+
+    with caplog.at_level(logging.ERROR, logger="koatty"):
+        with pytest.raises(ConnectionError):
+            handler(App, boot_func=boot)
+    assert any("bootstrap of App failed" in r.getMessage() for r in caplog.records)
+    assert handler(App, boot_func=boot)(http("apigw-v2"), None)["statusCode"] == 200 and len(calls) == 2
+
+
+def test_failing_event_handler_is_logged_with_the_request_id_raised_then_next_served(caplog):
+    App, _ = make_app()
+    fail = [True]
+
+    def on_sqs(event, context, app):
+        if fail[0]:
+            raise TimeoutError("downstream slow")
+        return []
+
+    fn = handler(App, event_handlers={"sqs": on_sqs})
+    ctx = fake_context("aws")
+    with caplog.at_level(logging.ERROR, logger="koatty"):
+        with pytest.raises(TimeoutError):
+            fn(fixture("events/sqs"), ctx)
+    assert records_with_request_id(caplog, "event handler for 'sqs' events failed", ctx.aws_request_id)
+    fail[0] = False
+    assert fn(fixture("events/sqs"), fake_context("aws")) == {"batchItemFailures": []}
+    assert fn(http("apigw-v2"), None)["statusCode"] == 200
+
+
+def test_failing_scheduled_task_is_logged_with_the_request_id_raised_then_next_served(caplog):
+    App, counter = make_app()
+    fn = handler(App)
+    jobs = fn.get_app().scheduled_tasks
+    index = next(i for i, t in enumerate(jobs) if t[0] == "nightly-report")
+    original = jobs[index]
+    jobs[index] = (original[0], original[1], lambda: 1 / 0)
+    ctx = fake_context("aws")
+    try:
+        with caplog.at_level(logging.ERROR, logger="koatty"):
+            with pytest.raises(ZeroDivisionError):
+                fn(fixture("events/eventbridge-scheduled"), ctx)
+        assert records_with_request_id(caplog, "@Scheduled task nightly-report failed", ctx.aws_request_id)
+    finally:
+        jobs[index] = original
+    assert fn(fixture("events/eventbridge-scheduled"), ctx) == {"task": "report"}
+
+
+def test_failing_health_check_is_logged_and_the_next_invocation_checks_again(caplog):
+    App, _ = make_app()
+    state = {"n": 0}
+
+    def check(app):
+        state["n"] += 1
+        if state["n"] == 1:
+            raise ConnectionError("db gone")
+
+    fn = handler(App, health_check=check)
+    ctx = fake_context("aws")
+    with caplog.at_level(logging.ERROR, logger="koatty"):
+        assert fn(http("apigw-v2"), ctx)["statusCode"] == 503
+    assert records_with_request_id(caplog, "health_check failed", ctx.aws_request_id)
+    assert fn(http("apigw-v2"), None)["statusCode"] == 200 and state["n"] == 2
