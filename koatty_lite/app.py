@@ -291,6 +291,9 @@ class _WsgiApp:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
         handler = self.handler
         if handler is not None:
+            if not isinstance(exc, KoattyException):
+                # Why: a fault is logged (with the request id) even when the user's handler shapes the answer.
+                _write_traceback(ctx, "unhandled exception")
             saved = ctx.body, ctx._status, ctx._type
             ctx.body = ctx._status = ctx._type = None
             try:
@@ -307,6 +310,7 @@ class _WsgiApp:
                 _write_traceback(ctx, "exception handler failed")
                 return _default_error(ctx, exc, force_500=True)
             ctx.body, ctx._status, ctx._type = saved
+            return _default_error(ctx, exc, force_500=not isinstance(exc, KoattyException))
         return _default_error(ctx, exc)
 
 

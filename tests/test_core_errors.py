@@ -130,7 +130,8 @@ def test_exception_handler_returns_body():
 
     c = make_handler_app(handle)
     assert c.get("/koatty", status=418).json == {"error": "KoattyException", "path": "/koatty"}
-    assert c.get("/boom", status=500).json == {"error": "Boom", "path": "/boom"}
+    res = c.get("/boom", status=500, expect_errors=True)  # the fault is still logged to wsgi.errors
+    assert res.json == {"error": "Boom", "path": "/boom"} and "Boom: secret detail" in res.errors
     assert c.get("/nowhere", status=404).json == {"error": "HttpException", "path": "/nowhere"}
 
 
