@@ -33,7 +33,7 @@ HOST = "127.0.0.1"  # loopback only: nothing else is ever a target
 def serve(slow_seconds: float) -> None:
     """Boot the app, listen on an ephemeral loopback port, announce it; SIGTERM stops it."""
     sys.path.insert(0, ROOT)
-    from koatty_lite import Controller, GetMapping, Koatty, PathVariable, PostMapping, RequestBody, create_application
+    from koatty_lite import Controller, GetMapping, Koatty, PathVariable, PostMapping, RequestBody, run
 
     @Controller("/")
     class LoadController:
@@ -57,8 +57,9 @@ def serve(slow_seconds: float) -> None:
         @GetMapping("/slow")
         def slow(self):
             """Announce the start on stdout, then take slow_seconds."""
-            print("SLOW-START", flush=True)
+            os.write(1, b"SLOW-START\n")  # one write: lines from request threads never interleave
             time.sleep(slow_seconds)
+            os.write(1, b"SLOW-END\n")
             return {"slow": True}
 
     class LoadApp(Koatty):
@@ -66,13 +67,12 @@ def serve(slow_seconds: float) -> None:
 
         components = [LoadController]
 
-    app = create_application(LoadApp)
-    app.on("appStop", lambda a: print("APPSTOP", flush=True))
-    server = app.listen(port=0, host=HOST)
-    print(f"PORT {server.server_address[1]}", flush=True)
-    wait = getattr(server, "koatty_wait", None)
-    if callable(wait):
-        wait()
+    def boot(app):
+        # koatty_lite.run() is what users run: it listens, blocks, and on SIGTERM stops gracefully.
+        app.on("appStart", lambda a: print(f"PORT {a.server.server_address[1]}", flush=True))
+        app.on("appStop", lambda a: print("APPSTOP", flush=True))
+
+    run(LoadApp, port=0, host=HOST, boot_func=boot)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,6 +224,10 @@ def run(requests: int, concurrency: int, slow: int, slow_seconds: float, budget:
         report["slow_statuses"] = sorted(str(s) for s, _ in slow_results)
         report["slow_ok"] = sum(1 for s, _ in slow_results if s == 200)
         report["appstop_count"] = seen.count("APPSTOP")
+        # appStop (closing what requests use) must come after every in-flight request finished.
+        report["appstop_after_in_flight"] = ("APPSTOP" in seen and seen.count("SLOW-END") == started
+                                             and seen.index("APPSTOP") > max(
+                                                 (i for i, s in enumerate(seen) if s == "SLOW-END"), default=-1))
         return report
     finally:
         if child.poll() is None:
@@ -257,6 +261,8 @@ def check(report: dict) -> list:
         problems.append(f"slow requests not all 200: {report['slow_statuses']}")
     if report["appstop_count"] != 1:
         problems.append(f"appStop ran {report['appstop_count']} times")
+    if not report.get("appstop_after_in_flight"):
+        problems.append("appStop ran before the requests in flight finished")
     if report["child_exit_code"] not in (0, -signal.SIGTERM):
         problems.append(f"child exit code {report['child_exit_code']}")
     return problems

@@ -82,6 +82,7 @@ class Koatty:
         self._stopped = False
         self._stop_lock = allocate_lock()
         self._server = None
+        self._drains = []  # server / scheduler stops, run before the appStop listeners
         # Why: the class attribute stays the declaration; the instance gets a private copy to merge into.
         self.config = deep_merge({}, type(self).config or {})
         init = getattr(self, "init", None)
@@ -228,7 +229,8 @@ class Koatty:
         port = self.get_config("server.port", 3000) if port is None else port
         server = start_server(handler, host, int(port))
         self._server = server
-        self.once("appStop", lambda app: server.stop())
+        # Why: the server drains in-flight requests BEFORE the appStop listeners close what they use.
+        self._drains.append(server.stop)
         if self.scheduled_tasks:
             try:
                 from .schedule import start_scheduler
@@ -237,16 +239,22 @@ class Koatty:
             else:
                 stopper = start_scheduler(self)
                 if callable(stopper):
-                    self.once("appStop", lambda app: stopper())
+                    self._drains.insert(0, stopper)  # no new task starts while the server drains
         self.emit("appStart")
         return server
 
     def stop(self) -> None:
-        """Fire ``appStop`` exactly once (idempotent, thread-safe); listener errors are logged."""
+        """Stop: the ``listen()`` server finishes the requests in flight and the scheduler stops, then
+        ``appStop`` fires exactly once (idempotent, thread-safe); errors are logged, not raised."""
         with self._stop_lock:
             if self._stopped:
                 return
             self._stopped = True
+        for drain in self._drains:
+            try:
+                drain()
+            except Exception:
+                _log.get_logger().exception("stopping %r failed", drain)
         listeners = self._listeners.pop("appStop", [])
         for fn, _ in listeners:
             try:
