@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
+
 from conftest import ROOT
 from core_support import TestApp, validator
 
@@ -21,10 +23,11 @@ def test_setup_commands_come_first():
     assert text.index("make run") < text.index("## Hello")
 
 
-def test_hello_example_runs_as_written():
-    block = re.search(r"## Hello\n+```python\n(.*?)```", readme(), re.S).group(1)
+@pytest.mark.parametrize("name", ["README.md", "README.zh-CN.md"])
+def test_hello_example_runs_as_written(name):
+    block = re.search(r"## Hello\n+```python\n(.*?)```", readme(name), re.S).group(1)
     ns = {"__name__": "readme_hello"}
-    exec(compile(block, "README.md", "exec"), ns)
+    exec(compile(block, name, "exec"), ns)
     client = TestApp(validator(ns["wsgi"]))
     assert client.get("/hello?name=Ann").json == {"message": "Hello, Ann!"}
     assert client.get("/users/x", status=400).json["code"] == 1
