@@ -348,6 +348,23 @@ def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tup
     return status_line(status), headers, body
 
 
+def _json_default(obj: Any) -> Any:
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+try:
+    from json.encoder import c_make_encoder, encode_basestring
+
+    # PERF: the C encoder built once (json.dumps builds one per call: +0.6 µs). No circular-reference
+    # markers: a cyclic body fails with RecursionError, answered as a 500 like any other error.
+    _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, True)
+
+    def _json_encode(obj: Any) -> str:
+        return "".join(_c_encoder(obj, 0))
+except (ImportError, TypeError):  # an interpreter without the C accelerator
+    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _output(ctx: Context) -> tuple:
     """``(status_line, headers, body_bytes)`` from the context's response state."""
     body = ctx.body
@@ -367,8 +384,8 @@ def _output(ctx: Context) -> tuple:
         if ctype is None:
             ctype = "application/octet-stream"
     else:
-        # PERF: compact separators; no indentation.
-        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # PERF: one prebuilt encoder (json.dumps with options builds a new one per call); compact.
+        data = _json_encode(body).encode("utf-8")
         if ctype is None:
             ctype = JSON_TYPE
     if status is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from . import aws
-from .http import BadEvent
+from .http import BadEvent, clean_headers
 from .wsgi import run_wsgi
 
 __all__ = [
@@ -94,12 +94,7 @@ def _serve(row, wsgi_app, event, context, strip_base_path):
     except BadEvent as exc:
         return _BAD[row[1]](kind, str(exc))
     status, headers, body = run_wsgi(wsgi_app, environ)
-    return row[4](environ, status, _clean(headers), body)
-
-
-def _clean(headers):
-    from .http import clean_headers
-    return clean_headers(headers)
+    return row[4](environ, status, clean_headers(headers), body)
 
 
 def unclaimed_error(event):

@@ -1,7 +1,8 @@
 """Shared helpers for the HTTP adapters: bodies, header lists, the environ base."""
 from __future__ import annotations
 
-import io
+import sys
+from io import BytesIO
 from binascii import Error as _B64Error, a2b_base64, b2a_base64
 from urllib.parse import quote, unquote_to_bytes
 
@@ -103,8 +104,16 @@ def error_body(message):
 
 def clean_headers(headers):
     """Drop response headers whose name or value would break the platform (CR/LF, non-str)."""
+    for name, value in headers:
+        if (type(value) is not str or type(name) is not str or not name
+                or "\n" in value or "\r" in value or "\n" in name or "\r" in name):
+            break
+    else:
+        return headers  # PERF: the common case has nothing to drop: no copy
     out = []
     for name, value in headers:
+        if type(name) is not str:
+            continue
         if type(value) is not str:
             value = str(value)
         # why: a CR/LF in a header value would smuggle extra headers; never echo it
@@ -178,6 +187,23 @@ def single_headers(headers):
     return out
 
 
+_ENV_KEYS = {"content-type": "CONTENT_TYPE", "content-length": None}  # lower-case header name -> environ key
+_SCHEMES = {"https": "443", "http": "80"}
+
+
+def _env_key(name):
+    """The environ key of a header name (``HTTP_X_FOO``), cached; None for Content-Length."""
+    low = name.lower()
+    key = _ENV_KEYS.get(low, 0)
+    if key == 0:
+        key = "HTTP_" + low.upper().replace("-", "_")
+        if len(_ENV_KEYS) < 1024:  # why: bounded; header names are client-chosen
+            _ENV_KEYS[low] = key
+    if key is not None and name is not low and len(_ENV_KEYS) < 1024:
+        _ENV_KEYS[name] = key  # the spelling the platform sends, for the fast lookup
+    return key
+
+
 def make_environ(method, path, query, headers, body, remote_addr, scheme, event, context,
                  platform, kind, request_id):
     """Build a PEP 3333 environ; headers is an iterable of (name, value) str pairs."""
@@ -190,8 +216,8 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         "REMOTE_ADDR": remote_addr or "127.0.0.1",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": _stderr(),
+        "wsgi.input": BytesIO(body),
+        "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
@@ -200,57 +226,49 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         "koatty.platform": platform,
         "koatty.event_kind": kind,
     }
+    get = environ.get
     for name, value in headers:
-        key = name.upper().replace("-", "_")
-        if key == "CONTENT_LENGTH":
-            continue  # why: CONTENT_LENGTH must describe the bytes we actually hand over
-        if key != "CONTENT_TYPE":
-            key = "HTTP_" + key
-        old = environ.get(key)
+        # PERF: cached name -> key; CONTENT_LENGTH always describes the bytes we hand over.
+        key = _ENV_KEYS.get(name) or _env_key(name)
+        if key is None:
+            continue
+        old = get(key)
         if old is None:
             environ[key] = value
         else:
             environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
-    host = environ.get("HTTP_HOST")
-    if host and "," in host:
-        host = host.split(",", 1)[0].strip()  # why: FC 3.0 delivers "h,h"
-        environ["HTTP_HOST"] = host
-    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    host = get("HTTP_HOST")
+    proto = get("HTTP_X_FORWARDED_PROTO")
     if proto:
         scheme = proto.split(",", 1)[0].strip().lower() or scheme
     environ["wsgi.url_scheme"] = scheme
-    port = environ.get("HTTP_X_FORWARDED_PORT")
+    port = get("HTTP_X_FORWARDED_PORT")
     if port:
         port = port.split(",", 1)[0].strip()
     if host:
-        name, sep, hport = host.rpartition(":")
-        if sep and hport.isdigit() and "]" not in hport:
-            environ["SERVER_NAME"] = name
-            port = port or hport
+        if "," in host:
+            host = host.split(",", 1)[0].strip()  # why: FC 3.0 delivers "h,h"
+            environ["HTTP_HOST"] = host
+        if ":" in host:
+            name, _, hport = host.rpartition(":")
+            if hport.isdigit() and "]" not in hport:
+                environ["SERVER_NAME"] = name
+                port = port or hport
+            else:
+                environ["SERVER_NAME"] = host
         else:
             environ["SERVER_NAME"] = host
     else:
         environ["SERVER_NAME"] = "localhost"  # why: ALB health checks carry no Host
-    environ["SERVER_PORT"] = port if port and port.isdigit() else ("443" if scheme == "https" else "80")
+    environ["SERVER_PORT"] = port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
     if request_id is None and context is not None:
         request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
     if request_id is not None:
-        environ["koatty.request_id"] = str(request_id)
-    # why: the Lambda runtime sets _X_AMZN_TRACE_ID per invocation when the header is absent
-    trace = environ.get("HTTP_X_AMZN_TRACE_ID") or _environ_get("_X_AMZN_TRACE_ID")
+        environ["koatty.request_id"] = request_id if type(request_id) is str else str(request_id)
+    trace = get("HTTP_X_AMZN_TRACE_ID")
     if trace:
         environ["koatty.trace_id"] = trace
     return environ
-
-
-def _environ_get(name):
-    from os import environ
-    return environ.get(name)
-
-
-def _stderr():
-    import sys
-    return sys.stderr
 
 
 def header_items(headers, what="headers"):
