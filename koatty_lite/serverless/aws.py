@@ -8,11 +8,9 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from .http import (
     BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
-    join_headers, make_environ, multi_headers, path_info, require_str, single_headers, strip_base,
+    join_headers, make_environ, multi_headers, path_info, require_str, single_headers, strip_base, unquote,
 )
 
 PLATFORM = "aws"

@@ -4,11 +4,9 @@ Format: https://cloud.tencent.com/document/product/583/12513
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from .http import (
     BadEvent, decode_body, encode_body, error_body, header_items, make_environ,
-    multi_headers, path_info, require_str, strip_base,
+    multi_headers, path_info, quote, require_str, strip_base,
 )
 
 PLATFORM = "tencent"
