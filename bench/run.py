@@ -129,11 +129,19 @@ def ensure_venv(skip: bool) -> None:
     open(marker, "w").close()
 
 
+def bench_env() -> dict:
+    """The children's environment: bytecode caching on for every stack alike (pip wrote the peers'
+    pycs at install time; PYTHONDONTWRITEBYTECODE in the caller's shell would leave ours uncompiled)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = ROOT
+    return env
+
+
 def run_child(py: str, module: str, n: int, repeat: int) -> dict:
     """Run the measuring child for one stack."""
     events = [[k, label, make_event(k, m, p, b)] for k in KINDS for (label, m, p, b) in routes()]
     spec = json.dumps({"module": module, "events": events, "n": n, "repeat": repeat})
-    env = {**os.environ, "PYTHONPATH": ROOT, "POWERTOOLS_DEV": "0"}
+    env = {**bench_env(), "POWERTOOLS_DEV": "0"}
     proc = subprocess.run([py, "-c", CHILD, APPS, spec], capture_output=True, text=True, env=env, cwd=APPS)
     if proc.returncode:
         raise RuntimeError(proc.stderr[-2000:])
@@ -143,7 +151,7 @@ def run_child(py: str, module: str, n: int, repeat: int) -> dict:
 def cold(py: str, module: str, kind: str, runs: int) -> list[float]:
     """Wall ms of fresh interpreters importing the stack and answering one GET /hello."""
     code = COLD % (APPS, json.dumps(make_event(kind, "GET", "/hello")), module, kind)
-    env = {**os.environ, "PYTHONPATH": ROOT}
+    env = bench_env()
     out = []
     for i in range(runs + 1):
         t = time.perf_counter()
@@ -155,7 +163,7 @@ def cold(py: str, module: str, kind: str, runs: int) -> list[float]:
 
 def import_time(py: str, module: str, runs: int) -> list[float]:
     """-X importtime cumulative µs of the entry module (ms)."""
-    env = {**os.environ, "PYTHONPATH": ROOT}
+    env = bench_env()
     res = []
     for _ in range(runs):
         p = subprocess.run([py, "-X", "importtime", "-c", "import sys; sys.path.insert(0, %r); import %s" % (APPS, module)],

@@ -47,12 +47,15 @@ REASONS = {
 }
 
 
+_LINES = {code: f"{code} {reason}" for code, reason in REASONS.items()}
+
+
 def status_line(status: int) -> str:
     """``200`` → ``"200 OK"`` (unknown codes get a generic reason)."""
-    reason = REASONS.get(status)
-    if reason is None:
-        reason = "Unknown"
-    return f"{status} {reason}"
+    line = _LINES.get(status)  # PERF: prebuilt lines for the known codes
+    if line is None:
+        line = f"{status} Unknown"
+    return line
 
 
 def error_body(code: Any, message: str, data: Any = None) -> bytes:
