@@ -188,7 +188,8 @@ def dep_zip_kb(files: list[str], module: str) -> float:
         elif os.path.dirname(f) == APPS or f.startswith(os.path.join(ROOT, "koatty_lite") + os.sep):
             tops.add(f)
     if module == "koatty_app":
-        tops = {t for t in tops if os.path.dirname(t) != APPS} | {os.path.join(ROOT, "koatty_lite")}
+        # Why: the package as `make zip` ships it, counted once (not its files again one by one).
+        tops = {t for t in tops if "site-packages" in t} | {os.path.join(ROOT, "koatty_lite")}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for top in sorted(tops):

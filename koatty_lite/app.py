@@ -30,7 +30,7 @@ DEFAULT_CONFIG = {
     "plugin": {"list": [], "config": {}},
 }
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
+_PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re when a config uses ${...}
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -52,7 +52,7 @@ def fill_placeholders(value: Any, environ: Any = None) -> Any:
     if isinstance(value, str):
         if "${" not in value:
             return value
-        return _PLACEHOLDER.sub(lambda m: environ.get(m.group(1), m.group(2) or ""), value)
+        return re.sub(_PLACEHOLDER, lambda m: environ.get(m.group(1), m.group(2) or ""), value)
     if isinstance(value, dict):
         return {k: fill_placeholders(v, environ) for k, v in value.items()}
     if isinstance(value, list):

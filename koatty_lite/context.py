@@ -11,10 +11,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 _MISSING = object()
-_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# PERF: patterns compiled by re on first use (most requests never need them).
+_REQUEST_ID_RE = r"[A-Za-z0-9._:-]{1,128}"
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
-_BAD_HEADER_CHARS = re.compile(r"[\r\n\x00]")
-_TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_TOKEN_RE = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 
 
 def _wsgi_str(value: str) -> str:
@@ -203,7 +203,7 @@ class Context:
             rid = env.get("koatty.request_id")
             if not rid:
                 rid = env.get("HTTP_X_REQUEST_ID")
-                if not rid or not _REQUEST_ID_RE.fullmatch(rid):
+                if not rid or not re.fullmatch(_REQUEST_ID_RE, rid):
                     # PERF: os.urandom instead of importing uuid.
                     rid = os.urandom(8).hex()
             self._request_id = rid = str(rid)
@@ -369,7 +369,7 @@ class Context:
                    path: str | None = "/", domain: str | None = None, secure: bool = False,
                    httponly: bool = True, samesite: str | None = "Lax") -> None:
         """Append a ``Set-Cookie`` header (attributes as keywords)."""
-        if not _TOKEN_RE.fullmatch(name):
+        if not re.fullmatch(_TOKEN_RE, name):
             raise ValueError(f"invalid cookie name {name!r}")
         value = str(value)
         if any(c in value for c in ';,"\\ ') or not value.isprintable():
@@ -428,8 +428,8 @@ _GOOD_NAMES = set()  # header names already checked (bounded below)
 
 def _check_header(name: str, value: str) -> None:
     # Why: a CR/LF/NUL would let a value split into a second header (response splitting).
-    if name not in _GOOD_NAMES:
-        if not isinstance(name, str) or not _TOKEN_RE.fullmatch(name):
+    if type(name) is not str or name not in _GOOD_NAMES:
+        if not isinstance(name, str) or not re.fullmatch(_TOKEN_RE, name):
             raise ValueError(f"invalid header name {name!r}")
         if len(_GOOD_NAMES) < 512:
             _GOOD_NAMES.add(name)

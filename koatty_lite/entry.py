@@ -91,8 +91,10 @@ def _install_sigterm() -> None:
     """SIGTERM runs appStop once on every booted app, then lets the previous disposition act."""
     if _SIGTERM_INSTALLED[0]:
         return
-    import signal
-
+    try:
+        import _signal as signal  # PERF: the C module; `signal` builds enums at import (~0.4 ms cold start)
+    except ImportError:  # pragma: no cover - an interpreter without it
+        import signal
     try:
         previous = signal.getsignal(signal.SIGTERM)
 

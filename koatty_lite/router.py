@@ -7,15 +7,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_SLASHES = re.compile(r"/{2,}")
-_PARAM = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)|\*")
+# PERF: patterns, not compiled objects: re compiles (and caches) them on first use, so an app
+# without dynamic routes never pays the compile at cold start.
+_PARAM = r":([A-Za-z_][A-Za-z0-9_]*)|\*"
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 
 def join_path(*parts: str) -> str:
     """Join path pieces, collapse repeated slashes, strip a trailing slash (except for ``/``)."""
     path = "/" + "/".join(p for p in parts if p)
-    path = _SLASHES.sub("/", path)
+    while "//" in path:
+        path = path.replace("//", "/")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     return path
@@ -26,7 +28,7 @@ def _compile(path: str) -> tuple:
     pattern = []
     names = []
     pos = 0
-    for m in _PARAM.finditer(path):
+    for m in re.finditer(_PARAM, path):
         pattern.append(re.escape(path[pos:m.start()]))
         if m.group(0) == "*":
             names.append("wildcard")
@@ -59,7 +61,7 @@ class Router:
             raise RuntimeError("routes cannot be added after the app is ready")
         method = method.upper()
         path = join_path(path)
-        if _PARAM.search(path):
+        if (":" in path or "*" in path) and re.search(_PARAM, path):
             entry = self._dynamic_index.get(path)
             if entry is None:
                 regex, _ = _compile(path)
