@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import zipfile
 
 import pytest
@@ -58,3 +59,16 @@ def test_pyc_option_adds_unchecked_hash_bytecode(make_zip, tmp_path):
         # Why: flags word 0b01 = hash-based, check_source bit clear = unchecked.
         header = zf.read(pycs[0])[4:8]
         assert int.from_bytes(header, "little") == 1
+
+
+def test_main_adds_bytecode_by_default_and_pyc_0_ships_source_only(make_zip, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("PYC", raising=False)
+    monkeypatch.setenv("PYTHON", sys.executable)
+    make_zip.main([str(tmp_path / "default.zip")])
+    monkeypatch.setenv("PYC", "0")
+    make_zip.main([str(tmp_path / "source.zip")])
+    with zipfile.ZipFile(tmp_path / "default.zip") as zf:
+        assert any(n.endswith(".pyc") for n in zf.namelist())
+    with zipfile.ZipFile(tmp_path / "source.zip") as zf:
+        assert not any(n.endswith(".pyc") for n in zf.namelist())
+    assert "(pyc for " in capsys.readouterr().out
