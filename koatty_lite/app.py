@@ -280,6 +280,16 @@ class _WsgiApp:
         self.log_state = _log._state
 
     def __call__(self, environ: dict, start_response: Callable) -> list:
+        status, headers, body = self.koatty_respond(environ)
+        start_response(status, headers)
+        return [body] if body else []
+
+    def koatty_respond(self, environ: dict) -> tuple:
+        """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
+
+        The serverless adapters call this directly when a WSGI callable offers it (PERF: no
+        start_response/iteration round trip); ``__call__`` is the same answer through PEP 3333.
+        """
         ctx = Context(environ, self.app)
         # PERF: a thread-local attribute set; log.py reads it only when a line is written.
         self.log_state.request_id = ctx.request_id
@@ -290,10 +300,9 @@ class _WsgiApp:
             raise
         except Exception as exc:
             status, headers, body = self.error(ctx, exc)
-        start_response(status, headers)
         if ctx.method == "HEAD":
-            return []
-        return [body]
+            body = b""
+        return status, headers, body
 
     def error(self, ctx: Context, exc: Exception) -> tuple:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""

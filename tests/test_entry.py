@@ -500,3 +500,22 @@ def test_failing_health_check_is_logged_and_the_next_invocation_checks_again(cap
         assert fn(http("apigw-v2"), ctx)["statusCode"] == 503
     assert records_with_request_id(caplog, "health_check failed", ctx.aws_request_id)
     assert fn(http("apigw-v2"), None)["statusCode"] == 200 and state["n"] == 2
+
+
+@pytest.mark.parametrize("kind", ["apigw-v1", "apigw-v2", "alb", "fc3", "scf"])
+@pytest.mark.parametrize("method,path,body", [("GET", "/hello", b""), ("POST", "/echo", b'{"a":[1,2]}'),
+                                              ("HEAD", "/hello", b""), ("GET", "/missing", b"")],
+                         ids=["get", "post", "head", "404"])
+def test_direct_koatty_respond_path_answers_exactly_as_pep_3333(kind, method, path, body):
+    from koatty_lite.serverless import serve_http
+
+    App, _ = make_app()
+    wsgi = handler(App).get_app().get_request_handler()
+    assert callable(wsgi.koatty_respond)
+
+    def through_pep_3333(environ, start_response):  # the same app without the direct path
+        return wsgi(environ, start_response)
+
+    event = http(kind, method, path, body)
+    ctx = fake_context("aws")
+    assert serve_http(wsgi, event, ctx) == serve_http(through_pep_3333, event, ctx)
