@@ -70,22 +70,38 @@ def _request_id(event, context):
 def _multi_items(multi, single, what):
     """Pairs from a multi-value map, falling back to the single-value map."""
     if multi is not None:
-        if type(multi) is not dict:
-            raise BadEvent("multiValue" + what + " must be an object")
-        out = []
-        for name, values in multi.items():
-            if values is None:
-                continue
-            if type(values) is str:
-                values = [values]  # why: be lenient; a lone string is one value
-            elif type(values) is not list:
-                raise BadEvent("multiValue" + what + " values must be lists")
-            for value in values:
-                if type(value) is not str:
-                    raise BadEvent("multiValue" + what + " values must be strings")
-                out.append((name, value))
-        return out
+        return _array_items(multi, "multiValue" + what)
     return header_items(single, what[0].lower() + what[1:])
+
+
+def _array_items(mapping, what):
+    """Pairs from a {name: [values]} map (a lone string is one value; None values skipped)."""
+    if mapping is None:
+        return []
+    if type(mapping) is not dict:
+        raise BadEvent(what + " must be an object")
+    out = []
+    for name, values in mapping.items():
+        if values is None:
+            continue
+        if type(values) is str:
+            values = [values]  # why: be lenient; some published samples use plain strings
+        elif type(values) is not list:
+            raise BadEvent(what + " values must be lists of strings")
+        for value in values:
+            if type(value) is not str:
+                raise BadEvent(what + " values must be lists of strings")
+            out.append((name, value))
+    return out
+
+
+def _balancer_seen_ip(pairs):
+    """The last X-Forwarded-For entry: the address the load balancer appended (earlier ones are the client's)."""
+    remote = None
+    for name, value in pairs:
+        if name.lower() == "x-forwarded-for":
+            remote = value.rsplit(",", 1)[-1].strip()
+    return remote
 
 
 def _stage_prefix(event, host):
@@ -226,13 +242,8 @@ def to_environ_alb(event, context, strip_base_path=""):
     # why: ALB does not decode query values; decode exactly once, then re-encode canonically
     query = encode_query([(unquote(k), unquote(v)) for k, v in query])
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    remote = None
-    for name, value in headers:
-        if name.lower() == "x-forwarded-for":
-            # why: ALB appends the address it saw; earlier entries are client-controlled
-            remote = value.rsplit(",", 1)[-1].strip()
     environ = make_environ(method, path_info(path), query, headers, body,
-                           remote, "http", event, context, PLATFORM, "alb",
+                           _balancer_seen_ip(headers), "http", event, context, PLATFORM, "alb",
                            _request_id(event, context))
     strip_base(environ, strip_base_path)
     environ["koatty.alb_multi"] = multi
@@ -280,33 +291,11 @@ def to_environ_lattice_v1(event, context, strip_base_path=""):
         query = encode_query(header_items(event.get("query_string_parameters"),
                                           "query_string_parameters"))
     body = decode_body(event.get("body"), event.get("is_base64_encoded"))
-    remote = None
-    for name, value in pairs:
-        if name.lower() == "x-forwarded-for":
-            remote = value.rsplit(",", 1)[-1].strip()
     environ = make_environ(method, path_info(path), query, pairs, body,
-                           remote, "https", event, context, PLATFORM, "lattice-v1",
+                           _balancer_seen_ip(pairs), "https", event, context, PLATFORM, "lattice-v1",
                            _request_id(event, context))
     strip_base(environ, strip_base_path)
     return environ
-
-
-def _array_items(mapping, what):
-    if mapping is None:
-        return []
-    if type(mapping) is not dict:
-        raise BadEvent(what + " must be an object")
-    out = []
-    for name, values in mapping.items():
-        if type(values) is str:
-            values = [values]  # why: some published samples use plain strings
-        elif type(values) is not list:
-            raise BadEvent(what + " values must be lists of strings")
-        for value in values:
-            if type(value) is not str:
-                raise BadEvent(what + " values must be lists of strings")
-            out.append((name, value))
-    return out
 
 
 def to_environ_lattice_v2(event, context, strip_base_path=""):
@@ -318,12 +307,8 @@ def to_environ_lattice_v2(event, context, strip_base_path=""):
         query = encode_query(_array_items(event.get("queryStringParameters"),
                                           "queryStringParameters"))
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    remote = None
-    for name, value in pairs:
-        if name.lower() == "x-forwarded-for":
-            remote = value.rsplit(",", 1)[-1].strip()
     environ = make_environ(method, path_info(path), query, pairs, body,
-                           remote, "https", event, context, PLATFORM, "lattice-v2",
+                           _balancer_seen_ip(pairs), "https", event, context, PLATFORM, "lattice-v2",
                            _request_id(event, context))
     strip_base(environ, strip_base_path)
     return environ
