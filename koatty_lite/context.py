@@ -253,8 +253,8 @@ class Context:
             self._body_data = {}
             self._files = {}
             return
-        from .payload import PayloadError, parse_body, read_body
-
+        payload = _payload or _load_payload()
+        PayloadError, parse_body, read_body = payload.PayloadError, payload.parse_body, payload.read_body
         env = self.environ
         limit = self.app.payload_limit if self.app is not None else 6 * 1024 * 1024
         try:
@@ -424,6 +424,18 @@ _SHORT_TYPES = {
 
 
 _GOOD_NAMES = set()  # header names already checked (bounded below)
+
+
+_payload = None
+
+
+def _load_payload() -> Any:
+    """koatty_lite.payload, imported on the first request with a body (PERF: not at cold start)."""
+    global _payload
+    from . import payload
+
+    _payload = payload
+    return payload
 
 
 def _check_header(name: str, value: str) -> None:

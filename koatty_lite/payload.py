@@ -79,6 +79,8 @@ def read_body(environ, limit):
 
 def _params(header):
     """Split 'type; a=b; c="d"' into (lower-case type, {param: value})."""
+    if ";" not in header:  # PERF: the common bare type needs no character-by-character parse
+        return header.strip().lower(), {}
     value, params = _split_params(header)
     return value.strip().lower(), params
 
