@@ -424,9 +424,7 @@ _SHORT_TYPES = {
 
 
 _GOOD_NAMES = set()  # header names already checked (bounded below)
-
-
-_payload = None
+_payload = None  # koatty_lite.payload once a request had a body
 
 
 def _load_payload() -> Any:

@@ -126,7 +126,15 @@ def _guard(wsgi_app: Callable) -> Callable:
             return start_response(status, headers, exc_info)
 
         try:
-            return wsgi_app(environ, respond)
+            result = wsgi_app(environ, respond)
+            try:
+                # why: a body generator may fail (or call start_response) while iterated: do it here
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            return [body]
         except Exception:
             _log.get_logger().exception("unhandled exception in %s %s", environ.get("REQUEST_METHOD"),
                                         environ.get("PATH_INFO"))

@@ -519,3 +519,22 @@ def test_direct_koatty_respond_path_answers_exactly_as_pep_3333(kind, method, pa
     event = http(kind, method, path, body)
     ctx = fake_context("aws")
     assert serve_http(wsgi, event, ctx) == serve_http(through_pep_3333, event, ctx)
+
+
+def test_foreign_wsgi_body_generator_that_fails_midway_gets_a_json_500_and_is_closed():
+    closed = []
+
+    class Body:
+        def __iter__(self):
+            yield b"partial"
+            raise RuntimeError("stream broke")
+
+        def close(self):
+            closed.append(True)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Body()
+
+    resp = handler(app)(http("apigw-v2"), None)
+    assert resp["statusCode"] == 500 and "partial" not in resp["body"] and closed == [True]
