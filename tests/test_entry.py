@@ -538,3 +538,28 @@ def test_foreign_wsgi_body_generator_that_fails_midway_gets_a_json_500_and_is_cl
 
     resp = handler(app)(http("apigw-v2"), None)
     assert resp["statusCode"] == 500 and "partial" not in resp["body"] and closed == [True]
+
+
+def test_cold_start_path_stays_lean():
+    """Booting through handler() and answering one GET loads none of the modules kept off the cold path."""
+    import subprocess
+
+    from conftest import ROOT
+
+    code = ("import sys, json; sys.path.insert(0, %r)\n"
+            "from koatty_lite import Controller, GetMapping, Koatty, handler\n"
+            "@Controller('/')\n"
+            "class C:\n"
+            "    @GetMapping('/hello')\n"
+            "    def hello(self): return {'hello': 'world'}\n"
+            "class App(Koatty): components = [C]\n"
+            "h = handler(App)\n"
+            "ev = {'version': '2.0', 'rawPath': '/hello', 'rawQueryString': '', 'headers': {'host': 'x'},\n"
+            "      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}}}\n"
+            "assert h(ev, None)['statusCode'] == 200\n"
+            "heavy = ('urllib.parse', 'binascii', 'signal', 'logging', 'typing', 'koatty_lite.payload',\n"
+            "         'koatty_lite.schedule', 'traceback', 'threading', 'uuid')\n"
+            "print(' '.join(m for m in heavy if m in sys.modules))\n") % ROOT
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
