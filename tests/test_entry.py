@@ -563,3 +563,14 @@ def test_cold_start_path_stays_lean():
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("name,kind", [("events/apigw-websocket-message", "websocket"),
+                                       ("events/apigw-authorizer-token", "authorizer"),
+                                       ("events/cloudfront-viewer-request", "cloudfront")])
+def test_websocket_authorizer_and_edge_events_reach_their_handlers(name, kind):
+    App, _ = make_app()
+    fn = handler(App, event_handlers={kind: lambda e, c, a: {"statusCode": 200, "kind": kind}})
+    assert fn(fixture(name), fake_context("aws")) == {"statusCode": 200, "kind": kind}
+    with pytest.raises(UnhandledEventError, match=kind):
+        handler(App)(fixture(name), None)

@@ -31,6 +31,9 @@ def load(name):
         ("scf-cos.json", "cos"),
         ("scf-cmq.json", "cmq"),
         ("custom-trigger.json", "mns"),
+        ("apigw-websocket-message.json", "websocket"),
+        ("apigw-authorizer-token.json", "authorizer"),
+        ("cloudfront-viewer-request.json", "cloudfront"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

@@ -46,6 +46,8 @@ def detect_event_source(event) -> str:
         src = first.get("eventSource") or first.get("EventSource")
         if isinstance(src, str) and src in _RECORD_SOURCES:
             return _RECORD_SOURCES[src]
+        if "cf" in first:  # Lambda@Edge: CloudFront request/response
+            return "cloudfront"
         inner = first.get("event")
         if isinstance(inner, dict) and inner.get("eventSource") == "qcs::cos":
             return "cos"
@@ -55,6 +57,11 @@ def detect_event_source(event) -> str:
     if isinstance(events, list) and events and isinstance(events[0], dict):
         if events[0].get("eventSource") == "acs:oss":
             return "oss"
+    if "methodArn" in event and event.get("type") in ("TOKEN", "REQUEST"):
+        return "authorizer"  # an API Gateway Lambda authorizer's input (REST or WebSocket)
+    rc = event.get("requestContext")
+    if isinstance(rc, dict) and "connectionId" in rc and "eventType" in rc:
+        return "websocket"  # API Gateway WebSocket $connect / MESSAGE / $disconnect
     if _is_http(event):
         return "http"
     if "detail-type" in event and "source" in event:
