@@ -15,10 +15,7 @@ from _thread import RLock
 
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
-from .serverless import (
-    DETECTORS, ServerlessAdapter, _load, _serve, detect_event_source, detect_http, serve_http,
-)
-from .serverless.events import UnknownEventError
+from .serverless import DETECTORS, ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, serve_http
 
 __all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckError", "booted_apps"]
 
@@ -278,6 +275,8 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
         return _route(app, event, context)
 
     def _route(app: Any, event: Any, context: Any) -> Any:
+        from .serverless.events import detect_event_source  # PERF: non-HTTP events only; off the cold path
+
         try:
             kind = detect_event_source(event)
         except UnknownEventError:

@@ -1,16 +1,14 @@
-"""Route table: static routes by dict, dynamic ``/:param`` routes by compiled regex, 405 with Allow."""
+"""Route table: static routes by dict, dynamic ``/:param`` routes matched segment by segment, 405 with Allow."""
 from __future__ import annotations
-
-import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# PERF: patterns, not compiled objects: re compiles (and caches) them on first use, so an app
-# without dynamic routes never pays the compile at cold start.
-_PARAM = r":([A-Za-z_][A-Za-z0-9_]*)|\*"
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+# A parameter name is an ASCII identifier after ``:`` (``/users/:id``); ``*`` matches the rest of the path.
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
 
 
 def join_path(*parts: str) -> str:
@@ -23,25 +21,118 @@ def join_path(*parts: str) -> str:
     return path
 
 
-def _compile(path: str) -> tuple:
-    """``/users/:id`` → (regex, names); ``*`` matches the rest of the path as param ``"*"``... named ``wildcard``."""
-    pattern = []
-    names = []
-    pos = 0
-    for m in re.finditer(_PARAM, path):
-        pattern.append(re.escape(path[pos:m.start()]))
-        if m.group(0) == "*":
-            names.append("wildcard")
-            pattern.append("(?P<wildcard>.*)")
+def _name_at(path: str, i: int) -> str:
+    """The parameter name starting at ``path[i]`` ("" when there is none)."""
+    j = i
+    if j < len(path) and path[j] in _NAME_START:
+        j += 1
+        while j < len(path) and path[j] in _NAME_CHARS:
+            j += 1
+    return path[i:j]
+
+
+def _tokens(path: str) -> list:
+    """Split a route path into literal text and parameters: ``[("text", "/users/"), ("param", "id")]``."""
+    out = []
+    text = []
+    i = 0
+    while i < len(path):
+        c = path[i]
+        name = _name_at(path, i + 1) if c == ":" else ""
+        if name or c == "*":
+            if text:
+                out.append(("text", "".join(text)))
+                text = []
+            out.append(("param", name or "wildcard"))
+            i += 1 + len(name)
         else:
-            name = m.group(1)
-            if name in names:
+            text.append(c)
+            i += 1
+    if text:
+        out.append(("text", "".join(text)))
+    return out
+
+
+class Pattern:
+    """A dynamic route path, matched against a request path without regular expressions.
+
+    The common shape (every segment literal, ``:name`` or a final ``*``) is compared segment by
+    segment; any other shape (``/v:ver``, ``/a/*/b``) is matched by a small backtracking matcher
+    over its tokens. Either way: a parameter matches one or more characters other than ``/``,
+    ``*`` (named ``wildcard``) any characters, and the whole path must match.
+    """
+
+    __slots__ = ("path", "names", "segments", "rest", "tokens", "count", "literals", "params")
+
+    def __init__(self, path: str):
+        """Parse ``path``; a parameter named twice raises ValueError."""
+        self.path = path
+        self.tokens = _tokens(path)
+        self.names = [v for k, v in self.tokens if k == "param"]
+        for name in self.names:
+            if self.names.count(name) > 1:
                 raise ValueError(f"duplicate path parameter {name!r} in {path!r}")
-            names.append(name)
-            pattern.append(f"(?P<{name}>[^/]+)")
-        pos = m.end()
-    pattern.append(re.escape(path[pos:]))
-    return re.compile("".join(pattern)), names
+        self.segments = None  # [(literal or None, name or None)] for the common shape
+        self.rest = False  # True when the last segment is ``*``
+        segs = path.split("/")[1:]
+        simple = []
+        for pos, seg in enumerate(segs):
+            toks = _tokens(seg)
+            if seg == "*" and pos == len(segs) - 1:
+                self.rest = True
+            elif len(toks) == 1 and toks[0][0] == "param" and seg != "*":
+                simple.append((None, toks[0][1]))
+            elif all(kind == "text" for kind, _ in toks):
+                simple.append((seg, None))
+            else:
+                return  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
+        self.segments = simple
+        # PERF: what match() checks, precomputed: the part count, then (index, text), then (index, name).
+        self.count = len(simple) + 1
+        self.literals = tuple((i + 1, lit) for i, (lit, _) in enumerate(simple) if lit is not None)
+        self.params = tuple((i + 1, name) for i, (_, name) in enumerate(simple) if name is not None)
+
+    def match(self, path: str) -> dict | None:
+        """The parameters when ``path`` matches, else None."""
+        if self.segments is None:
+            return self._match_tokens(path, 0, 0, {})
+        parts = path.split("/")
+        count = self.count
+        if (len(parts) <= count) if self.rest else (len(parts) != count):
+            return None
+        for i, literal in self.literals:
+            if parts[i] != literal:
+                return None
+        params = {}
+        for i, name in self.params:
+            part = parts[i]
+            if not part:
+                return None
+            params[name] = part
+        if self.rest:
+            params["wildcard"] = "/".join(parts[count:])
+        return params
+
+    def _match_tokens(self, path: str, i: int, t: int, params: dict) -> dict | None:
+        tokens = self.tokens
+        if t == len(tokens):
+            return params if i == len(path) else None
+        kind, value = tokens[t]
+        if kind == "text":
+            if path.startswith(value, i):
+                return self._match_tokens(path, i + len(value), t + 1, params)
+            return None
+        if value == "wildcard":
+            end, lowest = len(path), i  # why: ``*`` matches anything, the empty string included
+        else:
+            end, lowest = path.find("/", i), i + 1  # a parameter: one or more characters, no ``/``
+            if end == -1:
+                end = len(path)
+        for stop in range(end, lowest - 1, -1):  # longest first, as a greedy regex would
+            found = self._match_tokens(path, stop, t + 1, {**params, value: path[i:stop]})
+            if found is not None:
+                return found
+        return None
 
 
 class Router:
@@ -51,7 +142,7 @@ class Router:
 
     def __init__(self):
         self.static = {}  # path -> {METHOD: handler}
-        self.dynamic = []  # [(regex, path, {METHOD: handler})]
+        self.dynamic = []  # [(Pattern, path, {METHOD: handler})], tried in the order they were added
         self._dynamic_index = {}
         self.frozen = False
 
@@ -61,12 +152,12 @@ class Router:
             raise RuntimeError("routes cannot be added after the app is ready")
         method = method.upper()
         path = join_path(path)
-        if (":" in path or "*" in path) and re.search(_PARAM, path):
+        if (":" in path or "*" in path) and any(k == "param" for k, _ in _tokens(path)):
             entry = self._dynamic_index.get(path)
             if entry is None:
-                regex, _ = _compile(path)
+                pattern = Pattern(path)
                 entry = self._dynamic_index[path] = {}
-                self.dynamic.append((regex, path, entry))
+                self.dynamic.append((pattern, path, entry))
             table = entry
         else:
             table = self.static.setdefault(path, {})
@@ -88,11 +179,10 @@ class Router:
         table = self.static.get(path)
         params = None
         if table is None:
-            for regex, _, t in self.dynamic:
-                m = regex.fullmatch(path)
-                if m is not None:
+            for pattern, _, t in self.dynamic:
+                params = pattern.match(path)
+                if params is not None:
                     table = t
-                    params = m.groupdict()
                     break
             else:
                 return None, None, None

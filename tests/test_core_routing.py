@@ -280,3 +280,66 @@ def test_async_method_fails_boot():
 
     with pytest.raises(TypeError, match="is async"):
         create_application(A)
+
+
+# The router matches by hand (no regex compiled at boot). The regex it replaced is the oracle:
+# every pattern × path below must give the same answer as the compiled regex did (with one
+# deliberate difference: ``*`` now matches a newline too, hence DOTALL in the oracle).
+_ORACLE_PARAM = r":([A-Za-z_][A-Za-z0-9_]*)|\*"
+
+
+def _oracle(pattern, path):
+    import re
+
+    out, pos = [], 0
+    for m in re.finditer(_ORACLE_PARAM, pattern):
+        out.append(re.escape(pattern[pos:m.start()]))
+        out.append("(?P<wildcard>.*)" if m.group(0) == "*" else f"(?P<{m.group(1)}>[^/]+)")
+        pos = m.end()
+    out.append(re.escape(pattern[pos:]))
+    m = re.compile("".join(out), re.DOTALL).fullmatch(path)
+    return None if m is None else m.groupdict()
+
+
+_PATTERNS = ["/users/:id", "/users/:id/posts/:post", "/static/*", "/*", "/a/*/b", "/v:ver/x",
+             "/files/:name.:ext", "/:a-:b", "/x/:id/*", "/time:", "/a:/b", "/:_x9/y", "/q/:1", "/:a/:b/:c"]
+_PATHS = ["/", "/users", "/users/1", "/users/1/", "/users/1/posts/2", "/users//posts/2", "/users/1/x",
+          "/static", "/static/a", "/static/a/b.css", "/static//a", "/a/b", "/a/x/b", "/a/x/y/b", "/a//b",
+          "/v2/x", "/v/x", "/files/a.b.c", "/files/.c", "/files/a.", "/x-y", "/x-y-z", "/-y", "/x/7",
+          "/x/7/rest/of/it", "/time:", "/a:/b", "/z/y", "/q/:1", "/q/1", "/1/2/3", "/1/2", "/é/ü/\n",
+          "/static/a\nb", "/users/%2F"]
+
+
+@pytest.mark.parametrize("pattern", _PATTERNS)
+def test_hand_matcher_agrees_with_the_regex_it_replaced(pattern):
+    from koatty_lite.router import Router, join_path
+
+    r = Router()
+    r.add("GET", pattern, "h")
+    for path in _PATHS:
+        expected = _oracle(join_path(pattern), path.rstrip("/") or "/")
+        if join_path(pattern) in r.static:  # no parameter at all: a static route
+            expected = {} if (path.rstrip("/") or "/") == join_path(pattern) else None
+        handler, params, _ = r.find("GET", path)
+        assert (params if handler else None) == expected, (pattern, path)
+
+
+def test_router_compiles_no_regex_at_boot(monkeypatch):
+    import re
+
+    calls = []
+    monkeypatch.setattr(re, "_compile", lambda *a, **k: calls.append(a))
+    routers = {}
+    for p in _PATTERNS:
+        routers[p] = Router()
+        routers[p].add("GET", p, 1)
+    assert routers["/users/:id"].find("GET", "/users/1")[1] == {"id": "1"}
+    assert routers["/a/*/b"].find("GET", "/a/x/y/b")[1] == {"wildcard": "x/y"}
+    assert routers["/files/:name.:ext"].find("GET", "/files/a.b.c")[1] == {"name": "a.b", "ext": "c"}
+    assert calls == []
+
+
+def test_a_parameter_named_twice_is_refused():
+    for path in ("/a/*/b/*", "/:wildcard/*", "/:x.:x"):
+        with pytest.raises(ValueError, match="duplicate path parameter"):
+            Router().add("GET", path, 1)

@@ -558,7 +558,8 @@ def test_cold_start_path_stays_lean():
             "      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}}}\n"
             "assert h(ev, None)['statusCode'] == 200\n"
             "heavy = ('urllib.parse', 'binascii', 'signal', 'logging', 'typing', 'koatty_lite.payload',\n"
-            "         'koatty_lite.schedule', 'traceback', 'threading', 'uuid')\n"
+            "         'koatty_lite.schedule', 'traceback', 'threading', 'uuid', 'koatty_lite.serverless.events',\n"
+            "         'koatty_lite.serverless.wsgi')\n"
             "print(' '.join(m for m in heavy if m in sys.modules))\n") % ROOT
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 
 from . import aws
-from .http import BadEvent, clean_headers
-from .wsgi import run_wsgi
+from .http import BadEvent, UnknownEventError, clean_headers
 
 __all__ = [
     "ServerlessAdapter", "AwsLambdaAdapter", "AliCloudFcAdapter", "TencentScfAdapter",
@@ -97,6 +96,8 @@ def _serve(row, wsgi_app, event, context, strip_base_path):
     if respond is not None:  # PERF: a koatty_lite app answers without the start_response round trip
         status, headers, body = respond(environ)
     else:
+        from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
+
         status, headers, body = run_wsgi(wsgi_app, environ)
     return row[4](environ, status, clean_headers(headers), body)
 
@@ -165,8 +166,11 @@ class TencentScfAdapter(ServerlessAdapter):
 
 
 def __getattr__(name):
-    # why: events.py belongs to another module owner and is only needed for non-HTTP routing
-    if name in ("detect_event_source", "UnknownEventError"):
-        from . import events
-        return getattr(events, name)
+    # PERF: events.py is only needed for non-HTTP routing, wsgi.py only for foreign WSGI apps
+    if name == "detect_event_source":
+        from .events import detect_event_source
+        return detect_event_source
+    if name == "run_wsgi":
+        from .wsgi import run_wsgi
+        return run_wsgi
     raise AttributeError("module %r has no attribute %r" % (__name__, name))

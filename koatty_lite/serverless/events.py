@@ -1,6 +1,8 @@
 """Non-HTTP event detection: name the trigger kind of a platform event (pure, no state)."""
 from __future__ import annotations
 
+from .http import UnknownEventError  # why there: the entry point catches it without loading this module
+
 __all__ = ["detect_event_source", "UnknownEventError"]
 
 # Records[0].eventSource / EventSource value -> kind (SNS spells the key with a capital E).
@@ -11,10 +13,6 @@ _RECORD_SOURCES = {
     "aws:dynamodb": "dynamodb",
     "aws:kinesis": "kinesis",
 }
-
-
-class UnknownEventError(ValueError):
-    """Raised when an event matches no known HTTP or non-HTTP trigger shape."""
 
 
 def _is_http(event: dict) -> bool:

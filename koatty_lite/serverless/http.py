@@ -5,7 +5,7 @@ import sys
 from io import BytesIO
 
 __all__ = [
-    "BadEvent", "decode_body", "encode_body", "make_environ", "clean_headers",
+    "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
     "join_headers", "multi_headers", "single_headers", "error_body", "path_info",
 ]
 
@@ -18,6 +18,10 @@ _IDENTITY = ("", "identity")
 
 class BadEvent(ValueError):
     """A malformed HTTP event of a known kind; answered with a 400 in the platform's shape."""
+
+
+class UnknownEventError(ValueError):
+    """Raised when an event matches no known HTTP or non-HTTP trigger shape."""
 
 
 def decode_body(body, is_b64):
