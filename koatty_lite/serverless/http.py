@@ -316,6 +316,24 @@ def header_items(headers, what="headers"):
     return [(k, v) for k, v in headers.items() if v is not None]
 
 
+# Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and
+# <appid>-<id>.<region>.tencentscf.com (intl.cloud.tencent.com), public and intranet alike.
+_SCF_URL_DOMAINS = (".scf.tencentcs.com", ".tencentscf.com")
+
+
+def scf_url_host(event):
+    """True when the event's Host header is a Tencent SCF function-URL domain.
+
+    An SCF function-URL event has no requestContext and, when the request has no query, maybe no
+    queryString either: then only its Host tells it from an Alibaba API Gateway → FC event.
+    """
+    headers = event.get("headers")
+    if type(headers) is not dict:
+        return False
+    host = headers.get("host") or headers.get("Host")
+    return type(host) is str and host.split(":", 1)[0].lower().endswith(_SCF_URL_DOMAINS)
+
+
 def require_str(event, key):
     """Return event[key] if it is a non-empty string, else raise BadEvent."""
     value = event.get(key)

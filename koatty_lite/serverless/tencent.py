@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, decode_body, encode_body, error_body, header_items, make_environ,
-    multi_headers, path_info, quote, require_str, strip_base,
+    multi_headers, path_info, quote, require_str, scf_url_host, strip_base,
 )
 
 PLATFORM = "tencent"
@@ -21,8 +21,13 @@ def detect_scf_apigw(event):
 
 
 def detect_scf_url(event):
-    """SCF function URL event: {body, headers, httpMethod, path, queryString}, no requestContext."""
-    return "httpMethod" in event and "queryString" in event and "requestContext" not in event
+    """SCF function URL event: {body, headers, httpMethod, path, queryString}, no requestContext.
+
+    Without a queryString key it is claimed by its Host (``scf_url_host``), else it would look
+    like an Alibaba API Gateway → FC event.
+    """
+    return ("httpMethod" in event and "requestContext" not in event
+            and ("queryString" in event or scf_url_host(event)))
 
 
 def _query(qs):
