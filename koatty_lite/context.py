@@ -334,7 +334,8 @@ class Context:
             self._type = value
             return
         out = self._out
-        out[:] = [pair for pair in out if pair[0].lower() != lname]
+        if out:  # PERF: the first header set needs no search for one to replace
+            out[:] = [pair for pair in out if pair[0].lower() != lname]
         out.append((name, value))
 
     def append(self, name: str, value: Any) -> None:

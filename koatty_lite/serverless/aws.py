@@ -69,6 +69,8 @@ def _request_id(event, context):
 
 def _multi_items(multi, single, what):
     """Pairs from a multi-value map, falling back to the single-value map."""
+    if multi is None and single is None:
+        return ()  # PERF: no query at all is the common case; skip building the error labels
     if multi is not None:
         return _array_items(multi, "multiValue" + what)
     return header_items(single, what[0].lower() + what[1:])
