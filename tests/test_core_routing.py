@@ -343,3 +343,53 @@ def test_a_parameter_named_twice_is_refused():
     for path in ("/a/*/b/*", "/:wildcard/*", "/:x.:x"):
         with pytest.raises(ValueError, match="duplicate path parameter"):
             Router().add("GET", path, 1)
+
+
+def test_property_hand_matcher_agrees_with_the_regex():
+    hyp = pytest.importorskip("hypothesis")
+    st = hyp.strategies
+    from koatty_lite.router import Router, join_path
+
+    # Route paths and request paths over a small alphabet, so they often (nearly) match.
+    piece = st.sampled_from(["a", "b", "/", ":x", ":y", ":z1", "*", ".", "-", ":", "ab"])
+    request = st.text("ab/.-:x\n", max_size=12)
+
+    @hyp.settings(max_examples=300, deadline=None, derandomize=True)
+    @hyp.given(st.lists(piece, min_size=1, max_size=6).map("".join), request)
+    def check(pattern, path):
+        route = join_path(pattern)
+        r = Router()
+        try:
+            r.add("GET", route, "h")
+        except ValueError:
+            return  # a parameter named twice: refused at boot, by both implementations
+        request_path = "/" + path
+        handler, params, _ = r.find("GET", request_path)
+        got = params if handler else None
+        norm = request_path.rstrip("/") or "/"
+        if route in r.static:
+            expected = {} if norm == route else None
+        else:
+            expected = _oracle(route, norm)
+        assert got == expected, (route, request_path)
+
+    check()
+
+
+def test_hostile_path_against_a_many_parameter_segment_is_bounded(monkeypatch):
+    from koatty_lite.router import Pattern
+
+    calls = []
+    original = Pattern._match_tokens
+
+    def counting(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(Pattern, "_match_tokens", counting)
+    r = Router()
+    r.add("GET", "/:a-:b-:c.:d", 1)
+    assert r.find("GET", "/" + "-" * 3000 + ".") == (None, None, None)  # d would be empty: no match
+    assert len(calls) <= Pattern.MAX_STEPS + 1
+    assert r.find("GET", "/x-y-z.json")[1] == {"a": "x", "b": "y", "c": "z", "d": "json"}
+    assert r.find("GET", "/" + "-" * 3000 + "/x") == (None, None, None)  # one slash too many
