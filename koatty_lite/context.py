@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 from .errors import HttpException, KoattyException
 
@@ -11,10 +10,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 _MISSING = object()
-# PERF: patterns compiled by re on first use (most requests never need them).
-_REQUEST_ID_RE = r"[A-Za-z0-9._:-]{1,128}"
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
-_TOKEN_RE = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+# PERF: character sets, not regexes: the first custom header of a cold start compiled one (~0.1 ms).
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TOKEN_CHARS = frozenset(_ALNUM + "!#$%&'*+.^_`|~-")  # RFC 9110 token: header and cookie names
+_REQUEST_ID_CHARS = frozenset(_ALNUM + "._:-")  # an incoming X-Request-Id we accept, 1 to 128 of them
 
 
 def _wsgi_str(value: str) -> str:
@@ -203,7 +203,7 @@ class Context:
             rid = env.get("koatty.request_id")
             if not rid:
                 rid = env.get("HTTP_X_REQUEST_ID")
-                if not rid or not re.fullmatch(_REQUEST_ID_RE, rid):
+                if not rid or len(rid) > 128 or not _REQUEST_ID_CHARS.issuperset(rid):
                     # PERF: os.urandom instead of importing uuid.
                     rid = os.urandom(8).hex()
             self._request_id = rid = str(rid)
@@ -370,7 +370,7 @@ class Context:
                    path: str | None = "/", domain: str | None = None, secure: bool = False,
                    httponly: bool = True, samesite: str | None = "Lax") -> None:
         """Append a ``Set-Cookie`` header (attributes as keywords)."""
-        if not re.fullmatch(_TOKEN_RE, name):
+        if not isinstance(name, str) or not name or not _TOKEN_CHARS.issuperset(name):
             raise ValueError(f"invalid cookie name {name!r}")
         value = str(value)
         if any(c in value for c in ';,"\\ ') or not value.isprintable():
@@ -440,7 +440,7 @@ def _load_payload() -> Any:
 def _check_header(name: str, value: str) -> None:
     # Why: a CR/LF/NUL would let a value split into a second header (response splitting).
     if type(name) is not str or name not in _GOOD_NAMES:
-        if not isinstance(name, str) or not re.fullmatch(_TOKEN_RE, name):
+        if not isinstance(name, str) or not name or not _TOKEN_CHARS.issuperset(name):
             raise ValueError(f"invalid header name {name!r}")
         if len(_GOOD_NAMES) < 512:
             _GOOD_NAMES.add(name)
