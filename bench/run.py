@@ -148,16 +148,24 @@ def run_child(py: str, module: str, n: int, repeat: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def cold(py: str, module: str, kind: str, runs: int) -> list[float]:
-    """Wall ms of fresh interpreters importing the stack and answering one GET /hello."""
-    code = COLD % (APPS, json.dumps(make_event(kind, "GET", "/hello")), module, kind)
+def cold(stacks: list[tuple[str, str]], runs: int) -> dict[str, list[float]]:
+    """Wall ms of fresh interpreters importing each stack and answering one GET /hello.
+
+    Round-robin over the stacks (one run of each, then the next round), so a drift in the machine's
+    speed during the bench weighs on every stack alike and the ratios stay side by side.
+    """
     env = bench_env()
-    out = []
+    codes = {name: COLD % (APPS, json.dumps(make_event("v1" if module == "chalice_app" else "v2", "GET", "/hello")),
+                           module, "v1" if module == "chalice_app" else "v2")
+             for name, module in stacks}
+    out = {name: [] for name, _ in stacks}
     for i in range(runs + 1):
-        t = time.perf_counter()
-        subprocess.run([py, "-c", code], check=True, env=env, cwd=APPS, stdout=subprocess.DEVNULL)
-        if i:  # Why: the first run warms the page cache and writes pycs; not a cold start we compare.
-            out.append((time.perf_counter() - t) * 1e3)
+        for name, module in stacks:
+            t = time.perf_counter()
+            subprocess.run([python_for(module), "-c", codes[name]], check=True, env=env, cwd=APPS,
+                           stdout=subprocess.DEVNULL)
+            if i:  # Why: the first round warms the page cache and writes pycs; not a cold start we compare.
+                out[name].append((time.perf_counter() - t) * 1e3)
     return out
 
 
@@ -216,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run everything and write bench/RESULTS.md."""
     argv = sys.argv[1:] if argv is None else argv
     quick = "--quick" in argv
-    n, repeat, runs = (200, 3, 3) if quick else (2000, 7, 15)
+    n, repeat, runs = (200, 3, 3) if quick else (2000, 7, 21)
     ensure_venv("--no-install" in argv)
     results = {}
     for name, module in STACKS:
@@ -226,13 +234,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             r = run_child(py, module, n, repeat)
-            r["cold"] = cold(py, module, "v1" if module == "chalice_app" else "v2", runs)
             r["import"] = import_time(py, module, runs)
             r["zip_kb"] = dep_zip_kb(r.pop("files"), module)
             results[name] = r
         except Exception as exc:  # Why: one broken stack must not lose the others' figures.
             results[name] = {"error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)}
         print(f"{name}: done", file=sys.stderr)
+    measured = [(name, module) for name, module in STACKS if "error" not in results[name]]
+    for name, times in cold(measured, runs).items():
+        results[name]["cold"] = times
     with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
         fh.write(report(results, quick, n, repeat, runs))
     print(os.path.join(HERE, "RESULTS.md"))
@@ -249,7 +259,7 @@ def report(results: dict, quick: bool, n: int, repeat: int, runs: int) -> str:
         pass
     vers = subprocess.run([VPY, "-m", "pip", "freeze", "--disable-pip-version-check"], capture_output=True, text=True).stdout
     lines = ["# Benchmark results", "",
-             f"Command: `make bench`{' (--quick)' if quick else ''} — warm: {repeat} repeats × {n} calls; cold/import: {runs} runs.",
+             f"Command: `make bench`{' (--quick)' if quick else ''} — warm: {repeat} repeats × {n} calls; cold: {runs} rounds over the stacks in turn; import: {runs} runs.",
              f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
              "", "Peers (bench/.venv):", "", "```", vers.strip(), "```", ""]
     floor = results.get("floor", {})
