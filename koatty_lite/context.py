@@ -17,6 +17,11 @@ _TOKEN_CHARS = frozenset(_ALNUM + "!#$%&'*+.^_`|~-")  # RFC 9110 token: header a
 _REQUEST_ID_CHARS = frozenset(_ALNUM + "._:-")  # an incoming X-Request-Id we accept, 1 to 128 of them
 
 
+def _is_token(name: Any) -> bool:
+    """True for a non-empty string of RFC 9110 token characters (a header or cookie name)."""
+    return isinstance(name, str) and bool(name) and _TOKEN_CHARS.issuperset(name)
+
+
 def _wsgi_str(value: str) -> str:
     """A WSGI native string (latin-1 of the raw bytes) → text, decoding the bytes as UTF-8.
 
@@ -370,7 +375,7 @@ class Context:
                    path: str | None = "/", domain: str | None = None, secure: bool = False,
                    httponly: bool = True, samesite: str | None = "Lax") -> None:
         """Append a ``Set-Cookie`` header (attributes as keywords)."""
-        if not isinstance(name, str) or not name or not _TOKEN_CHARS.issuperset(name):
+        if not _is_token(name):
             raise ValueError(f"invalid cookie name {name!r}")
         value = str(value)
         if any(c in value for c in ';,"\\ ') or not value.isprintable():
@@ -440,7 +445,7 @@ def _load_payload() -> Any:
 def _check_header(name: str, value: str) -> None:
     # Why: a CR/LF/NUL would let a value split into a second header (response splitting).
     if type(name) is not str or name not in _GOOD_NAMES:
-        if not isinstance(name, str) or not name or not _TOKEN_CHARS.issuperset(name):
+        if not _is_token(name):
             raise ValueError(f"invalid header name {name!r}")
         if len(_GOOD_NAMES) < 512:
             _GOOD_NAMES.add(name)
