@@ -20,7 +20,13 @@ def main(argv=None):
     import importlib
 
     module = importlib.import_module("koatty_lite.cli." + argv[0].replace("-", "_"))
-    return module.main(argv[1:]) or 0
+    try:
+        return module.main(argv[1:]) or 0
+    except BrokenPipeError:  # why: `... | head` closed the pipe; end quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

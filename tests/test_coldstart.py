@@ -24,6 +24,8 @@ STUB_APP = textwrap.dedent('''
                 return [b'{"hello":"world"}']
             return wsgi
     def create_application(App):
+        if getattr(App, "fail", False):
+            raise RuntimeError("boot failed on purpose")
         app = Koatty()
         for name in ("appBoot", "loadConfigure", "loadComponent", "appReady"):
             app.emit(name)
@@ -39,7 +41,8 @@ def stub_tree(tmp_path, monkeypatch):
     pkg.mkdir()
     (pkg / "__init__.py").write_text(STUB_INIT)
     (pkg / "app.py").write_text(STUB_APP)
-    (tmp_path / "stubapp.py").write_text("class App:\n    pass\n")
+    (tmp_path / "stubapp.py").write_text("from koatty_lite.app import Koatty\nclass App(Koatty):\n    pass\n")
+    (tmp_path / "badboot.py").write_text("from koatty_lite.app import Koatty\nclass App(Koatty):\n    fail = True\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -53,9 +56,15 @@ def test_measure_reports_every_field(stub_tree):
     assert res["status"] == "200 OK" and res["n"] == 50
 
 
-def test_failing_app_is_reported(stub_tree, capsys):
-    assert coldstart.main(["nosuchmodule:App", "-n", "5"]) == 1
-    assert "coldstart child failed" in capsys.readouterr().err
+def test_failing_app_is_reported_with_its_traceback(stub_tree, capsys):
+    assert coldstart.main(["badboot:App", "-n", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "coldstart child failed" in err and "boot failed on purpose" in err
+
+
+def test_missing_module_is_one_line(stub_tree, capsys):
+    assert coldstart.main(["nosuchmodule:App", "-n", "5"]) == 2
+    assert capsys.readouterr().err.startswith("error: cannot import module 'nosuchmodule'")
 
 
 def test_json_output(stub_tree, capsys):

@@ -66,7 +66,8 @@ def _free_port():
 
 def test_web_function_serves_on_the_given_port():
     port = _free_port()
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", PYTHONPATH=ROOT)
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1")
+    env.pop("PYTHONPATH", None)  # why: run it exactly as the README says, from the repository root
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "serve.py")], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -90,7 +91,8 @@ def test_web_function_serves_on_the_given_port():
         proc.stderr.close()
 
 
-def test_serverless_yml_is_an_event_function_with_apigw_and_timer():
+def test_serverless_yml_is_an_event_function_with_function_url_apigw_and_timer():
     text = read(os.path.join(HERE, "serverless.yml"))
     assert "component: scf" in text and "handler: index.main_handler" in text
+    assert "- http:" in text and "enableExtranet: true" in text  # the function URL
     assert "apigw:" in text and "timer:" in text

@@ -12,7 +12,11 @@ try:
 except ModuleNotFoundError as exc:
     if exc.name not in ("demo", "demo.app"):  # Why: never hide an import error inside the app
         raise
-    from examples.demo.app import App  # running from the repository root
+    import sys
+
+    # Why: `python examples/tencent/serve.py` puts examples/tencent/ on sys.path, not the repository root.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    from examples.demo.app import App  # running from the repository
 
 if __name__ == "__main__":
     import koatty_lite

@@ -6,7 +6,7 @@ import time
 import uuid
 
 __all__ = [
-    "CliError", "load_target", "fake_context", "platform_of_event", "run_cli",
+    "CliError", "load_target", "load_app", "fake_context", "platform_of_event", "run_cli",
     "AwsContext", "FcContext", "ScfContext",
 ]
 
@@ -54,6 +54,19 @@ def load_target(spec: str, default_attr: str = "handler"):
         names = ", ".join(n for n, v in sorted(vars(module).items()) if not n.startswith("_")
                           and not isinstance(v, types.ModuleType) and n != "annotations")[:200]
         raise CliError(f"module {modname!r} has no attribute {attr!r} (it has: {names or 'nothing public'})") from None
+
+
+def load_app(spec: str):
+    """Load the Koatty app class (or created app) named by `module[:App]`; App is the default attribute."""
+    if ":" not in spec:
+        spec += ":App"
+    target = load_target(spec, "App")
+    from koatty_lite.app import Koatty
+
+    if not (isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))):
+        raise CliError(f"{spec} is not a Koatty app class (got {target!r}); "
+                       "name a class App(Koatty) with components = [...]")
+    return target
 
 
 class AwsContext:

@@ -25,9 +25,14 @@ out = {"n": n}
 t0 = clock(); import koatty_lite; from koatty_lite import app as _appmod
 out["import_koatty_lite_ms"] = (clock() - t0) * 1e3
 import importlib
-t0 = clock(); mod = importlib.import_module(modname)
-out["import_app_ms"] = (clock() - t0) * 1e3
-App = getattr(mod, attr or "App")
+try:
+    t0 = clock(); mod = importlib.import_module(modname)
+    out["import_app_ms"] = (clock() - t0) * 1e3
+    App = getattr(mod, attr or "App")
+    if not (isinstance(App, _appmod.Koatty) or (isinstance(App, type) and issubclass(App, _appmod.Koatty))):
+        raise TypeError("not a Koatty app")
+except Exception:
+    sys.exit(3)  # the parent reloads the target to name the mistake in one line
 marks = []
 Koatty = getattr(_appmod, "Koatty")
 _emit = Koatty.emit
@@ -88,6 +93,10 @@ sys.stdout.write("\x00COLDSTART" + json.dumps(out) + "\n")
 def measure(target: str, path: str = "/", n: int = 1000, python: str = sys.executable) -> dict:
     """Run the measurement in a fresh interpreter and return its result dict."""
     proc = subprocess.run([python, "-c", CHILD, target, path, str(n)], capture_output=True, text=True)
+    if proc.returncode == 3:
+        from koatty_lite.cli._common import load_app
+
+        load_app(target)  # raises the CliError naming the mistake (same module, same sys.path)
     marker = "\x00COLDSTART"
     if proc.returncode != 0 or marker not in proc.stdout:
         raise RuntimeError("coldstart child failed:\n" + proc.stderr[-4000:])
@@ -95,7 +104,13 @@ def measure(target: str, path: str = "/", n: int = 1000, python: str = sys.execu
 
 
 def main(argv: list[str]) -> int:
-    """Parse arguments, measure, and print a table or JSON."""
+    """Parse arguments, measure, and print a table or JSON; a target that does not load is one line, exit 2."""
+    from koatty_lite.cli._common import run_cli
+
+    return run_cli(_main, argv)
+
+
+def _main(argv: list[str]) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m koatty_lite coldstart")
@@ -104,9 +119,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("--path", default="/", help="request path for the first and warm requests")
     p.add_argument("-n", type=int, default=1000, help="warm requests after the first")
     args = p.parse_args(argv)
+    target = args.target if ":" in args.target else args.target + ":App"
     try:
-        res = measure(args.target, args.path, args.n)
-    except RuntimeError as exc:
+        res = measure(target, args.path, args.n)
+    except RuntimeError as exc:  # the app itself failed (its boot raised): its traceback helps
         print(exc, file=sys.stderr)
         return 1
     if args.json:
