@@ -335,8 +335,10 @@ def _write_traceback(ctx: Context, what: str) -> None:
     import traceback
 
     stream = ctx.environ.get("wsgi.errors") or sys.stderr
+    # Why: the path is the client's; a CR/LF in it must not forge a second log line.
+    where = f"{ctx.method} {ctx.path}".replace("\r", "\\r").replace("\n", "\\n")
     try:
-        stream.write(f"[koatty] [ERROR] [{ctx.request_id}] {what}: {ctx.method} {ctx.path}\n")
+        stream.write(f"[koatty] [ERROR] [{ctx.request_id}] {what}: {where}\n")
         stream.write(traceback.format_exc())
         stream.flush()
     except Exception:  # a broken error stream must not break the response

@@ -166,7 +166,8 @@ def _schedule_names(event: dict) -> list:
     task = event.get("task")
     if isinstance(task, str):
         names.append(task)
-    for arn in event.get("resources") or ():  # EventBridge: arn:aws:events:r:a:rule[/bus]/NAME
+    resources = event.get("resources")
+    for arn in resources if isinstance(resources, list) else ():  # EventBridge: arn:aws:events:r:a:rule[/bus]/NAME
         if isinstance(arn, str) and ":rule/" in arn:
             names.append(arn.rsplit("/", 1)[-1])
     for key in ("triggerName", "TriggerName"):
@@ -180,7 +181,7 @@ def _schedule_names(event: dict) -> list:
                     import json
 
                     inner = json.loads(value)
-                except ValueError:
+                except (ValueError, RecursionError):  # why: a deeply nested payload is just not a task name
                     continue
                 if isinstance(inner, dict) and isinstance(inner.get("task"), str):
                     names.append(inner["task"])

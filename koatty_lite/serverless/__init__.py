@@ -50,6 +50,8 @@ def _load(event):
             event = json.loads(event)
         except ValueError as exc:
             raise ValueError("event is not valid JSON: %s" % exc) from None
+        except RecursionError:
+            raise ValueError("event is not valid JSON: nested too deeply") from None
     return event
 
 
