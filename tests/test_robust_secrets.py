@@ -150,3 +150,45 @@ def test_ctx_ip_follows_remote_addr_not_the_client_header():
     ans = check_response(handler(v1_event("GET", "/ip", headers={"X-Forwarded-For": "6.6.6.6"},
                                           source_ip="203.0.113.7"), FakeContext()))
     assert ans.json()["ip"] == "203.0.113.7"
+
+
+def _with_spoofed_xff(name, value="6.6.6.6"):
+    """A fixture of another cloud or of VPC Lattice with a client-set X-Forwarded-For added."""
+    import json
+    import os
+
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", name + ".json"), encoding="utf-8") as fh:
+        event = json.load(fh)
+    headers = event.get("headers") or {}
+    first = next(iter(headers.values()), "")
+    headers["X-Forwarded-For"] = [value] if isinstance(first, list) else value
+    event["headers"] = headers
+    return event
+
+
+@pytest.mark.parametrize("name", ["aws/lattice-v1", "aws/lattice-v2"])
+def test_lattice_remote_addr_is_the_entry_lattice_appended(name):
+    handler = koatty_lite.handler(addr_probe)
+    handler(_with_spoofed_xff(name, "6.6.6.6, 198.51.100.6"), FakeContext())  # Lattice appends what it saw
+    assert SEEN["REMOTE_ADDR"] == "198.51.100.6"
+
+
+@pytest.mark.parametrize("name", ["alicloud/fc3-post-encoded-path",
+                                  "alicloud/fc-apigw-get", "tencent/scf-apigw-query-kinds", "tencent/scf-url-post"])
+def test_remote_addr_of_the_other_formats_ignores_a_client_header(name):
+    handler = koatty_lite.handler(addr_probe)
+    handler(_with_spoofed_xff(name), FakeContext())
+    assert SEEN["REMOTE_ADDR"] != "6.6.6.6"
+
+
+def test_fc2_remote_addr_is_the_runtime_s_not_the_client_header():
+    import io
+
+    handler = koatty_lite.handler(addr_probe)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "fc",
+               "SERVER_PORT": "9000", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.5",
+               "HTTP_X_FORWARDED_FOR": "6.6.6.6", "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),
+               "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.multithread": True,
+               "wsgi.multiprocess": False, "wsgi.run_once": False}
+    b"".join(handler(environ, lambda status, headers, exc_info=None: None))
+    assert SEEN["REMOTE_ADDR"] == "203.0.113.5"
