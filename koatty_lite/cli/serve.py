@@ -15,9 +15,13 @@ def _main(argv: list) -> int:
     App = load_app(args.target)
     from koatty_lite.app import run
 
+    import errno
+
     try:
         run(App, port=args.port, host=args.host)
     except OSError as exc:  # why: a port in use or a host that is not ours is a user mistake, not a crash
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise  # an OSError from the app's own boot keeps its traceback
         raise CliError(f"cannot listen on {args.host or 'the configured host'}:{args.port or 'the configured port'}: "
                        f"{exc.strerror or exc}") from None
     return 0
