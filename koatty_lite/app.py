@@ -1,7 +1,10 @@
-"""The Koatty app: lifecycle and bootstrap, the cached WSGI callable, listen() and run()."""
+"""The Koatty app: config, lifecycle events, bootstrap (create_application), listen() and run().
+
+Routes and their arguments live in routes.py, the response side in output.py, the listen server
+in server.py (loaded by listen() only).
+"""
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -9,11 +12,12 @@ from _thread import allocate_lock
 
 from . import log as _log
 from .compose import compose
-from .container import SINGLETON_TYPES, Container, InjectionError, defines_init, koatty_name, koatty_type
+from .container import SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type
 from .context import _BODY_METHODS, Context
-from .decorators import _MISSING, Param
-from .errors import JSON_TYPE, HttpException, KoattyException, error_body, status_line
+from .errors import HttpException
+from .output import WsgiApp
 from .router import Router, allowed, join_path
+from .routes import Route, _methods
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -183,7 +187,7 @@ class Koatty:
             return
         self._chain = compose(list(self._middleware), self._endpoint)
         self.router.frozen = True
-        self._handler = _WsgiApp(self)
+        self._handler = WsgiApp(self)
         self._ready = True
 
     def get_request_handler(self, protocol: str = "http") -> Callable:
@@ -227,6 +231,8 @@ class Koatty:
         handler = self.get_request_handler()
         host = self.get_config("server.host", "127.0.0.1") if host is None else host
         port = self.get_config("server.port", 3000) if port is None else port
+        from .server import start_server  # PERF: a serverless boot never loads the listen server
+
         server = start_server(handler, host, int(port))
         self._server = server
         # Why: the server drains in-flight requests BEFORE the appStop listeners close what they use.
@@ -268,473 +274,6 @@ class Koatty:
         return self._server
 
 
-class _WsgiApp:
-    """The PEP 3333 callable: one Context per request, the onion, the error boundary, the output."""
-
-    __slots__ = ("app", "chain", "handler", "log_state")
-
-    def __init__(self, app: Koatty):
-        self.app = app
-        self.chain = app._chain
-        self.handler = app.exception_handler
-        self.log_state = _log._state
-
-    def __call__(self, environ: dict, start_response: Callable) -> list:
-        status, headers, body = self.koatty_respond(environ)
-        start_response(status, headers)
-        return [body] if body else []
-
-    def koatty_respond(self, environ: dict) -> tuple:
-        """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
-
-        The serverless adapters call this directly when a WSGI callable offers it (PERF: no
-        start_response/iteration round trip); ``__call__`` is the same answer through PEP 3333.
-        """
-        ctx = Context(environ, self.app)
-        # PERF: a thread-local attribute set; log.py reads it only when a line is written.
-        self.log_state.request_id = ctx.request_id
-        try:
-            self.chain(ctx)
-            status, headers, body = _output(ctx)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            status, headers, body = self.error(ctx, exc)
-        if ctx.method == "HEAD":
-            body = b""
-        return status, headers, body
-
-    def error(self, ctx: Context, exc: Exception) -> tuple:
-        """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
-        handler = self.handler
-        if handler is not None:
-            if not isinstance(exc, KoattyException):
-                # Why: a fault is logged (with the request id) even when the user's handler shapes the answer.
-                _write_traceback(ctx, "unhandled exception")
-            saved = ctx.body, ctx._status, ctx._type
-            ctx.body = ctx._status = ctx._type = None
-            try:
-                result = handler.handle(ctx, exc)
-                if result is not None:
-                    ctx.body = result
-                if ctx.body is not None or ctx._status is not None:
-                    if ctx._status is None:
-                        ctx._status = exc.status if isinstance(exc, KoattyException) else 500
-                    return _output(ctx)
-            except MemoryError:
-                raise
-            except Exception:
-                _write_traceback(ctx, "exception handler failed")
-                return _default_error(ctx, exc, force_500=True)
-            ctx.body, ctx._status, ctx._type = saved
-            return _default_error(ctx, exc, force_500=not isinstance(exc, KoattyException))
-        return _default_error(ctx, exc)
-
-
-def _write_traceback(ctx: Context, what: str) -> None:
-    import traceback
-
-    stream = ctx.environ.get("wsgi.errors") or sys.stderr
-    # Why: the path is the client's; a CR/LF in it must not forge a second log line.
-    where = f"{ctx.method} {ctx.path}".replace("\r", "\\r").replace("\n", "\\n")
-    try:
-        stream.write(f"[koatty] [ERROR] [{ctx.request_id}] {what}: {where}\n")
-        stream.write(traceback.format_exc())
-        stream.flush()
-    except Exception:  # a broken error stream must not break the response
-        pass
-
-
-def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tuple:
-    if isinstance(exc, KoattyException) and not force_500:
-        status, body = exc.status, error_body(exc.code, exc.message, exc.data)
-    else:
-        if not force_500:
-            _write_traceback(ctx, "unhandled exception")
-        status, body = 500, error_body(1, "Internal Server Error", None)
-    headers = [pair for pair in ctx._out if pair[0].lower() not in ("content-length", "content-type")]
-    headers.append(("Content-Type", JSON_TYPE))
-    headers.append(("Content-Length", str(len(body))))
-    headers.append(("X-Request-Id", ctx.request_id))
-    return status_line(status), headers, body
-
-
-def _json_default(obj: Any) -> Any:
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-try:
-    from json.encoder import c_make_encoder, encode_basestring
-
-    # PERF: the C encoder built once (json.dumps builds one per call: +0.6 µs). No circular-reference
-    # markers: a cyclic body fails with RecursionError, answered as a 500 like any other error.
-    _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, True)
-
-    def _json_encode(obj: Any) -> str:
-        return "".join(_c_encoder(obj, 0))
-except (ImportError, TypeError):  # an interpreter without the C accelerator
-    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def _output(ctx: Context) -> tuple:
-    """``(status_line, headers, body_bytes)`` from the context's response state."""
-    body = ctx.body
-    status = ctx._status
-    ctype = ctx._type
-    if body is None:
-        if status is None:
-            # Nothing answered (no route ran and no middleware set a body): Koa's default 404.
-            raise HttpException("Not Found", 1, 404)
-        data = b""
-    elif isinstance(body, str):
-        data = body.encode("utf-8")
-        if ctype is None:
-            ctype = "text/html; charset=utf-8" if body[:1] == "<" else "text/plain; charset=utf-8"
-    elif isinstance(body, (bytes, bytearray, memoryview)):
-        data = bytes(body)
-        if ctype is None:
-            ctype = "application/octet-stream"
-    else:
-        # PERF: one prebuilt encoder (json.dumps with options builds a new one per call); compact.
-        data = _json_encode(body).encode("utf-8")
-        if ctype is None:
-            ctype = JSON_TYPE
-    if status is None:
-        status = 200
-    headers = ctx._out[:]
-    if status in (204, 304) or 100 <= status < 200:
-        data = b""
-    else:
-        if ctype is None:
-            # Why: PEP 3333 validators require a Content-Type on every response that may carry a body.
-            ctype = "application/octet-stream" if data else "text/plain; charset=utf-8"
-        headers.insert(0, ("Content-Type", ctype))
-        headers.append(("Content-Length", str(len(data))))
-    headers.append(("X-Request-Id", ctx.request_id))
-    return status_line(status), headers, data
-
-
-# --- listen(): the stdlib server ---------------------------------------------------------------
-
-
-def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: float = 10.0) -> Any:
-    """A wsgiref server with a thread per request, serving in a daemon thread; ``server.stop()`` is graceful."""
-    import socketserver
-    import threading
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-
-    class Handler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            # Why: wsgiref prints every request to stderr; route the access log through "koatty" at DEBUG.
-            _log.get_logger().debug("%s %s", self.address_string(), format % args)
-
-    class Server(socketserver.ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-        # Why: daemon threads are not joined by server_close(); track in-flight ones ourselves.
-        block_on_close = False
-
-        def __init__(self, *args: Any, **kwargs: Any):
-            self.inflight = set()
-            self.inflight_lock = threading.Lock()
-            self.serve_thread = None
-            self.stop_lock = threading.Lock()
-            self.stopped = False
-            super().__init__(*args, **kwargs)
-
-        def process_request_thread(self, request: Any, client_address: Any) -> None:
-            me = threading.current_thread()
-            with self.inflight_lock:
-                self.inflight.add(me)
-            try:
-                super().process_request_thread(request, client_address)
-            finally:
-                with self.inflight_lock:
-                    self.inflight.discard(me)
-
-        def stop(self, timeout: float = shutdown_timeout) -> None:
-            """Stop accepting, let in-flight requests finish (up to ``timeout`` s), close the socket."""
-            with self.stop_lock:
-                if self.stopped:
-                    return
-                self.stopped = True
-            if self.serve_thread is not None and self.serve_thread is not threading.current_thread():
-                self.shutdown()
-                self.serve_thread.join(timeout)
-            with self.inflight_lock:
-                pending = [t for t in self.inflight if t is not threading.current_thread()]
-            for t in pending:
-                t.join(timeout)
-            self.server_close()
-
-    server = Server((host, port), Handler)
-    server.set_app(wsgi_app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                              name="koatty-server", daemon=True)
-    server.serve_thread = thread
-    thread.start()
-    return server
-
-
-# --- controllers: routes compiled once at boot ---------------------------------------------------
-
-_CONVERTERS = {}
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
-        return True
-    if text in ("false", "0", "no", "off"):
-        return False
-    raise ValueError(value)
-
-
-def _to_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise ValueError(value)
-    return int(str(value).strip())
-
-
-def _to_float(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(value)
-    result = float(value if isinstance(value, (int, float)) else str(value).strip())
-    if result != result or result in (float("inf"), float("-inf")):
-        raise ValueError(value)  # NaN/inf are not useful request values
-    return result
-
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        raise ValueError(value)
-    return value if isinstance(value, str) else str(value)
-
-
-_CONVERTERS.update({int: _to_int, float: _to_float, bool: _to_bool, str: _to_str,
-                    "int": _to_int, "float": _to_float, "bool": _to_bool, "str": _to_str})
-
-
-def _converter(annotation: Any) -> tuple:
-    """``(convert_fn or None, type name)`` for an annotation (class or string, ``X | None`` allowed)."""
-    if annotation is None:
-        return None, ""
-    if isinstance(annotation, str):
-        text = annotation.replace(" ", "").strip("'\"")
-        if text.startswith("Optional[") and text.endswith("]"):
-            text = text[9:-1]
-        parts = [p for p in text.split("|") if p not in ("None", "")]
-        text = parts[0] if len(parts) == 1 else text
-        return _CONVERTERS.get(text), text
-    conv = _CONVERTERS.get(annotation)
-    return conv, getattr(annotation, "__name__", str(annotation))
-
-
-_WHERE = {"path": "path parameter", "query": "query parameter", "body": "body field", "header": "header",
-          "file": "uploaded file", "param": "query/path parameter", "body-all": "request body"}
-
-
-def _get_path(ctx: Context, key: str) -> Any:
-    return ctx.params.get(key, _MISSING)
-
-
-def _get_query(ctx: Context, key: str) -> Any:
-    return ctx.query.get(key, _MISSING)
-
-
-def _get_body(ctx: Context, key: str) -> Any:
-    body = ctx.request_body()
-    if isinstance(body, dict):
-        return body.get(key, _MISSING)
-    return _MISSING
-
-
-def _get_header(ctx: Context, key: str) -> Any:
-    value = ctx.headers.get(key)
-    return _MISSING if value is None else value
-
-
-def _get_file(ctx: Context, key: str) -> Any:
-    files = ctx.request_file()
-    if key is None:
-        return files if files else _MISSING
-    value = files.get(key)
-    return _MISSING if value is None else value
-
-
-def _get_param(ctx: Context, key: str) -> Any:
-    params = ctx.request_param()
-    return params if key is None else params.get(key, _MISSING)
-
-
-def _get_body_all(ctx: Context, key: str) -> Any:
-    return ctx.request_body()
-
-
-_GETTERS = {"path": _get_path, "query": _get_query, "body": _get_body, "header": _get_header,
-            "file": _get_file, "param": _get_param, "body-all": _get_body_all}
-
-
-class Extractor:
-    """Reads one controller argument from the request and converts it; compiled once per route."""
-
-    __slots__ = ("arg", "getter", "key", "default", "convert", "type_name", "where")
-
-    def __init__(self, arg: str, marker: Param, annotation: Any):
-        self.arg = arg
-        source = marker.source
-        self.getter = _GETTERS[source]
-        key = marker.name
-        if key is None and source not in ("body-all", "param", "file"):
-            key = arg
-        self.key = key
-        self.default = marker.default
-        self.convert, self.type_name = _converter(annotation) if source not in ("body-all", "file") else (None, "")
-        where = _WHERE[source]
-        self.where = f"{where} {key!r}" if key is not None and source != "body-all" else where
-
-    def __call__(self, ctx: Context) -> Any:
-        value = self.getter(ctx, self.key)
-        if value is _MISSING:
-            if self.default is _MISSING:
-                raise HttpException(f"missing required parameter {self.arg!r} ({self.where})", 1, 400)
-            return self.default
-        convert = self.convert
-        if convert is not None:
-            try:
-                return convert(value)
-            except (TypeError, ValueError, OverflowError):
-                raise HttpException(
-                    f"invalid parameter {self.arg!r} ({self.where}): expected {self.type_name}", 1, 400) from None
-        return value
-
-
-def _signature(fn: Callable) -> list:
-    """``[(name, default or _MISSING, annotation)]`` for the arguments after ``self``; no inspect import."""
-    code = fn.__code__
-    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    positional = names[:code.co_argcount]
-    defaults = fn.__defaults__ or ()
-    kwdefaults = fn.__kwdefaults__ or {}
-    annotations = fn.__annotations__ or {}
-    first_default = len(positional) - len(defaults)
-    out = []
-    for i, name in enumerate(names):
-        if i == 0 and code.co_argcount:
-            continue  # self
-        if i < code.co_argcount:
-            default = defaults[i - first_default] if i >= first_default else _MISSING
-        else:
-            default = kwdefaults.get(name, _MISSING)
-        out.append((name, default, annotations.get(name)))
-    return out
-
-
-class Route:
-    """A compiled controller route: prepared injections, argument extractors, aspects."""
-
-    __slots__ = ("app", "cls", "fn", "prepared", "init_mode", "extractors", "before", "after",
-                 "own_before", "own_after", "has_aspects", "label")
-
-    def __init__(self, app: Koatty, cls: type, fn: Callable, prepared: dict):
-        self.app = app
-        self.cls = cls
-        self.fn = fn
-        self.prepared = prepared
-        self.label = f"{cls.__name__}.{fn.__name__}"
-        if fn.__code__.co_flags & 0x180:  # CO_COROUTINE | CO_ITERABLE_COROUTINE
-            raise TypeError(f"{self.label} is async: the core is synchronous (WSGI); use a plain def")
-        init_mode = 0
-        if defines_init(cls):
-            init = cls.__init__
-            code = getattr(init, "__code__", None)
-            # Koatty constructs controllers as `new Ctl(ctx)`; accept both __init__(self) and __init__(self, ctx).
-            init_mode = 2 if code is not None and code.co_argcount >= 2 else 1
-        self.init_mode = init_mode
-        extractors = []
-        for name, default, annotation in _signature(fn):
-            if isinstance(default, Param):
-                extractors.append((name, Extractor(name, default, annotation)))
-            elif default is _MISSING:
-                raise TypeError(f"{self.label}: argument {name!r} needs a marker default "
-                                f"(PathVariable, Get, Post, Header, RequestBody, File, RequestParam)")
-        self.extractors = tuple(extractors)
-        container = app.container
-
-        def aspects(items: Any) -> list:
-            out = []
-            for item in items or ():
-                aspect = container.get(item)
-                if not callable(getattr(aspect, "run", None)):
-                    raise TypeError(f"aspect {koatty_name(type(aspect))} has no run(self, ctx, *args) method")
-                out.append(aspect.run)
-            return out
-
-        self.before = tuple(aspects(cls.__dict__.get("__koatty_before_each__")) + aspects(fn.__dict__.get("__koatty_before__")))
-        self.after = tuple(aspects(fn.__dict__.get("__koatty_after__")) + aspects(cls.__dict__.get("__koatty_after_each__")))
-        self.own_before = callable(getattr(cls, "_before", None))
-        self.own_after = callable(getattr(cls, "_after", None))
-        self.has_aspects = bool(self.before or self.after or self.own_before or self.own_after)
-
-    def __call__(self, ctx: Context) -> Any:
-        cls = self.cls
-        # PERF: no per-request resolution: injections were resolved at boot; __new__ + dict update.
-        obj = cls.__new__(cls)
-        d = obj.__dict__
-        d.update(self.prepared)
-        d["ctx"] = ctx
-        d["app"] = self.app
-        if self.init_mode:
-            if self.init_mode == 2:
-                obj.__init__(ctx)
-            else:
-                obj.__init__()
-        kwargs = {}
-        for name, extractor in self.extractors:
-            kwargs[name] = extractor(ctx)
-        if self.has_aspects:
-            args = tuple(kwargs.values())
-            if self.own_before:
-                obj._before()
-            for run in self.before:
-                run(ctx, *args)
-            result = self.fn(obj, **kwargs)
-            for run in self.after:
-                run(ctx, *args)
-            if self.own_after:
-                obj._after()
-        else:
-            result = self.fn(obj, **kwargs)
-        if result is not None:
-            if isinstance(result, BaseException):
-                raise result  # Koatty: returning an Error throws it
-            ctx.body = result
-        elif ctx.body is None and ctx._status is None:
-            ctx._status = 204
-        return result
-
-
-def _methods(cls: type) -> dict:
-    """Functions of a class and its bases, subclass definitions winning."""
-    out = {}
-    for klass in reversed(cls.__mro__):
-        if klass is object:
-            continue
-        for name, value in klass.__dict__.items():
-            if isinstance(value, (staticmethod, classmethod)):
-                continue
-            if callable(value) and hasattr(value, "__code__"):
-                out[name] = value
-    return out
-
-
 # --- bootstrap -----------------------------------------------------------------------------------
 
 
@@ -751,95 +290,126 @@ def create_application(App: Any, boot_func: Callable | None = None) -> Koatty:
         boot_func(app)
     app.emit("appBoot")
     app.emit("loadConfigure")
-    container = app.container
     for component in list(getattr(cls, "components", None) or ()):
-        container.register(component)
-
-    def hook(obj: Any) -> None:
-        for name, fn in _methods(type(obj)).items():
-            for event in fn.__dict__.get("__koatty_events__", ()):
-                app.on(event, getattr(obj, name))
-
-    # loadComponent: plain components are created (with their dependencies) and hooked to events.
+        app.container.register(component)
     hooked = set()
+    for phase, event in BOOT_PHASES:
+        phase(app, hooked)
+        app.emit(event)
+    _load_singletons(app, hooked)
+    # loadServe: servers are created by listen(), never here (serverless boots must open no socket).
+    app.emit("loadServe")
+    app.mark_ready()
+    app.emit("appReady")
+    return app
+
+
+def _hook(app: Koatty, obj: Any, hooked: set) -> None:
+    """Subscribe ``obj``'s @OnEvent methods to the app's events (once per object)."""
+    if id(obj) in hooked:
+        return
+    hooked.add(id(obj))
+    for name, fn in _methods(type(obj)).items():
+        for event in fn.__dict__.get("__koatty_events__", ()):
+            app.on(event, getattr(obj, name))
+
+
+def _load_components(app: Koatty, hooked: set) -> None:
+    """loadComponent: plain components are created (with their dependencies) and hooked to events."""
+    container = app.container
     for c in container.of_type("COMPONENT"):
-        obj = container.get(c)
-        hook(obj)
-        hooked.add(id(obj))
-    app.emit("loadComponent")
+        _hook(app, container.get(c), hooked)
 
-    # loadPlugin: plugins run in config["plugin"]["list"] order (every registered plugin when empty).
-    plugins = container.of_type("PLUGIN")
-    plugin_list = app.get_config("plugin.list") or [koatty_name(p) for p in plugins]
-    for name in plugin_list:
-        if name not in container.classes or koatty_type(container.classes[name]) != "PLUGIN":
-            raise InjectionError(f"plugin {name!r} in config plugin.list is not a registered @Plugin()")
-        options = (app.get_config("plugin.config") or {}).get(name) or {}
-        if options.get("enabled", True) is False:
-            continue
-        plugin = container.get(name)
-        plugin.run(options, app)
-    app.emit("loadPlugin")
 
-    # loadMiddleware: config["middleware"]["list"] gives the order; options from middleware.config[name].
-    for name in app.get_config("middleware.list") or ():
-        if name not in container.classes or koatty_type(container.classes[name]) != "MIDDLEWARE":
-            raise InjectionError(f"middleware {name!r} in config middleware.list is not a registered @Middleware()")
-        options = (app.get_config("middleware.config") or {}).get(name) or {}
-        if options.get("enabled", True) is False:
-            continue
-        fn = container.get(name).run(options, app)
+def _configured(app: Koatty, kind: str, section: str, decorator: str) -> list:
+    """``[(name, options)]`` for ``config[section]["list"]`` (every registered ``kind`` when empty for
+    plugins), enabled ones only; a name that is not a registered ``kind`` is a boot error."""
+    container = app.container
+    names = app.get_config(section + ".list")
+    if not names and kind == "PLUGIN":
+        names = [koatty_name(p) for p in container.of_type("PLUGIN")]
+    out = []
+    for name in names or ():
+        if name not in container.classes or koatty_type(container.classes[name]) != kind:
+            raise InjectionError(f"{section} {name!r} in config {section}.list is not a registered {decorator}")
+        options = (app.get_config(section + ".config") or {}).get(name) or {}
+        if options.get("enabled", True) is not False:
+            out.append((name, options))
+    return out
+
+
+def _load_plugins(app: Koatty, hooked: set) -> None:
+    """loadPlugin: plugins run in config["plugin"]["list"] order (every registered plugin when empty)."""
+    for name, options in _configured(app, "PLUGIN", "plugin", "@Plugin()"):
+        app.container.get(name).run(options, app)
+
+
+def _load_middleware(app: Koatty, hooked: set) -> None:
+    """loadMiddleware: config["middleware"]["list"] gives the order; options from middleware.config[name]."""
+    for name, options in _configured(app, "MIDDLEWARE", "middleware", "@Middleware()"):
+        fn = app.container.get(name).run(options, app)
         if not callable(fn):
             raise TypeError(f"middleware {name}.run(options, app) must return a function fn(ctx, next)")
         app._middleware.append(fn)
-    app.emit("loadMiddleware")
 
-    # loadService: every service is created now, so a missing/circular dependency fails here.
-    for c in container.of_type("SERVICE"):
-        container.get(c)
-    app.emit("loadService")
 
-    # loadController: injections resolved once per controller class.
-    routes = []
+def _load_services(app: Koatty, hooked: set) -> None:
+    """loadService: every service is created now, so a missing/circular dependency fails here."""
+    for c in app.container.of_type("SERVICE"):
+        app.container.get(c)
+
+
+def _load_controllers(app: Koatty, hooked: set) -> None:
+    """loadController: injections resolved once per controller class; routes collected."""
+    container = app.container
+    routes = app._pending_routes = []
     for c in container.of_type("CONTROLLER"):
         prepared = container.prepare(c)
         prefix = c.__dict__.get("__koatty_path__", "")
         for fn in _methods(c).values():
             for method, path in fn.__dict__.get("__koatty_routes__", ()):
                 routes.append((method, join_path(prefix, path), c, fn, prepared))
-    app.emit("loadController")
 
-    # loadRouter: routes compiled (argument extractors, aspects) and added to the table.
+
+def _load_router(app: Koatty, hooked: set) -> None:
+    """loadRouter: routes compiled (argument extractors, aspects) and added to the table."""
+    container = app.container
     for c in container.of_type("ASPECT"):
         container.get(c)
-    for method, path, c, fn, prepared in routes:
+    for method, path, c, fn, prepared in app.__dict__.pop("_pending_routes", ()):
         app.router.add(method, path, Route(app, c, fn, prepared))
-    app.emit("loadRouter")
 
+
+# The bootstrap after loadConfigure: each phase, then the lifecycle event it completes.
+BOOT_PHASES = (
+    (_load_components, "loadComponent"),
+    (_load_plugins, "loadPlugin"),
+    (_load_middleware, "loadMiddleware"),
+    (_load_services, "loadService"),
+    (_load_controllers, "loadController"),
+    (_load_router, "loadRouter"),
+)
+
+
+def _load_singletons(app: Koatty, hooked: set) -> None:
+    """Every singleton hooked to events; the exception handler chosen; @Scheduled tasks collected."""
+    container = app.container
     for kind in SINGLETON_TYPES:
         for c in container.of_type(kind):
-            obj = container.get(c)
-            if id(obj) not in hooked:
-                hook(obj)
-                hooked.add(id(obj))
+            _hook(app, container.get(c), hooked)
     handlers = container.of_type("EXCEPTION_HANDLER")
     if handlers:
         # Koatty: one global handler; the last registered wins.
         app.exception_handler = container.get(handlers[-1])
         if not callable(getattr(app.exception_handler, "handle", None)):
             raise TypeError(f"{koatty_name(handlers[-1])} needs a handle(self, ctx, exc) method")
-    for name, obj in list(container.instances.items()):
+    for obj in list(container.instances.values()):
         for attr, fn in _methods(type(obj)).items():
             spec = fn.__dict__.get("__koatty_scheduled__")
             if spec:
                 expression, task_name = spec
                 app.scheduled_tasks.append((task_name or f"{type(obj).__name__}.{attr}", expression,
                                             getattr(obj, attr)))
-    # loadServe: servers are created by listen(), never here (serverless boots must open no socket).
-    app.emit("loadServe")
-    app.mark_ready()
-    app.emit("appReady")
-    return app
 
 
 def run(App: Any, port: int | None = None, host: str | None = None, boot_func: Callable | None = None) -> Koatty:
