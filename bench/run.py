@@ -247,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
         fh.write(report(results, quick, n, repeat, runs))
     print(os.path.join(HERE, "RESULTS.md"))
+    from chart import write_chart  # bench/ is the script's own folder, first on sys.path
+
+    print(write_chart())
     return 0
 
 
