@@ -6,7 +6,7 @@ import time
 import uuid
 
 __all__ = [
-    "CliError", "load_target", "load_app", "fake_context", "platform_of_event", "run_cli",
+    "CliError", "load_target", "load_app", "load_handler", "fake_context", "platform_of_event", "run_cli",
     "AwsContext", "FcContext", "ScfContext",
 ]
 
@@ -66,6 +66,35 @@ def load_app(spec: str):
     if not (isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))):
         raise CliError(f"{spec} is not a Koatty app class (got {target!r}); "
                        "name a class App(Koatty) with components = [...]")
+    return target
+
+
+def load_handler(spec: str):
+    """Load the platform handler named by `module:attr`; anything that cannot take (event, context) is a CliError.
+
+    Why: called with the wrong thing, a handler fails with a TypeError per request (`invoke` exit 1,
+    `start-api` a 502 for everything); naming the mistake before the first call is kinder.
+    """
+    target = load_target(spec)
+    from koatty_lite.app import Koatty
+
+    if isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty)):
+        what = "a Koatty app" + (" class" if isinstance(target, type) else "")
+        raise CliError(f"{spec} is {what}, not a handler: name the entry module's "
+                       "`handler = koatty_lite.handler(App)`, or run the app with `python -m koatty_lite serve`")
+    if not callable(target):
+        raise CliError(f"{spec} is a {type(target).__name__}, not a callable handler")
+    import inspect
+
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return target
+    try:
+        sig.bind(None, None)
+    except TypeError:
+        raise CliError(f"{spec} takes {sig}, not (event, context): name the platform handler, "
+                       "e.g. `handler = koatty_lite.handler(App)`") from None
     return target
 
 

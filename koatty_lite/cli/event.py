@@ -1,4 +1,4 @@
-"""`python -m koatty_lite event KIND [--method GET] [--path /] [--query a=1] [--header k:v] [--body TEXT|@file] [--base64]`.
+"""`python -m koatty_lite event KIND [--method GET] [--path /] [--query a=1] [--header k:v] [--body TEXT|@file]... [--base64] [--name N]`.
 
 Prints a well-formed sample event. Every HTTP kind is built from one `HttpRequest` by a per-format
 builder function; `start-api` reuses the same builders for each real request it receives.
@@ -23,7 +23,7 @@ class HttpRequest:
     """One HTTP request, independent of any platform: the input of every HTTP event builder."""
 
     def __init__(self, method="GET", path="/", raw_query="", headers=None, body=b"", base64_body=None,
-                 source_ip="127.0.0.1"):
+                 source_ip="127.0.0.1", name=None):
         self.method = method.upper()
         self.path = path or "/"  # raw (percent-encoded) path, as on the wire
         self.raw_query = raw_query  # raw query string, as on the wire
@@ -38,6 +38,7 @@ class HttpRequest:
                 base64_body = True
         self.base64 = bool(base64_body)
         self.source_ip = source_ip
+        self.name = name  # the rule / trigger name of a timer event (None: the default)
 
     # --- views the builders share -------------------------------------------------------------
     def header(self, name, default=None):
@@ -335,17 +336,19 @@ def build_schedule(req):
     """EventBridge scheduled rule."""
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
             "account": ACCOUNT, "time": _iso(), "region": REGION,
-            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/koatty-lite-schedule"], "detail": {}}
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{req.name or 'koatty-lite-schedule'}"],
+            "detail": {}}
 
 
 def build_fc_timer(req):
     """Alibaba FC timer trigger (payload = the configured string)."""
-    return {"triggerTime": _iso(), "triggerName": "timer", "payload": req.body.decode("utf-8", "replace")}
+    return {"triggerTime": _iso(), "triggerName": req.name or "timer", "payload": req.body.decode("utf-8", "replace")}
 
 
 def build_scf_timer(req):
     """Tencent SCF timer trigger (Message = the configured argument)."""
-    return {"Type": "Timer", "TriggerName": "timer", "Time": _iso(), "Message": req.body.decode("utf-8", "replace")}
+    return {"Type": "Timer", "TriggerName": req.name or "timer", "Time": _iso(),
+            "Message": req.body.decode("utf-8", "replace")}
 
 
 def _text(req, default):
@@ -423,6 +426,9 @@ OTHER_BUILDERS = {
 }
 
 KINDS = tuple(HTTP_BUILDERS) + tuple(OTHER_BUILDERS)
+# Kinds whose batch holds one record per --body, and kinds named by --name (rule / trigger name).
+MULTI_RECORD = ("sqs", "sns", "dynamodb", "kinesis")
+NAMED = ("schedule", "fc-timer", "scf-timer")
 
 # Which cloud sends each kind (selects the fake context and how the event is passed).
 PLATFORM = {k: "aws" for k in KINDS}
@@ -460,8 +466,8 @@ def _guess_type(body):
         return "application/octet-stream"
 
 
-def request_from_args(args):
-    """An HttpRequest from the parsed `event` options."""
+def request_from_args(args, body_arg=None):
+    """An HttpRequest from the parsed `event` options (`body_arg`: one --body value, default the first)."""
     path, _, q = args.path.partition("?")
     pairs = []
     for item in args.query:
@@ -470,15 +476,17 @@ def request_from_args(args):
         pairs.append(tuple(item.split("=", 1)))
     raw_query = "&".join(x for x in (q, urlencode(pairs)) if x)
     body = b""
-    if args.body is not None:
-        if args.body.startswith("@"):
+    if body_arg is None and args.body:
+        body_arg = args.body[0] if isinstance(args.body, list) else args.body
+    if body_arg is not None:
+        if body_arg.startswith("@"):
             try:
-                with open(args.body[1:], "rb") as fh:
+                with open(body_arg[1:], "rb") as fh:
                     body = fh.read()
             except OSError as exc:
-                raise CliError(f"--body {args.body}: cannot read file ({exc.strerror})") from None
+                raise CliError(f"--body {body_arg}: cannot read file ({exc.strerror})") from None
         else:
-            body = args.body.encode("utf-8")
+            body = body_arg.encode("utf-8")
     given = []
     for item in args.header:
         name, sep, value = item.partition(":")
@@ -489,7 +497,23 @@ def request_from_args(args):
     headers = [h for h in default_headers(body) if h[0].lower() not in names] + given
     if not path.startswith("/"):
         path = "/" + path
-    return HttpRequest(args.method, path, raw_query, headers, body, True if args.base64 else None)
+    return HttpRequest(args.method, path, raw_query, headers, body, True if args.base64 else None,
+                       name=getattr(args, "name", None))
+
+
+def event_from_args(args):
+    """The event the parsed options describe: one record per --body for the batch kinds."""
+    bodies = args.body or []
+    if len(bodies) > 1 and args.kind not in MULTI_RECORD:
+        raise CliError(f"--body given {len(bodies)} times, but a {args.kind} event holds one body; "
+                       f"several bodies make several records for: {', '.join(MULTI_RECORD)}")
+    if args.name is not None and args.kind not in NAMED:
+        raise CliError(f"--name names the rule or trigger of: {', '.join(NAMED)} (not {args.kind})")
+    events = [build_event(args.kind, request_from_args(args, b)) for b in (bodies or [None])]
+    event = events[0]
+    if len(events) > 1:
+        event["Records"] = [r for e in events for r in e["Records"]]
+    return event
 
 
 def _main(argv):
@@ -501,12 +525,14 @@ def _main(argv):
     p.add_argument("--path", default="/", help="request path, may include ?query (S3: the object key)")
     p.add_argument("--query", action="append", default=[], metavar="KEY=VALUE", help="repeatable")
     p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE", help="repeatable")
-    p.add_argument("--body", default=None, metavar="TEXT|@FILE")
+    p.add_argument("--body", action="append", default=[], metavar="TEXT|@FILE",
+                   help="the body (sqs, sns, dynamodb, kinesis: repeatable, one record each)")
     p.add_argument("--base64", action="store_true", help="send the body base64-encoded (isBase64Encoded)")
+    p.add_argument("--name", default=None, help="schedule: the rule name; fc-timer, scf-timer: the trigger name")
     args = p.parse_args(argv)
     if args.kind not in KINDS:
         raise CliError(f"unknown event kind {args.kind!r}; choose one of: {', '.join(KINDS)}")
-    print(json.dumps(build_event(args.kind, request_from_args(args)), indent=2))
+    print(json.dumps(event_from_args(args), indent=2))
     return 0
 
 

@@ -9,7 +9,7 @@ import json
 import sys
 
 from koatty_lite.cli._common import (
-    PLATFORMS, CliError, fake_context, load_target, platform_event, platform_of_event, run_cli,
+    PLATFORMS, CliError, fake_context, load_handler, platform_event, platform_of_event, run_cli,
 )
 
 __all__ = ["main", "read_event", "call_handler"]
@@ -60,9 +60,7 @@ def _main(argv):
     p.add_argument("--platform", choices=PLATFORMS, default=None, help="default: guessed from the event shape")
     args = p.parse_args(argv)
     event = read_event(args.event)
-    handler = load_target(args.target)
-    if not callable(handler):
-        raise CliError(f"{args.target} is a {type(handler).__name__}, not a callable handler")
+    handler = load_handler(args.target)
     try:
         result, _ = call_handler(handler, event, args.platform)
     except Exception as exc:

@@ -11,7 +11,7 @@ import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from koatty_lite.cli._common import CliError, fake_context, load_target, platform_event, run_cli
+from koatty_lite.cli._common import CliError, fake_context, load_handler, platform_event, run_cli
 from koatty_lite.cli.event import HTTP_BUILDERS, PLATFORM, HttpRequest
 
 __all__ = ["FORMATS", "response_to_http", "make_server", "main"]
@@ -104,8 +104,15 @@ def make_server(handler, fmt="apigw-v2", host="127.0.0.1", port=3000, quiet=Fals
             if length < 0:
                 return self._send(400, [("Content-Type", "application/json")], b'{"message":"Bad Content-Length"}')
             body = self.rfile.read(length) if length else b""
-            req = HttpRequest(self.command, path, query, list(self.headers.items()), body,
-                              source_ip=self.client_address[0])
+            headers = list(self.headers.items())
+            names = {k.lower() for k, _ in headers}
+            # Why: a gateway says https, but this server speaks http: an app building its own URLs
+            # (redirects, links) must see the scheme and port it is really reached on.
+            if "x-forwarded-proto" not in names:
+                headers.append(("X-Forwarded-Proto", "http"))
+            if "x-forwarded-port" not in names:
+                headers.append(("X-Forwarded-Port", str(self.server.server_address[1])))
+            req = HttpRequest(self.command, path, query, headers, body, source_ip=self.client_address[0])
             event = build(req)
             try:
                 result = handler(platform_event(event, platform), fake_context(platform))
@@ -151,7 +158,7 @@ def _main(argv):
     args = p.parse_args(argv)
     if args.format not in HTTP_BUILDERS:
         raise CliError(f"unknown --format {args.format!r}; choose one of: {', '.join(FORMATS)}")
-    handler = load_target(args.target)
+    handler = load_handler(args.target)
     try:
         server = make_server(handler, args.format, args.host, args.port)
     except OSError as exc:
