@@ -15,6 +15,7 @@ from _thread import RLock
 
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
+from .errors import error_body
 from .serverless import DETECTORS, ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, serve_http
 
 __all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckError", "booted_apps"]
@@ -28,8 +29,6 @@ PLATFORMS = ("auto", "aws", "alicloud", "tencent")
 _BOOT_LOCK = RLock()
 _APPS = {}  # App class -> booted app: one bootstrap per class per process, however many handler() calls
 _SIGTERM_INSTALLED = [False]
-_UNAVAILABLE = b'{"code":1,"message":"Service Unavailable"}'
-_INTERNAL = b'{"code":1,"message":"Internal Server Error"}'
 
 
 class UnhandledEventError(UnknownEventError):
@@ -135,23 +134,25 @@ def _guard(wsgi_app: Callable) -> Callable:
         except Exception:
             _log.get_logger().exception("unhandled exception in %s %s", environ.get("REQUEST_METHOD"),
                                         environ.get("PATH_INFO"))
+            body = error_body(1, "Internal Server Error", None, rid)
             start_response("500 Internal Server Error",
                            [("Content-Type", "application/json; charset=utf-8"),
-                            ("Content-Length", str(len(_INTERNAL))), ("X-Request-Id", rid)], sys.exc_info())
-            return [_INTERNAL]
+                            ("Content-Length", str(len(body))), ("X-Request-Id", rid)], sys.exc_info())
+            return [body]
 
     return app
 
 
 def _unavailable(environ: dict, start_response: Callable) -> list:
     """The 503 answered to an HTTP event when ``health_check`` fails."""
-    headers = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(_UNAVAILABLE))),
-               ("Retry-After", "1")]
     rid = environ.get("koatty.request_id")
+    body = error_body(1, "Service Unavailable", None, rid)
+    headers = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
+               ("Retry-After", "1")]
     if rid:
         headers.append(("X-Request-Id", rid))
     start_response("503 Service Unavailable", headers)
-    return [_UNAVAILABLE]
+    return [body]
 
 
 def _request_id(context: Any) -> str | None:

@@ -1,4 +1,8 @@
-"""KoattyException, HttpException and the JSON error output ``{"code", "message", "data"}``."""
+"""KoattyException, HttpException and the one JSON error shape ``{"code", "message", "data", "requestId"}``.
+
+A leaf module (it imports nothing from koatty_lite): the core and the serverless adapters both
+build every error body with ``error_body``.
+"""
 from __future__ import annotations
 
 import json
@@ -58,7 +62,8 @@ def status_line(status: int) -> str:
     return line
 
 
-def error_body(code: Any, message: str, data: Any = None) -> bytes:
-    """The JSON error body bytes."""
-    return json.dumps({"code": code, "message": message, "data": data}, separators=(",", ":"),
-                      default=str).encode("utf-8")
+def error_body(code: Any, message: str, data: Any = None, request_id: str | None = None) -> bytes:
+    """The JSON error body bytes: ``{"code", "message", "data", "requestId"}``, the one error shape
+    of every answer koatty_lite gives (the core, the adapters' 400s, the entry point's 500/503)."""
+    return json.dumps({"code": code, "message": message, "data": data, "requestId": request_id},
+                      separators=(",", ":"), default=str).encode("utf-8")

@@ -99,11 +99,11 @@ def _write_traceback(ctx: Context, what: str) -> None:
 
 def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tuple:
     if isinstance(exc, KoattyException) and not force_500:
-        status, body = exc.status, error_body(exc.code, exc.message, exc.data)
+        status, body = exc.status, error_body(exc.code, exc.message, exc.data, ctx.request_id)
     else:
         if not force_500:
             _write_traceback(ctx, "unhandled exception")
-        status, body = 500, error_body(1, "Internal Server Error", None)
+        status, body = 500, error_body(1, "Internal Server Error", None, ctx.request_id)
     headers = [pair for pair in ctx._out if pair[0].lower() not in ("content-length", "content-type")]
     headers.append(("Content-Type", JSON_TYPE))
     headers.append(("Content-Length", str(len(body))))

@@ -18,3 +18,11 @@ def client(App, boot_func=None):
     """A webtest client over the app's WSGI callable, checked by wsgiref.validate."""
     app = create_application(App, boot_func)
     return TestApp(validator(app.get_request_handler())), app
+
+
+def error_of(res) -> dict:
+    """The JSON error body of a webtest response, checked for the one shape: its ``requestId`` is the
+    response's X-Request-Id; returned without it so tests compare code, message and data."""
+    body = dict(res.json)
+    assert body.pop("requestId") == res.headers["X-Request-Id"]
+    return body

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core_support import client as make_client
+from core_support import error_of
 from koatty_lite import (After, AfterEach, Aspect, Before, BeforeEach, Controller, Get, GetMapping, Koatty,
                          KoattyException, create_application)
 
@@ -75,7 +76,7 @@ def test_aspect_order_and_args(c):
 
 def test_before_aspect_exception_is_the_response(c):
     res = c.get("/a/guarded", status=403)
-    assert res.json == {"code": 2, "message": "forbidden", "data": None}
+    assert error_of(res) == {"code": 2, "message": "forbidden", "data": None}
     assert ("guarded", ()) not in TRACE
     assert ("EachBefore", ()) in TRACE  # the class-level aspect ran first
     assert c.get("/a/guarded", headers={"X-Token": "ok"}).json == {"secret": True}

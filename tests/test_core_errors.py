@@ -6,6 +6,7 @@ import io
 import pytest
 
 from core_support import client as make_client
+from core_support import error_of
 from koatty_lite import (Controller, ExceptionHandler, GetMapping, HttpException, Koatty, KoattyException,
                          create_application)
 
@@ -61,15 +62,15 @@ def c():
 
 def test_koatty_exception(c):
     res = c.get("/koatty", status=418)
-    assert res.json == {"code": 5, "message": "bad thing", "data": {"k": 1}}
+    assert error_of(res) == {"code": 5, "message": "bad thing", "data": {"k": 1}}
     assert res.headers["Content-Type"] == "application/json; charset=utf-8"
     assert res.headers["X-Request-Id"]
 
 
 def test_http_exception_is_a_koatty_exception(c):
     assert issubclass(HttpException, KoattyException)
-    assert c.get("/http", status=401).json == {"code": 1, "message": "nope", "data": None}
-    assert c.get("/returned", status=409).json == {"code": 3, "message": "returned", "data": None}
+    assert error_of(c.get("/http", status=401)) == {"code": 1, "message": "nope", "data": None}
+    assert error_of(c.get("/returned", status=409)) == {"code": 3, "message": "returned", "data": None}
 
 
 def test_unknown_exception_500_traceback_to_wsgi_errors():
@@ -79,7 +80,8 @@ def test_unknown_exception_500_traceback_to_wsgi_errors():
     seen = {}
     body = b"".join(app.get_request_handler()(env, lambda s, h, e=None: seen.update(status=s, headers=h)))
     assert seen["status"] == "500 Internal Server Error"
-    assert body == b'{"code":1,"message":"Internal Server Error","data":null}'
+    rid = dict(seen["headers"])["X-Request-Id"]
+    assert body == b'{"code":1,"message":"Internal Server Error","data":null,"requestId":"%s"}' % rid.encode()
     assert b"secret" not in body
     assert "Boom: secret detail" in errors.getvalue() and "Traceback" in errors.getvalue()
     assert ("X-Before", "kept") in seen["headers"]
@@ -146,7 +148,7 @@ def test_exception_handler_sets_body_status_defaults():
 
 def test_exception_handler_doing_nothing_falls_back():
     c = make_handler_app(lambda self, ctx, exc: None)
-    assert c.get("/http", status=401).json == {"code": 1, "message": "nope", "data": None}
+    assert error_of(c.get("/http", status=401)) == {"code": 1, "message": "nope", "data": None}
 
 
 def test_exception_handler_raising_falls_back_to_500():
@@ -155,5 +157,5 @@ def test_exception_handler_raising_falls_back_to_500():
 
     c = make_handler_app(handle)
     res = c.get("/koatty", status=500, expect_errors=True)
-    assert res.json == {"code": 1, "message": "Internal Server Error", "data": None}
+    assert error_of(res) == {"code": 1, "message": "Internal Server Error", "data": None}
     assert "handler broke" in res.errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core_support import client as make_client
+from core_support import error_of
 from koatty_lite import (Controller, DeleteMapping, File, Get, GetMapping, Header, HeadMapping, Koatty,
                          OptionsMapping, PatchMapping, PathVariable, Post, PostMapping, PutMapping,
                          RequestBody, RequestMapping, RequestParam)
@@ -180,13 +181,13 @@ def test_none_without_body_is_204(c):
 
 def test_404_body(c):
     res = c.get("/nowhere", status=404)
-    assert res.json == {"code": 1, "message": "Not Found", "data": None}
+    assert error_of(res) == {"code": 1, "message": "Not Found", "data": None}
     assert res.headers["Content-Type"] == "application/json; charset=utf-8"
 
 
 def test_405_with_allow(c):
     res = c.post("/api/items/3", status=405)
-    assert res.json == {"code": 1, "message": "Method Not Allowed", "data": None}
+    assert error_of(res) == {"code": 1, "message": "Method Not Allowed", "data": None}
     assert res.headers["Allow"] == "GET, HEAD, PUT, DELETE, PATCH, OPTIONS"
 
 

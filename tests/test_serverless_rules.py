@@ -24,7 +24,7 @@ def app(environ, start_response):
     return [(environ["SCRIPT_NAME"] + "|" + environ["PATH_INFO"]).encode("latin-1")]
 
 
-BAD_B64 = '{"code": 1, "message": "body is marked base64 but is not valid base64"}'
+BAD_B64 = '{"code":1,"message":"body is marked base64 but is not valid base64","data":null,"requestId":null}'
 J = "application/json"
 
 
@@ -72,7 +72,7 @@ def test_malformed_known_kind_is_400(name, key, value, message):
     event[key] = value
     response = serve_http(app, event, None)
     assert response["statusCode"] == 400
-    assert json.loads(response["body"]) == {"code": 1, "message": message}
+    assert json.loads(response["body"]) == {"code": 1, "message": message, "data": None, "requestId": None}
 
 
 def test_event_as_json_bytes_and_invalid_json():

@@ -127,10 +127,11 @@ def encode_query(pairs):
     )
 
 
-def error_body(message):
-    """The JSON error body of a 400."""
-    import json  # why: only the rare 400 path needs it; keeps the import path short
-    return json.dumps({"code": 1, "message": message})
+def error_body(message, request_id=None):
+    """The JSON error body of an adapter's 400, in the one error shape (koatty_lite.errors)."""
+    from ..errors import error_body as shape  # why: a leaf module; the one error shape has one author
+
+    return shape(1, message, None, request_id).decode("utf-8")
 
 
 def clean_headers(headers):
