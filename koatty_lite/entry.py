@@ -198,7 +198,8 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
 
     platform: "auto" (detect from each event), "aws", "alicloud" or "tencent"; ``adapter`` (a
     ``ServerlessAdapter``) overrides it. ``boot_func(app)`` runs before the components load.
-    ``event_handlers``: {kind: fn(event, context, app)} for non-HTTP events. ``health_check(app)``
+    ``event_handlers``: {kind: fn(event, context, app)} for non-HTTP events; ``"*"`` receives every
+    event nothing else takes (instead of ``UnknownEventError`` / ``UnhandledEventError``). ``health_check(app)``
     runs before each invocation. ``lazy=True`` boots on the first invocation instead of now.
     """
     if platform not in PLATFORMS:
@@ -207,6 +208,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
     for kind, fn in event_handlers.items():
         if not callable(fn):
             raise TypeError(f"event_handlers[{kind!r}] must be callable fn(event, context, app)")
+    fallback = event_handlers.pop("*", None)  # the catch-all (docs/handler.md)
     if health_check is not None and not callable(health_check):
         raise TypeError("health_check must be callable fn(app)")
     is_app = isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))
@@ -262,7 +264,11 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
             try:
                 event = _load(event)  # FC 3.0 delivers the event as JSON bytes
             except ValueError as exc:
-                raise UnknownEventError(str(exc)) from None
+                if fallback is None:
+                    raise UnknownEventError(str(exc)) from None
+                if health_check is not None and not check(app, context):
+                    raise HealthCheckError("health_check failed; the platform may retry this event") from None
+                return _fallback(app, event, context)  # e.g. an MNS STREAM message: its raw text
         healthy = health_check is None or check(app, context)
         if custom is None:
             # PERF: the HTTP detectors run first: the common case is one dict lookup chain away.
@@ -286,8 +292,12 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
                 return custom[1](event, context)
             if type(event) is dict and isinstance(event.get("task"), str) and getattr(app, "scheduled_tasks", None):
                 kind = "scheduled"  # why: EventBridge Scheduler / a manual run with {"task": name} as input
-            else:
+            elif fallback is None:
                 raise
+            else:
+                kind = None
+        if kind is None:  # why outside the except: the catch-all's own failure is not chained to it
+            return _fallback(app, event, context)
         if kind == "http":
             if custom is not None:
                 return custom[1](event, context)
@@ -326,8 +336,23 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
                 return custom[1](event, context)
         finally:
             state_log.request_id = previous
+        if fallback is not None:  # why: "*" is the catch-all: known kinds without a handler of their own too
+            return _fallback(app, event, context)
         raise UnhandledEventError(f"no handler for {kind!r} events: pass "
                                   f"event_handlers={{{kind!r}: fn(event, context, app)}} to koatty_lite.handler()")
+
+    def _fallback(app: Any, event: Any, context: Any) -> Any:
+        """event_handlers["*"]: any event no adapter, kind handler or @Scheduled task took."""
+        state_log = _log._state
+        previous = getattr(state_log, "request_id", None)
+        state_log.request_id = _request_id(context)
+        try:
+            return fallback(event, context, app)
+        except Exception:
+            _log.get_logger().exception("event handler '*' failed; the platform may retry")
+            raise
+        finally:
+            state_log.request_id = previous
 
     def _fc2(app: Any, wsgi: Callable, environ: dict, start_response: Callable) -> Any:
         fc_context = environ.get("fc.context")

@@ -12,7 +12,7 @@ from .http import BadEvent, UnknownEventError, clean_headers
 __all__ = [
     "ServerlessAdapter", "AwsLambdaAdapter", "AliCloudFcAdapter", "TencentScfAdapter",
     "serve_http", "detect_http", "detect_event_source", "UnknownEventError", "unclaimed_error",
-    "run_wsgi", "DETECTORS", "KIND_PLATFORM",
+    "run_wsgi", "DETECTORS", "KIND_PLATFORM", "decode_awslogs", "decode_clslogs", "MalformedEventError",
 ]
 
 # One ordered table: (kind, platform, detect, to_environ, to_response, bad_request).
@@ -161,7 +161,7 @@ class AliCloudFcAdapter(ServerlessAdapter):
 
 
 class TencentScfAdapter(ServerlessAdapter):
-    """Tencent Cloud SCF: API Gateway trigger, function URL."""
+    """Tencent Cloud SCF: API Gateway trigger, function URL, CLB trigger."""
 
     name = "tencent"
     platform = "tencent"
@@ -172,6 +172,9 @@ def __getattr__(name):
     if name == "detect_event_source":
         from .events import detect_event_source
         return detect_event_source
+    if name in ("decode_awslogs", "decode_clslogs", "MalformedEventError"):
+        from . import decode
+        return getattr(decode, name)
     if name == "run_wsgi":
         from .wsgi import run_wsgi
         return run_wsgi

@@ -1,6 +1,7 @@
-"""Tencent Cloud SCF HTTP events: API Gateway trigger and function URL.
+"""Tencent Cloud SCF HTTP events: API Gateway trigger, function URL and CLB trigger.
 
-Format: https://cloud.tencent.com/document/product/583/12513
+Formats: https://cloud.tencent.com/document/product/583/12513,
+https://cloud.tencent.com/document/product/583/52635 (CLB).
 """
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ def detect_scf_url(event):
     """
     return ("httpMethod" in event and "requestContext" not in event
             and ("queryString" in event or scf_url_host(event)))
+
+
+def detect_scf_clb(event):
+    """SCF CLB trigger event: {headers, payload, isBase64Encoded}; no httpMethod, body or requestContext."""
+    return ("payload" in event and type(event.get("headers")) is dict and "httpMethod" not in event
+            and "body" not in event and "requestContext" not in event)
 
 
 def _query(qs):
@@ -99,6 +106,60 @@ def to_environ_scf_url(event, context, strip_base_path=""):
     return _environ(event, context, "scf-url", None, strip_base_path)
 
 
+_FLAGS = {True: True, False: False, None: False, "true": True, "false": False, "True": True,
+          "False": False, "": False}
+
+
+def _clb_body(event):
+    """The request body: CLB hands a JSON body over parsed (``payload`` an object), any other as text."""
+    flag = event.get("isBase64Encoded")
+    if type(flag) not in (bool, str, type(None)) or flag not in _FLAGS:
+        raise BadEvent("isBase64Encoded must be true or false")
+    payload = event.get("payload")
+    if payload is None or type(payload) is str:
+        return decode_body(payload, _FLAGS[flag])
+    if _FLAGS[flag]:
+        raise BadEvent("payload is marked base64 but is not a string")
+    import json  # why: only a JSON payload needs re-serialising
+
+    try:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, RecursionError):  # NaN cannot come from JSON; only a hand-built event
+        raise BadEvent("payload is not JSON-serialisable") from None
+
+
+def to_environ_scf_clb(event, context, strip_base_path=""):
+    """Environ for an SCF CLB trigger event.
+
+    CLB sends no request line: the method is the ``X-Method`` header and the path (with its
+    query) the ``X-Uri`` header, both set by CLB's custom configuration; without them the method
+    is POST when there is a payload, else GET, and the path is "/". The client address is the
+    last ``X-Forwarded-For`` entry, the one CLB appended (as for ALB).
+    """
+    pairs = header_items(event["headers"])
+    method = uri = remote = None
+    for name, value in pairs:
+        low = name.lower()
+        if low == "x-method":
+            method = value.strip().upper()
+        elif low == "x-uri":
+            uri = value
+        elif low == "x-forwarded-for":
+            remote = value.rsplit(",", 1)[-1].strip()
+    body = _clb_body(event)
+    if not method:
+        method = "POST" if body else "GET"
+    elif not (method.isascii() and method.isalpha()):
+        raise BadEvent("X-Method must be an HTTP method")
+    raw, _, query = (uri or "/").partition("?")
+    if not raw.startswith("/"):
+        raise BadEvent("X-Uri must be a path starting with '/'")
+    environ = make_environ(method, path_info(raw), query, pairs, body, remote or None, "http", event,
+                           context, PLATFORM, "scf-clb", _request_id(event, context))
+    strip_base(environ, strip_base_path)
+    return environ
+
+
 def _headers(headers):
     """Single value per name, an array for a repeated one (SCF's only multi-value mechanism)."""
     return {k: (v[0] if len(v) == 1 else v) for k, v in multi_headers(headers).items()}
@@ -118,14 +179,22 @@ def to_response_scf_url(environ, status, headers, body):
             "isBase64Encoded": b64}
 
 
+def to_response_scf_clb(environ, status, headers, body):
+    """CLB integrated response {isBase64Encoded, statusCode, headers, body}; repeated header → array value."""
+    text, b64 = encode_body(headers, body)
+    return {"isBase64Encoded": b64, "statusCode": int(status[:3]), "headers": _headers(headers),
+            "body": text}
+
+
 def bad_request(kind, message):
     """A 400 in the Tencent shape."""
     hdrs = [("Content-Type", "application/json")]
-    shape = to_response_scf_apigw if kind == "scf-apigw" else to_response_scf_url
+    shape = {"scf-apigw": to_response_scf_apigw, "scf-clb": to_response_scf_clb}.get(kind, to_response_scf_url)
     return shape({}, "400 Bad Request", hdrs, error_body(message).encode())
 
 
 DETECTORS = [
     ("scf-apigw", PLATFORM, detect_scf_apigw, to_environ_scf_apigw, to_response_scf_apigw),
     ("scf-url", PLATFORM, detect_scf_url, to_environ_scf_url, to_response_scf_url),
+    ("scf-clb", PLATFORM, detect_scf_clb, to_environ_scf_clb, to_response_scf_clb),
 ]
