@@ -11,13 +11,14 @@ import sys
 from _thread import allocate_lock
 
 from . import log as _log
-from .compose import compose
+from .compose import compose, refuse_async
 from .container import SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type
 from .context import _BODY_METHODS, Context
+from .decorators import _MISSING
 from .errors import HttpException
 from .output import WsgiApp
-from .router import Router, allowed, join_path
-from .routes import Route, _methods
+from .router import Router, allowed, join_path, path_params
+from .routes import Route, _get_path, _methods
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -162,7 +163,8 @@ class Koatty:
         return self.container.register(cls, name)
 
     def get(self, target: Any) -> Any:
-        """The singleton for a class or registered name."""
+        """The singleton for a class or registered name: how event handlers, ``boot_func`` and tests
+        reach services (``app.get(UserService)``); raises InjectionError when it is not registered."""
         return self.container.get(target)
 
     def use(self, fn: Callable) -> Koatty:
@@ -171,6 +173,7 @@ class Koatty:
             raise RuntimeError("middleware cannot be added after the app is ready")
         if not callable(fn):
             raise TypeError(f"middleware must be callable, got {fn!r}")
+        refuse_async(fn, f"middleware {getattr(fn, '__qualname__', fn)!r}", "use a plain def fn(ctx, next)")
         self._middleware.append(fn)
         return self
 
@@ -238,14 +241,11 @@ class Koatty:
         # Why: the server drains in-flight requests BEFORE the appStop listeners close what they use.
         self._drains.append(server.stop)
         if self.scheduled_tasks:
-            try:
-                from .schedule import start_scheduler
-            except ImportError:  # schedule.py missing from a trimmed package
-                _log.get_logger().warning("@Scheduled tasks found but koatty_lite.schedule is unavailable")
-            else:
-                stopper = start_scheduler(self)
-                if callable(stopper):
-                    self._drains.insert(0, stopper)  # no new task starts while the server drains
+            from .schedule import start_scheduler  # loaded (and the tasks checked) by create_application
+
+            stopper = start_scheduler(self)
+            if callable(stopper):
+                self._drains.insert(0, stopper)  # no new task starts while the server drains
         self.emit("appStart")
         return server
 
@@ -310,7 +310,10 @@ def _hook(app: Koatty, obj: Any, hooked: set) -> None:
         return
     hooked.add(id(obj))
     for name, fn in _methods(type(obj)).items():
-        for event in fn.__dict__.get("__koatty_events__", ()):
+        events = fn.__dict__.get("__koatty_events__")
+        if events:
+            refuse_async(fn, f"@OnEvent method {type(obj).__name__}.{name}")
+        for event in events or ():
             app.on(event, getattr(obj, name))
 
 
@@ -341,15 +344,20 @@ def _configured(app: Koatty, kind: str, section: str, decorator: str) -> list:
 def _load_plugins(app: Koatty, hooked: set) -> None:
     """loadPlugin: plugins run in config["plugin"]["list"] order (every registered plugin when empty)."""
     for name, options in _configured(app, "PLUGIN", "plugin", "@Plugin()"):
-        app.container.get(name).run(options, app)
+        plugin = app.container.get(name)
+        refuse_async(getattr(plugin, "run", None), f"{name}.run", "use a plain def run(self, options, app)")
+        plugin.run(options, app)
 
 
 def _load_middleware(app: Koatty, hooked: set) -> None:
     """loadMiddleware: config["middleware"]["list"] gives the order; options from middleware.config[name]."""
     for name, options in _configured(app, "MIDDLEWARE", "middleware", "@Middleware()"):
-        fn = app.container.get(name).run(options, app)
+        middleware = app.container.get(name)
+        refuse_async(getattr(middleware, "run", None), f"{name}.run", "use a plain def run(self, options, app)")
+        fn = middleware.run(options, app)
         if not callable(fn):
             raise TypeError(f"middleware {name}.run(options, app) must return a function fn(ctx, next)")
+        refuse_async(fn, f"middleware {name} (the function its run() returns)", "return a plain def fn(ctx, next)")
         app._middleware.append(fn)
 
 
@@ -366,7 +374,12 @@ def _load_controllers(app: Koatty, hooked: set) -> None:
     for c in container.of_type("CONTROLLER"):
         prepared = container.prepare(c)
         prefix = c.__dict__.get("__koatty_path__", "")
-        for fn in _methods(c).values():
+        for attr, fn in _methods(c).items():
+            for marker, what in (("__koatty_scheduled__", "@Scheduled"), ("__koatty_events__", "@OnEvent")):
+                if fn.__dict__.get(marker):
+                    # Why: a controller is created per request, so nothing would ever call this method.
+                    raise TypeError(f"{what} on controller method {c.__name__}.{attr}: controllers are created "
+                                    f"per request; put it on a @Service() or @Component() method")
             for method, path in fn.__dict__.get("__koatty_routes__", ()):
                 routes.append((method, join_path(prefix, path), c, fn, prepared))
 
@@ -376,8 +389,28 @@ def _load_router(app: Koatty, hooked: set) -> None:
     container = app.container
     for c in container.of_type("ASPECT"):
         container.get(c)
-    for method, path, c, fn, prepared in app.__dict__.pop("_pending_routes", ()):
-        app.router.add(method, path, Route(app, c, fn, prepared))
+    pending = app.__dict__.pop("_pending_routes", ())
+    paths = {}  # fn -> every path it is mounted on
+    for method, path, c, fn, prepared in pending:
+        paths.setdefault(fn, []).append(path)
+    for method, path, c, fn, prepared in pending:
+        route = Route(app, c, fn, prepared)
+        _check_path_variables(route, method, path, paths[fn])
+        app.router.add(method, path, route)
+
+
+def _check_path_variables(route: Route, method: str, path: str, all_paths: list) -> None:
+    """A PathVariable must name a parameter of the route's path: without a default on every path it
+    is mounted on; with a default on at least one (else the name is a typo that never matches)."""
+    names = path_params(path)
+    for arg, extractor in route.extractors:
+        if extractor.getter is not _get_path or extractor.key in names:
+            continue
+        if extractor.default is not _MISSING and any(extractor.key in path_params(p) for p in all_paths):
+            continue  # mounted on several paths, optional where absent
+        have = ", ".join(":" + n if n != "wildcard" else "* (wildcard)" for n in names) or "none"
+        raise ValueError(f"{route.label}: argument {arg!r} is PathVariable({extractor.key!r}) but route "
+                         f"{method} {path} has no parameter :{extractor.key} (its parameters: {have})")
 
 
 # The bootstrap after loadConfigure: each phase, then the lifecycle event it completes.
@@ -403,13 +436,19 @@ def _load_singletons(app: Koatty, hooked: set) -> None:
         app.exception_handler = container.get(handlers[-1])
         if not callable(getattr(app.exception_handler, "handle", None)):
             raise TypeError(f"{koatty_name(handlers[-1])} needs a handle(self, ctx, exc) method")
+        refuse_async(app.exception_handler.handle, f"{koatty_name(handlers[-1])}.handle")
     for obj in list(container.instances.values()):
         for attr, fn in _methods(type(obj)).items():
             spec = fn.__dict__.get("__koatty_scheduled__")
             if spec:
                 expression, task_name = spec
+                refuse_async(fn, f"@Scheduled method {type(obj).__name__}.{attr}")
                 app.scheduled_tasks.append((task_name or f"{type(obj).__name__}.{attr}", expression,
                                             getattr(obj, attr)))
+    if app.scheduled_tasks:
+        from .schedule import validate  # PERF: only apps with @Scheduled tasks load the parser
+
+        validate(app)  # a typo fails the boot (and the deployment), not the first run at 2 a.m.
 
 
 def run(App: Any, port: int | None = None, host: str | None = None, boot_func: Callable | None = None) -> Koatty:

@@ -6,6 +6,24 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 
+_CO_COROUTINE = 0x80 | 0x100  # CO_COROUTINE | CO_ITERABLE_COROUTINE (inspect's flags, without importing it)
+_CO_ASYNC_GENERATOR = 0x200
+
+
+def refuse_async(fn: Any, label: str, hint: str = "use a plain def") -> None:
+    """Raise TypeError when ``fn`` (a function, bound method or object with ``__call__``) is
+    ``async def`` or an async generator: the core is synchronous, and a coroutine nobody awaits
+    would silently do nothing."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        code = getattr(getattr(type(fn), "__call__", None), "__code__", None)
+    flags = getattr(code, "co_flags", 0)
+    if flags & _CO_ASYNC_GENERATOR:
+        raise TypeError(f"{label} is an async generator: the core is synchronous (WSGI); {hint}")
+    if flags & _CO_COROUTINE:
+        raise TypeError(f"{label} is async: the core is synchronous (WSGI); {hint}")
+
+
 class _Next:
     """The ``next`` passed to middleware ``i``: runs middleware ``i + 1`` (once)."""
 

@@ -155,13 +155,13 @@ class Container:
         annotations = None
         owner = koatty_name(cls)
         for attr, marker in _markers(cls).items():
+            if annotations is None:
+                annotations = _annotations(cls)
             if isinstance(marker, Config):
-                values[attr] = self.app.get_config(marker.key, marker.default)
+                values[attr] = _config_value(self.app, owner, attr, marker, annotations.get(attr))
                 continue
             target = marker.name
             if target is None:
-                if annotations is None:
-                    annotations = _annotations(cls)
                 target = annotations.get(attr)
                 if target is None:
                     raise InjectionError(
@@ -178,6 +178,25 @@ class Container:
             values[attr] = self.get(name)
         self._prepared[cls] = values
         return values
+
+
+def _config_value(app: Any, owner: str, attr: str, marker: Config, annotation: Any) -> Any:
+    """The config value for ``owner.attr = Config(key)``, converted to the attribute's annotation as
+    controller parameters are (``int``, ``float``, ``bool``, ``str``; others as they are); an absent
+    key without a default stays None. A value that cannot be converted is a boot error."""
+    value = app.get_config(marker.key, marker.default)
+    if value is None or annotation is None:
+        return value
+    from .routes import _converter  # the same conversions as controller parameters
+
+    convert, type_name = _converter(annotation)
+    if convert is None:
+        return value
+    try:
+        return convert(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InjectionError(f"cannot inject {owner}.{attr}: config {marker.key!r} is {value!r}, "
+                             f"expected {type_name}") from None
 
 
 def _label(target: Any) -> str:

@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 
+def _bare(decorator: str, value: Any, fix: str) -> None:
+    """Refuse a decorator factory used without its call: ``@Service`` instead of ``@Service()``.
+
+    Why: the bare form replaces the class or method by the factory's inner function, so the class
+    would later fail far from the cause ("components must be classes") or the route would vanish.
+    """
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__code__")):
+        raise TypeError(f"@{decorator} is used without parentheses on {getattr(value, '__qualname__', value)}: "
+                        f"write {fix}")
+
+
 def _class_decorator(kind: str, name: str | None = None, **extra: Any) -> Callable:
     def deco(cls):
         cls.__koatty_type__ = kind
@@ -25,36 +36,43 @@ def _class_decorator(kind: str, name: str | None = None, **extra: Any) -> Callab
 
 def Component(name: str | None = None) -> Callable:
     """Mark a class as a singleton component (it may carry ``@OnEvent`` methods)."""
+    _bare("Component", name, "@Component()")
     return _class_decorator("COMPONENT", name)
 
 
 def Service(name: str | None = None) -> Callable:
     """Mark a class as a singleton service."""
+    _bare("Service", name, "@Service()")
     return _class_decorator("SERVICE", name)
 
 
 def Controller(path: str = "", name: str | None = None) -> Callable:
     """Mark a class as a controller mounted under ``path``; instantiated per request."""
+    _bare("Controller", path, "@Controller() or @Controller(\"/prefix\")")
     return _class_decorator("CONTROLLER", name, __koatty_path__=path or "")
 
 
 def Middleware(name: str | None = None) -> Callable:
     """Mark a class whose ``run(self, options, app)`` returns an onion function ``fn(ctx, next)``."""
+    _bare("Middleware", name, "@Middleware()")
     return _class_decorator("MIDDLEWARE", name)
 
 
 def Plugin(name: str | None = None) -> Callable:
     """Mark a class whose ``run(self, options, app)`` runs at ``loadPlugin``."""
+    _bare("Plugin", name, "@Plugin()")
     return _class_decorator("PLUGIN", name)
 
 
 def Aspect(name: str | None = None) -> Callable:
     """Mark a class whose ``run(self, ctx, *args)`` runs before/after controller methods."""
+    _bare("Aspect", name, "@Aspect()")
     return _class_decorator("ASPECT", name)
 
 
 def ExceptionHandler(name: str | None = None) -> Callable:
     """Mark a class whose ``handle(self, ctx, exc)`` replaces the default error output."""
+    _bare("ExceptionHandler", name, "@ExceptionHandler()")
     return _class_decorator("EXCEPTION_HANDLER", name)
 
 
@@ -63,6 +81,8 @@ def Bootstrap(boot_func: Callable | None = None) -> Callable:
 
     Unlike Koatty, decorating does not boot: importing a module must never open a socket.
     """
+    if isinstance(boot_func, type):
+        _bare("Bootstrap", boot_func, "@Bootstrap() or @Bootstrap(boot_func)")
 
     def deco(cls):
         cls.__koatty_boot_func__ = boot_func
@@ -76,6 +96,7 @@ def Bootstrap(boot_func: Callable | None = None) -> Callable:
 
 def RequestMapping(path: str = "/", method: str = "ALL") -> Callable:
     """Route ``method`` (or ``"ALL"``) requests on ``path`` (Koatty syntax ``/:id``) to this method."""
+    _bare("RequestMapping", path, "@RequestMapping(\"/path\", method) (or @GetMapping(\"/path\"), ...)")
     methods = [method] if isinstance(method, str) else list(method)
 
     def deco(fn):
@@ -89,36 +110,43 @@ def RequestMapping(path: str = "/", method: str = "ALL") -> Callable:
 
 def GetMapping(path: str = "/") -> Callable:
     """Route GET (and HEAD) requests on ``path``."""
+    _bare("GetMapping", path, "@GetMapping() or @GetMapping(\"/path\")")
     return RequestMapping(path, "GET")
 
 
 def PostMapping(path: str = "/") -> Callable:
     """Route POST requests on ``path``."""
+    _bare("PostMapping", path, "@PostMapping() or @PostMapping(\"/path\")")
     return RequestMapping(path, "POST")
 
 
 def PutMapping(path: str = "/") -> Callable:
     """Route PUT requests on ``path``."""
+    _bare("PutMapping", path, "@PutMapping() or @PutMapping(\"/path\")")
     return RequestMapping(path, "PUT")
 
 
 def DeleteMapping(path: str = "/") -> Callable:
     """Route DELETE requests on ``path``."""
+    _bare("DeleteMapping", path, "@DeleteMapping() or @DeleteMapping(\"/path\")")
     return RequestMapping(path, "DELETE")
 
 
 def PatchMapping(path: str = "/") -> Callable:
     """Route PATCH requests on ``path``."""
+    _bare("PatchMapping", path, "@PatchMapping() or @PatchMapping(\"/path\")")
     return RequestMapping(path, "PATCH")
 
 
 def OptionsMapping(path: str = "/") -> Callable:
     """Route OPTIONS requests on ``path``."""
+    _bare("OptionsMapping", path, "@OptionsMapping() or @OptionsMapping(\"/path\")")
     return RequestMapping(path, "OPTIONS")
 
 
 def HeadMapping(path: str = "/") -> Callable:
     """Route HEAD requests on ``path`` (otherwise HEAD is served by the GET route)."""
+    _bare("HeadMapping", path, "@HeadMapping() or @HeadMapping(\"/path\")")
     return RequestMapping(path, "HEAD")
 
 
@@ -127,6 +155,7 @@ def HeadMapping(path: str = "/") -> Callable:
 
 def Before(aspect: Any) -> Callable:
     """Run aspect ``aspect`` (class or registered name) before this controller method."""
+    _bare("Before", None if isinstance(aspect, type) else aspect, "@Before(AspectClass)")
 
     def deco(fn):
         fn.__dict__.setdefault("__koatty_before__", []).append(aspect)
@@ -137,6 +166,7 @@ def Before(aspect: Any) -> Callable:
 
 def After(aspect: Any) -> Callable:
     """Run aspect ``aspect`` (class or registered name) after this controller method."""
+    _bare("After", None if isinstance(aspect, type) else aspect, "@After(AspectClass)")
 
     def deco(fn):
         fn.__dict__.setdefault("__koatty_after__", []).append(aspect)
@@ -167,6 +197,7 @@ def AfterEach(aspect: Any) -> Callable:
 
 def OnEvent(event: str) -> Callable:
     """Call this singleton method ``(self, app)`` when the app emits ``event``."""
+    _bare("OnEvent", event, "@OnEvent(\"appReady\") (an event name)")
 
     def deco(fn):
         fn.__dict__.setdefault("__koatty_events__", []).append(str(event))
@@ -177,6 +208,7 @@ def OnEvent(event: str) -> Callable:
 
 def Scheduled(expression: str, name: str | None = None) -> Callable:
     """Run this singleton method on a schedule (``rate(...)``/``cron(...)``, see schedule.py)."""
+    _bare("Scheduled", expression, "@Scheduled(\"rate(5 minutes)\") (an expression)")
 
     def deco(fn):
         fn.__koatty_scheduled__ = (expression, name)

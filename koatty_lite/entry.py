@@ -18,7 +18,8 @@ from .app import Koatty, create_application, deep_merge
 from .errors import error_body
 from .serverless import DETECTORS, ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, serve_http
 
-__all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckError", "booted_apps"]
+__all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckError", "BatchResultError",
+           "booted_apps"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,6 +38,23 @@ class UnhandledEventError(UnknownEventError):
 
 class HealthCheckError(RuntimeError):
     """``health_check(app)`` failed before a non-HTTP event: raised so the platform retries it."""
+
+
+class BatchResultError(TypeError):
+    """An ``sqs`` handler returned something other than the failed messages' ids: raised (the whole
+    batch is retried) rather than answering ``batchItemFailures`` the platform cannot match."""
+
+
+def _batch_failures(result: Any) -> dict:
+    """The SQS partial batch response for the ids of the failed messages."""
+    failures = []
+    for item in result:
+        if not isinstance(item, str):
+            got = "records" if isinstance(item, dict) else f"a {type(item).__name__}"
+            raise BatchResultError(f"the sqs event handler returned {got} instead of message ids: return the "
+                                   f"failed messages' ids, e.g. [record[\"messageId\"] for record in failed]")
+        failures.append({"itemIdentifier": item})
+    return {"batchItemFailures": failures}
 
 
 def booted_apps() -> list:
@@ -62,11 +80,7 @@ def _boot(App: Any, boot_func: Callable | None) -> Koatty:
             else:
                 app = App()
                 _serverless_mode(app)
-                create_application(app, boot_func)
-            if app.scheduled_tasks:
-                from .schedule import validate  # why: only apps with @Scheduled pay for the parser
-
-                validate(app)
+                create_application(app, boot_func)  # @Scheduled expressions are checked there
         except Exception:
             _log.get_logger().exception("bootstrap of %s failed; the next invocation tries again",
                                         getattr(App, "__name__", type(App).__name__))
@@ -316,7 +330,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
                     raise
                 if kind == "sqs" and isinstance(result, (list, tuple, set, frozenset)):
                     # SQS partial batch response: only the failed messages come back.
-                    return {"batchItemFailures": [{"itemIdentifier": str(i)} for i in result]}
+                    return _batch_failures(result)
                 return result
             if kind == "scheduled" and getattr(app, "scheduled_tasks", None):
                 from .schedule import find_task

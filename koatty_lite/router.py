@@ -53,6 +53,13 @@ def _tokens(path: str) -> list:
     return out
 
 
+def path_params(path: str) -> list:
+    """The parameter names of a route path (``*`` is ``wildcard``): ``/users/:id/*`` → ``["id", "wildcard"]``."""
+    if ":" not in path and "*" not in path:
+        return []
+    return [value for kind, value in _tokens(path) if kind == "param"]
+
+
 class Pattern:
     """A dynamic route path, matched against a request path without regular expressions.
 
@@ -186,7 +193,10 @@ class Router:
         else:
             table = self.static.setdefault(path, {})
         if method in table:
-            raise ValueError(f"duplicate route {method} {path}")
+            both = ""
+            if hasattr(table[method], "label") and hasattr(handler, "label"):
+                both = f": {table[method].label} and {handler.label}"
+            raise ValueError(f"duplicate route {method} {path}{both}")
         table[method] = handler
 
     def routes(self) -> list:

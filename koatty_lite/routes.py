@@ -1,7 +1,8 @@
 """Controller routes compiled once at boot: argument extractors, converters, aspects."""
 from __future__ import annotations
 
-from .container import defines_init, koatty_name
+from .compose import refuse_async
+from .container import InjectionError, defines_init, koatty_name
 from .decorators import _MISSING, Param
 from .errors import HttpException
 
@@ -185,8 +186,7 @@ class Route:
         self.fn = fn
         self.prepared = prepared
         self.label = f"{cls.__name__}.{fn.__name__}"
-        if fn.__code__.co_flags & 0x180:  # CO_COROUTINE | CO_ITERABLE_COROUTINE
-            raise TypeError(f"{self.label} is async: the core is synchronous (WSGI); use a plain def")
+        refuse_async(fn, self.label)
         init_mode = 0
         if defines_init(cls):
             init = cls.__init__
@@ -204,17 +204,24 @@ class Route:
         self.extractors = tuple(extractors)
         container = app.container
 
-        def aspects(items: Any) -> list:
+        def aspects(items: Any, decorator: str) -> list:
             out = []
             for item in items or ():
+                if container.name_of(item) is None:
+                    what = item if isinstance(item, str) else getattr(item, "__name__", None) or repr(item)
+                    raise InjectionError(f"{self.label}: aspect {what} (from @{decorator}) is not registered: "
+                                         f"add it to App.components")
                 aspect = container.get(item)
                 if not callable(getattr(aspect, "run", None)):
                     raise TypeError(f"aspect {koatty_name(type(aspect))} has no run(self, ctx, *args) method")
+                refuse_async(aspect.run, f"aspect {koatty_name(type(aspect))}.run")
                 out.append(aspect.run)
             return out
 
-        self.before = tuple(aspects(cls.__dict__.get("__koatty_before_each__")) + aspects(fn.__dict__.get("__koatty_before__")))
-        self.after = tuple(aspects(fn.__dict__.get("__koatty_after__")) + aspects(cls.__dict__.get("__koatty_after_each__")))
+        self.before = tuple(aspects(cls.__dict__.get("__koatty_before_each__"), "BeforeEach")
+                            + aspects(fn.__dict__.get("__koatty_before__"), "Before"))
+        self.after = tuple(aspects(fn.__dict__.get("__koatty_after__"), "After")
+                           + aspects(cls.__dict__.get("__koatty_after_each__"), "AfterEach"))
         self.own_before = callable(getattr(cls, "_before", None))
         self.own_after = callable(getattr(cls, "_after", None))
         self.has_aspects = bool(self.before or self.after or self.own_before or self.own_after)
@@ -251,10 +258,41 @@ class Route:
         if result is not None:
             if isinstance(result, BaseException):
                 raise result  # Koatty: returning an Error throws it
+            if type(result) is tuple and _is_response_tuple(result):
+                return _unpack(ctx, result)
             ctx.body = result
         elif ctx.body is None and ctx._status is None:
             ctx._status = 204
         return result
+
+
+def _is_response_tuple(result: tuple) -> bool:
+    """``(body, status)`` or ``(body, status, headers)`` as Flask and Powertools take them: status an
+    int 100-599, headers a dict or a list of (name, value) pairs. Any other tuple is a JSON array."""
+    n = len(result)
+    if n not in (2, 3):
+        return False
+    status = result[1]
+    if type(status) is not int or not 100 <= status <= 599:
+        return False
+    if n == 2 or isinstance(result[2], dict):
+        return True
+    headers = result[2]
+    return isinstance(headers, list) and all(type(p) is tuple and len(p) == 2 for p in headers)
+
+
+def _unpack(ctx: Context, result: tuple) -> Any:
+    """Apply a response tuple: the body, the status, then the headers (a dict sets, pairs append)."""
+    ctx.body = result[0]
+    ctx.status = result[1]
+    if len(result) == 3:
+        headers = result[2]
+        if isinstance(headers, dict):
+            ctx.set(headers)
+        else:
+            for name, value in headers:
+                ctx.append(name, value)  # why: a list may repeat a name (several Set-Cookie)
+    return result
 
 
 def _methods(cls: type) -> dict:

@@ -99,3 +99,36 @@ def test_aspect_without_run_fails_boot():
 
     with pytest.raises(TypeError, match="no run"):
         create_application(A)
+
+
+@pytest.mark.parametrize("decorate, which", [(lambda a: (None, Before(a)), "Before"),
+                                             (lambda a: (BeforeEach(a), None), "BeforeEach"),
+                                             (lambda a: (None, Before("AuthAspect")), "Before")])
+def test_an_aspect_used_but_not_registered_names_the_referrer_and_the_fix(decorate, which):
+    @Aspect()
+    class AuthAspect:
+        def run(self, ctx, *args):
+            pass
+
+    on_class, on_method = decorate(AuthAspect)
+
+    class Notes:
+        @GetMapping("/notes")
+        def list(self):
+            return []
+
+    if on_method:
+        Notes.list = on_method(Notes.list)
+    if on_class:
+        Notes = on_class(Notes)
+    Notes = Controller()(Notes)
+
+    class A(Koatty):
+        components = [Notes]
+
+    from koatty_lite.container import InjectionError
+
+    with pytest.raises(InjectionError) as info:
+        create_application(A)
+    assert str(info.value) == (f"Notes.list: aspect AuthAspect (from @{which}) is not registered: "
+                               "add it to App.components")

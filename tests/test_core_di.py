@@ -198,3 +198,90 @@ def test_singletons_shared_and_app_set():
     app = create_application(A)
     assert app.get(One) is app.get("One")
     assert app.get(One).app is app
+
+
+# --- Config values converted by the annotation (issue 13.7) ------------------------------------
+
+
+@Service()
+class TypedConfig:
+    max: int = Config("app.max")
+    ratio: float = Config("app.ratio")
+    debug: bool = Config("app.debug")
+    name: str = Config("app.port")
+    optional: int | None = Config("app.absent")
+    raw = Config("app.max")
+    nested: dict = Config("app.nested")
+
+
+def _typed_app(config):
+    class TypedApp(Koatty):
+        components = [TypedConfig]
+
+    TypedApp.config = config
+    return TypedApp
+
+
+def test_config_injection_converts_by_the_annotation(monkeypatch):
+    monkeypatch.delenv("APP_MAX", raising=False)
+    monkeypatch.setenv("APP_DEBUG", "false")
+    app = create_application(_typed_app({"app": {"max": "${APP_MAX:7}", "ratio": "0.5", "debug": "${APP_DEBUG}",
+                                                 "port": 8080, "nested": {"a": 1}}}))
+    svc = app.get(TypedConfig)
+    assert (svc.max, svc.ratio, svc.debug, svc.name) == (7, 0.5, False, "8080")
+    assert svc.optional is None  # an absent key without a default stays None
+    assert svc.raw == "7"  # no annotation: as configured
+    assert svc.nested == {"a": 1}
+
+
+def test_config_value_that_cannot_be_converted_fails_the_boot(monkeypatch):
+    monkeypatch.setenv("APP_MAX", "many")
+    with pytest.raises(InjectionError) as info:
+        create_application(_typed_app({"app": {"max": "${APP_MAX:7}"}}))
+    assert str(info.value) == "cannot inject TypedConfig.max: config 'app.max' is 'many', expected int"
+
+
+# --- decorators used without parentheses (issue 13.15) -------------------------------------------
+
+
+def test_bare_class_decorators_name_the_fix():
+    from koatty_lite import Aspect, Bootstrap, ExceptionHandler, Middleware, Plugin
+
+    for deco, fix in [(Service, "@Service()"), (Component, "@Component()"), (Middleware, "@Middleware()"),
+                      (Plugin, "@Plugin()"), (Aspect, "@Aspect()"), (ExceptionHandler, "@ExceptionHandler()"),
+                      (Controller, '@Controller() or @Controller("/prefix")'),
+                      (Bootstrap, "@Bootstrap() or @Bootstrap(boot_func)")]:
+        class NoteService:
+            pass
+
+        with pytest.raises(TypeError) as info:
+            deco(NoteService)
+        assert str(info.value) == f"@{deco.__name__} is used without parentheses on " \
+                                  f"test_bare_class_decorators_name_the_fix.<locals>.NoteService: write {fix}"
+
+
+def test_bare_method_decorators_name_the_fix():
+    from koatty_lite import After, Before, OnEvent, PostMapping, RequestMapping, Scheduled
+
+    def create(self):
+        pass
+
+    for deco, fix in [(GetMapping, '@GetMapping() or @GetMapping("/path")'),
+                      (PostMapping, '@PostMapping() or @PostMapping("/path")'),
+                      (RequestMapping, '@RequestMapping("/path", method) (or @GetMapping("/path"), ...)'),
+                      (Before, "@Before(AspectClass)"), (After, "@After(AspectClass)"),
+                      (OnEvent, '@OnEvent("appReady") (an event name)'),
+                      (Scheduled, '@Scheduled("rate(5 minutes)") (an expression)')]:
+        with pytest.raises(TypeError, match=r"^@\w+ is used without parentheses on .*create: write ") as info:
+            deco(create)
+        assert str(info.value).endswith("write " + fix)
+
+
+def test_decorators_with_arguments_still_work():
+    from koatty_lite import Before, Bootstrap
+
+    def boot(app):
+        pass
+
+    assert Service("name") and Controller("/x") and GetMapping("/y") and Before("AuthAspect")
+    assert Bootstrap(boot) and Bootstrap()

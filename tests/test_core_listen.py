@@ -88,6 +88,7 @@ def test_listen_starts_and_stops_the_scheduler_when_tasks_exist(monkeypatch):
         return lambda: calls.append(("stop", None))
 
     fake.start_scheduler = start_scheduler
+    fake.validate = lambda app: calls.append(("validate", None))
     monkeypatch.setitem(sys.modules, "koatty_lite.schedule", fake)
 
     @Service()
@@ -100,10 +101,11 @@ def test_listen_starts_and_stops_the_scheduler_when_tasks_exist(monkeypatch):
         components = [Jobs]
 
     app = create_application(A)
+    assert calls == [("validate", None)]
     app.listen(port=0)
-    assert calls == [("start", ["Jobs.tick"])]
+    assert calls[1:] == [("start", ["Jobs.tick"])]
     app.stop()
-    assert calls == [("start", ["Jobs.tick"]), ("stop", None)]
+    assert calls[1:] == [("start", ["Jobs.tick"]), ("stop", None)]
 
 
 def test_listen_without_tasks_does_not_touch_the_scheduler(monkeypatch):

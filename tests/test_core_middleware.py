@@ -165,3 +165,96 @@ def test_run_must_return_callable():
 def test_unsupported_content_encoding_is_415(c):
     res = c.post("/echo", b"xx", headers={"Content-Type": "text/plain", "Content-Encoding": "br"}, status=415)
     assert res.json["code"] == 1
+
+
+# --- async middleware refused at boot (issue 13.10) ---------------------------------------------
+
+
+def test_app_use_refuses_an_async_middleware():
+    async def timing(ctx, next):
+        return next()
+
+    class A(Koatty):
+        def init(self):
+            self.use(timing)
+
+    with pytest.raises(TypeError) as info:
+        create_application(A)
+    assert str(info.value) == ("middleware 'test_app_use_refuses_an_async_middleware.<locals>.timing' is async: "
+                               "the core is synchronous (WSGI); use a plain def fn(ctx, next)")
+
+
+def test_app_use_refuses_an_object_with_async_call():
+    class Timing:
+        async def __call__(self, ctx, next):
+            return next()
+
+    with pytest.raises(TypeError, match="is async: the core is synchronous"):
+        Koatty().use(Timing())
+
+
+def _configured_app(mw):
+    class A(Koatty):
+        components = [mw]
+        config = {"middleware": {"list": [mw.__name__]}}
+
+    return A
+
+
+def test_middleware_run_returning_an_async_function_fails_boot():
+    @Middleware()
+    class AsyncMw:
+        def run(self, options, app):
+            async def fn(ctx, next):
+                return next()
+
+            return fn
+
+    with pytest.raises(TypeError) as info:
+        create_application(_configured_app(AsyncMw))
+    assert str(info.value) == ("middleware AsyncMw (the function its run() returns) is async: the core is "
+                               "synchronous (WSGI); return a plain def fn(ctx, next)")
+
+
+def test_async_middleware_run_method_fails_boot():
+    @Middleware()
+    class AsyncRun:
+        async def run(self, options, app):
+            return lambda ctx, next: next()
+
+    with pytest.raises(TypeError, match=r"^AsyncRun.run is async: .*use a plain def run\(self, options, app\)$"):
+        create_application(_configured_app(AsyncRun))
+
+
+def test_async_aspect_and_exception_handler_fail_boot():
+    from koatty_lite import Aspect, Before, ExceptionHandler
+
+    @Aspect()
+    class Auth:
+        async def run(self, ctx, *args):
+            ctx.throw(401)
+
+    @Controller()
+    class Guarded:
+        @GetMapping("/")
+        @Before(Auth)
+        def index(self):
+            return "secret"
+
+    class A(Koatty):
+        components = [Auth, Guarded]
+
+    # Why: an async aspect's coroutine would never run, so the route would answer without its guard.
+    with pytest.raises(TypeError, match="aspect Auth.run is async"):
+        create_application(A)
+
+    @ExceptionHandler()
+    class Handler:
+        async def handle(self, ctx, exc):
+            return {}
+
+    class B(Koatty):
+        components = [Handler]
+
+    with pytest.raises(TypeError, match="Handler.handle is async"):
+        create_application(B)

@@ -394,3 +394,182 @@ def test_hostile_path_against_a_many_parameter_segment_is_bounded(monkeypatch):
     assert len(calls) <= Pattern.MAX_STEPS + 1
     assert r.find("GET", "/x-y-z.json")[1] == {"a": "x", "b": "y", "c": "z", "d": "json"}
     assert r.find("GET", "/" + "-" * 3000 + "/x") == (None, None, None)  # one slash too many
+
+
+# --- boot-time checks of route definitions (issue 13.8, 13.10, 13.15) ----------------------------
+
+
+def _boot(*components):
+    from koatty_lite import create_application
+
+    class A(Koatty):
+        pass
+
+    A.components = list(components)
+    return create_application(A)
+
+
+def test_path_variable_naming_no_route_parameter_fails_boot():
+    @Controller("/notes")
+    class Notes:
+        @GetMapping("/:nid")
+        def get(self, id: int = PathVariable("id")):
+            return id
+
+    with pytest.raises(ValueError) as info:
+        _boot(Notes)
+    assert str(info.value) == ("Notes.get: argument 'id' is PathVariable('id') but route GET /notes/:nid "
+                               "has no parameter :id (its parameters: :nid)")
+
+
+def test_path_variable_defaulting_to_the_argument_name_is_checked_too():
+    @Controller()
+    class Static:
+        @GetMapping("/all")
+        def get(self, id: int = PathVariable()):
+            return id
+
+    with pytest.raises(ValueError, match=r"route GET /all has no parameter :id \(its parameters: none\)"):
+        _boot(Static)
+
+
+def test_path_variables_on_several_paths_and_wildcards_boot():
+    @Controller()
+    class Files:
+        @GetMapping("/files")
+        @GetMapping("/files/:name")
+        def get(self, name: str = PathVariable("name", default="index")):
+            return {"name": name}
+
+        @GetMapping("/static/*")
+        def static(self, rest: str = PathVariable("wildcard")):
+            return {"rest": rest}
+
+    c = make_client(type("A", (Koatty,), {"components": [Files]}))[0]
+    assert c.get("/files").json == {"name": "index"}
+    assert c.get("/files/a").json == {"name": "a"}
+    assert c.get("/static/a/b").json == {"rest": "a/b"}
+
+
+def test_a_default_does_not_hide_a_name_no_path_has():
+    @Controller()
+    class Typo:
+        @GetMapping("/a/:nid")
+        @GetMapping("/b")
+        def get(self, id: str = PathVariable("id", default="")):
+            return id
+
+    with pytest.raises(ValueError, match=r"Typo.get: argument 'id' is PathVariable\('id'\) but route GET /(a/:nid|b) "):
+        _boot(Typo)
+
+
+def test_path_variable_required_on_one_of_several_paths_fails_boot():
+    @Controller()
+    class Half:
+        @GetMapping("/a/:id")
+        @GetMapping("/b")
+        def get(self, id: str = PathVariable("id")):
+            return id
+
+    with pytest.raises(ValueError, match=r"route GET /b has no parameter :id"):
+        _boot(Half)
+
+
+def test_async_generator_route_fails_boot():
+    @Controller()
+    class Stream:
+        @GetMapping("/")
+        async def x(self):
+            yield b"chunk"
+
+    with pytest.raises(TypeError) as info:
+        _boot(Stream)
+    assert str(info.value) == ("Stream.x is an async generator: the core is synchronous (WSGI); "
+                               "use a plain def")
+
+
+# --- response tuples (issue 13.13) ---------------------------------------------------------------
+
+
+@Controller("/t")
+class TupleController:
+    @PostMapping("/created")
+    def created(self):
+        return {"id": 7}, 201
+
+    @GetMapping("/headers")
+    def headers(self):
+        return "moved", 200, {"X-Flavour": "plain", "Cache-Control": "no-store"}
+
+    @GetMapping("/pairs")
+    def pairs(self):
+        return [1, 2], 202, [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
+
+    @DeleteMapping("/gone")
+    def gone(self):
+        return None, 204
+
+    @GetMapping("/list")
+    def as_list(self):
+        return [{"a": 1}, 201]
+
+    @GetMapping("/other")
+    def other_tuples(self, which: str = Get("which")):
+        return {"ints": (1, 2), "bad-status": ("x", 42), "bool": ("x", True), "four": ("x", 200, {}, 1),
+                "bad-headers": ("x", 200, "h")}[which]
+
+
+@pytest.fixture
+def tc():
+    return make_client(type("TupleApp", (Koatty,), {"components": [TupleController]}))[0]
+
+
+def test_body_status_tuple(tc):
+    res = tc.post("/t/created", status=201)
+    assert res.json == {"id": 7} and res.content_type == "application/json"
+
+
+def test_body_status_headers_tuple(tc):
+    res = tc.get("/t/headers", status=200)
+    assert res.text == "moved" and res.headers["X-Flavour"] == "plain" and res.headers["Cache-Control"] == "no-store"
+    res = tc.get("/t/pairs", status=202)
+    assert res.json == [1, 2] and res.headers.getall("Set-Cookie") == ["a=1", "b=2"]
+    res = tc.delete("/t/gone", status=204)
+    assert res.body == b""
+
+
+@pytest.mark.parametrize("which, body", [("ints", [1, 2]), ("bad-status", ["x", 42]), ("bool", ["x", True]),
+                                         ("four", ["x", 200, {}, 1]), ("bad-headers", ["x", 200, "h"])])
+def test_other_tuples_and_lists_stay_json_arrays(tc, which, body):
+    assert tc.get("/t/other", {"which": which}, status=200).json == body
+
+
+def test_a_list_is_never_unpacked(tc):
+    assert tc.get("/t/list", status=200).json == [{"a": 1}, 201]
+
+
+def test_response_tuple_through_handler():
+    import koatty_lite
+    from robust_support import FakeContext, check_response, v2_event
+
+    handler = koatty_lite.handler(type("TupleApp2", (Koatty,), {"components": [TupleController]}))
+    ans = check_response(handler(v2_event("GET", "/t/pairs"), FakeContext()), "apigw-v2")
+    assert ans.status == 202 and ans.resp["cookies"] == ["a=1", "b=2"]
+
+
+def test_duplicate_route_names_both_methods():
+    @Controller("/notes")
+    class Notes:
+        @GetMapping("/:id")
+        def get(self, id: str = PathVariable("id")):
+            return id
+
+    @Controller("/notes")
+    class LegacyNotes:
+        @GetMapping("/:id/")
+        def show(self, id: str = PathVariable("id")):
+            return id
+
+    with pytest.raises(ValueError) as info:
+        _boot(Notes, LegacyNotes)
+    assert str(info.value) == "duplicate route GET /notes/:id: Notes.get and LegacyNotes.show"

@@ -585,3 +585,32 @@ def test_websocket_authorizer_and_edge_events_reach_their_handlers(name, kind):
     assert fn(fixture(name), fake_context("aws")) == {"statusCode": 200, "kind": kind}
     with pytest.raises(UnhandledEventError, match=kind):
         handler(App)(fixture(name), None)
+
+
+@pytest.mark.parametrize("returned, got", [(lambda e: [r for r in e["Records"] if r["body"] == "fail"], "records"),
+                                           (lambda e: [2], "a int")])
+def test_sqs_handler_returning_records_is_a_clear_error(returned, got):
+    from koatty_lite.entry import BatchResultError
+
+    App, _ = make_app()
+    fn = handler(App, event_handlers={"sqs": lambda e, c, a: returned(e)})
+    with pytest.raises(BatchResultError) as info:
+        fn(fixture("events/sqs"), None)
+    assert str(info.value) == (f"the sqs event handler returned {got} instead of message ids: return the failed "
+                               "messages' ids, e.g. [record[\"messageId\"] for record in failed]")
+    assert isinstance(info.value, TypeError)
+
+
+def test_the_event_handler_example_in_docs_reaches_services_with_app_get():
+    import os
+    import re
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "docs", "handler.md"), encoding="utf-8") as f:
+        section = f.read().split("### Reaching services from an event handler", 1)[1]
+    ns = {"__name__": "docs_handler_services"}
+    exec(compile(re.search(r"```python\n(.*?)```", section, re.S).group(1), "docs/handler.md", "exec"), ns)
+    event = fixture("events/sqs")
+    assert ns["handler"](event, None) == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
+    orders = ns["handler"].get_app().get(ns["Orders"])
+    assert orders.saved == [r["body"] for r in event["Records"] if r["body"] != "fail"]

@@ -102,16 +102,72 @@ def make_app(*specs):
     return create_application(App), ran
 
 
+def test_create_application_refuses_a_bad_expression_naming_the_task():
+    # docs/handler.md: expressions are parsed at boot, by create_application itself (not only handler()/listen()).
+    with pytest.raises(ScheduleError, match="@Scheduled task 'broken': 'cron"):
+        make_app(("rate(5 minutes)", "ok"), ("cron(0 12 * * * *)", "broken"))
+
+
+def test_create_application_refuses_duplicate_names():
+    with pytest.raises(ScheduleError, match="two @Scheduled tasks are named 'same'"):
+        make_app(("rate(5 minutes)", "same"), ("rate(1 hour)", "same"))
+
+
 def test_validate_names_the_bad_task():
-    app, _ = make_app(("rate(5 minutes)", "ok"), ("cron(0 12 * * * *)", "broken"))
+    app, _ = make_app(("rate(5 minutes)", "ok"))
+    app.scheduled_tasks.append(("broken", "cron(0 12 * * * *)", lambda: None))
     with pytest.raises(ScheduleError, match="'broken'"):
         validate(app)
 
 
-def test_validate_refuses_duplicate_names():
-    app, _ = make_app(("rate(5 minutes)", "same"), ("rate(1 hour)", "same"))
-    with pytest.raises(ScheduleError, match="two @Scheduled tasks are named 'same'"):
-        validate(app)
+def test_scheduled_on_a_controller_method_fails_the_boot():
+    from koatty_lite import Controller, GetMapping
+
+    @Controller("/jobs")
+    class Jobs:
+        @GetMapping("/")
+        def index(self):
+            return []
+
+        @Scheduled("rate(5 minutes)")
+        def sweep(self):
+            pass
+
+    class App(Koatty):
+        components = [Jobs]
+
+    with pytest.raises(TypeError) as info:
+        create_application(App)
+    assert str(info.value) == ("@Scheduled on controller method Jobs.sweep: controllers are created per request; "
+                               "put it on a @Service() or @Component() method")
+
+
+def test_async_scheduled_method_fails_the_boot():
+    @Service()
+    class AsyncJobs:
+        @Scheduled("rate(5 minutes)")
+        async def sweep(self):
+            pass
+
+    class App(Koatty):
+        components = [AsyncJobs]
+
+    with pytest.raises(TypeError, match="@Scheduled method AsyncJobs.sweep is async: the core is synchronous"):
+        create_application(App)
+
+
+def test_an_app_without_scheduled_tasks_does_not_load_the_parser():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from koatty_lite import create_application, Koatty, Service\n"
+            "@Service()\nclass S: pass\n"
+            "class App(Koatty): components = [S]\n"
+            "create_application(App); print(json.dumps('koatty_lite.schedule' in sys.modules))")
+    root = __import__("os").path.dirname(__import__("os").path.dirname(__import__("os").path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert json.loads(out.stdout) is False
 
 
 def test_find_task_by_full_name_then_method_name():
