@@ -129,8 +129,10 @@ def _guard(wsgi_app: Callable) -> Callable:
 
     def app(environ: dict, start_response: Callable) -> Any:
         rid = environ.get("koatty.request_id") or os.urandom(8).hex()
+        started = []
 
         def respond(status: str, headers: list, exc_info: Any = None) -> Callable:
+            started.append(status)
             if not any(name.lower() == "x-request-id" for name, _ in headers):
                 headers = list(headers) + [("X-Request-Id", rid)]
             return start_response(status, headers, exc_info)
@@ -144,6 +146,8 @@ def _guard(wsgi_app: Callable) -> Callable:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+            if not started:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
+                raise RuntimeError("the WSGI app returned a body without calling start_response()")
             return [body]
         except Exception:
             _log.get_logger().exception("unhandled exception in %s %s", environ.get("REQUEST_METHOD"),

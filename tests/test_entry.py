@@ -194,6 +194,20 @@ def test_foreign_wsgi_app_that_raises_gets_a_json_500(caplog):
     assert "boom" not in resp["body"] and any(r.exc_info for r in caplog.records)
 
 
+@pytest.mark.parametrize("body", [[b"no start_response"], iter([b"lazy", b" body"]), []],
+                         ids=["list", "generator", "empty"])
+def test_foreign_wsgi_app_that_never_calls_start_response_gets_a_json_500(caplog, body):
+    """Issue 11 point 9: a PEP 3333 violation is the app's fault, answered as documented (no AssertionError)."""
+    def careless(environ, start_response):
+        return body
+
+    with caplog.at_level(logging.ERROR, logger="koatty"):
+        resp = handler(careless)(http("apigw-v2"), fake_context("aws"))
+    assert resp["statusCode"] == 500 and json.loads(resp["body"])["message"] == "Internal Server Error"
+    assert resp["headers"]["X-Request-Id"] and "start_response" not in resp["body"]
+    assert any("start_response" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="platform"):
         handler(lambda e, s: [], platform="azure")

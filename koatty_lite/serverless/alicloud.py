@@ -6,7 +6,7 @@ https://help.aliyun.com/document_detail/85208.html. FC 2.0 HTTP functions are pl
 from __future__ import annotations
 
 from .http import (
-    BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
+    BadEvent, aws_only, decode_body, encode_body, encode_query, error_body, header_items,
     make_environ, path_info, require_str, scf_url_host, single_headers, strip_base,
 )
 
@@ -20,9 +20,9 @@ def detect_fc3(event):
 
 
 def detect_fc_apigw(event):
-    """Alibaba API Gateway → FC event: httpMethod/path, no requestContext, not an SCF function URL."""
+    """Alibaba API Gateway → FC event: httpMethod/path, no requestContext, no AWS-only key, not an SCF function URL."""
     return ("httpMethod" in event and "path" in event and "requestContext" not in event
-            and "queryString" not in event and not scf_url_host(event))
+            and "queryString" not in event and not aws_only(event) and not scf_url_host(event))
 
 
 def _request_id(event, context):

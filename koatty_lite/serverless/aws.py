@@ -9,8 +9,8 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 from __future__ import annotations
 
 from .http import (
-    BadEvent, decode_body, encode_body, encode_query, error_body, header_items,
-    join_headers, make_environ, multi_headers, path_info, require_str, single_headers, strip_base, unquote,
+    BadEvent, aws_only, decode_body, encode_body, encode_query, error_body, header_items,
+    join_headers, make_environ, multi_headers, path_info, require_str, single_headers, strip_base, unquote_plus,
 )
 
 PLATFORM = "aws"
@@ -18,18 +18,29 @@ PLATFORM = "aws"
 
 # ---------------------------------------------------------------- detection
 def detect_apigw_v1(event):
-    """API Gateway REST / HTTP API payload 1.0 (not SCF, not ALB)."""
+    """API Gateway REST / HTTP API payload 1.0.
+
+    Not ALB (``requestContext.elb``), not SCF (``serviceId``), not a WebSocket route
+    (``connectionId``), not a Lambda authorizer's input (``methodArn``). Recognised by a key only
+    AWS's payload 1.0 has (``aws_only``), so no Alibaba or Tencent event is taken for it; a
+    ``requestContext`` is then optional.
+    """
+    if "httpMethod" not in event or "methodArn" in event:
+        return False
     rc = event.get("requestContext")
-    return ("httpMethod" in event and type(rc) is dict and "elb" not in rc
-            and "serviceId" not in rc and ("resource" in event or "multiValueHeaders" in event)
-            and event.get("version", "1.0") == "1.0")
+    if type(rc) is dict:
+        if "elb" in rc or "serviceId" in rc or "connectionId" in rc:
+            return False
+    elif rc is not None:
+        return False
+    return event.get("version", "1.0") == "1.0" and aws_only(event)
 
 
 def detect_apigw_v2(event):
-    """API Gateway HTTP API payload 2.0 (not a Function URL)."""
+    """API Gateway HTTP API payload 2.0 (not a Function URL, not a REQUEST authorizer's ``routeArn`` input)."""
     rc = event.get("requestContext")
     return (event.get("version") == "2.0" and "rawPath" in event and type(rc) is dict
-            and ".lambda-url." not in str(rc.get("domainName", "")))
+            and "routeArn" not in event and ".lambda-url." not in str(rc.get("domainName", "")))
 
 
 def detect_function_url(event):
@@ -108,7 +119,7 @@ def _balancer_seen_ip(pairs):
 
 def _stage_prefix(event, host):
     """'/stage' when the request came through the default execute-api domain."""
-    rc = event["requestContext"]
+    rc = event.get("requestContext") or {}
     stage = rc.get("stage")
     if type(stage) is str and stage and stage != "$default" and ".execute-api." in host:
         return "/" + stage
@@ -120,7 +131,7 @@ def _with_host(pairs, event):
     for name, _ in pairs:
         if name.lower() == "host":
             return pairs
-    domain = event["requestContext"].get("domainName")
+    domain = (event.get("requestContext") or {}).get("domainName")
     if type(domain) is str and domain:
         pairs = list(pairs)
         pairs.append(("Host", domain))
@@ -154,7 +165,7 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     # why: on execute-api the stage is not in `path` but is in the public URL
     environ["SCRIPT_NAME"] = _stage_prefix(event, environ.get("HTTP_HOST", ""))
     strip_base(environ, strip_base_path)
-    auth = event["requestContext"].get("authorizer")
+    auth = (event.get("requestContext") or {}).get("authorizer")
     if auth is not None:
         environ["koatty.authorizer"] = auth
     return environ
@@ -241,8 +252,9 @@ def to_environ_alb(event, context, strip_base_path=""):
     headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
     query = _multi_items(event.get("multiValueQueryStringParameters"),
                          event.get("queryStringParameters"), "QueryStringParameters")
-    # why: ALB does not decode query values; decode exactly once, then re-encode canonically
-    query = encode_query([(unquote(k), unquote(v)) for k, v in query])
+    # why: ALB passes the query on as sent: decode it exactly once as a WSGI server would (`+` is a
+    # space, `%2B` a plus), then re-encode canonically
+    query = encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query])
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     environ = make_environ(method, path_info(path), query, headers, body,
                            _balancer_seen_ip(headers), "http", event, context, PLATFORM, "alb",

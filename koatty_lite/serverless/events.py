@@ -156,7 +156,11 @@ def detect_event_source(event) -> str:
             return kind
     if not isinstance(event, dict):
         raise UnknownEventError("event is not a JSON object (got %s)" % type(event).__name__)
-    # Scheduled triggers first: they carry no HTTP fields and must never be routed as HTTP.
+    # One truth: the HTTP detectors first, as handler() runs them. They refuse authorizer inputs
+    # (methodArn / routeArn) and WebSocket routes (connectionId), which are named below.
+    if _is_http(event):
+        return "http"
+    # Then schedules (they carry no HTTP fields), records, storage, authorizers, WebSocket routes.
     if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
         return "scheduled"
     if "triggerTime" in event and "triggerName" in event:  # Alibaba FC timer (camelCase)
@@ -180,13 +184,12 @@ def detect_event_source(event) -> str:
     if isinstance(events, list) and events and isinstance(events[0], dict):
         if events[0].get("eventSource") == "acs:oss":
             return "oss"
-    if "methodArn" in event and event.get("type") in ("TOKEN", "REQUEST"):
-        return "authorizer"  # an API Gateway Lambda authorizer's input (REST or WebSocket)
+    if ("methodArn" in event and event.get("type") in ("TOKEN", "REQUEST")
+            or "routeArn" in event and event.get("type") == "REQUEST"):
+        return "authorizer"  # a Lambda authorizer's input: REST, WebSocket, HTTP API payload 1.0 / 2.0
     rc = event.get("requestContext")
     if isinstance(rc, dict) and "connectionId" in rc and "eventType" in rc:
         return "websocket"  # API Gateway WebSocket $connect / MESSAGE / $disconnect
-    if _is_http(event):
-        return "http"
     for kind, claims in KINDS:
         if claims(event):
             return kind

@@ -6,7 +6,7 @@ from io import BytesIO
 
 __all__ = [
     "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
-    "join_headers", "multi_headers", "single_headers", "error_body", "path_info",
+    "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only",
 ]
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
@@ -97,6 +97,11 @@ def unquote(text):
     return _parse().unquote(text)
 
 
+def unquote_plus(text):
+    """``urllib.parse.unquote_plus`` (imported lazily): a query component as a browser encodes it."""
+    return _parse().unquote_plus(text)
+
+
 def path_info(raw):
     """Percent-decode a URL path once into a PEP 3333 latin-1 native string."""
     if "%" not in raw:
@@ -135,10 +140,16 @@ def error_body(message, request_id=None):
 
 
 def clean_headers(headers):
-    """Drop response headers whose name or value would break the platform (CR/LF, non-str)."""
+    """Response header pairs as the platform's JSON wants them.
+
+    Drops a header whose name or value would break the platform (CR/LF, not a string); a non-ASCII
+    value, a PEP 3333 latin-1 native string, becomes the text its bytes spell in UTF-8 (the platform
+    sends JSON strings as UTF-8), or stays as it is when those bytes are not UTF-8.
+    """
     for name, value in headers:
         if (type(value) is not str or type(name) is not str or not name
-                or "\n" in value or "\r" in value or "\n" in name or "\r" in name):
+                or "\n" in value or "\r" in value or "\n" in name or "\r" in name
+                or not value.isascii()):
             break
     else:
         return headers  # PERF: the common case has nothing to drop: no copy
@@ -151,8 +162,18 @@ def clean_headers(headers):
         # why: a CR/LF in a header value would smuggle extra headers; never echo it
         if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
             continue
+        if not value.isascii():
+            value = _native_to_text(value)
         out.append((name, value))
     return out
+
+
+def _native_to_text(value):
+    """The text a PEP 3333 native string's bytes spell in UTF-8 ("SÃ£o" → "São"); else the value."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # why: an app that set "São" itself, or non-latin-1 text: keep it
+        return value
 
 
 def multi_headers(headers):
@@ -224,7 +245,14 @@ _SCHEMES = {"https": "443", "http": "80"}
 
 
 def _env_key(name):
-    """The environ key of a header name (``HTTP_X_FOO``), cached; None for Content-Length."""
+    """The environ key of a header name (``HTTP_X_FOO``), cached; None for a name to drop.
+
+    Dropped: Content-Length (``CONTENT_LENGTH`` always describes the bytes handed over) and any name
+    that is not ASCII or holds ``_``: ``x_amzn_lattice_identity``, a dotless ``ı`` or ``Hoſt`` would
+    otherwise land on the key of the platform's own header (gunicorn and nginx drop them too).
+    """
+    if not name.isascii() or "_" in name:
+        return None  # why: never cached, so a client cannot fill the cache with such names
     low = name.lower()
     key = _ENV_KEYS.get(low, 0)
     if key == 0:
@@ -245,7 +273,7 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": remote_addr or "127.0.0.1",
+        "REMOTE_ADDR": remote_addr or "",  # why: never 127.0.0.1, which an app may trust
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
         "wsgi.input": BytesIO(body),
@@ -264,6 +292,9 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         key = _ENV_KEYS.get(name) or _env_key(name)
         if key is None:
             continue
+        if not value.isascii():
+            # why: PEP 3333 native string = latin-1 of the bytes; the event holds the decoded text
+            value = value.encode("utf-8", "replace").decode("latin-1")
         old = get(key)
         if old is None:
             environ[key] = value
@@ -315,6 +346,17 @@ def header_items(headers, what="headers"):
                 continue
             raise BadEvent(what + " values must be strings")
     return [(k, v) for k, v in headers.items() if v is not None]
+
+
+def aws_only(event):
+    """True when the event has a key only AWS's payload 1.0 carries.
+
+    ``multiValueHeaders``, ``multiValueQueryStringParameters``, ``resource`` or ``version: "1.0"``:
+    the REST v1 detector requires one, the Alibaba and Tencent detectors refuse them, so an AWS event
+    is never served by another cloud's adapter (with its query and headers silently dropped).
+    """
+    return ("resource" in event or "multiValueHeaders" in event or event.get("version") == "1.0"
+            or "multiValueQueryStringParameters" in event)
 
 
 # Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and

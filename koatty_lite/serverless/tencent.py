@@ -6,7 +6,7 @@ https://cloud.tencent.com/document/product/583/52635 (CLB).
 from __future__ import annotations
 
 from .http import (
-    BadEvent, decode_body, encode_body, error_body, header_items, make_environ,
+    BadEvent, aws_only, decode_body, encode_body, error_body, header_items, make_environ,
     multi_headers, path_info, quote, require_str, scf_url_host, strip_base,
 )
 
@@ -14,10 +14,9 @@ PLATFORM = "tencent"
 
 
 def detect_scf_apigw(event):
-    """SCF API Gateway event: requestContext.serviceId (or headerParameters/queryString), no AWS keys."""
+    """SCF API Gateway event: requestContext.serviceId (or headerParameters/queryString), no AWS-only key."""
     rc = event.get("requestContext")
-    return ("httpMethod" in event and type(rc) is dict and "elb" not in rc
-            and "resource" not in event and "multiValueHeaders" not in event
+    return ("httpMethod" in event and type(rc) is dict and "elb" not in rc and not aws_only(event)
             and ("serviceId" in rc or "headerParameters" in event or "queryString" in event))
 
 
@@ -27,7 +26,7 @@ def detect_scf_url(event):
     Without a queryString key it is claimed by its Host (``scf_url_host``), else it would look
     like an Alibaba API Gateway → FC event.
     """
-    return ("httpMethod" in event and "requestContext" not in event
+    return ("httpMethod" in event and "requestContext" not in event and not aws_only(event)
             and ("queryString" in event or scf_url_host(event)))
 
 
@@ -101,9 +100,29 @@ def to_environ_scf_apigw(event, context, strip_base_path=""):
     return _environ(event, context, "scf-apigw", ip if type(ip) is str else None, strip_base_path)
 
 
+_IP_CHARS = frozenset("0123456789abcdefABCDEF:.")
+
+
+def _url_client_ip(event):
+    """The client address of an SCF function-URL event: its ``x-scf-remote-addr`` header, or None.
+
+    Tencent documents the header as the client's IP and sets it on every function-URL request (the
+    platform's X-Scf-* headers cannot be set by a client); only the exact lower-case key is read, and
+    only a bare address (``ip`` or ``ipv4:port``) is taken: anything else, such as a comma-joined
+    value, is not trusted.
+    """
+    headers = event.get("headers")
+    ip = headers.get("x-scf-remote-addr") if type(headers) is dict else None
+    if type(ip) is not str or not ip or not _IP_CHARS.issuperset(ip):
+        return None
+    if ip.count(":") == 1:  # ipv4:port
+        ip = ip.partition(":")[0]
+    return ip or None
+
+
 def to_environ_scf_url(event, context, strip_base_path=""):
-    """Environ for an SCF function URL event."""
-    return _environ(event, context, "scf-url", None, strip_base_path)
+    """Environ for an SCF function URL event (``REMOTE_ADDR`` from ``x-scf-remote-addr``)."""
+    return _environ(event, context, "scf-url", _url_client_ip(event), strip_base_path)
 
 
 _FLAGS = {True: True, False: False, None: False, "true": True, "false": False, "True": True,
