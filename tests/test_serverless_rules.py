@@ -188,3 +188,24 @@ def test_status_description_filled_when_app_gives_code_only():
         start_response("404 ", [])
         return []
     assert serve_http(bare, load("aws/alb-health-check"), None)["statusDescription"] == "404 Not Found"
+
+
+def _query_pairs(environ, start_response):
+    from urllib.parse import parse_qsl
+
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(parse_qsl(environ["QUERY_STRING"], keep_blank_values=True)).encode()]
+
+
+@pytest.mark.parametrize("kind", ["alb", "alb-multi", "apigw-v1", "apigw-v2", "function-url", "lattice-v2"])
+def test_plus_in_a_query_is_a_space_and_percent_2b_a_plus_as_behind_a_wsgi_server(kind):
+    """Issue 11 point 4: ALB passes `?q=Ann+Lee` on as sent; the app sees `Ann Lee`, as everywhere else."""
+    from urllib.parse import parse_qsl
+
+    from koatty_lite.cli.event import HTTP_BUILDERS, HttpRequest
+
+    raw = "q=Ann+Lee&sum=1%2B1&both=a+b%2Bc&name%2B=x+y&empty="
+    event = HTTP_BUILDERS[kind](HttpRequest("GET", "/", raw, [("host", "example.com")]))
+    got = json.loads(serve_http(_query_pairs, event, None)["body"])
+    assert [tuple(p) for p in got] == parse_qsl(raw, keep_blank_values=True)  # what a WSGI server gives
+    assert dict(got)["q"] == "Ann Lee" and dict(got)["sum"] == "1+1"
