@@ -16,7 +16,7 @@ from _thread import RLock
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
 from .errors import error_body
-from .serverless import DETECTORS, ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, serve_http
+from .serverless import ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, formats_for, serve_http
 
 __all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckError", "BatchResultError",
            "booted_apps"]
@@ -24,8 +24,6 @@ __all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckEr
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
-
-PLATFORMS = ("auto", "aws", "alicloud", "tencent")
 
 _BOOT_LOCK = RLock()
 _APPS = {}  # App class -> booted app: one bootstrap per class per process, however many handler() calls
@@ -220,8 +218,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
     event nothing else takes (instead of ``UnknownEventError`` / ``UnhandledEventError``). ``health_check(app)``
     runs before each invocation. ``lazy=True`` boots on the first invocation instead of now.
     """
-    if platform not in PLATFORMS:
-        raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}, not {platform!r}")
+    formats_for(platform)  # a ValueError naming the registered platforms when unknown
     event_handlers = dict(event_handlers or {})
     for kind, fn in event_handlers.items():
         if not callable(fn):
@@ -243,7 +240,8 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
             strip = adapter.strip_base_path
         else:
             custom = [adapter, None]
-    table = DETECTORS if platform == "auto" else [row for row in DETECTORS if row[1] == platform]
+    # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
+    table = [(fmt.detect, fmt) for fmt in formats_for(platform)]
 
     state = [None, None]  # [app or WSGI callable, WSGI callable]
 
@@ -291,9 +289,9 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
         if custom is None:
             # PERF: the HTTP detectors run first: the common case is one dict lookup chain away.
             if type(event) is dict:
-                for row in table:
-                    if row[2](event):
-                        return _serve(row, wsgi if healthy else _unavailable, event, context, strip)
+                for detect, fmt in table:
+                    if detect(event):
+                        return _serve(fmt, wsgi if healthy else _unavailable, event, context, strip)
         elif not healthy and detect_http(event):
             return serve_http(_unavailable, event, context)
         if not healthy:

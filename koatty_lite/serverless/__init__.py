@@ -5,6 +5,7 @@ Imports nothing from the koatty_lite core. See docs/triggers.md.
 from __future__ import annotations
 
 import json
+from operator import itemgetter as _itemgetter
 
 from . import aws
 from .http import BadEvent, UnknownEventError, clean_headers
@@ -13,32 +14,105 @@ __all__ = [
     "ServerlessAdapter", "AwsLambdaAdapter", "AliCloudFcAdapter", "TencentScfAdapter",
     "serve_http", "detect_http", "detect_event_source", "UnknownEventError", "unclaimed_error",
     "run_wsgi", "DETECTORS", "KIND_PLATFORM", "decode_awslogs", "decode_clslogs", "MalformedEventError",
+    "FORMATS", "HttpFormat", "register_format", "platforms", "formats_for",
 ]
 
-# One ordered table: (kind, platform, detect, to_environ, to_response, bad_request).
-# The detectors exclude each other (tests prove every fixture is claimed by exactly one).
-DETECTORS = [
-    ("apigw-v1", "aws", aws.detect_apigw_v1, aws.to_environ_apigw_v1, aws.to_response_apigw_v1),
-    ("apigw-v2", "aws", aws.detect_apigw_v2, aws.to_environ_apigw_v2, aws.to_response_v2),
-    ("function-url", "aws", aws.detect_function_url, aws.to_environ_function_url, aws.to_response_v2),
-    ("alb", "aws", aws.detect_alb, aws.to_environ_alb, aws.to_response_alb),
-    ("lattice-v1", "aws", aws.detect_lattice_v1, aws.to_environ_lattice_v1, aws.to_response_lattice),
-    ("lattice-v2", "aws", aws.detect_lattice_v2, aws.to_environ_lattice_v2, aws.to_response_lattice),
-]
-_BAD = {"aws": aws.bad_request}
+class HttpFormat(tuple):
+    """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
+    ``to_environ(event, context, strip_base_path) -> environ``,
+    ``to_response(environ, status, headers, body) -> platform response``,
+    ``bad_request(kind, message) -> platform response`` (a 400 in the platform's shape).
 
+    A tuple subclass: cheap to build and iterate, read by name.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, kind, platform, detect, to_environ, to_response, bad_request):
+        """Build the record (see the class docstring for the fields)."""
+        return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request))
+
+    kind = property(_itemgetter(0), doc="the event kind, e.g. 'apigw-v1' (ctx.event_kind)")
+    platform = property(_itemgetter(1), doc="the cloud, e.g. 'aws' (ctx.platform, handler(platform=...))")
+    detect = property(_itemgetter(2), doc="detect(event) -> True when this format claims the event")
+    to_environ = property(_itemgetter(3), doc="to_environ(event, context, strip_base_path) -> PEP 3333 environ")
+    to_response = property(_itemgetter(4), doc="to_response(environ, status, headers, body) -> response")
+    bad_request = property(_itemgetter(5), doc="bad_request(kind, message) -> a 400 in the platform's shape")
+
+
+# The registry: every HTTP format in detection order. The detectors exclude each other (tests prove
+# every fixture is claimed by exactly one); the platforms, KIND_PLATFORM and the per-platform tables
+# are derived from it by _index() whenever a format is registered.
+FORMATS = []
+DETECTORS = FORMATS  # the name the table had before it held named records
+KIND_PLATFORM = {}
+_BY_PLATFORM = {"auto": FORMATS}
+
+
+def register_format(kind, platform, detect, to_environ, to_response, bad_request, before=None):
+    """Add an HTTP event format (a new cloud or trigger) and return its ``HttpFormat``.
+
+    ``before``: the kind whose detector this one must run ahead of (default: last). The platform
+    becomes valid for ``handler(platform=...)`` and ``ServerlessAdapter.platform``.
+    """
+    if not (isinstance(kind, str) and kind and isinstance(platform, str) and platform and platform != "auto"):
+        raise ValueError("register_format needs a kind and a platform name (not 'auto')")
+    for name, fn in (("detect", detect), ("to_environ", to_environ), ("to_response", to_response),
+                     ("bad_request", bad_request)):
+        if not callable(fn):
+            raise TypeError(f"register_format({kind!r}): {name} must be callable")
+    if kind in KIND_PLATFORM:
+        raise ValueError(f"HTTP format {kind!r} is already registered")
+    fmt = HttpFormat(kind, platform, detect, to_environ, to_response, bad_request)
+    at = len(FORMATS)
+    if before is not None:
+        at = next((i for i, f in enumerate(FORMATS) if f[0] == before), None)
+        if at is None:
+            raise ValueError(f"register_format({kind!r}, before={before!r}): no such kind")
+    FORMATS.insert(at, fmt)
+    _index()
+    return fmt
+
+
+def _index():
+    """Rebuild the tables derived from FORMATS (in place: importers hold the same objects)."""
+    KIND_PLATFORM.clear()
+    KIND_PLATFORM.update((f[0], f[1]) for f in FORMATS)
+    _BY_PLATFORM.clear()
+    _BY_PLATFORM["auto"] = FORMATS
+    for f in FORMATS:
+        _BY_PLATFORM.setdefault(f[1], []).append(f)
+
+
+def platforms():
+    """The platform names ``handler(platform=...)`` accepts: "auto" and every registered cloud."""
+    return tuple(_BY_PLATFORM)
+
+
+def formats_for(platform):
+    """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones)."""
+    try:
+        return _BY_PLATFORM[platform]
+    except (KeyError, TypeError):
+        names = ", ".join(repr(p) for p in platforms())
+        raise ValueError(f"platform must be one of {names}, not {platform!r}") from None
+
+
+def _register_module(module):
+    # Why: each platform module lists (kind, platform, detect, to_environ, to_response) rows and one
+    # bad_request(kind, message) for its kinds.
+    for kind, platform, detect, to_environ, to_response in module.DETECTORS:
+        register_format(kind, platform, detect, to_environ, to_response, module.bad_request)
+
+
+_register_module(aws)
 try:  # why: platform modules land incrementally; the table grows with them
     from . import alicloud, tencent
 except ImportError:  # pragma: no cover
     alicloud = tencent = None
 else:
-    DETECTORS += alicloud.DETECTORS + tencent.DETECTORS
-    _BAD["alicloud"] = alicloud.bad_request
-    _BAD["tencent"] = tencent.bad_request
-
-KIND_PLATFORM = {row[0]: row[1] for row in DETECTORS}
-_BY_PLATFORM = {p: [r for r in DETECTORS if r[1] == p] for p in ("aws", "alicloud", "tencent")}
-_BY_PLATFORM["auto"] = DETECTORS
+    _register_module(alicloud)
+    _register_module(tencent)
 
 
 def _load(event):
@@ -55,24 +129,21 @@ def _load(event):
     return event
 
 
-def _row(event, platform):
-    try:
-        table = _BY_PLATFORM[platform]
-    except KeyError:
-        raise ValueError("platform must be 'auto', 'aws', 'alicloud' or 'tencent', not %r"
-                         % (platform,)) from None
+def _claim(event, platform):
+    """The format that claims ``event`` among ``platform``'s, or None."""
+    table = formats_for(platform)
     if type(event) is not dict:
         return None
-    for row in table:
-        if row[2](event):
-            return row
+    for fmt in table:
+        if fmt.detect(event):
+            return fmt
     return None
 
 
 def detect_http(event, platform="auto"):
     """Return the HTTP event kind (e.g. 'apigw-v1'), or None when no HTTP adapter claims it."""
-    row = _row(_load(event), platform)
-    return row[0] if row else None
+    fmt = _claim(_load(event), platform)
+    return fmt.kind if fmt else None
 
 
 def serve_http(wsgi_app, event, context, platform="auto", strip_base_path=""):
@@ -82,18 +153,17 @@ def serve_http(wsgi_app, event, context, platform="auto", strip_base_path=""):
     added to SCRIPT_NAME, so the app sees the same paths behind any mapping.
     """
     event = _load(event)
-    row = _row(event, platform)
-    if row is None:
+    fmt = _claim(event, platform)
+    if fmt is None:
         return None
-    return _serve(row, wsgi_app, event, context, strip_base_path.rstrip("/"))
+    return _serve(fmt, wsgi_app, event, context, strip_base_path.rstrip("/"))
 
 
-def _serve(row, wsgi_app, event, context, strip_base_path):
-    kind = row[0]
+def _serve(fmt, wsgi_app, event, context, strip_base_path):
     try:
-        environ = row[3](event, context, strip_base_path)
+        environ = fmt.to_environ(event, context, strip_base_path)
     except BadEvent as exc:
-        return _BAD[row[1]](kind, str(exc))
+        return fmt.bad_request(fmt.kind, str(exc))
     respond = getattr(wsgi_app, "koatty_respond", None)
     if respond is not None:  # PERF: a koatty_lite app answers without the start_response round trip
         status, headers, body = respond(environ)
@@ -101,7 +171,7 @@ def _serve(row, wsgi_app, event, context, strip_base_path):
         from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
 
         status, headers, body = run_wsgi(wsgi_app, environ)
-    return row[4](environ, status, clean_headers(headers), body)
+    return fmt.to_response(environ, status, clean_headers(headers), body)
 
 
 def unclaimed_error(event):
@@ -127,20 +197,15 @@ class ServerlessAdapter:
 
     def create_handler(self, app):
         """Return handler(event, context) serving the WSGI app for this platform's HTTP kinds."""
-        table = _BY_PLATFORM[self.platform]
+        formats_for(self.platform)  # why: an unknown platform fails here, not on the first event
         base = self.strip_base_path
 
         def handler(event, context=None):
             event = _load(event)
-            row = None
-            if type(event) is dict:
-                for r in table:
-                    if r[2](event):
-                        row = r
-                        break
-            if row is None:
+            fmt = _claim(event, self.platform) if type(event) is dict else None
+            if fmt is None:
                 raise unclaimed_error(event)
-            return _serve(row, app, event, context, base)
+            return _serve(fmt, app, event, context, base)
 
         handler.adapter = self
         return handler

@@ -352,3 +352,14 @@ def bad_request(kind, message):
                 "multiValueHeaders": {"Content-Type": ["application/json"]},
                 "body": body, "isBase64Encoded": False}
     return to_response_lattice({}, "400 Bad Request", hdrs, body.encode())
+
+
+# (kind, platform, detect, to_environ, to_response), in detection order; registered by serverless/__init__.py.
+DETECTORS = [
+    ("apigw-v1", PLATFORM, detect_apigw_v1, to_environ_apigw_v1, to_response_apigw_v1),
+    ("apigw-v2", PLATFORM, detect_apigw_v2, to_environ_apigw_v2, to_response_v2),
+    ("function-url", PLATFORM, detect_function_url, to_environ_function_url, to_response_v2),
+    ("alb", PLATFORM, detect_alb, to_environ_alb, to_response_alb),
+    ("lattice-v1", PLATFORM, detect_lattice_v1, to_environ_lattice_v1, to_response_lattice),
+    ("lattice-v2", PLATFORM, detect_lattice_v2, to_environ_lattice_v2, to_response_lattice),
+]

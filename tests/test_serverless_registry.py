@@ -1,0 +1,114 @@
+"""HTTP formats are one registry of named records: a new cloud is a registration, from outside the package.
+
+A fake cloud "acme" is added with register_format() and then works everywhere a built-in one does:
+platform="auto", handler(platform="acme"), a ServerlessAdapter subclass, the 400 path, KIND_PLATFORM.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from koatty_lite import Controller, GetMapping, Koatty, handler
+from koatty_lite import serverless
+from koatty_lite.serverless import BadEvent, HttpFormat, ServerlessAdapter, register_format
+from koatty_lite.serverless.http import make_environ
+
+
+def detect_acme(event):
+    return event.get("acme") == 1
+
+
+def to_environ_acme(event, context, strip_base_path=""):
+    if not isinstance(event.get("verb"), str):
+        raise BadEvent("verb must be a string")
+    return make_environ(event["verb"], event.get("where", "/"), "", [("Host", "acme.example")], b"", "198.51.100.9",
+                        "https", event, context, "acme", "acme-http", event.get("id"))
+
+
+def to_response_acme(environ, status, headers, body):
+    return {"code": int(status[:3]), "head": dict(headers), "text": body.decode()}
+
+
+def bad_request_acme(kind, message):
+    return {"code": 400, "head": {}, "text": json.dumps({"kind": kind, "message": message})}
+
+
+@pytest.fixture
+def acme():
+    fmt = register_format("acme-http", "acme", detect_acme, to_environ_acme, to_response_acme, bad_request_acme)
+    yield fmt
+    serverless.FORMATS.remove(fmt)
+    serverless._index()
+
+
+@Controller("/")
+class Where:
+    @GetMapping("/where")
+    def where(self):
+        return {"platform": self.ctx.platform, "kind": self.ctx.event_kind, "ip": self.ctx.ip}
+
+
+class App(Koatty):
+    components = [Where]
+
+
+def test_a_registered_format_is_a_named_record_and_a_platform(acme):
+    assert isinstance(acme, HttpFormat)
+    assert (acme.kind, acme.platform, acme.detect) == ("acme-http", "acme", detect_acme)
+    assert serverless.KIND_PLATFORM["acme-http"] == "acme"
+    assert "acme" in serverless.platforms()
+    assert serverless.detect_http({"acme": 1}) == "acme-http"
+
+
+@pytest.mark.parametrize("platform", ["auto", "acme"])
+def test_the_fake_cloud_is_served_by_handler(acme, platform):
+    answer = handler(App, platform=platform)({"acme": 1, "verb": "GET", "where": "/where"}, None)
+    assert answer["code"] == 200
+    assert json.loads(answer["text"]) == {"platform": "acme", "kind": "acme-http", "ip": "198.51.100.9"}
+
+
+def test_a_built_in_platform_does_not_claim_the_fake_clouds_event(acme):
+    with pytest.raises(ValueError):
+        handler(App, platform="aws")({"acme": 1, "verb": "GET", "where": "/where"}, None)
+
+
+def test_an_adapter_subclass_for_the_fake_cloud(acme):
+    class AcmeAdapter(ServerlessAdapter):
+        name = platform = "acme"
+
+    answer = handler(App, adapter=AcmeAdapter())({"acme": 1, "verb": "GET", "where": "/where"}, None)
+    assert json.loads(answer["text"])["platform"] == "acme"
+    direct = AcmeAdapter().create_handler(handler(App).get_app().get_request_handler())
+    assert direct({"acme": 1, "verb": "GET", "where": "/where"}, None)["code"] == 200
+
+
+def test_the_400_path_uses_the_formats_own_bad_request(acme):
+    answer = handler(App)({"acme": 1, "verb": 7}, None)
+    assert answer["code"] == 400
+    assert json.loads(answer["text"]) == {"kind": "acme-http", "message": "verb must be a string"}
+
+
+def test_an_unknown_platform_names_the_registered_ones():
+    with pytest.raises(ValueError, match="'auto', 'aws', 'alicloud', 'tencent'"):
+        handler(App, platform="nowhere")
+
+
+def test_registration_is_checked(acme):
+    with pytest.raises(ValueError, match="already registered"):
+        register_format("acme-http", "acme", detect_acme, to_environ_acme, to_response_acme, bad_request_acme)
+    with pytest.raises(TypeError, match="detect must be callable"):
+        register_format("x", "acme", None, to_environ_acme, to_response_acme, bad_request_acme)
+    with pytest.raises(ValueError, match="no such kind"):
+        register_format("y", "acme", detect_acme, to_environ_acme, to_response_acme, bad_request_acme, before="nope")
+
+
+def test_before_puts_a_detector_ahead_of_a_built_in_one(acme):
+    first = register_format("acme-first", "acme", lambda e: e.get("acme") == 1, to_environ_acme, to_response_acme,
+                            bad_request_acme, before="apigw-v1")
+    try:
+        assert serverless.FORMATS[0] is first
+        assert serverless.detect_http({"acme": 1}) == "acme-first"
+    finally:
+        serverless.FORMATS.remove(first)
+        serverless._index()
