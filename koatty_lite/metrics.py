@@ -1,0 +1,188 @@
+"""Metrics of one invocation: ``ctx.metrics.add(name, value, unit)``, written once when it ends.
+
+AWS: one CloudWatch Embedded Metric Format (EMF) line on stdout, which CloudWatch Logs turns into
+metrics. Alibaba Cloud (SLS) and Tencent Cloud (CLS): one JSON line per value, for the log
+service's queries and log-to-metric rules. Nothing is written when no metric was added. Loaded on
+the first ``ctx.metrics`` or when the app turns a built-in metric on. See docs/observability.md.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# CloudWatch units (MetricDatum); EMF assumes "None" when a definition has no Unit.
+UNITS = frozenset((
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+    "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
+    "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",
+    "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None"))
+MAX_METRICS = 100  # EMF: at most 100 MetricDefinitions per directive
+MAX_VALUES = 100  # EMF: at most 100 values in one metric's array
+MAX_DIMENSIONS = 30  # EMF: at most 30 keys in a DimensionSet
+FORMATS = ("emf", "json")
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def _name(kind: str, name: Any, limit: int = 255) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > limit:
+        raise ValueError(f"metric {kind} must be a non-blank string of at most {limit} characters, not {name!r}")
+    return name
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"metric {name!r}: the value must be a number, not {value!r}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"metric {name!r}: the value must be finite, not {value!r}")
+    return value
+
+
+class _Group:
+    """Metrics that share one dimension set."""
+
+    __slots__ = ("dimensions", "metrics")
+
+    def __init__(self, dimensions: dict):
+        self.dimensions = dimensions
+        self.metrics = {}  # name -> [unit, [values], resolution]
+
+
+class Metrics:
+    """The metrics of one invocation (``ctx.metrics``), or of any unit of work you flush yourself.
+
+    ``add(name, value, unit="Count", resolution=60)``, ``add_dimension(name, value)``,
+    ``add_metadata(key, value)`` (a member of the EMF document that is not a metric), ``flush()``.
+    """
+
+    __slots__ = ("namespace", "fmt", "_user", "_groups", "metadata", "stream")
+
+    def __init__(self, namespace: str = "koatty_lite", dimensions: dict | None = None, fmt: str = "emf",
+                 stream: Any = None):
+        self.namespace = _name("namespace", namespace)
+        if fmt not in FORMATS:
+            raise ValueError(f"metrics format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        self.fmt = fmt
+        self._user = _Group({})
+        self._groups = [self._user]
+        self.metadata = {}
+        self.stream = stream  # None: the current sys.stdout at flush time
+        for key, value in (dimensions or {}).items():
+            self.add_dimension(key, value)
+
+    def add(self, name: str, value: float, unit: str = "Count", resolution: int = 60) -> None:
+        """Add a value to the metric ``name`` (added twice: both values are kept)."""
+        self._add(self._user, name, value, unit, resolution)
+
+    def add_to(self, dimensions: dict, name: str, value: float, unit: str = "Count") -> None:
+        """Add a value under a dimension set of its own (the built-in ``Latency`` and ``ColdStart``)."""
+        for group in self._groups[1:]:
+            if group.dimensions == dimensions:
+                break
+        else:
+            for key, val in dimensions.items():
+                _name("dimension name", key)
+                _name("dimension value", val, 1024)
+            group = _Group(dict(dimensions))
+            self._groups.append(group)
+        self._add(group, name, value, unit, 60)
+
+    def _add(self, group: _Group, name: str, value: float, unit: str, resolution: int) -> None:
+        _name("name", name)
+        value = _number(name, value)
+        if unit not in UNITS:
+            raise ValueError(f"metric {name!r}: unknown unit {unit!r} (one of the CloudWatch units: Count, "
+                             "Milliseconds, Seconds, Bytes, Percent, ...)")
+        if resolution not in (1, 60):
+            raise ValueError(f"metric {name!r}: resolution must be 1 (high resolution) or 60, not {resolution!r}")
+        entry = group.metrics.get(name)
+        if entry is None:
+            if len(group.metrics) >= MAX_METRICS:
+                raise ValueError(f"metric {name!r}: more than {MAX_METRICS} metrics in one invocation")
+            group.metrics[name] = [unit, [value], resolution]
+            return
+        if entry[0] != unit:
+            raise ValueError(f"metric {name!r} was added with unit {entry[0]!r}, now {unit!r}")
+        if len(entry[1]) >= MAX_VALUES:
+            raise ValueError(f"metric {name!r}: more than {MAX_VALUES} values in one invocation")
+        entry[1].append(value)
+
+    def add_dimension(self, name: str, value: Any) -> None:
+        """Add a dimension to the metrics added with ``add`` (every one of them, as in EMF)."""
+        _name("dimension name", name)
+        value = _name("dimension value", str(value), 1024)
+        dims = self._user.dimensions
+        if name not in dims and len(dims) >= MAX_DIMENSIONS:
+            raise ValueError(f"dimension {name!r}: more than {MAX_DIMENSIONS} dimensions")
+        dims[name] = value
+
+    def add_metadata(self, key: str, value: Any) -> None:
+        """A member written with the metrics that is not one (searchable in the logs, no metric cost)."""
+        _name("metadata key", key)
+        if key == "_aws":
+            raise ValueError("metadata key '_aws' is reserved by EMF")
+        self.metadata[key] = value
+
+    def __bool__(self) -> bool:
+        return any(g.metrics for g in self._groups)
+
+    def lines(self, timestamp_ms: int | None = None) -> list:
+        """The lines ``flush`` would write (no side effect): EMF documents or JSON lines."""
+        if not self:
+            return []
+        ts = int(time.time() * 1000) if timestamp_ms is None else int(timestamp_ms)
+        return self._emf(ts) if self.fmt == "emf" else self._json(ts)
+
+    def _emf(self, ts: int) -> list:
+        docs = []  # each: [root dict, directives]
+        for group in self._groups:
+            if not group.metrics:
+                continue
+            directive = {"Namespace": self.namespace, "Dimensions": [list(group.dimensions)],
+                         "Metrics": [{"Name": n, "Unit": e[0], **({"StorageResolution": 1} if e[2] == 1 else {})}
+                                     for n, e in group.metrics.items()]}
+            members = dict(group.dimensions)
+            for n, e in group.metrics.items():
+                members[n] = e[1][0] if len(e[1]) == 1 else e[1]
+            for doc in docs:
+                # Why: one root holds one value per member; a clash (the same key, another value) needs its own line.
+                root = doc[0]
+                if all(root.get(k, v) == v for k, v in members.items()):
+                    root.update(members)
+                    doc[1].append(directive)
+                    break
+            else:
+                docs.append([members, [directive]])
+        out = []
+        for members, directives in docs:
+            root = {k: v for k, v in self.metadata.items() if k not in members}
+            root.update(members)
+            root["_aws"] = {"Timestamp": ts, "CloudWatchMetrics": directives}
+            out.append(_encode(root))
+        return out
+
+    def _json(self, ts: int) -> list:
+        out = []
+        for group in self._groups:
+            for name, (unit, values, _) in group.metrics.items():
+                for value in values:
+                    line = {**self.metadata, "timestamp": ts, "namespace": self.namespace, "metric": name,
+                            "value": value, "unit": unit, "dimensions": group.dimensions}
+                    out.append(_encode(line))
+        return out
+
+    def flush(self, timestamp_ms: int | None = None) -> int:
+        """Write the metrics (one write) and clear them; the number of lines written (0: none added)."""
+        lines = self.lines(timestamp_ms)
+        for group in self._groups:
+            group.metrics = {}
+        if lines:
+            stream = self.stream or sys.stdout
+            stream.write("\n".join(lines) + "\n")
+            stream.flush()
+        return len(lines)
