@@ -65,6 +65,17 @@ def fill_placeholders(value: Any, environ: Any = None) -> Any:
     return value
 
 
+def _observed(config: dict) -> bool:
+    """True when the config or the environment turns on JSON logs, the request line, a built-in
+    metric, spans or Server-Timing: only then is koatty_lite.observe loaded (docs/observability.md)."""
+    log = config.get("log") or {}
+    metrics = config.get("metrics") or {}
+    trace = config.get("trace") or {}
+    return bool(_log.json_from_env() or str(log.get("format") or "").lower() == "json" or log.get("request")
+                or metrics.get("cold_start") or metrics.get("latency") or trace.get("spans")
+                or config.get("server_timing"))
+
+
 class Koatty:
     """Base class of an app: subclass it, list ``components``, set ``config`` and ``env_config``."""
 
@@ -153,6 +164,10 @@ class Koatty:
             self.payload_limit = int(self.get_config("payload.limit", self.payload_limit))
         except (TypeError, ValueError):
             raise ValueError("config payload.limit must be an integer (bytes)") from None
+        log = self.config.get("log")
+        if isinstance(log, dict) and (log.get("level") or log.get("format")):
+            # Why: before the components load, so boot lines already have the app's format and level.
+            _log.configure(log.get("format"), log.get("level"))
 
     # --- registry -----------------------------------------------------------------------------
 
@@ -180,6 +195,12 @@ class Koatty:
     # --- readiness and the WSGI callable --------------------------------------------------------
 
     @property
+    def logger(self) -> Any:
+        """The app's logger (``koatty_lite.log.Logger`` over the "koatty" logger): ``app.logger.info(...)``;
+        ``app.logger.append_keys(tenant="acme")`` adds keys to every line of the process."""
+        return _log.app_logger
+
+    @property
     def is_ready(self) -> bool:
         """True once ``create_application`` (or ``mark_ready``) finished."""
         return self._ready
@@ -188,9 +209,19 @@ class Koatty:
         """Compose the middleware chain, freeze routes and middleware, and accept requests."""
         if self._ready:
             return
+        settings = None
+        if _observed(self.config):
+            from .observe import install  # PERF: only an app that turns observability on loads it
+
+            settings = install(self)
         self._chain = compose(list(self._middleware), self._endpoint)
         self.router.frozen = True
-        self._handler = WsgiApp(self)
+        if settings is None:
+            self._handler = WsgiApp(self)
+        else:
+            from .observe import ObservedWsgiApp
+
+            self._handler = ObservedWsgiApp(self, settings)
         self._ready = True
 
     def get_request_handler(self, protocol: str = "http") -> Callable:

@@ -93,7 +93,7 @@ class Context:
     __slots__ = (
         "environ", "app", "method", "path", "params", "state", "body", "_status", "_type",
         "_out", "_query", "_query_pairs", "_headers", "_cookies", "_request_id", "_body_loaded",
-        "_body_data", "_files", "_request_param", "_raw_body",
+        "_body_data", "_files", "_request_param", "_raw_body", "_ext",
     )
 
     def __init__(self, environ: dict, app: Any = None):
@@ -117,6 +117,7 @@ class Context:
         self._files = None
         self._request_param = None
         self._raw_body = None
+        self._ext = None  # {"logger", "metrics", "trace", "obs"}: created on first use (observability)
 
     # --- request ------------------------------------------------------------------------------
 
@@ -220,6 +221,48 @@ class Context:
         env = self.environ
         # Why: the Lambda runtime sets _X_AMZN_TRACE_ID per invocation; read only when asked (os.environ is slow).
         return env.get("koatty.trace_id") or env.get("HTTP_X_AMZN_TRACE_ID") or os.environ.get("_X_AMZN_TRACE_ID")
+
+    @property
+    def trace(self) -> Any:
+        """The parsed trace (``koatty_lite.tracing.TraceContext``): ``trace_id``, ``parent_id``, and
+        ``headers()`` for an outgoing request (``traceparent`` and ``X-Amzn-Trace-Id``)."""
+        ext = self._ext
+        if ext is None:
+            ext = self._ext = {}
+        trace = ext.get("trace")
+        if trace is None:
+            from .tracing import from_environ  # PERF: loaded by the first request that asks
+
+            trace = ext["trace"] = from_environ(self.environ)
+        return trace
+
+    @property
+    def logger(self) -> Any:
+        """This request's logger (``koatty_lite.log.Logger``): ``ctx.logger.info("paid", order=7)``;
+        ``ctx.logger.append_keys(user=...)`` adds keys to this request's later lines."""
+        ext = self._ext
+        if ext is None:
+            ext = self._ext = {}
+        logger = ext.get("logger")
+        if logger is None:
+            from .log import Logger
+
+            logger = ext["logger"] = Logger({})
+        return logger
+
+    @property
+    def metrics(self) -> Any:
+        """This request's metrics (``koatty_lite.metrics.Metrics``): ``ctx.metrics.add("Orders", 1, "Count")``;
+        written once when the request ends (EMF on AWS, JSON lines on Alibaba Cloud and Tencent Cloud)."""
+        ext = self._ext
+        if ext is None:
+            ext = self._ext = {}
+        metrics = ext.get("metrics")
+        if metrics is None:
+            from .metrics import for_request  # PERF: loaded by the first request that adds a metric
+
+            metrics = ext["metrics"] = for_request(self)
+        return metrics
 
     @property
     def event(self) -> Any:

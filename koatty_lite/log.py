@@ -93,7 +93,11 @@ def configure(fmt: str | None = None, level: Any = None) -> logging.Logger:
         if env_level is not None:
             logger.setLevel(env_level)
         elif level is not None:
-            logger.setLevel(LEVELS.get(str(level).upper(), level) if not isinstance(level, int) else level)
+            if not isinstance(level, int) or isinstance(level, bool):
+                if str(level).strip().upper() not in LEVELS:
+                    raise ValueError(f"log level must be one of {', '.join(LEVELS)}, not {level!r}")
+                level = LEVELS[str(level).strip().upper()]
+            logger.setLevel(level)
         elif logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)  # why: the Lambda runtime client's root is at WARNING
         own = [h for h in logger.handlers if getattr(h, "koatty_own", False)]

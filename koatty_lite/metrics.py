@@ -81,8 +81,8 @@ class Metrics:
 
     def add_to(self, dimensions: dict, name: str, value: float, unit: str = "Count") -> None:
         """Add a value under a dimension set of its own (the built-in ``Latency`` and ``ColdStart``)."""
-        for group in self._groups[1:]:
-            if group.dimensions == dimensions:
+        for group in self._groups:
+            if group.dimensions == dimensions:  # the same set as the app's metrics: one directive
                 break
         else:
             for key, val in dimensions.items():
@@ -186,3 +186,44 @@ class Metrics:
             stream.write("\n".join(lines) + "\n")
             stream.flush()
         return len(lines)
+
+
+# --- the app's metrics settings (config "metrics") --------------------------------------------------
+
+_ENV_PLATFORM = (("AWS_LAMBDA_FUNCTION_NAME", "aws"), ("FC_FUNCTION_NAME", "alicloud"), ("SCF_FUNCTIONNAME", "tencent"))
+
+
+def platform_format(platform: str | None, environ: Any = None) -> str:
+    """``"emf"`` on AWS (and where the cloud is unknown), ``"json"`` on Alibaba Cloud and Tencent Cloud."""
+    if platform is None:
+        import os
+
+        environ = os.environ if environ is None else environ
+        platform = next((p for key, p in _ENV_PLATFORM if environ.get(key)), None)
+    return "json" if platform in ("alicloud", "tencent") else "emf"
+
+
+def service_name(app: Any) -> str:
+    """The ``service`` dimension: config ``metrics.service``, else the function's name, else the app class name."""
+    import os
+
+    config = (getattr(app, "config", None) or {}).get("metrics") or {}
+    env = os.environ
+    return str(config.get("service") or env.get("AWS_LAMBDA_FUNCTION_NAME") or env.get("FC_FUNCTION_NAME")
+               or env.get("SCF_FUNCTIONNAME") or type(app).__name__)
+
+
+def for_request(ctx: Any) -> Metrics:
+    """The ``Metrics`` of one request, from the app's config ``metrics`` (namespace, service,
+    dimensions, format) and the cloud the request came from."""
+    app = ctx.app
+    config = (getattr(app, "config", None) or {}).get("metrics") or {}
+    fmt = config.get("format") or "auto"
+    if fmt == "auto":
+        fmt = platform_format(ctx.platform)
+    service = service_name(app)
+    dimensions = {"service": service}
+    dimensions.update(config.get("dimensions") or {})
+    metrics = Metrics(config.get("namespace") or service, dimensions, fmt)
+    metrics.add_metadata("requestId", ctx.request_id)
+    return metrics

@@ -24,6 +24,7 @@ class WsgiApp:
     """The PEP 3333 callable: one Context per request, the onion, the error boundary, the output."""
 
     __slots__ = ("app", "chain", "handler", "log_state")
+    koatty_timed = False  # serverless._serve stamps ``koatty.t0`` only for an app that reports the adapter's time
 
     def __init__(self, app: Koatty):
         self.app = app
@@ -52,6 +53,10 @@ class WsgiApp:
             raise
         except Exception as exc:
             status, headers, body = self.error(ctx, exc)
+        if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
+            from .observe import finish
+
+            finish(ctx)
         if ctx.method == "HEAD":
             body = b""
         return status, headers, body
@@ -84,11 +89,15 @@ class WsgiApp:
 
 
 def _write_traceback(ctx: Context, what: str) -> None:
+    # Why: the path is the client's; a CR/LF in it must not forge a second log line.
+    where = f"{ctx.method} {ctx.path}".replace("\r", "\\r").replace("\n", "\\n")
+    if _log.is_json():
+        # One JSON object with the traceback in its "exception" member, not raw lines on wsgi.errors.
+        _log.get_logger().error("%s: %s", what, where, exc_info=True)
+        return
     import traceback
 
     stream = ctx.environ.get("wsgi.errors") or sys.stderr
-    # Why: the path is the client's; a CR/LF in it must not forge a second log line.
-    where = f"{ctx.method} {ctx.path}".replace("\r", "\\r").replace("\n", "\\n")
     try:
         stream.write(f"[koatty] [ERROR] [{ctx.request_id}] {what}: {where}\n")
         stream.write(traceback.format_exc())

@@ -1,0 +1,282 @@
+"""Observability on the request path: the request log line, built-in metrics, spans, Server-Timing.
+
+Installed by ``Koatty.mark_ready`` only when the app's config or the environment turns one of them
+on (``app._observed``); an app that turns none on never imports this module. It wraps each route (the
+route pattern, the controller's time and span) and, for spans, each middleware, and answers
+through ``ObservedWsgiApp``, a ``WsgiApp`` that measures and reports around the same pipeline.
+See docs/observability.md.
+"""
+from __future__ import annotations
+
+from time import perf_counter
+
+from . import log as _log
+from .context import Context
+from .errors import KoattyException
+from .output import WsgiApp, render
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from .app import Koatty
+
+
+class _Request:
+    """What the observed pipeline learns about one request."""
+
+    __slots__ = ("fields", "route", "controller")
+
+    def __init__(self, fields: dict):
+        self.fields = fields  # the members added to this request's JSON log lines
+        self.route = None  # "GET /users/:id" once a route matched
+        self.controller = 0.0  # seconds spent in the controller
+
+
+class _ObservedRoute:
+    """A route wrapped: records its pattern and the controller's time; a child span when spans are on."""
+
+    __slots__ = ("route", "label", "pattern", "spans")
+
+    def __init__(self, route: Callable, method: str, pattern: str, spans: Any):
+        self.route = route
+        self.pattern = pattern
+        self.label = f"{method} {pattern}"
+        self.spans = spans
+
+    def __call__(self, ctx: Context) -> Any:
+        rec = ctx._ext["obs"]
+        rec.route = self.label
+        rec.fields["route"] = self.pattern
+        t = perf_counter()
+        try:
+            if self.spans is not None:
+                with self.spans.child("controller " + getattr(self.route, "label", self.label),
+                                      {"http.route": self.pattern}):
+                    return self.route(ctx)
+            return self.route(ctx)
+        finally:
+            rec.controller += perf_counter() - t
+
+    def __getattr__(self, name: str) -> Any:  # the wrapped Route's own attributes (label, fn, ...)
+        return getattr(self.route, name)
+
+
+def _span_middleware(fn: Callable, spans: Any) -> Callable:
+    name = "middleware " + getattr(fn, "__name__", type(fn).__name__)
+
+    def traced(ctx: Any, next: Callable) -> Any:
+        with spans.child(name):
+            return fn(ctx, next)
+
+    traced.__name__ = getattr(fn, "__name__", "middleware")
+    return traced
+
+
+class Settings:
+    """The observability settings of one app, read from its config at boot."""
+
+    __slots__ = ("request_line", "json", "cold_metric", "latency_metric", "server_timing", "spans")
+
+    def __init__(self, app: Koatty):
+        config = app.config
+        log = config.get("log") or {}
+        metrics = config.get("metrics") or {}
+        trace = config.get("trace") or {}
+        _log.configure(log.get("format"), log.get("level"))
+        self.json = _log.is_json()
+        request = log.get("request")
+        # Default: a request line when lines are JSON (machine-read), none in text mode.
+        self.request_line = self.json if request is None else bool(request)
+        self.cold_metric = bool(metrics.get("cold_start"))
+        self.latency_metric = bool(metrics.get("latency"))
+        self.server_timing = bool(config.get("server_timing"))
+        self.spans = None
+        if trace.get("spans"):
+            try:
+                from .tracing import Spans
+
+                self.spans = Spans()
+            except ImportError:
+                _log.get_logger().warning("trace.spans is on but the opentelemetry package is not installed: "
+                                          "no spans (pip install opentelemetry-api)")
+
+
+def install(app: Koatty) -> Settings:
+    """Wrap the app's routes (and, for spans, its middleware) before the chain is composed."""
+    settings = Settings(app)
+    spans = settings.spans
+    if spans is not None:
+        app._middleware[:] = [_span_middleware(fn, spans) for fn in app._middleware]
+    router = app.router
+    for path, table in list(router.static.items()):
+        for method, route in list(table.items()):
+            table[method] = _ObservedRoute(route, method, path, spans)
+    for _, path, table in router.dynamic:
+        for method, route in list(table.items()):
+            table[method] = _ObservedRoute(route, method, path, spans)
+    if settings.json:
+        routes = len(router.routes())
+        _log.get_logger().info("%s ready: %d routes", type(app).__name__, routes,
+                               extra={"koatty_keys": {"app": type(app).__name__, "routes": routes}})
+    return settings
+
+
+def _function_from_context(context: Any) -> None:
+    """Fill the log lines' function name/version from the platform context (FC, SCF) when the
+    environment did not name them."""
+    from .logjson import function_identity, set_function_identity
+
+    ident = function_identity()
+    if "functionName" in ident and "functionVersion" in ident:
+        return
+    if isinstance(context, dict):  # SCF passes a dict
+        set_function_identity(context.get("function_name"), context.get("function_version"))
+        return
+    function = getattr(context, "function", None)  # FC: context.function.name / .qualifier
+    if function is not None:
+        set_function_identity(getattr(function, "name", None), getattr(function, "qualifier", None))
+    else:
+        set_function_identity(getattr(context, "function_name", None), getattr(context, "function_version", None))
+
+
+_CLOUD = {"aws": "aws", "alicloud": "alibaba_cloud", "tencent": "tencent_cloud"}
+
+
+class ObservedWsgiApp(WsgiApp):
+    """``WsgiApp`` with the observability of ``Settings`` around the same pipeline."""
+
+    __slots__ = ("settings", "koatty_timed")
+
+    def __init__(self, app: Koatty, settings: Settings):
+        super().__init__(app)
+        self.settings = settings
+        # Read by serverless._serve: stamp ``koatty.t0`` before the event is translated (Server-Timing's adapter).
+        self.koatty_timed = settings.server_timing
+
+    def koatty_respond(self, environ: dict) -> tuple:
+        """As ``WsgiApp.koatty_respond``, measured: log fields, span, metrics, Server-Timing, request line."""
+        start = perf_counter()
+        settings = self.settings
+        ctx = Context(environ, self.app)
+        state = self.log_state
+        rid = state.request_id = ctx.request_id
+        count = _log._invocations[0] = _log._invocations[0] + 1
+        cold = count == 1
+        fields = {"cold_start": cold}
+        rec = _Request(fields)
+        ctx._ext = {"obs": rec}
+        spans = settings.spans
+        if settings.json:
+            trace = ctx.trace
+            fields["traceId"] = trace.trace_id
+            if cold and ctx.platform_context is not None:
+                _function_from_context(ctx.platform_context)
+        state.fields = fields
+        span = None
+        try:
+            if spans is not None:
+                attributes = {"http.request.method": ctx.method, "url.path": ctx.path, "faas.trigger": "http",
+                              "faas.invocation_id": rid, "faas.coldstart": cold}
+                platform = ctx.platform
+                if platform:
+                    attributes["cloud.provider"] = _CLOUD.get(platform, platform)
+                if ctx.event_kind:
+                    attributes["koatty.event_kind"] = ctx.event_kind
+                with spans.invocation(ctx.method, ctx.trace, attributes) as span:
+                    span_id = spans.span_id(span)
+                    if span_id is not None:
+                        ctx.trace.span_id = span_id  # why: outgoing headers name this span as the parent
+                        trace_id = spans.trace_id(span)
+                        if trace_id != ctx.trace.trace_id:
+                            ctx.trace.trace_id = trace_id  # an instrumented handler's trace wins
+                            if "traceId" in fields:
+                                fields["traceId"] = trace_id
+                    status, headers, body, exc = self._run(ctx)
+                    code = int(status[:3])
+                    span.set_attribute("http.response.status_code", code)
+                    if rec.route is not None:
+                        span.set_attribute("http.route", rec.route.partition(" ")[2])
+                        span.update_name(rec.route)
+                    if code >= 500:
+                        if exc is not None and not isinstance(exc, KoattyException):
+                            span.record_exception(exc)
+                        spans.set_error(span, status)
+            else:
+                status, headers, body, exc = self._run(ctx)
+            end = perf_counter()
+            t0 = environ.get("koatty.t0")
+            if settings.server_timing:
+                headers = list(headers)
+                headers.append(("Server-Timing", _server_timing(t0, start, end, rec.controller)))
+            duration_ms = (end - (t0 or start)) * 1000
+            if settings.request_line:
+                self._request_line(ctx, status, duration_ms, rec)
+            if settings.cold_metric or settings.latency_metric:
+                metrics = ctx.metrics
+                dims = {"service": _metrics_service(self.app)}
+                if settings.cold_metric and cold:
+                    metrics.add_to(dims, "ColdStart", 1, "Count")
+                if settings.latency_metric:
+                    metrics.add_to({**dims, "route": rec.route or "-"}, "Latency", round(duration_ms, 3),
+                                   "Milliseconds")
+            finish(ctx)
+        finally:
+            state.fields = None
+        if ctx.method == "HEAD":
+            body = b""
+        return status, headers, body
+
+    def _run(self, ctx: Context) -> tuple:
+        exc = None
+        try:
+            self.chain(ctx)
+            status, headers, body = render(ctx)
+        except MemoryError:
+            raise
+        except Exception as error:
+            exc = error
+            status, headers, body = self.error(ctx, error)
+        return status, headers, body, exc
+
+    def _request_line(self, ctx: Context, status: str, duration_ms: float, rec: _Request) -> None:
+        route = rec.fields.get("route")
+        logger = _log.get_logger()
+        if not logger.isEnabledFor(20):
+            return
+        code = int(status[:3])
+        keys = {"method": ctx.method, "status": code, "duration_ms": round(duration_ms, 3)}
+        own = ctx._ext.get("logger")
+        if own is not None and own.keys:
+            keys = {**own.keys, **keys}
+        if route is None:
+            keys["path"] = ctx.path  # why: no route matched (404, 405): the path says what was asked
+        # The message names the route, never the raw path with its ids (cardinality, personal data).
+        logger.info("%s %s %d %.1fms", ctx.method, route or ctx.path, code, duration_ms,
+                    extra={"koatty_keys": keys})
+
+
+def _metrics_service(app: Any) -> str:
+    from .metrics import service_name
+
+    return service_name(app)
+
+
+def _server_timing(t0: float | None, start: float, end: float, controller: float) -> str:
+    """``adapter;dur=…, middleware;dur=…, controller;dur=…`` in milliseconds (adapter when measured)."""
+    parts = []
+    if t0 is not None and t0 <= start:
+        parts.append("adapter;dur=%.3f" % ((start - t0) * 1000))
+    parts.append("middleware;dur=%.3f" % (max(end - start - controller, 0.0) * 1000))
+    parts.append("controller;dur=%.3f" % (controller * 1000))
+    return ", ".join(parts)
+
+
+def finish(ctx: Context) -> None:
+    """End of a request: write its metrics (once), if any were added."""
+    metrics = ctx._ext.get("metrics")
+    if metrics:
+        try:
+            metrics.flush()
+        except Exception:  # a closed stdout must not turn the answer into a failure
+            _log.get_logger().exception("writing the metrics failed")

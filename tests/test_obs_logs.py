@@ -1,0 +1,222 @@
+"""Structured logs (issue 16.1), the level under the Lambda runtime client (issue 13.6), the lock (issue 14)."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from koatty_lite import Controller, GetMapping, Koatty, PathVariable
+from koatty_lite import log as klog
+from obs_support import boot, call, clean_log, json_lines, run_python  # noqa: F401 (fixture)
+
+
+@Controller("/")
+class LogController:
+    @GetMapping("/users/:id")
+    def user(self, id: int = PathVariable("id")):
+        self.ctx.logger.append_keys(user=id)
+        self.ctx.logger.info("looked up", extra={"source": "db"})
+        self.app.logger.info("app line", tier="gold")
+        return {"id": id}
+
+    @GetMapping("/boom")
+    def boom(self):
+        raise ValueError("boom on purpose")
+
+
+def make_app(**config):
+    class App(Koatty):
+        components = [LogController]
+
+    App.config = config
+    return App
+
+
+# --- the level (issue 13.6) ---------------------------------------------------------------------
+
+
+def test_info_lines_pass_a_root_logger_at_warning():
+    # The Lambda runtime client leaves the root logger at WARNING with its own handler.
+    code = ("import logging; logging.basicConfig(level=logging.WARNING, format='%(levelname)s %(message)s'); "
+            "from koatty_lite.log import get_logger; get_logger().info('hello'); get_logger().debug('hidden')")
+    rc, out, err = run_python(code)
+    assert rc == 0, err
+    assert err.splitlines() == ["INFO hello"]
+
+
+@pytest.mark.parametrize("env, config_level, expected", [
+    ({}, None, logging.INFO),
+    ({"AWS_LAMBDA_LOG_LEVEL": "WARN"}, None, logging.WARNING),
+    ({"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, None, logging.CRITICAL),
+    ({"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, None, logging.DEBUG),
+    ({"LOG_LEVEL": "debug"}, None, logging.DEBUG),
+    ({"AWS_LAMBDA_LOG_LEVEL": "ERROR", "LOG_LEVEL": "DEBUG"}, None, logging.ERROR),
+    ({"LOG_LEVEL": "LOUD"}, None, logging.INFO),  # an unknown name is ignored
+    ({}, "error", logging.ERROR),
+    ({"LOG_LEVEL": "WARNING"}, "DEBUG", logging.WARNING),  # the environment wins over the config
+])
+def test_level_from_the_environment_then_the_config(clean_log, monkeypatch, env, config_level, expected):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    clean_log.setLevel(logging.NOTSET)
+    assert klog.configure(level=config_level).level == expected
+
+
+def test_config_log_level_is_applied_at_boot(clean_log):
+    clean_log.setLevel(logging.NOTSET)
+    boot(make_app(log={"level": "ERROR"}))
+    assert clean_log.level == logging.ERROR
+    with pytest.raises(ValueError, match="log level must be one of"):
+        boot(make_app(log={"level": "LOUD"}))
+
+
+def test_logger_is_set_up_once_under_a_lock():
+    # Why: a slow handler constructor widens the window between "no handler yet" and addHandler:
+    # without the lock every thread installs one and each line is printed several times.
+    code = r"""
+import logging, threading, time
+init = logging.StreamHandler.__init__
+def slow(self, *a, **k):
+    time.sleep(0.05)
+    init(self, *a, **k)
+logging.StreamHandler.__init__ = slow
+from koatty_lite import log
+barrier = threading.Barrier(8)
+def go():
+    barrier.wait()
+    log.get_logger()
+threads = [threading.Thread(target=go) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+log.get_logger().warning('once')
+print(len(logging.getLogger('koatty').handlers))
+"""
+    rc, out, err = run_python(code)
+    assert rc == 0, err
+    assert out.strip() == "1"
+    assert err.count("once") == 1
+
+
+# --- text lines ---------------------------------------------------------------------------------------
+
+
+def test_text_lines_show_the_keys_an_app_adds():
+    code = ("from koatty_lite import log; log.app_logger.append_keys(tenant='acme'); "
+            "log.Logger({}).warning('paid', order=7); log.app_logger.remove_keys('tenant'); "
+            "log.app_logger.error('plain', extra={'k': 'v'})")
+    rc, out, err = run_python(code)
+    assert rc == 0, err
+    lines = err.splitlines()
+    assert lines[0].endswith("[WARNING] [-] paid tenant=acme order=7"), lines
+    assert lines[1].endswith("[ERROR] [-] plain k=v"), lines
+
+
+def test_no_request_line_in_text_mode_unless_asked(clean_log, caplog):
+    caplog.set_level(logging.INFO, logger="koatty")
+    _, wsgi = boot(make_app())
+    call(wsgi, path="/users/3")
+    assert not [r for r in caplog.records if getattr(r, "koatty_keys", {}).get("status")]
+    _, wsgi = boot(make_app(log={"request": True}))
+    call(wsgi, path="/users/3", request_id="r-9")
+    lines = [r for r in caplog.records if getattr(r, "koatty_keys", {}).get("status")]
+    assert [r.getMessage().rsplit(" ", 1)[0] for r in lines] == ["GET /users/:id 200"]
+    keys = lines[0].koatty_keys
+    assert keys["method"] == "GET" and keys["status"] == 200 and keys["duration_ms"] >= 0
+    assert lines[0].request_id == "r-9"
+
+
+# --- JSON lines (issue 16.1) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", [{"AWS_LAMBDA_LOG_FORMAT": "JSON"}, {"KOATTY_LOG_FORMAT": "json"}, {}])
+def test_json_lines_carry_the_request_fields(clean_log, monkeypatch, capsys, env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_VERSION", "12")
+    config = {} if env else {"log": {"format": "json"}}
+    _, wsgi = boot(make_app(**config))
+    boot_lines = json_lines(capsys.readouterr().out)
+    assert [(b["level"], b["message"], b["cold_start"]) for b in boot_lines] == [("INFO", "App ready: 2 routes", True)]
+    tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    res = call(wsgi, path="/users/7", headers=[("traceparent", tp)], request_id="req-A")
+    assert res["statusCode"] == 200
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    lines = json_lines(captured.out)
+    assert [line["message"] for line in lines][:2] == ["looked up", "app line"]
+    looked, app_line, request = lines
+    for line in lines:
+        assert line["requestId"] == "req-A" and line["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+        assert line["functionName"] == "orders" and line["functionVersion"] == "12"
+        assert line["cold_start"] is True and line["route"] == "/users/:id" and line["logger"] == "koatty"
+        assert line["time"].endswith("Z") and line["level"] == "INFO"
+    assert looked["user"] == 7 and looked["source"] == "db"
+    assert app_line["tier"] == "gold" and "user" not in app_line  # ctx.logger keys stay on ctx.logger lines
+    assert request["message"].startswith("GET /users/:id 200 ")
+    assert request["method"] == "GET" and request["status"] == 200 and request["duration_ms"] >= 0
+    call(wsgi, path="/users/8", request_id="req-B")
+    second = json_lines(capsys.readouterr().out)
+    assert {line["cold_start"] for line in second} == {False}
+    assert {line["requestId"] for line in second} == {"req-B"}
+
+
+def test_an_unhandled_exception_is_one_json_object(clean_log, monkeypatch, capsys):
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    _, wsgi = boot(make_app())
+    capsys.readouterr()
+    res = call(wsgi, path="/boom", request_id="req-X")
+    assert res["statusCode"] == 500 and "boom on purpose" not in res["body"]
+    captured = capsys.readouterr()
+    assert captured.err == ""  # nothing raw on wsgi.errors (stderr)
+    fault, request = json_lines(captured.out)
+    assert fault["level"] == "ERROR" and fault["message"] == "unhandled exception: GET /boom"
+    assert fault["exceptionType"] == "ValueError"
+    assert fault["exception"].startswith("Traceback (most recent call last):")
+    assert fault["exception"].rstrip().endswith("ValueError: boom on purpose")
+    assert fault["requestId"] == "req-X" and fault["route"] == "/boom"
+    assert request["status"] == 500
+
+
+def test_request_line_can_be_switched_off(clean_log, monkeypatch, capsys):
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    _, wsgi = boot(make_app(log={"request": False}))
+    capsys.readouterr()
+    call(wsgi, path="/users/1")
+    assert [line["message"] for line in json_lines(capsys.readouterr().out)] == ["looked up", "app line"]
+
+
+def test_app_keys_cannot_forge_the_base_fields(clean_log, monkeypatch, capsys):
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    klog.configure()
+    klog._state.request_id = "real"
+    try:
+        klog.Logger({}).warning("x", requestId="forged", level="DEBUG", note=object)
+    finally:
+        klog._state.request_id = None
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["requestId"] == "real" and line["level"] == "WARNING" and line["note"] == str(object)
+
+
+def test_json_boot_failure_is_one_object():
+    code = ("import koatty_lite\nfrom koatty_lite import Koatty, Service\n"
+            "@Service()\nclass Broken:\n    def __init__(self):\n        raise RuntimeError('no db')\n"
+            "class App(Koatty):\n    components = [Broken]\n"
+            "try:\n    koatty_lite.handler(App)\nexcept RuntimeError:\n    pass\n")
+    rc, out, err = run_python(code, {"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+    assert rc == 0, err
+    (line,) = json_lines(out)
+    assert line["level"] == "ERROR" and line["message"].startswith("bootstrap of App failed")
+    assert line["cold_start"] is True and "RuntimeError: no db" in line["exception"]
+    assert err == ""
+
+
+def test_json_lines_survive_values_json_cannot_hold(clean_log, monkeypatch, capsys):
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    loop = []
+    loop.append(loop)
+    klog.configure()
+    klog.app_logger.warning("odd", data=loop, blob=b"\xff")
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["message"] == "odd" and isinstance(line["data"], str)
