@@ -35,6 +35,11 @@ DEFAULT_CONFIG = {
     "plugin": {"list": [], "config": {}},
 }
 
+# Middleware that config["middleware"]["list"] may name without registering: name -> (module, class).
+BUILTIN_MIDDLEWARE = {
+    "Cors": ("koatty_lite.cors", "Cors"),
+}
+
 _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re when a config uses ${...}
 
 
@@ -364,6 +369,10 @@ def _configured(app: Koatty, kind: str, section: str, decorator: str) -> list:
         names = [koatty_name(p) for p in container.of_type("PLUGIN")]
     out = []
     for name in names or ():
+        if name not in container.classes and kind == "MIDDLEWARE" and name in BUILTIN_MIDDLEWARE:
+            module, attr = BUILTIN_MIDDLEWARE[name]
+            # PERF: a built-in middleware's module is imported only by an app that lists it.
+            container.register(getattr(__import__(module, fromlist=[attr]), attr))
         if name not in container.classes or koatty_type(container.classes[name]) != kind:
             raise InjectionError(f"{section} {name!r} in config {section}.list is not a registered {decorator}")
         options = (app.get_config(section + ".config") or {}).get(name) or {}
