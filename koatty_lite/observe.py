@@ -13,7 +13,7 @@ from time import perf_counter
 from . import log as _log
 from .context import Context
 from .errors import KoattyException
-from .output import WsgiApp, render
+from .output import WsgiApp, finish, render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -83,7 +83,8 @@ class Settings:
         log = config.get("log") or {}
         metrics = config.get("metrics") or {}
         trace = config.get("trace") or {}
-        _log.configure(log.get("format"), log.get("level"))
+        if _log.json_from_env() or str(log.get("format") or "").lower() == "json":
+            _log.configure(log.get("format"), log.get("level"))  # PERF: logging is loaded only for lines
         self.json = _log.is_json()
         request = log.get("request")
         # Default: a request line when lines are JSON (machine-read), none in text mode.
@@ -270,13 +271,3 @@ def _server_timing(t0: float | None, start: float, end: float, controller: float
     parts.append("middleware;dur=%.3f" % (max(end - start - controller, 0.0) * 1000))
     parts.append("controller;dur=%.3f" % (controller * 1000))
     return ", ".join(parts)
-
-
-def finish(ctx: Context) -> None:
-    """End of a request: write its metrics (once), if any were added."""
-    metrics = ctx._ext.get("metrics")
-    if metrics:
-        try:
-            metrics.flush()
-        except Exception:  # a closed stdout must not turn the answer into a failure
-            _log.get_logger().exception("writing the metrics failed")

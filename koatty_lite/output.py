@@ -54,8 +54,6 @@ class WsgiApp:
         except Exception as exc:
             status, headers, body = self.error(ctx, exc)
         if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
-            from .observe import finish
-
             finish(ctx)
         if ctx.method == "HEAD":
             body = b""
@@ -86,6 +84,16 @@ class WsgiApp:
             ctx.body, ctx._status, ctx._type = saved
             return _default_error(ctx, exc, force_500=not isinstance(exc, KoattyException))
         return _default_error(ctx, exc)
+
+
+def finish(ctx: Context) -> None:
+    """End of a request: write the metrics it added with ``ctx.metrics`` (once), if any."""
+    metrics = ctx._ext.get("metrics")
+    if metrics:
+        try:
+            metrics.flush()
+        except Exception:  # a closed stdout must not turn the answer into a failure
+            _log.get_logger().exception("writing the metrics failed")
 
 
 def _write_traceback(ctx: Context, what: str) -> None:

@@ -68,3 +68,48 @@ def test_every_module_uses_future_annotations():
     for name in ("__init__", "app", "container", "decorators", "context", "compose", "router", "errors", "log"):
         with open(os.path.join(pkg, name + ".py"), encoding="utf-8") as f:
             assert "from __future__ import annotations" in f.read(), name
+
+
+OBS_MODULES = ["koatty_lite.observe", "koatty_lite.metrics", "koatty_lite.tracing", "koatty_lite.logjson", "logging",
+               "opentelemetry"]
+OBS_APP = """
+import json as _j, os
+from koatty_lite import Controller, GetMapping, Koatty, handler
+@Controller('/')
+class C:
+    @GetMapping('/hello')
+    def hello(self):
+        use = os.environ.get('OBS_USE')
+        if use == 'metrics':
+            self.ctx.metrics.add('Hits', 1)
+        elif use == 'trace':
+            self.ctx.trace.headers()
+        return {'hello': 'world'}
+class App(Koatty):
+    components = [C]
+    config = _j.loads(os.environ.get('OBS_CONFIG') or '{}')
+h = handler(App)
+ev = {'version': '2.0', 'rawPath': '/hello', 'rawQueryString': '', 'headers': {'host': 'x'},
+      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}}}
+assert h(ev, None)['statusCode'] == 200
+print(_j.dumps(sorted(m for m in %r if m in sys.modules)), file=sys.stderr)
+""" % (OBS_MODULES,)
+
+
+@pytest.mark.parametrize("env, loaded", [
+    ({}, []),
+    ({"OBS_USE": "metrics"}, ["koatty_lite.metrics"]),
+    ({"OBS_USE": "trace"}, ["koatty_lite.tracing"]),
+    ({"OBS_CONFIG": '{"server_timing": true}'}, ["koatty_lite.observe"]),
+    ({"OBS_CONFIG": '{"metrics": {"cold_start": true}}'}, ["koatty_lite.metrics", "koatty_lite.observe"]),
+    ({"OBS_CONFIG": '{"log": {"request": true}}'}, ["koatty_lite.observe", "logging"]),
+    ({"KOATTY_LOG_FORMAT": "json"}, ["koatty_lite.logjson", "koatty_lite.observe", "koatty_lite.tracing", "logging"]),
+])
+def test_observability_is_paid_for_only_when_used(env, loaded):
+    """Boot through handler() and one GET: only the modules of what the app turned on are loaded."""
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + OBS_APP
+    full = {k: v for k, v in os.environ.items() if k not in ("AWS_LAMBDA_LOG_FORMAT", "KOATTY_LOG_FORMAT")}
+    full.update(env)
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=full)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stderr.strip().splitlines()[-1]) == loaded
