@@ -207,6 +207,19 @@ def _schedule_names(event: dict) -> list:
     return names
 
 
+def _cbor_map(event: Any) -> dict | None:
+    """A CBOR-encoded map (Alibaba Tablestore triggers) decoded, else None."""
+    if not isinstance(event, (bytes, bytearray)) or not event or not 0xA0 <= event[0] <= 0xBF:
+        return None
+    from .serverless.cbor import loads  # PERF: only a non-JSON event that starts like a CBOR map loads it
+
+    try:
+        value = loads(event)
+    except ValueError:
+        return None
+    return value if type(value) is dict else None
+
+
 def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | None = None,
             boot_func: Callable | None = None, event_handlers: dict | None = None,
             health_check: Callable | None = None, lazy: bool = False) -> Callable:
@@ -280,11 +293,15 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
             try:
                 event = _load(event)  # FC 3.0 delivers the event as JSON bytes
             except ValueError as exc:
-                if fallback is None:
+                decoded = _cbor_map(event)  # a Tablestore trigger's rows are CBOR, not JSON
+                if decoded is not None:
+                    event = decoded
+                elif fallback is None:
                     raise UnknownEventError(str(exc)) from None
-                if health_check is not None and not check(app, context):
-                    raise HealthCheckError("health_check failed; the platform may retry this event") from None
-                return _fallback(app, event, context)  # e.g. an MNS STREAM message: its raw text
+                else:
+                    if health_check is not None and not check(app, context):
+                        raise HealthCheckError("health_check failed; the platform may retry this event") from None
+                    return _fallback(app, event, context)  # e.g. an MNS STREAM message: its raw text
         healthy = health_check is None or check(app, context)
         if custom is None:
             # PERF: the HTTP detectors run first: the common case is one dict lookup chain away.

@@ -325,6 +325,24 @@ def scf_url(draw) -> dict:
     return ev
 
 
+@st.composite
+def scf_clb(draw) -> dict:
+    """Tencent SCF CLB trigger event: {headers, payload, isBase64Encoded}; method and path in X-Method / X-Uri."""
+    body, b64 = draw(body_spec())
+    headers = {k: v for k, v in draw(headers_single).items() if k.lower() not in ("x-method", "x-uri")}
+    if draw(st.booleans()):
+        headers["X-Method"] = draw(method)
+    if draw(st.booleans()):
+        p = draw(path)
+        headers["X-Uri"] = p + ("?" + draw(raw_query) if draw(st.booleans()) else "")
+    headers["X-Forwarded-For"] = draw(ip)
+    payload = body
+    if payload is None and not b64:
+        payload = draw(st.one_of(st.none(), st.dictionaries(short_text, short_text, max_size=3)))
+    flag = draw(st.sampled_from([b64, "true" if b64 else "false"]))
+    return {"headers": headers, "payload": payload, "isBase64Encoded": flag}
+
+
 # kind name (as in docs/architecture.md) -> strategy; ALB appears twice for its two modes.
 EVENT_STRATEGIES: dict[str, st.SearchStrategy[dict]] = {
     "apigw-v1": apigw_v1(),
@@ -338,6 +356,7 @@ EVENT_STRATEGIES: dict[str, st.SearchStrategy[dict]] = {
     "fc-apigw": fc_apigw(),
     "scf-apigw": scf_apigw(),
     "scf-url": scf_url(),
+    "scf-clb": scf_clb(),
 }
 
 wrong_type_value = st.one_of(

@@ -25,9 +25,10 @@ ALLOWED_KEYS = {
     "fc-apigw": {"statusCode", "headers", "body", "isBase64Encoded"},
     "scf-apigw": {"statusCode", "headers", "body", "isBase64Encoded"},
     "scf-url": {"statusCode", "headers", "cookies", "body", "isBase64Encoded"},
+    "scf-clb": {"statusCode", "headers", "body", "isBase64Encoded"},
 }
 # Shapes whose `headers` may carry a list for a repeated header (SCF's only multi-value form).
-LIST_HEADER_VALUES = {"scf-apigw", "scf-url"}
+LIST_HEADER_VALUES = {"scf-apigw", "scf-url", "scf-clb"}
 
 
 class Answer:

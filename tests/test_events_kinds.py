@@ -249,9 +249,9 @@ def test_decoders_and_new_kinds_stay_off_the_http_path():
             "class App(Koatty): components = []\n"
             "h = handler(App, event_handlers={'logs': lambda e, c, a: 1})\n"
             "h(json.load(open('tests/fixtures/tencent/scf-clb-post.json')), None)\n"
-            "before = [m for m in ('koatty_lite.serverless.events', 'koatty_lite.serverless.decode') if m in sys.modules]\n"
+            "before = [m for m in ('koatty_lite.serverless.events', 'koatty_lite.serverless.decode', 'koatty_lite.serverless.cbor') if m in sys.modules]\n"
             "h(json.load(open('tests/fixtures/events/logs-subscription.json')), None)\n"
-            "after = [m for m in ('koatty_lite.serverless.events', 'koatty_lite.serverless.decode') if m in sys.modules]\n"
+            "after = [m for m in ('koatty_lite.serverless.events', 'koatty_lite.serverless.decode', 'koatty_lite.serverless.cbor') if m in sys.modules]\n"
             "print(json.dumps([before, after]))\n") % ROOT
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=ROOT,
                          timeout=60)
@@ -324,3 +324,81 @@ def test_fixture_readme_names_every_fixture():
         text = fh.read()
     for name in list(NEW) + ["tencent/scf-clb-post"]:
         assert "`%s.json`" % name in text, name
+
+
+# -- Tablestore: the one trigger whose event is CBOR, not JSON -------------------------------------
+
+def cbor(value):
+    """A minimal CBOR encoder for the tests (definite lengths, shortest heads, float64)."""
+    import struct
+
+    def head(major, n):
+        if n < 24:
+            return bytes([major << 5 | n])
+        for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+            if n < 1 << (8 * size):
+                return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+        raise OverflowError
+
+    if value is None:
+        return b"\xf6"
+    if value is True or value is False:
+        return b"\xf5" if value else b"\xf4"
+    if isinstance(value, int):
+        return head(0, value) if value >= 0 else head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, bytes):
+        return head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode()
+        return head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return head(4, len(value)) + b"".join(cbor(v) for v in value)
+    return head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
+
+
+@pytest.mark.parametrize("hexed,value", [  # RFC 8949 Appendix A
+    ("00", 0), ("17", 23), ("1818", 24), ("1903e8", 1000), ("1bffffffffffffffff", 18446744073709551615),
+    ("20", -1), ("3903e7", -1000), ("f93c00", 1.0), ("f93e00", 1.5), ("fa47c35000", 100000.0),
+    ("fb3ff199999999999a", 1.1), ("f4", False), ("f5", True), ("f6", None), ("4401020304", b"\x01\x02\x03\x04"),
+    ("6449455446", "IETF"), ("62c3bc", "ü"), ("83010203", [1, 2, 3]), ("a201020304", {1: 2, 3: 4}),
+    ("a26161016162820203", {"a": 1, "b": [2, 3]}), ("c074323031332d30332d32315432303a30343a30305a", "2013-03-21T20:04:00Z"),
+    ("5f42010243030405ff", b"\x01\x02\x03\x04\x05"), ("7f657374726561646d696e67ff", "streaming"),
+    ("9f018202039f0405ffff", [1, [2, 3], [4, 5]]), ("bf61610161629f0203ffff", {"a": 1, "b": [2, 3]}),
+])
+def test_cbor_decodes_the_rfc_examples(hexed, value):
+    from koatty_lite.serverless.cbor import loads
+
+    assert loads(bytes.fromhex(hexed)) == value
+
+
+@pytest.mark.parametrize("raw", [
+    b"", b"\x18", b"\x1c", b"\x44\x01", b"\x9b\xff\xff\xff\xff\xff\xff\xff\xff",
+    b"\xbb\xff\xff\xff\xff\xff\xff\xff\xff", b"\x81" * 100 + b"\x00", b"\x9f" * 100_000, b"\xff", b"\x01\x02",
+    b"\x62\xff\xfe", b"\xa1\x81\x00\x00", b"\x5f\x61\x61\xff", b"\xbf\x61\x61\xff", b"\xf8",
+], ids=["empty", "short-arg", "reserved", "short-bytes", "huge-array", "huge-map", "deep", "deep-indefinite",
+        "lone-break", "trailing", "not-utf8", "list-key", "mixed-chunks", "map-key-without-value", "short-simple"])
+def test_malformed_cbor_is_a_value_error(raw):
+    from koatty_lite.serverless.cbor import loads
+
+    with pytest.raises(ValueError, match="CBOR"):
+        loads(raw)
+
+
+def test_a_cbor_tablestore_event_reaches_its_handler_decoded():
+    event = load("events/fc-tablestore")
+    event["Records"][0]["PrimaryKey"].append({"ColumnName": "blob_pk", "Value": b"\x00\x01"})
+    raw = cbor(event)
+    assert detect_event_source(raw) == "tablestore"
+    seen = []
+    fn = handler(KindsApp, event_handlers={"tablestore": lambda e, c, a: seen.append(e) or "OK"})
+    assert fn(raw, fake_context("alicloud")) == "OK"
+    assert seen == [event]  # the decoded rows, Blob values as bytes
+
+
+def test_bytes_that_are_neither_json_nor_cbor_stay_unknown_or_go_to_star():
+    for raw in (b"\xa1\x61", b"\xbf", b"hello topic"):
+        with pytest.raises(UnknownEventError):
+            handler(KindsApp)(raw, None)
+        assert handler(KindsApp, event_handlers={"*": star})(raw, None)["star"] == raw

@@ -92,8 +92,10 @@ def _payload(kind: str, event: dict, as_bytes: bool):
 def _is_head(kind, event):
     """True when the event's HTTP method is HEAD (wherever the format keeps it)."""
     ctx = event.get("requestContext") if isinstance(event, dict) else None
+    headers = event.get("headers") if isinstance(event, dict) else None
     method = (event.get("httpMethod") or event.get("method")
-              or (ctx.get("http", {}).get("method") if isinstance(ctx, dict) else None))
+              or (ctx.get("http", {}).get("method") if isinstance(ctx, dict) else None)
+              or (headers.get("X-Method") if kind == "scf-clb" and isinstance(headers, dict) else None))
     return isinstance(method, str) and method.upper() == "HEAD"
 
 

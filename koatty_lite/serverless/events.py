@@ -136,6 +136,24 @@ def _batch_kind(event: list):
     return None
 
 
+def _decoded(raw):
+    """JSON bytes/str as the object they hold, else CBOR bytes (Tablestore) as theirs, else raw."""
+    import json
+
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        pass
+    if isinstance(raw, (bytes, bytearray)) and raw and 0xA0 <= raw[0] <= 0xBF:
+        from .cbor import loads
+
+        try:
+            return loads(raw)
+        except ValueError:
+            pass
+    return raw
+
+
 def _is_http(event: dict) -> bool:
     # Lazy import: serverless/__init__ re-exports this module, so a top-level import would cycle.
     try:
@@ -149,7 +167,12 @@ def _is_http(event: dict) -> bool:
 
 
 def detect_event_source(event) -> str:
-    """Return the event's kind: "http", "scheduled", "sqs", ..., or raise UnknownEventError."""
+    """Return the event's kind: "http", "scheduled", "sqs", ..., or raise UnknownEventError.
+
+    The event is a dict or list, or its JSON bytes/str; CBOR bytes (Alibaba Tablestore) are decoded too.
+    """
+    if isinstance(event, (bytes, bytearray, str)):
+        event = _decoded(event)
     if type(event) is list:
         kind = _batch_kind(event)
         if kind is not None:
