@@ -1,6 +1,7 @@
 """koatty_lite: Koatty-style apps (controllers, services, DI, onion middleware) on WSGI and serverless.
 
-``handler`` (serverless entry, koatty_lite.entry) and ``run`` (listen and block) are imported lazily.
+``handler`` (serverless entry, koatty_lite.entry) and ``run`` (listen and block) are imported lazily,
+as are validation (``Validated``, ``Valid``, Koatty's rules: koatty_lite.validation, koatty_lite.rules).
 This module never imports the serverless package.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .errors import HttpException, KoattyException
 
 __version__ = "0.1.0"
 
-# `handler` and `UploadedFile` stay out of __all__: `import *` must not pull in the serverless side.
+# `handler`, `UploadedFile` and the validation names stay out of __all__: `import *` must not load them.
 __all__ = [
     "Koatty", "create_application", "Bootstrap",
     "Component", "Service", "Controller", "Middleware", "Plugin", "Aspect",
@@ -31,8 +32,24 @@ __all__ = [
 ]
 
 
+_RULE_NAMES = frozenset((
+    "Valid", "IsDefined", "IsNotEmpty", "IsEmail", "IsIP", "IsPhoneNumber", "IsUrl", "IsHash", "IsIn", "IsNotIn",
+    "IsDate", "Equals", "NotEquals", "Contains", "Gt", "Gte", "Lt", "Lte", "Length", "Matches", "IsCnName",
+    "IsIdNumber", "IsZipCode", "IsMobile", "IsPlateNumber", "CheckFunc", "Rule", "register_rule"))
+_VALIDATION_NAMES = frozenset(("Validated", "ValidationError", "validate"))
+
+
 def __getattr__(name: str):
-    """Lazy names: ``handler`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload)."""
+    """Lazy names: ``handler`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
+    validation (koatty_lite.validation, koatty_lite.rules)."""
+    if name in _RULE_NAMES:
+        from . import rules
+
+        return getattr(rules, name)
+    if name in _VALIDATION_NAMES:
+        from . import validation
+
+        return getattr(validation, name)
     if name == "handler":
         from .entry import handler
 

@@ -1,11 +1,11 @@
-"""`python -m koatty_lite COMMAND ...`: developer tools (serve, event, invoke, start-api, coldstart).
+"""`python -m koatty_lite COMMAND ...`: developer tools (serve, event, invoke, start-api, coldstart, openapi).
 
 Each command lives in `koatty_lite/cli/<command>.py` with a `main(argv) -> int`; only the one asked
 for is imported. The `cli` package is a development tool and is left out of `make zip`.
 """
 import sys
 
-COMMANDS = ("serve", "event", "invoke", "start-api", "coldstart")
+COMMANDS = ("serve", "event", "invoke", "start-api", "coldstart", "openapi")
 
 
 def main(argv=None):

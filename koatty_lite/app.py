@@ -263,6 +263,14 @@ class Koatty:
         ctx.params = params
         return handler(ctx)
 
+    def openapi(self) -> dict:
+        """The OpenAPI 3.1 document of this ready app (routes, markers, DTOs, rules); see docs/openapi.md."""
+        if not self._ready:
+            raise RuntimeError("Application is not ready: call create_application(App) first")
+        from .openapi import build
+
+        return build(self)
+
     # --- serving --------------------------------------------------------------------------------
 
     def listen(self, port: int | None = None, host: str | None = None) -> Any:
@@ -437,6 +445,18 @@ def _load_router(app: Koatty, hooked: set) -> None:
         route = Route(app, c, fn, prepared)
         _check_path_variables(route, method, path, paths[fn])
         app.router.add(method, path, route)
+    doc_path = app.get_config("openapi.path")
+    if doc_path:
+        app.router.add("GET", str(doc_path), _serve_openapi)
+
+
+def _serve_openapi(ctx: Context) -> None:
+    """GET <config openapi.path>: the document, built on the first request (openapi.py loads only then)."""
+    app = ctx.app
+    doc = app.__dict__.get("_openapi_doc")
+    if doc is None:
+        doc = app._openapi_doc = app.openapi()
+    ctx.body = doc
 
 
 def _check_path_variables(route: Route, method: str, path: str, all_paths: list) -> None:

@@ -128,7 +128,26 @@ def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tup
     return status_line(status), headers, body
 
 
+# Types the JSON output writes beyond dict/list/str/numbers: {type: fn(obj) -> JSON value}.
+# validation.py registers Decimal (an exact string, as Powertools writes it), UUID, date/datetime,
+# enums and each DTO class it compiles; register_json_type adds more.
+JSON_TYPES: dict = {}
+
+
+def register_json_type(cls: type, fn: Callable) -> None:
+    """Write instances of ``cls`` (and subclasses) as ``fn(obj)`` in JSON responses."""
+    JSON_TYPES[cls] = fn
+
+
 def _json_default(obj: Any) -> Any:
+    fn = JSON_TYPES.get(type(obj))
+    if fn is None:
+        for klass in type(obj).__mro__[1:]:
+            fn = JSON_TYPES.get(klass)
+            if fn is not None:
+                break
+    if fn is not None:
+        return fn(obj)
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
@@ -142,7 +161,7 @@ try:
     def _json_encode(obj: Any) -> str:
         return "".join(_c_encoder(obj, 0))
 except (ImportError, TypeError):  # an interpreter without the C accelerator
-    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default).encode
 
 
 def render(ctx: Context) -> tuple:

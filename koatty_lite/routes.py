@@ -174,10 +174,26 @@ def _signature(fn: Callable) -> list:
     return out
 
 
+# Annotations the plain extractors convert (or pass through); any other one, or @Validated, asks
+# validation.py (loaded only then) for a compiled checker of the route's arguments.
+_PLAIN = frozenset((None, dict, list, object, bytes, "dict", "list", "object", "bytes", "Any"))
+
+
+def _needs_validation(fn: Callable, signature: list) -> bool:
+    if fn.__dict__.get("__koatty_validated__"):
+        return True
+    for _name, default, annotation in signature:
+        if isinstance(default, Param) and default.source != "file":
+            if annotation in _PLAIN or _converter(annotation)[0] is not None:
+                continue
+            return True
+    return False
+
+
 class Route:
     """A compiled controller route: prepared injections, argument extractors, aspects."""
 
-    __slots__ = ("app", "cls", "fn", "prepared", "init_mode", "extractors", "before", "after",
+    __slots__ = ("app", "cls", "fn", "prepared", "init_mode", "extractors", "extract", "before", "after",
                  "own_before", "own_after", "has_aspects", "label")
 
     def __init__(self, app: Koatty, cls: type, fn: Callable, prepared: dict):
@@ -195,13 +211,19 @@ class Route:
             init_mode = 2 if code is not None and code.co_argcount >= 2 else 1
         self.init_mode = init_mode
         extractors = []
-        for name, default, annotation in _signature(fn):
+        signature = _signature(fn)
+        for name, default, annotation in signature:
             if isinstance(default, Param):
                 extractors.append((name, Extractor(name, default, annotation)))
             elif default is _MISSING:
                 raise TypeError(f"{self.label}: argument {name!r} needs a marker default "
                                 f"(PathVariable, Get, Post, Header, RequestBody, File, RequestParam)")
         self.extractors = tuple(extractors)
+        self.extract = None
+        if _needs_validation(fn, signature):
+            from .validation import compile_route
+
+            self.extract = compile_route(self.label, fn, signature, self.extractors)
         container = app.container
 
         def aspects(items: Any, decorator: str) -> list:
@@ -239,9 +261,12 @@ class Route:
                 obj.__init__(ctx)
             else:
                 obj.__init__()
-        kwargs = {}
-        for name, extractor in self.extractors:
-            kwargs[name] = extractor(ctx)
+        if self.extract is None:
+            kwargs = {}
+            for name, extractor in self.extractors:
+                kwargs[name] = extractor(ctx)
+        else:
+            kwargs = self.extract(ctx)
         if self.has_aspects:
             args = tuple(kwargs.values())
             if self.own_before:

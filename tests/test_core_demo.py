@@ -38,9 +38,14 @@ def test_exception_handler_shape(demo):
     assert res.json == {"code": 1, "message": "user 99 not found", "data": None,
                         "requestId": res.headers["X-Request-Id"]}
     assert c.get("/users/abc", status=400).json["message"].startswith("invalid parameter 'id'")
-    assert c.post("/users", {"name": "  "}, status=400).json["message"] == "name must not be empty"
-    assert c.post_json("/users", {}, status=400).json["message"] == (
-        "missing required parameter 'name' (body field 'name')")
+    blank = c.post("/users", {"name": "  "}, status=400).json
+    assert blank["message"] == "body.name: name must be 1 to 40 characters, not blank"
+    assert blank["data"] == {"errors": [{"loc": ["body", "name"], "rule": "IsNotEmpty",
+                                         "message": "name must be 1 to 40 characters, not blank"}]}
+    assert c.post_json("/users", {}, status=400).json["data"]["errors"] == [
+        {"loc": ["body", "name"], "rule": "IsDefined", "message": "is required"}]
+    bad = c.post_json("/users", {"name": 5, "email": "x"}, status=400).json["data"]["errors"]
+    assert [(e["loc"], e["rule"]) for e in bad] == [(["body", "name"], "type"), (["body", "email"], "IsEmail")]
     assert "X-Response-Time" in c.get("/nowhere", status=404).headers
 
 

@@ -37,6 +37,29 @@ def test_import_does_not_load_serverless():
     assert loaded == []
 
 
+VALIDATION = """Validated Valid IsDefined IsNotEmpty IsEmail IsIP IsPhoneNumber IsUrl IsHash IsIn IsNotIn IsDate
+Equals NotEquals Contains Gt Gte Lt Lte Length Matches IsCnName IsIdNumber IsZipCode IsMobile IsPlateNumber""".split()
+OPTIONAL = ["koatty_lite.validation", "koatty_lite.rules", "koatty_lite.openapi"]
+
+
+def test_import_does_not_load_validation_or_openapi():
+    loaded = run_isolated("import json as _j, koatty_lite; "
+                          f"print(_j.dumps([m for m in {OPTIONAL!r} if m in sys.modules]))")
+    assert loaded == []
+
+
+@pytest.mark.parametrize("name", VALIDATION)
+def test_validation_names_are_lazy(name):
+    """Each name loads its module on first use (and stays out of __all__, so `import *` loads nothing)."""
+    code = ("import json as _j, koatty_lite; "
+            f"obj = getattr(koatty_lite, {name!r}); "
+            "print(_j.dumps([obj.__module__, 'typing' in sys.modules]))")
+    module, typing_loaded = run_isolated(code)
+    assert module in ("koatty_lite.rules", "koatty_lite.validation")
+    assert not typing_loaded
+    assert name not in __import__("koatty_lite").__all__
+
+
 def test_serving_the_demo_stays_light():
     code = ("import io, json as _j; from koatty_lite import create_application; from examples.demo.app import App; "
             "h = create_application(App).get_request_handler(); "

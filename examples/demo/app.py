@@ -17,5 +17,7 @@ class App(Koatty):
     config = {
         "db": {"path": "${DEMO_DB::memory:}"},
         "middleware": {"list": ["TimingMiddleware"], "config": {"TimingMiddleware": {"header": "X-Response-Time"}}},
+        # GET /openapi.json serves the OpenAPI 3.1 document (docs/openapi.md); off unless a path is set.
+        "openapi": {"path": "/openapi.json", "title": "koatty_lite demo", "version": "0.1.0"},
     }
     env_config = {"production": {"server": {"host": "0.0.0.0"}}}

@@ -1,0 +1,40 @@
+"""`python -m koatty_lite openapi module:App [-o openapi.json]`: write the app's OpenAPI 3.1 document."""
+from __future__ import annotations
+
+from koatty_lite.cli._common import CliError, load_app, run_cli
+
+
+def _main(argv: list) -> int:
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(prog="python -m koatty_lite openapi", description=__doc__)
+    p.add_argument("target", help="module:App, e.g. examples.demo.app:App (App is the default attribute)")
+    p.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    args = p.parse_args(argv)
+    App = load_app(args.target)
+    from koatty_lite.app import create_application
+    from koatty_lite.validation import DefinitionError
+
+    try:
+        app = create_application(App) if isinstance(App, type) else App
+        doc = app.openapi()
+    except DefinitionError as exc:  # why: an unknown rule or type is the user's mistake: one line
+        raise CliError(str(exc)) from None
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if args.output == "-":
+        import sys
+
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    return 0
+
+
+def main(argv: list) -> int:
+    """Parse arguments, boot the app (no socket), print or write the document; a mistake is one line, exit 2."""
+    return run_cli(_main, argv)

@@ -1,0 +1,347 @@
+"""An OpenAPI 3.1 document built from a ready app: routes, markers, DTOs and their rules, return types.
+
+``app.openapi()`` (and ``python -m koatty_lite openapi module:App``) call ``build``; config
+``openapi.path`` serves it. Loaded only then. Rules become JSON Schema keywords (rules.RULES'
+schema functions); the error answers are the ones output.py gives. docs/openapi.md.
+"""
+from __future__ import annotations
+
+import sys
+
+from .decorators import _MISSING
+from .errors import REASONS
+from .router import _tokens
+from .routes import Route, _signature
+from .validation import TypeInfo, analyse, arg_specs, dto_fields, evaluate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .app import Koatty
+
+_BODY_METHODS = ("post", "put", "patch", "delete")
+_ALL = ("get", "post", "put", "delete", "patch")
+_ERRORS = {
+    "400": ("BadRequest", "Bad request: the errors list names every field that failed (validation), or a "
+                          "malformed body"),
+    "404": ("NotFound", "No route matches the path"),
+    "405": ("MethodNotAllowed", "The path exists but not for this method (see the Allow header)"),
+    "413": ("PayloadTooLarge", "The body is larger than the payload limit"),
+    "415": ("UnsupportedMediaType", "The Content-Encoding is not supported"),
+    "500": ("InternalServerError", "An unhandled error (logged with the request id)"),
+}
+_DECIMAL = r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+
+
+class _Builder:
+    """One document: the component schemas collected while the operations are described."""
+
+    def __init__(self):
+        self.schemas = {}
+        self.names = {}
+
+    # --- schemas ----------------------------------------------------------------------------
+
+    def dto_ref(self, cls: type) -> dict:
+        name = self.names.get(cls)
+        if name is None:
+            name = cls.__name__
+            n = 2
+            while name in self.schemas:
+                name, n = f"{cls.__name__}{n}", n + 1
+            self.names[cls] = name
+            self.schemas[name] = {}  # reserved first: a DTO that contains itself refers to its own name
+            props, required = {}, []
+            for f in dto_fields(cls):
+                props[f.name] = self.schema(f.info, f.default)
+                if f.default is _MISSING or f.defined:
+                    required.append(f.name)
+            schema = {"type": "object", "title": cls.__name__, "properties": props}
+            if required:
+                schema["required"] = required
+            doc = _doc(cls)
+            if doc:
+                schema["description"] = doc
+            self.schemas[name] = schema
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def schema(self, info: TypeInfo | None, default: Any = _MISSING) -> dict:
+        """The JSON Schema of a value: its type, its rules as keywords, null when optional, the default."""
+        if info is None:
+            return {}
+        kind = info.kind
+        if kind == "dto":
+            out = self.dto_ref(info.arg)
+        elif kind == "list":
+            out = {"type": "array", "items": self.schema(info.arg)}
+        elif kind == "any":
+            out = {"type": "object"} if info.tp is dict or getattr(info.tp, "__origin__", None) is dict else {}
+        elif kind == "enum":
+            values = [m.value for m in info.arg]
+            out = {"enum": values}
+            types = {_json_type(v) for v in values}
+            if len(types) == 1 and None not in types:
+                out = {"type": types.pop(), "enum": values}
+        elif kind == "literal":
+            out = {"enum": list(info.arg)}
+        else:
+            out = dict(_SCALAR_SCHEMAS[kind])
+        for name, _check, message, rule in info.rules:
+            self.add_rule(out, kind, rule)
+        if info.nullable:
+            if "$ref" in out or "type" not in out:
+                out = {"anyOf": [out, {"type": "null"}]} if out else out
+            else:
+                t = out["type"]
+                out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
+                if "enum" in out and None not in out["enum"]:
+                    out["enum"] = out["enum"] + [None]
+        if default is not _MISSING:
+            d = _json_value(default)
+            if d is not _MISSING:
+                if "$ref" in out:
+                    out = {"allOf": [out]}
+                out["default"] = d
+        return out
+
+    def add_rule(self, out: dict, kind: str, rule: Any) -> None:
+        from .rules import schema_of
+
+        if rule.name == "CheckFunc":
+            return
+        if rule.name in ("IsDefined", "IsDate"):
+            return
+        if rule.name == "IsNotEmpty":
+            keywords = {"minItems": 1} if kind == "list" else {"minLength": 1, "pattern": r"\S"} \
+                if kind == "str" else {"minProperties": 1} if kind == "dto" else {}
+        else:
+            keywords = {}
+            for key, value in schema_of(rule).items():
+                value = _json_value(value)
+                if value is not _MISSING:  # an argument JSON cannot carry (a compiled regex...) is left out
+                    keywords[key] = value
+        if kind == "list" and rule.name == "Length":
+            keywords = {("minItems" if k == "minLength" else "maxItems"): v for k, v in keywords.items()}
+        for key, value in keywords.items():
+            if "$ref" in out or key in out:
+                out.setdefault("allOf", []).append({key: value})
+            else:
+                out[key] = value
+
+    # --- operations -------------------------------------------------------------------------
+
+    def operation(self, method: str, path: str, route: Route) -> dict:
+        fn = route.fn
+        specs = arg_specs(route.label, fn, _signature(fn))
+        path_names = [name for kind, name in _tokens(path) if kind == "param"]
+        params = {}
+        for name in path_names:
+            params[("path", name)] = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        body_props, body_required, body_schema, files = {}, [], None, {}
+        for spec in specs:
+            source = spec.source
+            if source == "param" and not spec.whole:
+                source = "path" if spec.key in path_names else "query"
+            if source in ("path", "query", "header"):
+                if spec.whole and spec.info is not None and spec.info.kind == "dto":
+                    for f in dto_fields(spec.info.arg):
+                        self.param(params, source, f.name, f.info, f.default is _MISSING or f.defined, f.default)
+                elif not spec.whole:
+                    self.param(params, source, spec.key, spec.info, spec.required, spec.default)
+            elif source == "body-all" or (source == "body" and spec.whole):
+                body_schema = self.schema(spec.info)
+            elif source == "body":
+                body_props[spec.key] = self.schema(spec.info, spec.default)
+                if spec.required:
+                    body_required.append(spec.key)
+            elif source == "file":
+                files[spec.key or spec.name] = {"type": "string", "format": "binary"}
+        op = {"operationId": "", "tags": [route.cls.__name__]}
+        doc = _doc(fn)
+        if doc:
+            summary, _, rest = doc.partition("\n")
+            op["summary"] = summary.strip()
+            if rest.strip():
+                op["description"] = rest.strip()
+        if params:
+            op["parameters"] = list(params.values())
+        content = {}
+        if body_schema is not None:
+            content["application/json"] = {"schema": body_schema}
+            if body_schema.get("$ref") or body_schema.get("type") == "object":
+                content["application/x-www-form-urlencoded"] = {"schema": body_schema}
+        elif body_props or files:
+            obj = {"type": "object", "properties": {**body_props, **files}}
+            if body_required:
+                obj["required"] = body_required
+            if not files:
+                content["application/json"] = {"schema": obj}
+                content["application/x-www-form-urlencoded"] = {"schema": obj}
+            content["multipart/form-data"] = {"schema": obj}
+        if content:
+            op["requestBody"] = {"content": content,
+                                 "required": body_schema is not None and any(s.required for s in specs)
+                                 or bool(body_required)}
+        op["responses"] = self.responses(method, fn, bool(params or content))
+        return op
+
+    def param(self, params: dict, where: str, name: str, info: TypeInfo | None, required: bool, default: Any) -> None:
+        schema = self.schema(info, default if not required else _MISSING)
+        if where == "path":
+            required = True
+        entry = {"name": name, "in": where, "required": bool(required), "schema": schema}
+        params[(where, name.lower() if where == "header" else name)] = entry
+
+    def responses(self, method: str, fn: Any, has_input: bool) -> dict:
+        out = {}
+        ret = (fn.__annotations__ or {}).get("return", _MISSING)
+        if ret is None or ret == "None":
+            out["204"] = {"description": "No Content"}
+        else:
+            ok = {"description": "OK"}
+            if ret is not _MISSING:
+                try:
+                    info = analyse(evaluate(ret, fn.__globals__, None, fn.__qualname__), fn.__qualname__)
+                except TypeError:
+                    info = None
+                if info is not None:
+                    if info.kind == "str":
+                        ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
+                    else:
+                        ok["content"] = {"application/json": {"schema": self.schema(info)}}
+            out["200"] = ok
+        codes = ["404", "405", "500"]
+        if has_input:
+            codes.insert(0, "400")
+        if method in _BODY_METHODS:
+            codes[-1:-1] = ["413", "415"]
+        for code in sorted(codes):
+            out[code] = {"$ref": f"#/components/responses/{_ERRORS[code][0]}"}
+        return out
+
+
+_SCALAR_SCHEMAS = {
+    "int": {"type": "integer"}, "float": {"type": "number"}, "bool": {"type": "boolean"},
+    "str": {"type": "string"},
+    # A Decimal is read from a JSON number or a numeric string and written back as a string.
+    "decimal": {"type": ["string", "number"], "pattern": _DECIMAL, "format": "decimal"},
+    "uuid": {"type": "string", "format": "uuid"}, "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
+def _json_type(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _json_value(value: Any, fallback: Any = _MISSING) -> Any:
+    """A default or rule argument as JSON (enum → value, Decimal/UUID → str, date → ISO); else fallback."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_json_value(v) for v in value]
+        return fallback if _MISSING in items else items
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    enum = sys.modules.get("enum")
+    if enum is not None and isinstance(value, enum.Enum):
+        return _json_value(value.value, fallback)
+    kind = type(value).__name__
+    if kind in ("Decimal", "UUID"):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return fallback
+
+
+def _doc(obj: Any) -> str:
+    doc = obj.__doc__ or ""
+    if not doc.strip():
+        return ""
+    lines = doc.expandtabs().strip().splitlines()
+    indent = min((len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()), default=0)
+    return "\n".join([lines[0].strip()] + [line[indent:].rstrip() for line in lines[1:]]).strip()
+
+
+def _openapi_path(path: str) -> str:
+    """``/users/:id`` → ``/users/{id}``; a final ``*`` → ``{wildcard}``."""
+    return "".join("{" + name + "}" if kind == "param" else name for kind, name in _tokens(path))
+
+
+def _error_components() -> tuple:
+    error = {"type": "object", "required": ["code", "message", "data"], "properties": {
+        "code": {"type": "integer", "description": "1 unless the exception set another code"},
+        "message": {"type": "string"},
+        "data": {"description": "Exception data, null when none"},
+        "requestId": {"type": "string", "description": "Also sent as the X-Request-Id header"}}}
+    loc = {"type": "array", "items": {"type": ["string", "integer"]},
+           "description": 'Where the value was looked for ("path", "query", "header" or "body"), then the field '
+                          "names and list indexes"}
+    validation = {"allOf": [{"$ref": "#/components/schemas/Error"}, {"type": "object", "properties": {
+        "data": {"anyOf": [{"type": "null"}, {"type": "object", "required": ["errors"], "properties": {
+            "errors": {"type": "array", "items": {"type": "object", "required": ["loc", "rule", "message"],
+                                                  "properties": {"loc": loc, "rule": {"type": "string"},
+                                                                 "message": {"type": "string"}}}}}}]}}}]}
+    responses = {}
+    for code, (name, description) in _ERRORS.items():
+        ref = "ValidationError" if code == "400" else "Error"
+        responses[name] = {"description": f"{REASONS[int(code)]}: {description}",
+                           "headers": {"X-Request-Id": {"schema": {"type": "string"}}},
+                           "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {"Error": error, "ValidationError": validation}, responses
+
+
+def build(app: Koatty) -> dict:
+    """The OpenAPI 3.1 document of a ready app (``app.openapi()``)."""
+    config = app.get_config("openapi") or {}
+    if not isinstance(config, dict):
+        config = {}
+    cls = type(app)
+    info = {"title": str(config.get("title") or cls.__name__), "version": str(config.get("version") or "1.0.0")}
+    description = config.get("description") or _doc(cls)
+    if description:
+        info["description"] = str(description)
+    b = _Builder()
+    paths = {}
+    tags = {}
+    used_ids = set()
+    router = app.router
+    tables = [(p, t) for p, t in router.static.items()] + [(p, t) for _, p, t in router.dynamic]
+    for path, table in sorted(tables, key=lambda pt: pt[0]):
+        for method, handler in sorted(table.items()):
+            if not isinstance(handler, Route):
+                continue
+            tags.setdefault(handler.cls.__name__, _doc(handler.cls))
+            methods = _ALL if method == "ALL" else (method.lower(),)
+            for m in methods:
+                if m == "head" and "GET" in table:
+                    continue
+                op = b.operation(m, path, handler)
+                op_id = f"{handler.cls.__name__}.{handler.fn.__name__}"
+                if op_id in used_ids:
+                    op_id = f"{op_id}.{m}"
+                    while op_id in used_ids:
+                        op_id += "_"
+                used_ids.add(op_id)
+                op["operationId"] = op_id
+                paths.setdefault(_openapi_path(path), {})[m] = op
+    schemas, responses = _error_components()
+    schemas.update(b.schemas)
+    doc = {"openapi": "3.1.0", "info": info, "paths": paths,
+           "components": {"schemas": schemas, "responses": responses}}
+    tag_list = [{"name": name, **({"description": d} if d else {})} for name, d in tags.items()]
+    if tag_list:
+        doc["tags"] = tag_list
+    servers = config.get("servers")
+    if isinstance(servers, list):
+        doc["servers"] = servers
+    return doc

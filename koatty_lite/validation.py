@@ -1,0 +1,692 @@
+"""Request validation: annotations and Koatty's rules compiled once at boot into plain closures.
+
+Loaded only when a route asks for it: ``@Validated()``, or an argument annotation beyond
+``int``/``float``/``bool``/``str`` (a DTO class, ``Annotated[...]``, ``list[...]``, ``UUID``,
+``Decimal``, ``date``/``datetime``, an enum, ``Literal``). routes.Route calls ``compile_route``;
+each DTO class becomes one plan per mode (strict for JSON bodies, lenient for query/path/header/form
+strings) and per rules on/off, cached. A request pays for dict lookups and the checks, no
+introspection. Failures are collected, then raised as one ``ValidationError`` (400) listing every
+field. docs/validation.md describes the rules and the conversions.
+"""
+from __future__ import annotations
+
+import sys
+
+from . import rules as _rules
+from .decorators import _MISSING, Param
+from .errors import HttpException
+from .rules import Rule, Valid
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+_INVALID = object()
+
+
+class ValidationError(HttpException):
+    """400: ``data = {"errors": [{"loc": [...], "rule": ..., "message": ...}, ...]}``."""
+
+    def __init__(self, errors: list):
+        first = errors[0]
+        where = ".".join(str(p) for p in first["loc"])
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{where}: {first['message']}{more}", 1, 400, {"errors": errors})
+        self.errors = errors
+
+
+class DefinitionError(TypeError):
+    """A DTO or route argument that cannot be validated (unknown rule, unconvertible type): a boot error."""
+
+
+def Validated() -> Callable:
+    """Koatty's ``@Validated()``: validate every DTO-typed argument of this route method by its rules."""
+
+    def deco(fn: Callable) -> Callable:
+        fn.__koatty_validated__ = True
+        return fn
+
+    return deco
+
+
+# --- annotations ------------------------------------------------------------------------------
+
+
+class TypeInfo:
+    """An annotation taken apart: ``kind``, ``arg`` (item TypeInfo, class, or values), rules, nullable."""
+
+    __slots__ = ("kind", "arg", "rules", "nullable", "tp")
+
+    def __init__(self, kind: str, arg: Any, rules: tuple, nullable: bool, tp: Any):
+        self.kind = kind
+        self.arg = arg
+        self.rules = rules
+        self.nullable = nullable
+        self.tp = tp
+
+
+_SCALARS = {"int": int, "float": float, "bool": bool, "str": str}
+_ANY_NAMES = ("dict", "object", "Any", "bytes")
+
+
+def evaluate(annotation: Any, globalns: dict, localns: dict | None, where: str) -> Any:
+    """A string annotation (``from __future__ import annotations``) evaluated in its module, once at boot."""
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, globalns, localns)  # noqa: S307 — the app's own annotation text, at boot
+    except Exception as exc:
+        raise DefinitionError(f"{where}: cannot resolve the annotation {annotation!r} ({type(exc).__name__}: {exc}); "
+                              "import the names it uses at module level") from None
+
+
+def _rules_of(items: Any, where: str) -> list:
+    out = []
+    for item in items:
+        if isinstance(item, Valid):
+            for r in item.rules:
+                out.append((r, item.message))
+        elif isinstance(item, (Rule, str)) or callable(item):
+            out.append((item, None))
+    return out
+
+
+def analyse(tp: Any, where: str) -> TypeInfo:
+    """Take an evaluated annotation apart; a type koatty_lite cannot convert is a ``DefinitionError``."""
+    typing = sys.modules.get("typing")
+    rules = []
+    nullable = False
+    while True:
+        meta = getattr(tp, "__metadata__", None)
+        if meta is not None and hasattr(tp, "__origin__"):  # Annotated[T, rule, ...]
+            rules += _rules_of(meta, where)
+            tp = tp.__origin__
+            continue
+        origin = getattr(tp, "__origin__", None)
+        is_union = (typing is not None and origin is typing.Union) or type(tp).__name__ == "UnionType"
+        if is_union:
+            args = [a for a in tp.__args__ if a is not type(None)]
+            if len(args) != len(tp.__args__):
+                nullable = True
+            if len(args) != 1:
+                raise DefinitionError(f"{where}: a union of several types ({tp!r}) cannot be converted; "
+                                      "use one type (Optional allowed)")
+            tp = args[0]
+            continue
+        break
+    resolved = _resolve_rules(rules, where)
+    origin = getattr(tp, "__origin__", None)
+    if tp is None or tp is type(None):
+        return TypeInfo("any", None, resolved, True, tp)
+    if typing is not None and (tp is typing.Any or origin is typing.ClassVar):
+        return TypeInfo("any", None, resolved, nullable, tp)
+    if typing is not None and origin is typing.Literal:
+        return TypeInfo("literal", tuple(tp.__args__), resolved, nullable, tp)
+    if origin in (list, tuple, set, frozenset) or tp in (list, tuple):
+        args = getattr(tp, "__args__", None) or ()
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            args = args[:1]
+        elif origin is tuple and len(args) > 1:
+            raise DefinitionError(f"{where}: fixed-length tuples ({tp!r}) cannot be converted; use list[...]")
+        item = analyse(args[0], where) if args else TypeInfo("any", None, (), True, None)
+        return TypeInfo("list", item, resolved, nullable, tp)
+    if origin is dict or tp is dict or tp is object or tp is bytes:
+        return TypeInfo("any", None, resolved, nullable, tp)
+    if tp in (int, float, bool, str):
+        return TypeInfo(tp.__name__, tp, resolved, nullable, tp)
+    if isinstance(tp, type):
+        name = tp.__name__
+        mod = tp.__module__
+        if mod == "decimal" and name == "Decimal":
+            return TypeInfo("decimal", tp, resolved, nullable, tp)
+        if mod == "uuid" and name == "UUID":
+            return TypeInfo("uuid", tp, resolved, nullable, tp)
+        if mod == "datetime" and name in ("date", "datetime"):
+            return TypeInfo(name, tp, resolved, nullable, tp)
+        enum = sys.modules.get("enum")
+        if enum is not None and issubclass(tp, enum.Enum):
+            return TypeInfo("enum", tp, resolved, nullable, tp)
+        if _annotations_of(tp) or any(isinstance(v, (Rule, Valid)) for v in vars(tp).values()):
+            return TypeInfo("dto", tp, resolved, nullable, tp)
+    raise DefinitionError(f"{where}: cannot convert to {getattr(tp, '__name__', tp)!r}; use int, float, bool, str, "
+                          "Decimal, UUID, date, datetime, an enum, Literal, list[...], dict or a DTO class")
+
+
+def _resolve_rules(items: list, where: str) -> tuple:
+    out = []
+    for rule, message in items:
+        try:
+            out.append(_rules.resolve(rule, message))
+        except KeyError:
+            raise DefinitionError(f"{where}: unknown rule {getattr(rule, 'name', rule)!r} "
+                                  f"(known: {', '.join(sorted(_rules.RULES))})") from None
+        except (TypeError, ValueError) as exc:
+            raise DefinitionError(f"{where}: {exc}") from None
+    return tuple(out)
+
+
+def _annotations_of(cls: type) -> list:
+    """``[(owner class, name, annotation)]`` over the class and its bases (bases first)."""
+    out = []
+    for klass in reversed(cls.__mro__):
+        if klass is object:
+            continue
+        ann = klass.__dict__.get("__annotations__")
+        if ann:
+            out += [(klass, name, a) for name, a in ann.items()]
+    return out
+
+
+# --- DTO fields -------------------------------------------------------------------------------
+
+
+class FieldSpec:
+    """One DTO field: attribute name, its TypeInfo, default (or ``_MISSING``), IsDefined."""
+
+    __slots__ = ("name", "info", "default", "defined")
+
+    def __init__(self, name: str, info: TypeInfo, default: Any, defined: bool):
+        self.name = name
+        self.info = info
+        self.default = default
+        self.defined = defined
+
+
+_FIELDS: dict = {}
+
+
+def dto_fields(cls: type) -> list:
+    """The fields of a DTO class, analysed once (cached); a field without a type is a boot error."""
+    fields = _FIELDS.get(cls)
+    if fields is not None:
+        return fields
+    annotated = {}
+    for owner, name, annotation in _annotations_of(cls):
+        annotated[name] = (owner, annotation)
+    for klass in cls.__mro__:
+        for name, value in klass.__dict__.items():
+            if isinstance(value, (Rule, Valid)) and name not in annotated:
+                raise DefinitionError(f"{cls.__name__}.{name}: a DTO field needs a type (name: int = ...)")
+    fields = []
+    for name, (owner, annotation) in annotated.items():
+        if name.startswith("_"):
+            continue
+        where = f"{cls.__name__}.{name}"
+        module = sys.modules.get(owner.__module__)
+        localns = dict(vars(owner))
+        localns.setdefault(cls.__name__, cls)
+        tp = evaluate(annotation, vars(module) if module else {}, localns, where)
+        typing = sys.modules.get("typing")
+        if typing is not None and getattr(tp, "__origin__", None) is typing.ClassVar:
+            continue
+        default = _MISSING
+        extra = []
+        for klass in cls.__mro__:
+            if name in klass.__dict__:
+                default = klass.__dict__[name]
+                break
+        if isinstance(default, Valid):
+            extra = [(r, default.message) for r in default.rules]
+            default = default.default
+        elif isinstance(default, Rule):
+            extra = [(default, None)]
+            default = _MISSING
+        elif isinstance(default, Param):
+            raise DefinitionError(f"{where}: parameter markers belong on route arguments, not DTO fields")
+        info = analyse(tp, where)
+        if extra:
+            info.rules = info.rules + _resolve_rules(extra, where)
+        if default is None:
+            info.nullable = True
+        defined = any(r[0] == "IsDefined" for r in info.rules)
+        fields.append(FieldSpec(name, info, default, defined))
+    _FIELDS[cls] = fields
+    return fields
+
+
+# --- converters -------------------------------------------------------------------------------
+# A converter is conv(value, path, errors) -> value or _INVALID; path is the loc tuple so far.
+
+
+def _type_error(path: tuple, errors: list, message: str) -> Any:
+    errors.append({"loc": list(path), "rule": "type", "message": message})
+    return _INVALID
+
+
+def _strict_int(v: Any) -> int:
+    if type(v) is int:
+        return v
+    if type(v) is float and v.is_integer():  # JSON has one number type: 5.0 is the integer 5
+        return int(v)
+    raise TypeError
+
+
+def _strict_float(v: Any) -> float:
+    if type(v) is float or type(v) is int:
+        return float(v)
+    raise TypeError
+
+
+def _strict(t: type) -> Callable:
+    def conv(v: Any) -> Any:
+        if type(v) is t:
+            return v
+        raise TypeError
+
+    return conv
+
+
+def _lenient(fn: Callable) -> Callable:
+    def conv(v: Any) -> Any:
+        if type(v) is list:  # a repeated query/form key: the last value wins, as ctx.query does
+            if not v:
+                raise ValueError
+            v = v[-1]
+        return fn(v)
+
+    return conv
+
+
+def _decimal(strict: bool) -> Callable:
+    from decimal import Decimal, InvalidOperation
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            raise TypeError
+        try:
+            d = Decimal(v.strip() if isinstance(v, str) else repr(v) if isinstance(v, float) else v)
+        except InvalidOperation:
+            raise ValueError from None
+        if not d.is_finite():
+            raise ValueError
+        return d
+
+    return conv
+
+
+def _uuid() -> Callable:
+    from uuid import UUID
+
+    def conv(v: Any) -> Any:
+        if not isinstance(v, str) or len(v) > 64:
+            raise TypeError
+        return UUID(v)
+
+    return conv
+
+
+def _date(kind: str) -> Callable:
+    from datetime import date
+
+    if kind == "datetime":
+        def conv(v: Any) -> Any:
+            if not isinstance(v, str) or len(v) > 64:
+                raise TypeError
+            return _rules.parse_datetime(v)
+    else:
+        def conv(v: Any) -> Any:
+            if not isinstance(v, str) or len(v) != 10:  # YYYY-MM-DD, as JSON Schema's "date"
+                raise TypeError
+            return date.fromisoformat(v)
+    return conv
+
+
+def _choices(pairs: list, strict: bool) -> Callable:
+    """Enum members / Literal values by value; lenient strings also match by their text."""
+    exact = [(value, result) for value, result in pairs]
+    by_text = {str(value.value if hasattr(value, "value") else value): result for value, result in pairs}
+
+    def conv(v: Any) -> Any:
+        for value, result in exact:
+            if v == value and isinstance(v, bool) == isinstance(value, bool) and type(v) is not list:
+                return result
+        if not strict:
+            if type(v) is list and v:
+                v = v[-1]
+            if isinstance(v, str) and v in by_text:
+                return by_text[v]
+        raise ValueError
+
+    return conv
+
+
+_MESSAGES = {"int": "must be an integer", "float": "must be a number", "bool": "must be a boolean",
+             "str": "must be a string", "decimal": "must be a decimal number", "uuid": "must be a UUID",
+             "date": "must be an ISO 8601 date (YYYY-MM-DD)", "datetime": "must be an ISO 8601 date-time"}
+
+
+def _output(kind: str, tp: type) -> None:
+    """Values this module produces are written back by the JSON output (Decimal as an exact string)."""
+    from .output import register_json_type
+
+    if kind in ("decimal", "uuid"):
+        register_json_type(tp, str)
+    elif kind in ("date", "datetime"):
+        register_json_type(tp, tp.isoformat)
+    elif kind == "enum":
+        register_json_type(tp, lambda member: member.value)
+
+
+def _scalar_fn(info: TypeInfo, strict: bool) -> tuple:
+    kind = info.kind
+    _output(kind, info.tp)
+    if kind in _SCALARS:
+        if strict:
+            fn = {"int": _strict_int, "float": _strict_float}.get(kind) or _strict(info.tp)
+        else:
+            from .routes import _CONVERTERS  # the lenient string converters routes.py uses (ASCII digits...)
+
+            fn = _lenient(_CONVERTERS[info.tp])
+        return fn, _MESSAGES[kind]
+    if kind == "decimal":
+        fn = _decimal(strict)
+    elif kind == "uuid":
+        fn = _uuid()
+    elif kind in ("date", "datetime"):
+        fn = _date(kind)
+    elif kind == "enum":
+        members = list(info.arg)
+        fn = _choices([(m.value, m) for m in members], strict)
+        return fn, "must be one of " + ", ".join(repr(m.value) for m in members)
+    elif kind == "literal":
+        fn = _choices([(v, v) for v in info.arg], strict)
+        return fn, "must be one of " + ", ".join(repr(v) for v in info.arg)
+    else:
+        return None, ""
+    return (fn if strict else _lenient(fn)), _MESSAGES[kind]
+
+
+def converter(info: TypeInfo, strict: bool, rules_on: bool) -> Callable:
+    """``conv(value, path, errors)`` for a TypeInfo (rules of nested DTOs run when ``rules_on``)."""
+    kind = info.kind
+    if kind == "any":
+        conv = None
+    elif kind == "list":
+        conv = _list_conv(info, strict, rules_on)
+    elif kind == "dto":
+        conv = dto_plan(info.arg, strict, rules_on)
+    else:
+        fn, message = _scalar_fn(info, strict)
+
+        def conv(v: Any, path: tuple, errors: list, fn: Callable = fn, message: str = message) -> Any:
+            try:
+                return fn(v)
+            except (TypeError, ValueError, ArithmeticError):
+                errors.append({"loc": list(path), "rule": "type", "message": message})
+                return _INVALID
+    return conv
+
+
+def _checked(conv: Callable | None, checks: tuple) -> Callable:
+    """conv followed by the rule checks (each failing rule is one error)."""
+    def run(v: Any, path: tuple, errors: list) -> Any:
+        if conv is not None:
+            v = conv(v, path, errors)
+            if v is _INVALID:
+                return v
+        ok = True
+        for name, check, message, _rule in checks:
+            try:
+                passed = check(v)
+            except Exception:
+                passed = False
+            if not passed:
+                errors.append({"loc": list(path), "rule": name, "message": message})
+                ok = False
+        return v if ok else _INVALID
+
+    return run
+
+
+def value_converter(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool = True) -> Callable | None:
+    """The converter of a value with its own rules attached (rules_on decides for DTO fields)."""
+    conv = converter(info, strict, rules_on)
+    checks = tuple(r for r in info.rules if r[0] != "IsDefined") if own_rules else ()
+    if checks:
+        return _checked(conv, checks)
+    return conv
+
+
+def _list_conv(info: TypeInfo, strict: bool, rules_on: bool) -> Callable:
+    item = value_converter(info.arg, strict, rules_on)
+    item_nullable = info.arg.nullable
+
+    def conv(v: Any, path: tuple, errors: list) -> Any:
+        if type(v) is not list:
+            if strict or isinstance(v, dict):
+                return _type_error(path, errors, "must be an array")
+            v = [v]
+        if item is None:
+            return v
+        out = []
+        bad = False
+        for i, x in enumerate(v):
+            if x is None and item_nullable:
+                out.append(None)
+                continue
+            x = item(x, path + (i,), errors)
+            if x is _INVALID:
+                bad = True
+            out.append(x)
+        return _INVALID if bad else out
+
+    return conv
+
+
+_PLANS: dict = {}
+
+
+def dto_plan(cls: type, strict: bool, rules_on: bool) -> Callable:
+    """``build(data, path, errors) -> instance or _INVALID`` for a DTO class; compiled once per mode."""
+    key = (cls, strict, rules_on)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    slot = []
+
+    def forward(data: Any, path: tuple, errors: list) -> Any:  # a DTO that contains itself
+        return slot[0](data, path, errors)
+
+    _PLANS[key] = forward
+    fields = []
+    for f in dto_fields(cls):
+        conv = value_converter(f.info, strict, rules_on, own_rules=rules_on)
+        required = f.default is _MISSING or (rules_on and f.defined)
+        fields.append((f.name, conv, required, f.default, f.info.nullable and not (rules_on and f.defined)))
+    fields = tuple(fields)
+    new = cls.__new__
+    has_dict = cls.__dictoffset__ != 0
+    mutable = (list, dict, set)
+
+    def build(data: Any, path: tuple, errors: list) -> Any:
+        if not isinstance(data, dict):
+            if strict or not hasattr(data, "get"):
+                return _type_error(path, errors, "must be an object")
+        obj = new(cls)
+        values = {}
+        failed = False
+        for name, conv, required, default, nullable in fields:
+            v = data.get(name, _MISSING)
+            if v is _MISSING or (v is None and not nullable):
+                if v is _MISSING and not required:
+                    values[name] = default.copy() if type(default) in mutable else default
+                    continue
+                errors.append({"loc": list(path) + [name], "rule": "IsDefined",
+                               "message": "is required" if v is _MISSING else "must not be null"})
+                failed = True
+                continue
+            if v is not None and conv is not None:
+                v = conv(v, path + (name,), errors)
+                if v is _INVALID:
+                    failed = True
+                    continue
+            values[name] = v
+        if failed:
+            return _INVALID
+        if has_dict:
+            obj.__dict__.update(values)
+        else:
+            for name, v in values.items():
+                object.__setattr__(obj, name, v)
+        return obj
+
+    slot.append(build)
+    _PLANS[key] = build
+    _register_output(cls)
+    return build
+
+
+def _register_output(cls: type) -> None:
+    """A DTO returned by a controller is written as its fields (output.py's JSON types)."""
+    from .output import register_json_type
+
+    names = tuple(f.name for f in dto_fields(cls))
+    register_json_type(cls, lambda obj: {n: getattr(obj, n) for n in names if hasattr(obj, n)})
+
+
+def validate(cls: type, data: Any, *, strict: bool = True) -> Any:
+    """Koatty's ``ClassValidator.valid``: build a ``cls`` instance from ``data`` or raise ValidationError."""
+    errors = []
+    obj = dto_plan(cls, strict, True)(data, ("body",), errors)
+    if errors:
+        raise ValidationError(errors)
+    return obj
+
+
+# --- route arguments --------------------------------------------------------------------------
+
+_ROOTS = {"path": "path", "query": "query", "header": "header", "body": "body", "body-all": "body", "param": "query"}
+
+
+class ArgSpec:
+    """A route argument as validation sees it (openapi.py reads these too)."""
+
+    __slots__ = ("name", "source", "key", "info", "default", "required", "whole")
+
+    def __init__(self, name: str, source: str, key: Any, info: TypeInfo | None, default: Any, whole: bool):
+        self.name = name
+        self.source = source
+        self.key = key
+        self.info = info
+        self.default = default
+        self.required = default is _MISSING
+        self.whole = whole
+
+
+def arg_specs(label: str, fn: Callable, signature: list) -> list:
+    """Resolve each marked argument's annotation (evaluated once); ``[ArgSpec]``."""
+    out = []
+    for name, marker, annotation in signature:
+        if not isinstance(marker, Param):
+            continue
+        where = f"{label}({name})"
+        source = marker.source
+        info = None
+        if source != "file" and annotation is not None:
+            tp = evaluate(annotation, fn.__globals__, None, where)
+            info = analyse(tp, where)
+        whole = source in ("body-all",) or (marker.name is None and source in ("param",))
+        if info is not None and info.kind == "dto" and marker.name is None and source in ("query", "body", "header"):
+            whole = True
+        key = marker.name if marker.name is not None or whole else name
+        default = marker.default
+        if default is None and info is not None:
+            info.nullable = True
+        out.append(ArgSpec(name, source, key, info, default, whole))
+    return out
+
+
+def _fetch(spec: ArgSpec) -> Callable:
+    """``fetch(ctx)`` → the raw value or ``_MISSING``."""
+    source, key, kind = spec.source, spec.key, spec.info.kind if spec.info else "any"
+    if spec.whole:
+        if source == "query":
+            def fetch(ctx: Any) -> Any:
+                multi = {}
+                for k, v in ctx._pairs():
+                    multi.setdefault(k, []).append(v)
+                return multi
+        elif source == "header":
+            return lambda ctx: {k.lower(): v for k, v in ctx.headers.items()}
+        elif source == "param":
+            return lambda ctx: ctx.request_param()
+        else:
+            return lambda ctx: ctx.request_body()
+        return fetch
+    if source == "path":
+        return lambda ctx: ctx.params.get(key, _MISSING)
+    if source == "query":
+        if kind == "list":
+            return lambda ctx: ctx.query_list(key) or _MISSING
+        return lambda ctx: ctx.query.get(key, _MISSING)
+    if source == "header":
+        def fetch(ctx: Any) -> Any:
+            v = ctx.headers.get(key)
+            if v is None:
+                return _MISSING
+            return [p.strip() for p in v.split(",")] if kind == "list" else v
+        return fetch
+    if source == "param":
+        return lambda ctx: ctx.request_param().get(key, _MISSING)
+
+    def fetch(ctx: Any) -> Any:  # body field
+        body = ctx.request_body()
+        return body.get(key, _MISSING) if isinstance(body, dict) else _MISSING
+    return fetch
+
+
+def _is_json(ctx: Any) -> bool:
+    ctype = ctx.environ.get("CONTENT_TYPE", "")
+    return "json" in ctype
+
+
+def compile_route(label: str, fn: Callable, signature: list, extractors: tuple) -> Callable:
+    """``extract(ctx) -> kwargs`` for a route whose arguments need validation (see module docstring)."""
+    validated = bool(fn.__dict__.get("__koatty_validated__"))
+    by_name = dict(extractors)
+    plan = []
+    for spec in arg_specs(label, fn, signature):
+        if spec.info is None or spec.source == "file":
+            plan.append((spec.name, by_name[spec.name], None, None, None, None, None))
+            continue
+        info = spec.info
+        # Koatty: a DTO's own rules run under @Validated; rules on an argument (Annotated) always run.
+        rules_on = validated
+        lenient = value_converter(info, False, rules_on)
+        strict = value_converter(info, True, rules_on) if spec.source in ("body", "body-all") else None
+        root = (_ROOTS[spec.source],) if spec.whole else (_ROOTS[spec.source], spec.key)
+        required = spec.required or any(r[0] == "IsDefined" for r in info.rules)
+        plan.append((spec.name, None, _fetch(spec), root, lenient, strict, (required, spec.default, info.nullable)))
+    plan = tuple(plan)
+
+    def extract(ctx: Any) -> dict:
+        kwargs = {}
+        errors = []
+        json_body = None
+        for name, extractor, fetch, root, lenient, strict, opts in plan:
+            if extractor is not None:
+                kwargs[name] = extractor(ctx)
+                continue
+            v = fetch(ctx)
+            required, default, nullable = opts
+            if v is _MISSING or (v is None and not nullable):
+                if v is _MISSING and not required:
+                    kwargs[name] = default
+                    continue
+                errors.append({"loc": list(root), "rule": "IsDefined",
+                               "message": "is required" if v is _MISSING else "must not be null"})
+                continue
+            conv = lenient
+            if strict is not None:
+                if json_body is None:
+                    json_body = _is_json(ctx)
+                if json_body:
+                    conv = strict
+            if v is not None and conv is not None:
+                v = conv(v, root, errors)
+            kwargs[name] = v
+        if errors:
+            raise ValidationError(errors)
+        return kwargs
+
+    return extract
