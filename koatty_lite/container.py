@@ -187,11 +187,13 @@ def _config_value(app: Any, owner: str, attr: str, marker: Config, annotation: A
     value = app.get_config(marker.key, marker.default)
     if value is None or annotation is None:
         return value
-    from .routes import _converter  # the same conversions as controller parameters
+    from .routes import _converter, _to_str  # the same conversions as controller parameters
 
     convert, type_name = _converter(annotation)
     if convert is None:
         return value
+    if value == "" and convert is not _to_str and marker.default is not None:
+        value = marker.default  # why: "${VAR}" with VAR unset is "": the marker's default applies
     try:
         return convert(value)
     except (TypeError, ValueError, OverflowError):

@@ -23,6 +23,17 @@ def _bare(decorator: str, value: Any, fix: str) -> None:
                         f"write {fix}")
 
 
+def _aspect(decorator: str, aspect: Any) -> None:
+    """Refuse what cannot be an aspect: a function (``@Before`` used bare on a method) or a class
+    that is not an ``@Aspect()`` (``@BeforeEach`` used bare on a controller class)."""
+    if isinstance(aspect, type):
+        if aspect.__dict__.get("__koatty_type__") != "ASPECT":
+            raise TypeError(f"@{decorator}({aspect.__qualname__}): {aspect.__qualname__} is not an @Aspect() class "
+                            f"(@{decorator} used without parentheses?): write @{decorator}(AspectClass)")
+        return
+    _bare(decorator, aspect, f"@{decorator}(AspectClass)")
+
+
 def _class_decorator(kind: str, name: str | None = None, **extra: Any) -> Callable:
     def deco(cls):
         cls.__koatty_type__ = kind
@@ -155,7 +166,7 @@ def HeadMapping(path: str = "/") -> Callable:
 
 def Before(aspect: Any) -> Callable:
     """Run aspect ``aspect`` (class or registered name) before this controller method."""
-    _bare("Before", None if isinstance(aspect, type) else aspect, "@Before(AspectClass)")
+    _aspect("Before", aspect)
 
     def deco(fn):
         fn.__dict__.setdefault("__koatty_before__", []).append(aspect)
@@ -166,7 +177,7 @@ def Before(aspect: Any) -> Callable:
 
 def After(aspect: Any) -> Callable:
     """Run aspect ``aspect`` (class or registered name) after this controller method."""
-    _bare("After", None if isinstance(aspect, type) else aspect, "@After(AspectClass)")
+    _aspect("After", aspect)
 
     def deco(fn):
         fn.__dict__.setdefault("__koatty_after__", []).append(aspect)
@@ -177,6 +188,7 @@ def After(aspect: Any) -> Callable:
 
 def BeforeEach(aspect: Any) -> Callable:
     """Run aspect ``aspect`` before every route method of this controller class."""
+    _aspect("BeforeEach", aspect)
 
     def deco(cls):
         cls.__koatty_before_each__ = list(cls.__dict__.get("__koatty_before_each__", ())) + [aspect]
@@ -187,6 +199,7 @@ def BeforeEach(aspect: Any) -> Callable:
 
 def AfterEach(aspect: Any) -> Callable:
     """Run aspect ``aspect`` after every route method of this controller class."""
+    _aspect("AfterEach", aspect)
 
     def deco(cls):
         cls.__koatty_after_each__ = list(cls.__dict__.get("__koatty_after_each__", ())) + [aspect]

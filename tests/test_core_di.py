@@ -285,3 +285,45 @@ def test_decorators_with_arguments_still_work():
 
     assert Service("name") and Controller("/x") and GetMapping("/y") and Before("AuthAspect")
     assert Bootstrap(boot) and Bootstrap()
+
+
+def test_an_empty_config_value_takes_the_default_of_a_typed_attribute(monkeypatch):
+    monkeypatch.delenv("DB_PORT", raising=False)
+
+    @Service()
+    class Db:
+        port: int = Config("db.port", 5432)
+        name: str = Config("db.name", "notes")
+        pool: int = Config("db.pool")
+
+    class A(Koatty):
+        components = [Db]
+        config = {"db": {"port": "${DB_PORT}", "name": "${DB_NAME}"}}
+
+    db = create_application(A).get(Db)
+    assert (db.port, db.name, db.pool) == (5432, "", None)
+    A.config = {"db": {"pool": "${DB_POOL}"}}
+    with pytest.raises(InjectionError, match="cannot inject Db.pool: config 'db.pool' is '', expected int"):
+        create_application(A)
+
+
+def test_aspect_decorators_refuse_what_is_not_an_aspect():
+    from koatty_lite import AfterEach, Aspect, BeforeEach
+
+    class Notes:
+        pass
+
+    for deco in (BeforeEach, AfterEach):
+        with pytest.raises(TypeError) as info:
+            deco(Notes)
+        assert str(info.value) == (f"@{deco.__name__}(test_aspect_decorators_refuse_what_is_not_an_aspect.<locals>.Notes): "
+                                   f"test_aspect_decorators_refuse_what_is_not_an_aspect.<locals>.Notes is not an "
+                                   f"@Aspect() class (@{deco.__name__} used without parentheses?): "
+                                   f"write @{deco.__name__}(AspectClass)")
+
+    @Aspect()
+    class Audit:
+        def run(self, ctx, *args):
+            pass
+
+    assert BeforeEach(Audit)(Notes) is Notes
