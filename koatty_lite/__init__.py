@@ -15,6 +15,7 @@ from .decorators import (
     RequestBody, RequestMapping, RequestParam, Scheduled, Service,
 )
 from .errors import HttpException, KoattyException
+from .output import register_renderer
 
 __version__ = "0.1.0"
 
@@ -28,7 +29,7 @@ __all__ = [
     "PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam",
     "Before", "After", "BeforeEach", "AfterEach", "OnEvent", "ExceptionHandler",
     "KoattyException", "HttpException", "Context",
-    "Scheduled", "AppEvent", "run",
+    "Scheduled", "AppEvent", "run", "register_renderer",
 ]
 
 

@@ -128,27 +128,63 @@ def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tup
     return status_line(status), headers, body
 
 
-# Types the JSON output writes beyond dict/list/str/numbers: {type: fn(obj) -> JSON value}.
-# validation.py registers Decimal (an exact string, as Powertools writes it), UUID, date/datetime,
-# enums and each DTO class it compiles; register_json_type adds more.
-JSON_TYPES: dict = {}
+# --- renderers: how a controller's return value of a non-JSON type is written ----------------------
+
+_RENDERERS = {}  # type -> fn(obj) -> a JSON-serialisable value (register_renderer)
+JSON_TYPES = _RENDERERS  # the name validation.py registers its DTO classes under
 
 
-def register_json_type(cls: type, fn: Callable) -> None:
-    """Write instances of ``cls`` (and subclasses) as ``fn(obj)`` in JSON responses."""
-    JSON_TYPES[cls] = fn
+def _b64(data: Any) -> str:
+    import binascii  # PERF: only apps that return bytes inside a JSON body load it
+
+    return binascii.b2a_base64(bytes(data), newline=False).decode("ascii")
+
+
+def _dataclass(obj: Any) -> Any:
+    import dataclasses  # PERF: only apps that return dataclasses load it (it imports inspect)
+
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}  # nested values render in turn
+
+
+def _iso(obj: Any) -> str:
+    return obj.isoformat()
+
+
+# Defaults by qualified type name, so that no module is imported to know them: Decimal as an exact
+# string (as Powertools writes it), dates and times in ISO 8601, UUID as its string, sets as lists,
+# bytes as base64 text, an enum member as its value.
+_DEFAULT_RENDERERS = {
+    "decimal.Decimal": str, "uuid.UUID": str, "datetime.datetime": _iso, "datetime.date": _iso,
+    "datetime.time": _iso, "builtins.set": list, "builtins.frozenset": list, "builtins.bytes": _b64,
+    "builtins.bytearray": _b64, "builtins.memoryview": _b64, "enum.Enum": lambda member: member.value,
+}
+
+
+def register_renderer(type_: type, fn: Callable) -> None:
+    """Teach the JSON output a type: a returned ``type_`` (or subclass) is written as ``fn(obj)``,
+    which returns something JSON can hold (str, number, list, dict, ... or another renderable type).
+    Registered renderers win over the defaults (Decimal, datetime/date/time, UUID, set, bytes, Enum,
+    dataclasses)."""
+    if not isinstance(type_, type) or not callable(fn):
+        raise TypeError("register_renderer(type, fn): a class and a callable fn(obj)")
+    _RENDERERS[type_] = fn
+
+
+def register_json_type(type_: type, fn: Callable) -> None:
+    """A renderer that does not replace one the app registered (validation.py's DTO classes use it)."""
+    _RENDERERS.setdefault(type_, fn)
 
 
 def _json_default(obj: Any) -> Any:
-    fn = JSON_TYPES.get(type(obj))
-    if fn is None:
-        for klass in type(obj).__mro__[1:]:
-            fn = JSON_TYPES.get(klass)
-            if fn is not None:
-                break
-    if fn is not None:
-        return fn(obj)
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    """The JSON encoder's hook for a value it cannot write: the first renderer along the MRO."""
+    for klass in type(obj).__mro__:
+        fn = _RENDERERS.get(klass) or _DEFAULT_RENDERERS.get(f"{klass.__module__}.{klass.__qualname__}")
+        if fn is not None:
+            return fn(obj)
+    if hasattr(type(obj), "__dataclass_fields__"):
+        return _dataclass(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable: "
+                    f"register a renderer with koatty_lite.register_renderer({type(obj).__name__}, fn)")
 
 
 try:
