@@ -274,13 +274,16 @@ class Koatty:
     # --- serving --------------------------------------------------------------------------------
 
     def listen(self, port: int | None = None, host: str | None = None) -> Any:
-        """Serve with wsgiref (a thread per request) in a daemon thread; return the server, already serving."""
+        """Serve on the stdlib HTTP/1.1 server (server.py: a selector loop and a bounded worker pool,
+        tuned by the ``server.*`` config); return the server, already serving."""
         handler = self.get_request_handler()
         host = self.get_config("server.host", "127.0.0.1") if host is None else host
         port = self.get_config("server.port", 3000) if port is None else port
         from .server import start_server  # PERF: a serverless boot never loads the listen server
 
-        server = start_server(handler, host, int(port))
+        settings = self.get_config("server", {})
+        server = start_server(handler, host, int(port), settings=settings if isinstance(settings, dict) else {},
+                              max_body=self.payload_limit)
         self._server = server
         # Why: the server drains in-flight requests BEFORE the appStop listeners close what they use.
         self._drains.append(server.stop)

@@ -1,66 +1,879 @@
-"""listen(): the standard-library HTTP server that serves a ready app (loaded only by listen())."""
+"""listen(): a standard-library HTTP/1.1 server for a ready app (loaded only by listen()).
+
+One thread runs a selector loop: it accepts connections, keeps the idle (keep-alive) ones and reads
+request heads without blocking, so an idle or slow client holds a file descriptor, never a thread.
+A connection whose request head is complete goes to a bounded pool of worker threads; a worker
+reads the body (Content-Length, or chunked under the payload limit), runs the WSGI app, writes the
+answer (Content-Length, or chunked when the app streams) and keeps the connection for the client's
+next request for a moment before handing it back to the loop. ``stop()`` wakes the loop at once
+through a socket pair: it closes the listening socket and every idle connection, lets requests in
+flight finish within the deadline, then shuts down what is left.
+
+Every knob is a ``server.*`` config key (``SETTINGS``); docs/core.md lists them.
+"""
 from __future__ import annotations
 
+import selectors
+import socket
+import sys
+import threading
+from collections import OrderedDict
+from io import BytesIO
+from queue import SimpleQueue
+from time import monotonic, time
+from urllib.parse import unquote
+
 from . import log as _log
+from .errors import error_body
+from .http11 import REASONS, HttpError, http_date, log_text, parse_head, read_chunked
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
+# name → default; `server.<name>` in the app's config overrides it (docs/core.md, "listen() settings").
+SETTINGS = {
+    "backlog": 1024,             # listen(2) backlog (the kernel caps it at net.core.somaxconn)
+    "workers": 16,               # worker threads: requests served at once (started on demand)
+    "idle_timeout": 5.0,         # s a connection may wait for its next request (Node's keepAliveTimeout)
+    "read_timeout": 30.0,        # s for a whole request head; s per read/write of a body or an answer
+    "shutdown_timeout": 10.0,    # s stop() waits for requests in flight before cutting them off
+    "max_connections": 10000,    # open connections; at the cap the oldest idle one is closed
+    "max_request_line": 8190,    # bytes of the request line (414 beyond)
+    "max_header_bytes": 65536,   # bytes of the header section (431 beyond)
+}
+_LINGER = 0.005  # PERF: a worker waits 5 ms for a keep-alive client's next request before handing
+#                  the connection back to the loop: a loop round trip per request costs ~40 µs.
+_RECV = 65536
+_JSON = "application/json; charset=utf-8"
 
-def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: float = 10.0) -> Any:
-    """A wsgiref server with a thread per request, serving in a daemon thread; ``server.stop()`` is graceful."""
-    import socketserver
-    import threading
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-    class Handler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            # Why: wsgiref prints every request to stderr; route the access log through "koatty" at DEBUG.
-            _log.get_logger().debug("%s %s", self.address_string(), format % args)
+def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: float | None = None,
+                 settings: dict | None = None, max_body: int = 6 * 1024 * 1024) -> Server:
+    """Bind ``host:port`` and serve ``wsgi_app`` from a background thread; return the running Server.
 
-    class Server(socketserver.ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-        # Why: daemon threads are not joined by server_close(); track in-flight ones ourselves.
-        block_on_close = False
-
-        def __init__(self, *args: Any, **kwargs: Any):
-            self.inflight = set()
-            self.inflight_lock = threading.Lock()
-            self.serve_thread = None
-            self.stop_lock = threading.Lock()
-            self.stopped = False
-            super().__init__(*args, **kwargs)
-
-        def process_request_thread(self, request: Any, client_address: Any) -> None:
-            me = threading.current_thread()
-            with self.inflight_lock:
-                self.inflight.add(me)
+    ``settings`` overrides ``SETTINGS`` (unknown keys are ignored, a bad value is a ValueError
+    naming it); ``max_body`` bounds a chunked request body (413 beyond).
+    """
+    opts = dict(SETTINGS)
+    for key, value in (settings or {}).items():
+        if key in SETTINGS:
             try:
-                super().process_request_thread(request, client_address)
-            finally:
-                with self.inflight_lock:
-                    self.inflight.discard(me)
-
-        def stop(self, timeout: float = shutdown_timeout) -> None:
-            """Stop accepting, let in-flight requests finish (up to ``timeout`` s), close the socket."""
-            with self.stop_lock:
-                if self.stopped:
-                    return
-                self.stopped = True
-            if self.serve_thread is not None and self.serve_thread is not threading.current_thread():
-                self.shutdown()
-                self.serve_thread.join(timeout)
-            with self.inflight_lock:
-                pending = [t for t in self.inflight if t is not threading.current_thread()]
-            for t in pending:
-                t.join(timeout)
-            self.server_close()
-
-    server = Server((host, port), Handler)
-    server.set_app(wsgi_app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                              name="koatty-server", daemon=True)
-    server.serve_thread = thread
-    thread.start()
+                value = type(SETTINGS[key])(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"server.{key} must be a number, got {value!r}") from None
+            if value <= 0:
+                raise ValueError(f"server.{key} must be positive, got {value!r}")
+            opts[key] = value
+    if shutdown_timeout is not None:
+        opts["shutdown_timeout"] = float(shutdown_timeout)
+    server = Server(wsgi_app, host, port, opts, int(max_body))
+    server.start()
     return server
+
+
+class _Conn:
+    """One client connection: its socket, the bytes read but not yet used, and its deadline."""
+
+    __slots__ = ("sock", "addr", "buf", "deadline")
+
+    def __init__(self, sock: socket.socket, addr: Any):
+        self.sock = sock
+        self.addr = addr
+        self.buf = b""
+        self.deadline = 0.0
+
+
+def _head_end(buf: Any) -> int:
+    """Index of the blank line ending the head in ``buf`` (after any leading CRLFs), or -1."""
+    return buf.find(b"\r\n\r\n")
+
+
+class Server:
+    """The listen() server: ``server_address``, ``socket``, ``backlog`` and a graceful ``stop()``."""
+
+    def __init__(self, app: Callable, host: str, port: int, opts: dict, max_body: int):
+        self.app = app
+        self.opts = opts
+        self.max_body = max_body
+        self.backlog = opts["backlog"]
+        self.workers = opts["workers"]
+        self.idle_timeout = opts["idle_timeout"]
+        self.read_timeout = opts["read_timeout"]
+        self.shutdown_timeout = opts["shutdown_timeout"]
+        self.max_line = opts["max_request_line"]
+        self.max_fields = opts["max_header_bytes"]
+        self.max_head = opts["max_request_line"] + opts["max_header_bytes"] + 4
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.create_server((host, port), family=family, backlog=self.backlog)
+        self.socket.setblocking(False)
+        self.server_address = self.socket.getsockname()
+        self.base_environ = {
+            "SERVER_NAME": host or "0.0.0.0", "SERVER_PORT": str(self.server_address[1]), "SCRIPT_NAME": "",
+            "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
+            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+        }
+        self.logger = _log.get_logger()
+        self.selector = selectors.DefaultSelector()
+        self.wake_r, self.wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
+        self.wake_w.setblocking(False)
+        self.work = SimpleQueue()        # conns with a complete head, for the workers
+        self.returns = []                # conns handed back by workers (list.append is atomic)
+        self.idle = OrderedDict()        # conn → None, oldest first: waiting for a request
+        self.heads = OrderedDict()       # conn → None, oldest first: a request head partly received
+        self.lock = threading.Lock()
+        self.drained = threading.Condition(self.lock)
+        self.busy = set()                # conns a worker holds (queued or in flight)
+        self.threads = []
+        self.idle_workers = 0
+        self.stopping = False
+        self.stopped = False
+        self.loop_thread = None
+        self.serving = threading.local()
+        self.date = (0, "")
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the selector loop thread."""
+        self.selector.register(self.socket, selectors.EVENT_READ, None)
+        self.selector.register(self.wake_r, selectors.EVENT_READ, self.wake_r)
+        self.loop_thread = threading.Thread(target=self._loop, name="koatty-server", daemon=True)
+        self.loop_thread.start()
+
+    def _wake(self) -> None:
+        try:
+            self.wake_w.send(b"\0")
+        except OSError:  # full (a wake-up is already pending) or closed by stop()
+            pass
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop at once: no new connections, idle ones closed; requests in flight get ``timeout`` s
+        (default ``server.shutdown_timeout``) to finish, then their connections are shut down."""
+        with self.lock:
+            if self.stopped:
+                return
+            self.stopped = True
+        deadline = monotonic() + (self.shutdown_timeout if timeout is None else timeout)
+        self.stopping = True
+        self._wake()
+        if self.loop_thread is not threading.current_thread():
+            self.loop_thread.join(max(0.0, deadline - monotonic()) + 1.0)
+        mine = getattr(self.serving, "conn", None)  # stop() called from a request: do not wait for it
+        with self.drained:
+            while len(self.busy - {mine}) and self.drained.wait(max(0.0, deadline - monotonic())):
+                pass
+            late = list(self.busy - {mine})
+        for conn in late:  # the deadline passed: cut off what is left, whatever the clients do
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if late:
+            with self.drained:
+                end = monotonic() + 1.0
+                while len(self.busy - {mine}) and self.drained.wait(max(0.0, end - monotonic())):
+                    pass
+        for _ in self.threads:
+            self.work.put(None)
+        for conn in self._take_returns():  # handed back after the loop ended
+            self._close(conn)
+        self.socket.close()  # closed by the loop already, unless it is stuck
+        self.wake_w.close()
+
+    # --- the loop: accept, idle connections, request heads ------------------------------------------
+
+    def _loop(self) -> None:
+        select = self.selector.select
+        try:
+            while not self.stopping:
+                idle, heads = self.idle, self.heads
+                timeout = None
+                if idle or heads:
+                    first = min(next(iter(od)).deadline for od in (idle, heads) if od)
+                    timeout = max(0.0, first - monotonic())
+                for key, _ in select(timeout):
+                    data = key.data
+                    if data is None:
+                        self._accept()
+                    elif data is self.wake_r:
+                        self._woken()
+                    else:
+                        self._readable(data)
+                if idle or heads:
+                    self._sweep(monotonic())
+        except Exception:  # pragma: no cover - a bug here must not die silently
+            self.logger.exception("listen(): the server loop failed")
+        finally:
+            self._close_loop()
+
+    def _close_loop(self) -> None:
+        try:
+            self.selector.unregister(self.socket)
+        except (KeyError, ValueError):
+            pass
+        self.socket.close()
+        for od in (self.idle, self.heads):
+            for conn in list(od):
+                self._close(conn)
+            od.clear()
+        for conn in self._take_returns():
+            self._close(conn)
+        self.selector.close()
+        self.wake_r.close()
+
+    def _accept(self) -> None:
+        for _ in range(64):  # a bounded batch: a flood of connections cannot starve the other work
+            try:
+                sock, addr = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # EMFILE/ENFILE: out of descriptors; free the oldest idle one and go on
+                if self.idle:
+                    self._drop(self.idle.popitem(last=False)[0])
+                    continue
+                return
+            sock.setblocking(False)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+            conn = _Conn(sock, addr)
+            if len(self.idle) + len(self.heads) + len(self.busy) >= self.opts["max_connections"] and self.idle:
+                self._drop(self.idle.popitem(last=False)[0])
+            self._wait(conn)
+
+    def _wait(self, conn: _Conn) -> None:
+        """Watch ``conn`` for its next request (idle_timeout)."""
+        conn.deadline = monotonic() + self.idle_timeout
+        self.idle[conn] = None
+        try:
+            self.selector.register(conn.sock, selectors.EVENT_READ, conn)
+        except (ValueError, OSError):
+            self.idle.pop(conn, None)
+            self._close(conn)
+
+    def _drop(self, conn: _Conn) -> None:
+        """Stop watching ``conn`` and close it (before its descriptor number can be reused)."""
+        try:
+            self.selector.unregister(conn.sock)
+        except (KeyError, ValueError):
+            pass
+        self._close(conn)
+
+    def _take_returns(self) -> list:
+        returns, self.returns = self.returns, []
+        return returns
+
+    def _woken(self) -> None:
+        try:
+            while self.wake_r.recv(4096):
+                pass
+        except OSError:
+            pass
+        for conn in self._take_returns():
+            if self.stopping:
+                self._close(conn)
+                continue
+            conn.sock.setblocking(False)
+            if conn.buf:  # a partial head: the read deadline runs
+                conn.deadline = monotonic() + self.read_timeout
+                self.heads[conn] = None
+                self.selector.register(conn.sock, selectors.EVENT_READ, conn)
+            else:
+                self._wait(conn)
+
+    def _readable(self, conn: _Conn) -> None:
+        try:
+            data = conn.sock.recv(_RECV)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        in_idle = conn in self.idle
+        if not data:
+            (self.idle if in_idle else self.heads).pop(conn, None)
+            self._drop(conn)
+            return
+        buf = conn.buf
+        if buf:
+            if type(buf) is bytes:
+                buf = bytearray(buf)  # PERF: a head arriving in pieces grows in place (no quadratic copy)
+            start = len(buf) - 3
+            buf += data
+            conn.buf = buf
+            done = buf.find(b"\r\n\r\n", max(0, start)) >= 0
+        else:
+            data = data.lstrip(b"\r\n")  # RFC 9112 §2.2: ignore CRLFs before a request line
+            if not data:
+                return
+            conn.buf = buf = data
+            done = data.find(b"\r\n\r\n") >= 0
+        if done or len(buf) > self.max_head:
+            (self.idle if in_idle else self.heads).pop(conn, None)
+            self.selector.unregister(conn.sock)
+            self._dispatch(conn)
+        elif in_idle:  # the first bytes of a head: from now on the read deadline runs
+            del self.idle[conn]
+            conn.deadline = monotonic() + self.read_timeout
+            self.heads[conn] = None
+
+    def _sweep(self, now: float) -> None:
+        for od, late in ((self.idle, False), (self.heads, True)):
+            while od:
+                conn = next(iter(od))
+                if conn.deadline > now:
+                    break
+                del od[conn]
+                if late:  # a head that did not arrive in time: answer 408 if the client still listens
+                    try:
+                        conn.sock.send(self._error_bytes(408, "Request head not received in time"))
+                    except OSError:
+                        pass
+                self._drop(conn)
+
+    def _dispatch(self, conn: _Conn) -> None:
+        with self.lock:
+            self.busy.add(conn)
+        if self.idle_workers <= 0 and len(self.threads) < self.workers:
+            t = threading.Thread(target=self._worker, name=f"koatty-worker-{len(self.threads) + 1}", daemon=True)
+            self.threads.append(t)
+            self.idle_workers += 1
+            t.start()
+        self.work.put(conn)
+
+    @staticmethod
+    def _close(conn: _Conn) -> None:
+        try:
+            conn.sock.close()
+        except OSError:
+            pass
+
+    # --- workers ---------------------------------------------------------------------------------
+
+    def _worker(self) -> None:
+        get = self.work.get
+        while True:
+            conn = get()
+            if conn is None:
+                return
+            self.idle_workers -= 1
+            self.serving.conn = conn
+            keep = False
+            try:
+                keep = self._serve(conn)
+            except Exception:
+                self.logger.exception("listen(): serving a connection failed")
+            finally:
+                self.serving.conn = None
+                if not keep:
+                    self._close(conn)
+                with self.drained:
+                    self.busy.discard(conn)
+                    if keep and not self.stopping:
+                        self.returns.append(conn)
+                    elif keep:
+                        self._close(conn)
+                    self.drained.notify_all()
+                self.idle_workers += 1
+            if keep:
+                self._wake()
+
+    def _serve(self, conn: _Conn) -> bool:
+        """Serve requests on ``conn`` while the client sends them; True to hand it back to the loop."""
+        sock = conn.sock
+        sock.settimeout(self.read_timeout)
+        while True:
+            if not self._request(conn):
+                return False
+            if self.stopping:
+                return False
+            if _head_end(conn.buf) >= 0:  # a pipelined request already arrived
+                continue
+            if len(conn.buf) > self.max_head:
+                continue  # _request answers 414/431
+            if not self.work.empty():
+                return True  # others wait for a worker: do not linger
+            try:
+                sock.settimeout(_LINGER)
+                data = sock.recv(_RECV)
+            except (socket.timeout, BlockingIOError, InterruptedError):
+                data = None
+            except OSError:
+                return False
+            if data == b"":
+                return False
+            if data is not None:
+                conn.buf = (conn.buf + data) if conn.buf else data.lstrip(b"\r\n")
+            if not conn.buf or _head_end(conn.buf) < 0:
+                return True  # nothing yet, or a head in pieces: the loop waits for it, not a worker
+            sock.settimeout(self.read_timeout)
+
+    def _request(self, conn: _Conn) -> bool:
+        """Read one request from ``conn.buf`` + the socket, run the app, answer; True to keep alive."""
+        buf = conn.buf
+        end = _head_end(buf)
+        line_end = buf.find(b"\r\n", 0, self.max_line + 2)
+        if line_end < 0 and (end < 0 or len(buf) > self.max_line + 2):
+            return self._reject(conn, "-", 414, "Request line too long")
+        if end < 0 or end - line_end > self.max_fields:
+            return self._reject(conn, bytes(buf[:line_end]), 431, "Request header fields too large")
+        head = bytes(buf[:end])
+        rest = buf[end + 4:]
+        conn.buf = bytes(rest) if type(rest) is not bytes else rest
+        try:
+            method, target, version, fields = parse_head(head, self.max_line)
+        except HttpError as exc:
+            return self._reject(conn, head.split(b"\r\n", 1)[0], exc.status, exc.message)
+        env = self.base_environ.copy()
+        env["REQUEST_METHOD"] = method
+        env["SERVER_PROTOCOL"] = version
+        env["RAW_URI"] = target
+        env["REMOTE_ADDR"] = conn.addr[0]
+        env["REMOTE_PORT"] = str(conn.addr[1])
+        env["wsgi.errors"] = sys.stderr  # Why: read per request, so a redirected stderr is honoured
+        path, _, query = target.partition("?")
+        if path[:1] != "/":
+            if path == "*":
+                pass
+            elif path[:7].lower() == "http://" or path[:8].lower() == "https://":  # absolute-form (RFC 9112 §3.2.2)
+                authority, slash, rest_path = path.split("://", 1)[1].partition("/")
+                path = slash + rest_path or "/"
+                fields = [f for f in fields if f[0] != "host"] + [("host", authority)]
+            else:
+                return self._reject(conn, f"{method} {target} {version}", 400, "Malformed request target")
+        env["PATH_INFO"] = unquote(path, "latin-1") if "%" in path else path
+        env["QUERY_STRING"] = query
+        length = chunked = None
+        keep = version == "HTTP/1.1"
+        expect = False
+        hosts = 0
+        for name, value in fields:
+            if name == "content-length":
+                if length is not None and length != value:
+                    return self._reject(conn, f"{method} {target} {version}", 400, "Conflicting Content-Length")
+                length = value
+                continue
+            if name == "transfer-encoding":
+                chunked = value if chunked is None else f"{chunked}, {value}"
+                continue
+            if name == "connection":
+                tokens = [t.strip() for t in value.lower().split(",")]
+                if "close" in tokens:
+                    keep = False
+                elif "keep-alive" in tokens and version == "HTTP/1.0":
+                    keep = True
+            elif name == "expect":
+                expect = value.lower() == "100-continue" and version == "HTTP/1.1"
+            elif name == "host":
+                hosts += 1
+            if name == "content-type":
+                env["CONTENT_TYPE"] = value
+                continue
+            key = _KEYS.get(name)
+            if key is None:
+                key = "HTTP_" + name.upper().replace("-", "_")
+                if len(_KEYS) < 1024:
+                    _KEYS[name] = key
+            old = env.get(key)
+            env[key] = value if old is None else old + ("; " if key == "HTTP_COOKIE" else ", ") + value
+        line = f"{method} {target} {version}"
+        if version == "HTTP/1.1" and hosts != 1:
+            return self._reject(conn, line, 400, "A single Host header is required")
+        if chunked is not None:
+            # RFC 9112 §6.1/§6.3: chunked must be the final coding; with Content-Length, or in HTTP/1.0,
+            # the framing is ambiguous (request smuggling): refuse and close.
+            codings = [c.strip().lower() for c in chunked.split(",")]
+            if length is not None or version != "HTTP/1.1" or codings[-1] != "chunked":
+                return self._reject(conn, line, 400, "Invalid Transfer-Encoding")
+            if len(codings) > 1:
+                return self._reject(conn, line, 501, "Transfer coding not implemented")
+            if expect:
+                self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+            # Framing may double a body sent in tiny chunks; beyond that it is padding (extensions).
+            reader = _Reader(conn, 2 * self.max_body + 65536)
+            try:
+                body = read_chunked(reader.line, reader.exact, self.max_body, self.max_line)
+            except HttpError as exc:
+                return self._reject(conn, line, exc.status, exc.message)
+            # Why: the app sees a body of known length, as after any buffering proxy (waitress does the same).
+            env["CONTENT_LENGTH"] = str(len(body))
+            env["wsgi.input"] = BytesIO(body)
+            return self._respond(conn, env, _Input(conn, 0, False), line, keep)
+        elif length is not None:
+            if not (length.isascii() and length.isdigit()) or len(length) > 18:
+                return self._reject(conn, line, 400, "Invalid Content-Length")
+            env["CONTENT_LENGTH"] = length
+            stream = _Input(conn, int(length), expect)
+        else:
+            stream = _Input(conn, 0, False)
+        env["wsgi.input"] = stream
+        return self._respond(conn, env, stream, line, keep)
+
+    def _respond(self, conn: _Conn, env: dict, stream: _Input, line: str, keep: bool) -> bool:
+        response = _Response(self, conn, env["REQUEST_METHOD"] == "HEAD", env["SERVER_PROTOCOL"] == "HTTP/1.1", keep)
+        result = None
+        try:
+            result = self.app(env, response.start_response)
+            if type(result) is list and len(result) <= 1:  # PERF: the whole body at once (Koatty apps)
+                response.finish(result[0] if result else b"", complete=True)
+            else:
+                for chunk in result:
+                    if chunk:
+                        response.write(chunk)
+                response.finish(b"", complete=not response.sent)
+        except Exception:
+            if not response.broken:  # a client that went away mid-answer is not the app's fault
+                self._app_failed(env, response)
+        finally:
+            if result is not None and hasattr(result, "close"):
+                try:
+                    result.close()
+                except Exception:
+                    self._app_failed(env, response)
+        self._access(conn, line, response.code, response.bytes)
+        keep = response.keep and not response.broken and not stream.short
+        if keep and stream.remaining:
+            keep = stream.drain()
+        return keep
+
+    def _app_failed(self, env: dict, response: _Response) -> None:
+        import traceback
+
+        where = log_text(f"{env.get('REQUEST_METHOD')} {env.get('RAW_URI')}")
+        try:
+            sys.stderr.write(f"[koatty] [ERROR] listen(): the WSGI app failed: {where}\n{traceback.format_exc()}")
+            sys.stderr.flush()
+        except Exception:
+            pass
+        if response.sent:
+            response.broken = True  # the status line is out: only closing tells the client
+            return
+        response.keep = False
+        body = error_body(1, "Internal Server Error", None)
+        response.status = "500 Internal Server Error"
+        response.headers = [("Content-Type", _JSON), ("Content-Length", str(len(body)))]
+        try:
+            response.finish(body, complete=True)
+        except Exception:
+            response.broken = True
+
+    def _error_bytes(self, status: int, message: str) -> bytes:
+        body = error_body(1, message, None)
+        return (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\nContent-Type: {_JSON}\r\n"
+                f"Content-Length: {len(body)}\r\nDate: {self._date()}\r\nConnection: close\r\n\r\n").encode() + body
+
+    def _reject(self, conn: _Conn, line: Any, status: int, message: str) -> bool:
+        """Answer a request the app never sees (the one JSON error shape), then close."""
+        self._send(conn, self._error_bytes(status, message))
+        if isinstance(line, (bytes, bytearray)):
+            line = bytes(line[:self.max_line]).decode("latin-1")
+        self._access(conn, line, status, 0)
+        return False
+
+    def _send(self, conn: _Conn, data: bytes) -> bool:
+        try:
+            conn.sock.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def _date(self) -> str:
+        now = int(time())
+        date = self.date
+        if date[0] != now:
+            date = self.date = (now, http_date(now))
+        return date[1]
+
+    def _access(self, conn: _Conn, line: str, status: int, size: int) -> None:
+        logger = self.logger
+        if logger.isEnabledFor(10):  # DEBUG
+            logger.debug('%s "%s" %s %s', conn.addr[0], log_text(line), status, size)
+
+
+# lower-case header name → environ key, filled as names are seen (bounded: names are the client's).
+_KEYS = {"host": "HTTP_HOST", "user-agent": "HTTP_USER_AGENT", "accept": "HTTP_ACCEPT",
+         "accept-encoding": "HTTP_ACCEPT_ENCODING"}
+
+
+class _Reader:
+    """Line and exact reads over ``conn.buf`` + the socket, for a chunked body (at most ``budget`` bytes)."""
+
+    __slots__ = ("conn", "budget")
+
+    def __init__(self, conn: _Conn, budget: int):
+        self.conn = conn
+        self.budget = budget
+
+    def _more(self) -> bool:
+        try:
+            data = self.conn.sock.recv(_RECV)
+        except OSError:
+            data = b""
+        if not data:
+            return False
+        self.budget -= len(data)
+        if self.budget < 0:
+            raise HttpError(413, "Request body too large")
+        self.conn.buf = self.conn.buf + data if self.conn.buf else data
+        return True
+
+    def line(self, limit: int) -> bytes:
+        start = 0
+        while True:
+            buf = self.conn.buf
+            i = buf.find(b"\n", start)
+            if i >= 0:
+                self.conn.buf = buf[i + 1:]
+                return buf[:i + 1]
+            if len(buf) > limit:
+                raise HttpError(400, "Malformed chunked body")
+            start = len(buf)
+            if not self._more():
+                raise HttpError(400, "Incomplete chunked body")
+
+    def exact(self, n: int) -> bytes:
+        parts, got = [], 0
+        buf = self.conn.buf
+        while True:
+            if buf:
+                take = buf[:n - got]
+                parts.append(take)
+                got += len(take)
+                self.conn.buf = buf = buf[len(take):]
+            if got >= n:
+                return b"".join(parts)
+            try:
+                buf = self.conn.sock.recv(min(_RECV, n - got))
+            except OSError:
+                buf = b""
+            if not buf:
+                return b"".join(parts)
+            self.budget -= len(buf)
+
+
+class _Input:
+    """``wsgi.input``: the request body, bounded to its length (the socket after it is the next request)."""
+
+    __slots__ = ("conn", "remaining", "expect", "short")
+
+    def __init__(self, conn: _Conn, length: int, expect: bool):
+        self.conn = conn
+        self.remaining = length
+        self.expect = expect
+        self.short = False  # the body ended early (timeout, reset): the connection cannot be reused
+
+    def _recv(self, n: int) -> bytes:
+        conn = self.conn
+        if self.expect:  # the client waits for this before sending the body (RFC 9110 §10.1.1)
+            self.expect = False
+            conn.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        buf = conn.buf
+        if buf:
+            data = buf[:n]
+            conn.buf = buf[n:]
+            return data
+        try:
+            data = conn.sock.recv(min(n, _RECV))
+        except OSError:  # a timeout or a reset: the body ends short; the app sees fewer bytes
+            data = b""
+        if not data:
+            self.short = True
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left when ``size`` is None or negative)."""
+        left = self.remaining
+        if size is None or size < 0 or size > left:
+            size = left
+        parts, got = [], 0
+        while got < size:
+            data = self._recv(size - got)
+            if not data:
+                self.remaining = 0
+                self.conn.buf = b""
+                break
+            parts.append(data)
+            got += len(data)
+            self.remaining -= len(data)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """One line (with its newline), at most ``size`` bytes."""
+        limit = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        out = bytearray()
+        while len(out) < limit:
+            conn = self.conn
+            if not conn.buf:
+                data = self._recv(min(_RECV, limit - len(out)))
+                if not data:
+                    self.remaining = 0
+                    break
+                conn.buf = data
+            buf = conn.buf
+            i = buf.find(b"\n", 0, limit - len(out))
+            take = (i + 1) if i >= 0 else min(len(buf), limit - len(out))
+            out += buf[:take]
+            conn.buf = buf[take:]
+            self.remaining -= take
+            if i >= 0:
+                break
+        return bytes(out)
+
+    def readlines(self, hint: int = -1) -> list:
+        """Every line left (stops after ``hint`` bytes when positive)."""
+        lines, total = [], 0
+        while True:
+            line = self.readline()
+            if not line:
+                return lines
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                return lines
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def drain(self) -> bool:
+        """Skip a small unread body so the connection can serve the next request; False to close."""
+        if self.expect or self.remaining > _RECV:
+            return False  # the client never sent it, or it is big: closing is cheaper than reading
+        self.read()
+        return self.remaining == 0
+
+
+class _Response:
+    """``start_response`` and the framing of one answer (Content-Length, chunked, or close)."""
+
+    __slots__ = ("server", "conn", "head_only", "http11", "keep", "status", "headers", "sent", "chunked",
+                 "broken", "code", "bytes", "length")
+
+    def __init__(self, server: Server, conn: _Conn, head_only: bool, http11: bool, keep: bool):
+        self.server = server
+        self.conn = conn
+        self.head_only = head_only
+        self.http11 = http11
+        self.keep = keep and not server.stopping
+        self.status = None
+        self.headers = None
+        self.sent = False
+        self.chunked = False
+        self.broken = False
+        self.code = 0
+        self.bytes = 0
+        self.length = None
+
+    def start_response(self, status: str, headers: list, exc_info: Any = None) -> Callable:
+        """PEP 3333 start_response."""
+        if exc_info:
+            try:
+                if self.sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise AssertionError("start_response called twice without exc_info")
+        self.status = status
+        self.headers = headers
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        """PEP 3333 write(): part of the body (the headers go first)."""
+        if not data:
+            return
+        if not self.sent:
+            self._send_head(None)
+        self._body(data)
+
+    def finish(self, data: bytes, complete: bool) -> None:
+        """The last part of the body; ``complete`` when it is the whole body (Content-Length known)."""
+        if not self.sent:
+            self._send_head(len(data) if complete else None, data)
+            return
+        if data:
+            self._body(data)
+        if self.chunked:
+            self._out(b"0\r\n\r\n")
+        self._check_length()
+
+    def _check_length(self) -> None:
+        if self.length is not None and not (self.head_only or self.code < 200 or self.code in (204, 304)):
+            try:
+                if int(self.length) != self.bytes:
+                    self.keep = False  # the declared length was wrong: only a close ends the body cleanly
+            except ValueError:
+                self.keep = False
+
+    def _send_head(self, length: int | None, body: bytes = b"") -> None:
+        status, headers = self.status, self.headers
+        if status is None:
+            raise AssertionError("the WSGI app returned a body without calling start_response")
+        code = self.code = int(status[:3])
+        no_body = self.head_only or code < 200 or code in (204, 304)
+        lines = [f"HTTP/1.1 {status}"]
+        has_length = False
+        for name, value in headers:
+            low = name.lower()
+            if low == "content-length":
+                has_length = True
+                self.length = value
+            elif low == "connection":
+                if "close" in value.lower():
+                    self.keep = False
+                continue  # the server frames the connection
+            elif low == "transfer-encoding" or low == "keep-alive":
+                continue
+            lines.append(f"{name}: {value}")
+        if not has_length and not no_body:
+            if length is not None:
+                lines.append(f"Content-Length: {length}")
+            elif self.http11:
+                lines.append("Transfer-Encoding: chunked")
+                self.chunked = True
+            else:
+                self.keep = False  # HTTP/1.0 without a length: the close ends the body
+        lines.append(f"Date: {self.server._date()}")
+        if self.server.stopping:
+            self.keep = False  # stop() began while the app ran: this answer is the connection's last
+        if not self.keep:
+            lines.append("Connection: close")
+        elif not self.http11:
+            lines.append("Connection: keep-alive")
+        head = "\r\n".join(lines)
+        breaks = len(lines) - 1
+        if head.count("\n") != breaks or head.count("\r") != breaks:  # no header may split the answer
+            raise ValueError("a response header holds CR or LF")
+        head = (head + "\r\n\r\n").encode("latin-1")
+        self.sent = True
+        if no_body:
+            self._out(head)
+        elif body and len(body) < _RECV and not self.chunked:
+            self._out(head + body)  # PERF: one send for head and body
+            self.bytes += len(body)
+        else:
+            self._out(head)
+            if body:
+                self._body(body)
+        if length is not None:  # the whole body went out with the head
+            if self.chunked:
+                self._out(b"0\r\n\r\n")
+            self._check_length()
+
+    def _body(self, data: bytes) -> None:
+        if self.head_only or self.code < 200 or self.code in (204, 304):
+            return
+        self.bytes += len(data)
+        if self.chunked:
+            self._out(b"%x\r\n%s\r\n" % (len(data), data))
+        else:
+            self._out(data)
+
+    def _out(self, data: bytes) -> None:
+        try:
+            self.conn.sock.sendall(data)
+        except OSError:
+            self.broken = True
+            raise
