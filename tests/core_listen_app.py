@@ -22,6 +22,8 @@ class SlowController:
 
 class App(Koatty):
     components = [SlowController]
+    # The SIGTERM tests shorten the deadline through the environment (config placeholders).
+    config = {"server": {"shutdown_timeout": "${KOATTY_TEST_SHUTDOWN:10}"}}
 
     def init(self):
         self.on("appStart", lambda app: print("appStart", flush=True))

@@ -75,6 +75,86 @@ def test_serve_cli_stops_gracefully_on_signal(sig):
     assert proc.returncode == 0, err
 
 
+def start_serve(shutdown: str):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]), PYTHONUNBUFFERED="1",
+               KOATTY_TEST_SHUTDOWN=shutdown)
+    proc = subprocess.Popen([sys.executable, "-m", "koatty_lite", "serve", "core_listen_app:App", "--port", "0"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()
+    assert "serving App on http://" in line, line + proc.stderr.read()
+    assert proc.stdout.readline().strip() == "appStart"
+    host, port = line.split("http://", 1)[1].split(" ", 1)[0].rsplit(":", 1)
+    return proc, (host, int(port))
+
+
+def idle_clients(addr) -> list:
+    """Three connections that never send a byte and two kept alive after one request."""
+    import http.client
+    import socket
+
+    fresh = [socket.create_connection(addr, timeout=60) for _ in range(3)]
+    kept = []
+    for _ in range(2):
+        c = http.client.HTTPConnection(*addr, timeout=60)
+        c.request("GET", "/")
+        c.getresponse().read()
+        kept.append(c)
+    return fresh + kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_with_idle_and_in_flight_clients_finishes_the_request_runs_app_stop_and_exits():
+    proc, addr = start_serve("10")
+    clients = []
+    try:
+        clients = idle_clients(addr)  # wsgiref waited 10 s per idle connection: the platform killed it first
+        result = {}
+        t = threading.Thread(target=lambda: result.update(res=fetch(f"http://{addr[0]}:{addr[1]}/slow?t=0.5")))
+        t.start()
+        assert proc.stdout.readline().strip() == "slow-start"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=8)  # well inside the 10 s deadline
+        t.join(10)
+    finally:
+        for c in clients:
+            c.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert result["res"][0] == 200 and result["res"][2] == {"slept": 0.5}
+    assert out.split() == ["appStop"] and proc.returncode == 0, err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_deadline_holds_when_a_request_outlasts_it():
+    proc, addr = start_serve("1")
+    clients = []
+    try:
+        clients = idle_clients(addr)
+        errors = []
+
+        def slow():
+            try:
+                fetch(f"http://{addr[0]}:{addr[1]}/slow?t=60")
+            except OSError as exc:
+                errors.append(exc)
+
+        t = threading.Thread(target=slow, daemon=True)
+        t.start()
+        assert proc.stdout.readline().strip() == "slow-start"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)  # 1 s deadline (+ margin), not the request's 60 s
+        t.join(10)
+    finally:
+        for c in clients:
+            c.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert out.split() == ["appStop"] and proc.returncode == 0, err
+    assert errors  # the request outliving the deadline was cut off
+
+
 def test_listen_starts_and_stops_the_scheduler_when_tasks_exist(monkeypatch):
     import types
 

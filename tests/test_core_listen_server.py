@@ -46,7 +46,7 @@ def served():
             server = target.listen(port=0, host="127.0.0.1")
             started.append(target.stop)
         else:
-            server = start_server(target, "127.0.0.1", 0, settings=settings)
+            server = start_server(target, "127.0.0.1", 0, **({"settings": settings} if settings else {}))
             started.append(server.stop)
         return server.server_address[:2]
 
@@ -509,3 +509,14 @@ def test_backlog_default_and_config(monkeypatch):
 def test_bad_setting_is_a_clear_error():
     with pytest.raises(ValueError, match="server.workers"):
         start_server(environ_app, "127.0.0.1", 0, settings={"workers": "many"})
+
+
+def test_the_server_is_loaded_by_listen_only():
+    from test_core_imports import run_isolated
+
+    code = ("import io, json as _j; from koatty_lite import create_application; from examples.demo.app import App; "
+            "h = create_application(App).get_request_handler(); "
+            "env = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/hello', 'QUERY_STRING': '', 'wsgi.input': io.BytesIO()}; "
+            "b''.join(h(env, lambda *a: None)); "
+            "print(_j.dumps([m for m in ('koatty_lite.server', 'koatty_lite.http11', 'selectors') if m in sys.modules]))")
+    assert run_isolated(code) == []

@@ -1,7 +1,7 @@
 """SCF web function: the demo app on the stdlib server at 0.0.0.0:9000 (started by scf_bootstrap).
 
-`koatty_lite.run` serves with wsgiref (a thread per request), runs @Scheduled tasks and stops
-gracefully (appStop once) on SIGTERM. SCF requires 0.0.0.0, not 127.0.0.1.
+`koatty_lite.run` serves with the stdlib HTTP/1.1 server (keep-alive, a bounded worker pool), runs
+@Scheduled tasks and stops gracefully (appStop once) on SIGTERM. SCF requires 0.0.0.0, not 127.0.0.1.
 """
 from __future__ import annotations
 
