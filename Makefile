@@ -18,9 +18,11 @@ $(VENV)/.installed: requirements-test.txt
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
-## zip: build dist/function.zip (koatty_lite + the example app + its entry module)
+## zip: build dist/function.zip: the demo, or `make zip APP=myapp ENTRY=handler.py [REQUIREMENTS=...]
+##      [RUNTIME=python3.12] [TEMPLATE=template.yaml] [ARCH=arm64]` (python -m koatty_lite package)
 zip:
-	$(PYTHON) tools/make_zip.py
+	APP="$(APP)" ENTRY="$(ENTRY)" REQUIREMENTS="$(REQUIREMENTS)" RUNTIME="$(RUNTIME)" TEMPLATE="$(TEMPLATE)" \
+	ARCH="$(ARCH)" PYC="$(PYC)" OUT="$(OUT)" $(PYTHON) tools/make_zip.py
 
 ## bench: compare koatty_lite with its peers (installs them into bench/.venv)
 bench:

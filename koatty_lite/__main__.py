@@ -1,11 +1,11 @@
-"""`python -m koatty_lite COMMAND ...`: developer tools (serve, event, invoke, start-api, coldstart, openapi).
+"""`python -m koatty_lite COMMAND ...`: developer tools (serve, event, invoke, start-api, coldstart, openapi, package).
 
 Each command lives in `koatty_lite/cli/<command>.py` with a `main(argv) -> int`; only the one asked
-for is imported. The `cli` package is a development tool and is left out of `make zip`.
+for is imported. The `cli` package is a development tool and is left out of the function zip.
 """
 import sys
 
-COMMANDS = ("serve", "event", "invoke", "start-api", "coldstart", "openapi")
+COMMANDS = ("serve", "event", "invoke", "start-api", "coldstart", "openapi", "package")
 
 
 def main(argv=None):

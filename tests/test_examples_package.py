@@ -1,4 +1,4 @@
-"""examples/*/package.sh: the package holds the example's own entry module, never a stale pyc of make zip's."""
+"""examples/*/package.sh: the example's own entry files, bytecode for its template's runtime, build/ = the zip."""
 from __future__ import annotations
 
 import os
@@ -28,6 +28,27 @@ def test_package_holds_the_examples_entry_files(example, entries, tmp_path):
         names = zf.namelist()
         for entry in entries:
             assert zf.read(entry) == (work / "examples" / example / entry).read_bytes()
-            stem = entry[:-3] if entry.endswith(".py") else entry
-            assert not any(n.startswith(f"__pycache__/{stem}.") for n in names), "a stale pyc would shadow it"
-        assert any(n.startswith("koatty_lite/__pycache__/") for n in names)  # the runtime ships compiled
+        # the runtime ships compiled for the runtime the example's template declares (or as source, said once)
+        from koatty_lite.cli import package
+
+        template = next(t for t in ("template.yaml", "s.yaml", "serverless.yml")
+                        if (work / "examples" / example / t).exists())
+        version = package.runtime_version(package.read_template(str(work / "examples" / example / template))[0])
+        pycs = [n for n in names if n.endswith(".pyc")]
+        if package.find_interpreter(version):
+            tag = "cpython-" + version.replace(".", "")
+            assert pycs and all(n.endswith(f".{tag}.pyc") for n in pycs)
+            assert any(n.startswith("koatty_lite/__pycache__/") for n in names)
+            python = package.find_interpreter(version)
+            for entry in (e for e in entries if e.endswith(".py")):  # each entry's pyc is of its own source
+                pyc = zf.read(f"__pycache__/{entry[:-3]}.{tag}.pyc")
+                want = subprocess.run([python, "-c", "import importlib.util, sys; print(importlib.util.source_hash("
+                                       "open(sys.argv[1], 'rb').read()).hex())", str(work / "examples" / example / entry)],
+                                      capture_output=True, text=True, check=True).stdout.strip()
+                assert pyc[8:16].hex() == want, f"{entry}: a pyc of other source would shadow it"
+        else:
+            assert not pycs
+        build = work / "examples" / example / "build"
+        for entry in entries:  # build/ (the templates' CodeUri) holds the same files, modes kept
+            assert (build / entry).read_bytes() == (work / "examples" / example / entry).read_bytes()
+            assert (build / entry).stat().st_mode & 0o777 == (work / "examples" / example / entry).stat().st_mode & 0o777

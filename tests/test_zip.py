@@ -1,4 +1,4 @@
-"""tools/make_zip.py: contents, exclusions and determinism of dist/function.zip."""
+"""tools/make_zip.py (`make zip` without APP): the demo package, its contents and determinism."""
 from __future__ import annotations
 
 import importlib.util
@@ -49,8 +49,9 @@ def test_deterministic(make_zip, tmp_path):
 
 def test_pyc_option_adds_unchecked_hash_bytecode(make_zip, tmp_path):
     a, b = tmp_path / "a.zip", tmp_path / "b.zip"
-    make_zip.build(str(a), pyc=True, python="python3")
-    make_zip.build(str(b), pyc=True, python="python3")
+    runtime = "python%d.%d" % sys.version_info[:2]
+    make_zip.build(str(a), pyc=True, runtime=runtime)
+    make_zip.build(str(b), pyc=True, runtime=runtime)
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as zf:
         pycs = [n for n in zf.namelist() if n.endswith(".pyc")]
@@ -62,8 +63,9 @@ def test_pyc_option_adds_unchecked_hash_bytecode(make_zip, tmp_path):
 
 
 def test_main_adds_bytecode_by_default_and_pyc_0_ships_source_only(make_zip, tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("PYC", raising=False)
-    monkeypatch.setenv("PYTHON", sys.executable)
+    for var in ("PYC", "APP", "ENTRY", "OUT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("RUNTIME", "python%d.%d" % sys.version_info[:2])
     make_zip.main([str(tmp_path / "default.zip")])
     monkeypatch.setenv("PYC", "0")
     make_zip.main([str(tmp_path / "source.zip")])
@@ -71,4 +73,18 @@ def test_main_adds_bytecode_by_default_and_pyc_0_ships_source_only(make_zip, tmp
         assert any(n.endswith(".pyc") for n in zf.namelist())
     with zipfile.ZipFile(tmp_path / "source.zip") as zf:
         assert not any(n.endswith(".pyc") for n in zf.namelist())
-    assert "(pyc for " in capsys.readouterr().out
+    assert "function.zip" not in capsys.readouterr().err
+
+
+def test_default_runtime_bytecode_or_one_line_saying_why(make_zip, tmp_path, monkeypatch):
+    """`make zip` compiles for python3.12 (the AWS example's runtime), not for whatever python3 runs it."""
+    from koatty_lite.cli import package
+
+    lines = []
+    make_zip.build(str(tmp_path / "d.zip"), pyc=True, log=lines.append)
+    with zipfile.ZipFile(tmp_path / "d.zip") as zf:
+        pycs = [n for n in zf.namelist() if n.endswith(".pyc")]
+    if package.find_interpreter("3.12"):
+        assert pycs and all(n.endswith(".cpython-312.pyc") for n in pycs) and not lines
+    else:
+        assert not pycs and len(lines) == 1 and "no working python3.12" in lines[0]
