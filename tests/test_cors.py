@@ -381,3 +381,13 @@ def test_the_docs_example_configures_cors():
     assert res.headers["Access-Control-Allow-Methods"] == "GET,POST,PUT,DELETE"
     assert res.headers["Access-Control-Allow-Headers"] == "Content-Type,Authorization"
     assert res.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_an_origin_option_a_header_cannot_carry_fails_the_boot():
+    with pytest.raises(ValueError, match="cors option origin holds a character a header cannot carry"):
+        create_application(make_app({"origin": ["https://a.example\r\nX-Evil: 1"]}))
+
+
+def test_a_function_origin_that_is_not_plain_is_not_sent():
+    c = make_client(make_app({"origin": lambda ctx: "https://a.example\nX: 1"}))[0]
+    assert "Access-Control-Allow-Origin" not in c.get("/notes", headers={"Origin": SITE}).headers
