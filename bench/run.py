@@ -33,6 +33,14 @@ STACKS = [
     ("Chalice", "chalice_app"),
 ]
 KINDS = ("v1", "v2", "alb")
+# The validation bench (issue 15): the same POST with a 10-field DTO, validated on both sides.
+DTO_STACKS = [
+    ("koatty_lite (@Validated DTO)", "koatty_dto_app"),
+    ("Powertools resolvers (enable_validation=True, pydantic)", "powertools_dto_app"),
+]
+DTO_BODY = {"name": "Ann Lee", "email": "ann@example.com", "age": 34, "score": 87.5, "active": True,
+            "tags": ["new", "vip", "cn"], "country": "CN", "zip": "100000", "quantity": 3, "note": "leave at door"}
+DTO_START, DTO_END = "<!-- dto-bench -->", "<!-- /dto-bench -->"
 ECHO = {"items": [{"id": i, "name": "item-%03d" % i, "ok": True} for i in range(22)]}
 
 
@@ -137,9 +145,14 @@ def bench_env() -> dict:
     return env
 
 
-def run_child(py: str, module: str, n: int, repeat: int) -> dict:
+def dto_routes() -> list[tuple[str, str, str, str | None]]:
+    """The validation bench request."""
+    return [("POST /orders (10-field DTO)", "POST", "/orders", json.dumps(DTO_BODY))]
+
+
+def run_child(py: str, module: str, n: int, repeat: int, reqs: list | None = None) -> dict:
     """Run the measuring child for one stack."""
-    events = [[k, label, make_event(k, m, p, b)] for k in KINDS for (label, m, p, b) in routes()]
+    events = [[k, label, make_event(k, m, p, b)] for k in KINDS for (label, m, p, b) in (reqs or routes())]
     spec = json.dumps({"module": module, "events": events, "n": n, "repeat": repeat})
     env = {**bench_env(), "POWERTOOLS_DEV": "0"}
     proc = subprocess.run([py, "-c", CHILD, APPS, spec], capture_output=True, text=True, env=env, cwd=APPS)
@@ -221,12 +234,73 @@ def spread(xs: list[float]) -> str:
     return f"{med:.1f}"
 
 
+def dto_bench(n: int, repeat: int) -> str:
+    """The validation section: koatty_lite vs Powertools with enable_validation=True on the same POST."""
+    results = {}
+    for name, module in DTO_STACKS:
+        try:
+            results[name] = run_child(python_for(module), module, n, repeat, dto_routes())
+        except Exception as exc:  # Why: one broken stack must not lose the other's figures.
+            results[name] = {"error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)}
+        print(f"{name}: done", file=sys.stderr)
+    label = dto_routes()[0][0]
+    keys = [k + " " + label for k in KINDS]
+    lines = [DTO_START, "## Validation: POST with a 10-field DTO (issue 15)", "",
+             f"Warm µs per invocation (median ±IQR/2 of {repeat} repeats × {n} calls), the same valid body on both "
+             "sides, answered with the validated object as JSON (`python bench/run.py --dto-only`). "
+             "The DTO: bench/apps/koatty_dto_app.py; the pydantic model: bench/apps/powertools_dto_app.py.", "",
+             "| stack | " + " | ".join(k.split(" ", 1)[0] for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    base = results.get(DTO_STACKS[0][0], {})
+    for name, r in results.items():
+        if "error" in r:
+            lines.append(f"| {name} | {r['error']} |" + " |" * (len(keys) - 1))
+            continue
+        cells = []
+        for k in keys:
+            xs = r["warm"].get(k)
+            b = statistics.median(base.get("warm", {}).get(k) or [0]) or None
+            cells.append(spread(xs) + (f" ({statistics.median(xs) / b:.2f}×)" if xs and b else "") if xs else "n/a")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    k = results.get(DTO_STACKS[0][0], {})
+    p = results.get(DTO_STACKS[1][0], {})
+    if "error" not in k and "error" not in p:
+        faster = all(statistics.median(k["warm"][x]) < statistics.median(p["warm"][x]) for x in keys)
+        bodies = {name: sorted({json.dumps(json.loads(b[1]), sort_keys=True) if b[1] else "" for b in r["bodies"].values()})
+                  for name, r in results.items()}
+        lines += ["", f"- koatty_lite end to end faster than Powertools with enable_validation=True on every event type: "
+                      f"{'met' if faster else 'NOT met'}",
+                  f"- Both answered 200 with the same JSON: "
+                  f"{'yes' if all(s == 200 for r in results.values() for s, _ in r['bodies'].values()) and len(set(map(tuple, bodies.values()))) == 1 else 'NO'}"]
+    lines.append(DTO_END)
+    return "\n".join(lines) + "\n"
+
+
+def splice_dto(section: str) -> str:
+    """Put the validation section into RESULTS.md (replacing the previous one), leaving the rest as it is."""
+    path = os.path.join(HERE, "RESULTS.md")
+    text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmark results\n"
+    if DTO_START in text and DTO_END in text:
+        head, rest = text.split(DTO_START, 1)
+        text = head + section.rstrip("\n") + rest.split(DTO_END, 1)[1]
+    elif "\n## Goals" in text:
+        head, rest = text.split("\n## Goals", 1)
+        text = head + "\n" + section + "\n## Goals" + rest
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run everything and write bench/RESULTS.md."""
+    """Run everything and write bench/RESULTS.md (``--dto-only``: just the validation section)."""
     argv = sys.argv[1:] if argv is None else argv
     quick = "--quick" in argv
     n, repeat, runs = (200, 3, 3) if quick else (2000, 7, 21)
     ensure_venv("--no-install" in argv)
+    if "--dto-only" in argv:
+        print(splice_dto(dto_bench(n, repeat)))
+        return 0
     results = {}
     for name, module in STACKS:
         py = python_for(module)
@@ -246,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name]["cold"] = times
     with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
         fh.write(report(results, quick, n, repeat, runs))
+    splice_dto(dto_bench(n, repeat))
     print(os.path.join(HERE, "RESULTS.md"))
     from chart import write_chart  # bench/ is the script's own folder, first on sys.path
 

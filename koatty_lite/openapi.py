@@ -124,6 +124,8 @@ class _Builder:
         if kind == "list" and rule.name == "Length":
             keywords = {("minItems" if k == "minLength" else "maxItems"): v for k, v in keywords.items()}
         for key, value in keywords.items():
+            if out.get(key, _MISSING) == value:
+                continue
             if "$ref" in out or key in out:
                 out.setdefault("allOf", []).append({key: value})
             else:

@@ -540,8 +540,11 @@ def _register_output(cls: type) -> None:
     """A DTO returned by a controller is written as its fields (output.py's JSON types)."""
     from .output import register_json_type
 
-    names = tuple(f.name for f in dto_fields(cls))
-    register_json_type(cls, lambda obj: {n: getattr(obj, n) for n in names if hasattr(obj, n)})
+    if cls.__dictoffset__ != 0:
+        register_json_type(cls, vars)  # PERF: the instance dict as it is (its fields, set by the plan)
+    else:
+        names = tuple(f.name for f in dto_fields(cls))
+        register_json_type(cls, lambda obj: {n: getattr(obj, n) for n in names if hasattr(obj, n)})
 
 
 def validate(cls: type, data: Any, *, strict: bool = True) -> Any:
