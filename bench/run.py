@@ -321,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.path.join(HERE, "RESULTS.md"), "w") as fh:
         fh.write(report(results, quick, n, repeat, runs))
     splice_dto(dto_bench(n, repeat))
+    import obs  # the cost of each observability feature when on: its own section of RESULTS.md
+
+    obs.write(obs.section(obs.measure(quick, VPY), quick))
     print(os.path.join(HERE, "RESULTS.md"))
     from chart import write_chart  # bench/ is the script's own folder, first on sys.path
 

@@ -253,8 +253,11 @@ class ObservedWsgiApp(WsgiApp):
         if route is None:
             keys["path"] = ctx.path  # why: no route matched (404, 405): the path says what was asked
         # The message names the route, never the raw path with its ids (cardinality, personal data).
-        logger.info("%s %s %d %.1fms", ctx.method, route or ctx.path, code, duration_ms,
-                    extra={"koatty_keys": keys})
+        # PERF: makeRecord + handle, not info(): no caller lookup (a stack walk) for a line we write ourselves.
+        record = logger.makeRecord(logger.name, 20, __file__, 0, "%s %s %d %.1fms",
+                                   (ctx.method, route or ctx.path, code, duration_ms), None, "request_line",
+                                   {"koatty_keys": keys})
+        logger.handle(record)
 
 
 def _metrics_service(app: Any) -> str:
