@@ -43,6 +43,11 @@ BUILTIN_MIDDLEWARE = {
 _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re when a config uses ${...}
 
 
+def _has_control(text: str) -> bool:
+    """True when ``text`` holds a control character (U+0000 to U+001F, or DEL)."""
+    return any(c < " " or c == "\x7f" for c in text)
+
+
 def deep_merge(base: dict, over: dict) -> dict:
     """A new dict: ``over`` merged into ``base`` recursively (dicts merge, anything else replaces)."""
     out = dict(base)
@@ -247,19 +252,30 @@ class Koatty:
         return self.get_request_handler()(environ, start_response)
 
     def _endpoint(self, ctx: Context) -> Any:
-        # Why: the body is parsed before the router, as in Koatty, so 413/400/415 come first.
-        if ctx.method in _BODY_METHODS and not ctx._body_loaded and ctx._has_body():
-            ctx._load_body()
-        handler, params, table = self.router.find(ctx.method, ctx.path)
+        method, path = ctx.method, ctx.path
+        found = ctx._route
+        # Why: a middleware may have asked ctx.route already (then rewritten the path: look up again).
+        if found is None or found[0] != method or found[1] != path:
+            found = ctx._route = (method, path, self.router.match(method, path))
+        handler, params, table, _ = found[2]
         if handler is None:
             if table is None:
                 raise HttpException("Not Found", 1, 404)
             allow = allowed(table)
-            ctx.set("Allow", allow)
-            if ctx.method == "OPTIONS":
+            if method == "OPTIONS":
+                ctx.set("Allow", allow)
                 ctx.status = 204
                 return None
-            raise HttpException("Method Not Allowed", 1, 405)
+            raise HttpException("Method Not Allowed", 1, 405, headers={"Allow": allow})
+        if params:
+            for value in params.values():
+                # PERF: isprintable() is one C scan; only a path with an unusual character looks closer.
+                if not value.isprintable() and _has_control(value):
+                    raise HttpException("invalid path: control character in a path parameter", 1, 400)
+        # Why: the body is parsed once a route will serve the request, before the controller runs, so
+        # 413/400/415 come first; a 404/405 never pays for parsing a body (issue 12).
+        if method in _BODY_METHODS and not ctx._body_loaded and ctx._has_body():
+            ctx._load_body()
         ctx.params = params
         return handler(ctx)
 

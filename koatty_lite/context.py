@@ -93,13 +93,14 @@ class Context:
     __slots__ = (
         "environ", "app", "method", "path", "params", "state", "body", "_status", "_type",
         "_out", "_query", "_query_pairs", "_headers", "_cookies", "_request_id", "_body_loaded",
-        "_body_data", "_files", "_request_param", "_raw_body", "_ext",
+        "_body_data", "_files", "_request_param", "_raw_body", "_ext", "_route",
     )
 
     def __init__(self, environ: dict, app: Any = None):
         self.environ = environ
         self.app = app
-        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        # Why: methods are case-sensitive (RFC 9110 §9.1): "get" is not GET (it gets a 405 or 404).
+        self.method = environ.get("REQUEST_METHOD") or "GET"
         self.path = _wsgi_str(environ.get("PATH_INFO") or "/")
         self.params = {}
         self.state = {}
@@ -118,6 +119,7 @@ class Context:
         self._request_param = None
         self._raw_body = None
         self._ext = None  # {"logger", "metrics", "trace", "obs"}: created on first use (observability)
+        self._route = None  # (method, path, router.match(...)) once looked up
 
     # --- request ------------------------------------------------------------------------------
 
@@ -193,6 +195,19 @@ class Context:
     def host(self) -> str:
         """The Host header, or SERVER_NAME."""
         return self.get("host") or self.environ.get("SERVER_NAME", "")
+
+    @property
+    def route(self) -> str | None:
+        """The route pattern that will serve this request (``"/users/:id"``), None when none will (404,
+        405). Middleware checks this, not ``ctx.path``: ``/admin/stats/`` is served by ``/admin/stats``."""
+        method, path = self.method, self.path
+        found = self._route
+        if found is None or found[0] != method or found[1] != path:
+            if self.app is None:
+                return None
+            found = self._route = (method, path, self.app.router.match(method, path))
+        match = found[2]
+        return match[3] if match[0] is not None else None
 
     @property
     def url(self) -> str:
@@ -311,7 +326,8 @@ class Context:
                                      limit=limit)
         except PayloadError as exc:
             raise HttpException(exc.message, 1, exc.status) from None
-        self._body_data = data
+        # Why: RequestBody() is documented as {} for an empty body; a JSON `null` (or blank) body is one.
+        self._body_data = {} if data is None else data
         self._files = files or {}
 
     def request_body(self) -> Any:
@@ -327,10 +343,22 @@ class Context:
         return self._raw_body
 
     def request_file(self, name: str | None = None) -> Any:
-        """The uploaded file ``name`` (an ``UploadedFile``, a list when repeated), or all files as a dict."""
+        """The uploaded file ``name`` (an ``UploadedFile``; the last one when the field is repeated, as
+        for query keys), or a dict of every field's file; ``request_files(name)`` gives them all."""
         if not self._body_loaded:
             self._load_body()
-        return self._files if name is None else self._files.get(name)
+        files = self._files
+        if name is None:
+            return {k: v[-1] if isinstance(v, list) else v for k, v in files.items()}
+        value = files.get(name)
+        return value[-1] if isinstance(value, list) else value
+
+    def request_files(self, name: str) -> list:
+        """Every file uploaded under ``name``, in order (``[]`` when none)."""
+        if not self._body_loaded:
+            self._load_body()
+        value = self._files.get(name)
+        return [] if value is None else list(value) if isinstance(value, list) else [value]
 
     def request_param(self) -> dict:
         """Query ∪ path parameters (path wins), cached."""
@@ -456,8 +484,9 @@ class Context:
         raise KoattyException(str(message), code, status)
 
     def redirect(self, url: str, status: int = 302) -> None:
-        """Answer a redirect to ``url``."""
-        self.set("Location", url)
+        """Answer a redirect to ``url``, percent-encoded as Koa does (``encodeurl``: existing ``%XX`` kept,
+        other characters outside the URL set encoded as UTF-8)."""
+        self.set("Location", encode_url(str(url)))
         self.status = status
         self.body = ""
 
@@ -486,20 +515,45 @@ def _load_payload() -> Any:
 
 
 def _check_header(name: str, value: str) -> None:
-    # Why: a CR/LF/NUL would let a value split into a second header (response splitting).
+    # Why: a CR/LF/NUL would let a value split into a second header (response splitting); RFC 9110
+    # §5.5 allows no other control character either (HTAB excepted).
     if type(name) is not str or name not in _GOOD_NAMES:
         if not _is_token(name):
             raise ValueError(f"invalid header name {name!r}")
         if len(_GOOD_NAMES) < 512:
             _GOOD_NAMES.add(name)
-    # PERF: three C-level scans instead of a regex search.
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise ValueError(f"invalid header value for {name!r}: contains CR, LF or NUL")
+    # PERF: one C-level scan (isprintable) for the usual value instead of a regex search.
+    if not value.isprintable() and any((c < " " and c != "\t") or c == "\x7f" for c in value):
+        raise ValueError(f"invalid header value for {name!r}: contains a control character (CR, LF, NUL, ...)")
     if not value.isascii():
         try:
             value.encode("latin-1")  # WSGI header values are latin-1 native strings
         except UnicodeEncodeError:
             raise ValueError(f"invalid header value for {name!r}: not latin-1") from None
+
+
+# encodeurl's set: characters kept as they are in a Location (a "%" only before two hex digits).
+_URL_SAFE = frozenset(_ALNUM + "!#$&'()*+,-./:;=?@[]_~")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+
+
+def encode_url(url: str) -> str:
+    """Percent-encode ``url`` as Koa's ``encodeurl``: characters outside the URL set as UTF-8 ``%XX``,
+    a ``%`` not followed by two hex digits as ``%25``, a lone surrogate as U+FFFD."""
+    if _URL_SAFE.issuperset(url):  # PERF: the usual location needs no work
+        return url
+    out = []
+    n = len(url)
+    for i, c in enumerate(url):
+        if c in _URL_SAFE:
+            out.append(c)
+        elif c == "%" and i + 2 < n and url[i + 1] in _HEX and url[i + 2] in _HEX:
+            out.append(c)
+        else:
+            if "\ud800" <= c <= "\udfff":
+                c = "\ufffd"  # a lone surrogate (a pair is one character in Python)
+            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8")))
+    return "".join(out)
 
 
 def _reason(status: int) -> str:

@@ -148,8 +148,9 @@ def _guard(wsgi_app: Callable) -> Callable:
                 raise RuntimeError("the WSGI app returned a body without calling start_response()")
             return [body]
         except Exception:
-            _log.get_logger().exception("unhandled exception in %s %s", environ.get("REQUEST_METHOD"),
-                                        environ.get("PATH_INFO"))
+            # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
+            _log.get_logger().exception("unhandled exception in %s", _log.printable(
+                f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"))
             body = error_body(1, "Internal Server Error", None, rid)
             start_response("500 Internal Server Error",
                            [("Content-Type", "application/json; charset=utf-8"),

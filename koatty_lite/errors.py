@@ -15,9 +15,11 @@ JSON_TYPE = "application/json; charset=utf-8"
 
 
 class KoattyException(Exception):
-    """An error that becomes the response: ``status`` with body ``{"code", "message", "data"}``."""
+    """An error that becomes the response: ``status`` with body ``{"code", "message", "data"}``, plus
+    ``headers`` (a dict or ``(name, value)`` pairs) set on that answer."""
 
-    def __init__(self, message: str = "", code: int = 1, status: int = 500, data: Any = None):
+    def __init__(self, message: str = "", code: int = 1, status: int = 500, data: Any = None,
+                 headers: Any = None):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -28,6 +30,8 @@ class KoattyException(Exception):
         # Why: an out-of-range status would produce an invalid status line; Koatty clamps the same way.
         self.status = status if 100 <= status <= 599 else 500
         self.data = data
+        # Koa's err.headers: set on the error answer, after the headers set before the failure are dropped.
+        self.headers = headers
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, code={self.code!r}, status={self.status!r})"
@@ -62,8 +66,26 @@ def status_line(status: int) -> str:
     return line
 
 
+def finite(obj: Any) -> Any:
+    """``obj`` with every NaN / ±Infinity float replaced by None (what JSON.stringify writes: null)."""
+    if isinstance(obj, float):
+        return None if obj - obj else obj  # inf - inf and NaN - NaN are NaN, which is truthy
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
+
+
 def error_body(code: Any, message: str, data: Any = None, request_id: str | None = None) -> bytes:
     """The JSON error body bytes: ``{"code", "message", "data", "requestId"}``, the one error shape
-    of every answer koatty_lite gives (the core, the adapters' 400s, the entry point's 500/503)."""
-    return json.dumps({"code": code, "message": message, "data": data, "requestId": request_id},
-                      separators=(",", ":"), default=str).encode("utf-8")
+    of every answer koatty_lite gives (the core, the adapters' 400s, the entry point's 500/503).
+    NaN / Infinity in ``data`` are written as null (RFC 8259 has no such numbers)."""
+    body = {"code": code, "message": message, "data": data, "requestId": request_id}
+    try:
+        text = json.dumps(body, separators=(",", ":"), default=str, allow_nan=False)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise
+        text = json.dumps(finite(body), separators=(",", ":"), default=str, allow_nan=False)
+    return text.encode("utf-8")

@@ -241,3 +241,13 @@ class Logger:
 
 
 app_logger = Logger()  # ``app.logger``: its keys are the process-wide ones
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for one log line: every non-printable character (CR, LF, ESC, NUL, DEL, C1,
+    U+2028, ...) written as its escape (``\\n``, ``\\x1b``), so a client cannot forge a line or drive
+    a terminal through a path or header it sent."""
+    text = str(text)
+    if text.isprintable():  # PERF: one C scan for the usual text
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -11,7 +11,7 @@ import sys
 
 from . import log as _log
 from .context import Context
-from .errors import JSON_TYPE, HttpException, KoattyException, error_body, status_line
+from .errors import JSON_TYPE, HttpException, KoattyException, error_body, finite, status_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ class WsgiApp:
 
     def error(self, ctx: Context, exc: Exception) -> tuple:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
+        _error_headers(ctx, exc)
         handler = self.handler
         if handler is not None:
             if not isinstance(exc, KoattyException):
@@ -96,9 +97,31 @@ def finish(ctx: Context) -> None:
             _log.get_logger().exception("writing the metrics failed")
 
 
+# Headers an error answer keeps from those set before the failure (Koa drops them all; CORS and the
+# request id must survive so a browser can read the error and a client can quote it).
+# The CORS middleware's secureContext headers stay too (@koa/cors puts every header it set on err.headers).
+_KEPT_ON_ERROR = frozenset(("vary", "x-request-id", "cross-origin-opener-policy", "cross-origin-embedder-policy"))
+
+
+def _error_headers(ctx: Context, exc: Exception) -> None:
+    """Koa's onerror: drop the headers set before the failure (a ``Set-Cookie``, a ``Cache-Control:
+    public`` meant for the success), keep ``Access-Control-*``, ``Vary`` and ``X-Request-Id``, then set
+    the headers a ``KoattyException`` carries (``exc.headers``)."""
+    out = ctx._out
+    if out:
+        out[:] = [p for p in out if p[0].lower() in _KEPT_ON_ERROR or p[0].lower().startswith("access-control-")]
+    extra = getattr(exc, "headers", None) if isinstance(exc, KoattyException) else None
+    if extra:
+        for name, value in (extra.items() if isinstance(extra, dict) else extra):
+            try:
+                ctx.set(name, value)
+            except ValueError:  # an unusable header on the exception must not turn a 4xx into a 500
+                _log.get_logger().warning("header %s on %s dropped: invalid", _log.printable(name), type(exc).__name__)
+
+
 def _write_traceback(ctx: Context, what: str) -> None:
-    # Why: the path is the client's; a CR/LF in it must not forge a second log line.
-    where = f"{ctx.method} {ctx.path}".replace("\r", "\\r").replace("\n", "\\n")
+    # Why: the method and path are the client's; a CR/LF or ESC in them must not forge a log line.
+    where = _log.printable(f"{ctx.method} {ctx.path}")
     if _log.is_json():
         # One JSON object with the traceback in its "exception" member, not raw lines on wsgi.errors.
         _log.get_logger().error("%s: %s", what, where, exc_info=True)
@@ -192,12 +215,30 @@ try:
 
     # PERF: the C encoder built once (json.dumps builds one per call: +0.6 µs). No circular-reference
     # markers: a cyclic body fails with RecursionError, answered as a 500 like any other error.
-    _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, True)
+    # allow_nan False: NaN/Infinity are not JSON (RFC 8259); _json_bytes then writes them as null.
+    _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, False)
 
     def _json_encode(obj: Any) -> str:
         return "".join(_c_encoder(obj, 0))
 except (ImportError, TypeError):  # an interpreter without the C accelerator
-    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default).encode
+    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default,
+                                    allow_nan=False).encode
+
+
+def _json_bytes(body: Any) -> bytes:
+    """The JSON body as UTF-8: NaN / Infinity written as null (as Koatty's JSON.stringify does), a lone
+    surrogate as a ``\\udXXX`` escape (UTF-8 cannot carry it; it came from a client's JSON string)."""
+    try:
+        text = _json_encode(body)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise
+        body = finite(body)
+        text = _json_encode(body)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":"), default=_json_default, allow_nan=False).encode("ascii")
 
 
 def render(ctx: Context) -> tuple:
@@ -211,7 +252,10 @@ def render(ctx: Context) -> tuple:
             raise HttpException("Not Found", 1, 404)
         data = b""
     elif isinstance(body, str):
-        data = body.encode("utf-8")
+        try:
+            data = body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (from a client's JSON string): U+FFFD, not a 500
+            data = body.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
         if ctype is None:
             ctype = "text/html; charset=utf-8" if body[:1] == "<" else "text/plain; charset=utf-8"
     elif isinstance(body, (bytes, bytearray, memoryview)):
@@ -220,7 +264,7 @@ def render(ctx: Context) -> tuple:
             ctype = "application/octet-stream"
     else:
         # PERF: one prebuilt encoder (json.dumps with options builds a new one per call); compact.
-        data = _json_encode(body).encode("utf-8")
+        data = _json_bytes(body)
         if ctype is None:
             ctype = JSON_TYPE
     if status is None:

@@ -15,13 +15,18 @@ class PayloadError(ValueError):
 
 
 class UploadedFile:
-    """One uploaded file part of a multipart/form-data body, held in memory."""
+    """One uploaded file part of a multipart/form-data body, held in memory.
 
-    __slots__ = ("name", "filename", "content_type", "headers", "value", "_pos")
+    ``filename`` is a safe base name (no directory, no control character; ``""`` when nothing safe
+    is left); ``raw_filename`` is the client's text as sent (``filename*`` decoded), for display only.
+    """
 
-    def __init__(self, name, filename, content_type, headers, value):
+    __slots__ = ("name", "filename", "raw_filename", "content_type", "headers", "value", "_pos")
+
+    def __init__(self, name, filename, content_type, headers, value, raw_filename=None):
         self.name = name
-        self.filename = filename
+        self.raw_filename = filename if raw_filename is None else raw_filename
+        self.filename = safe_filename(filename)
         self.content_type = content_type
         self.headers = headers
         self.value = value
@@ -39,13 +44,51 @@ class UploadedFile:
         self._pos = end
         return data
 
-    def save(self, path):
-        """Write the content to `path`."""
-        with open(path, "wb") as f:
+    def save(self, dest):
+        """Write the content; returns where it went.
+
+        ``dest`` a directory: the file is written there under ``filename`` and never outside it
+        (no safe name, or a final path that resolves elsewhere, e.g. through a symlink: ValueError).
+        ``dest`` a file path the app chose, or an open binary file: written there.
+        """
+        if hasattr(dest, "write"):
+            dest.write(self.value)
+            return dest
+        import os
+
+        dest = os.fspath(dest)
+        if not os.path.isdir(dest):
+            with open(dest, "wb") as f:
+                f.write(self.value)
+            return dest
+        name = self.filename
+        if not name:
+            raise ValueError(f"no safe file name in {self.raw_filename!r}: pass a file path to save()")
+        folder = os.path.realpath(dest)
+        path = os.path.join(folder, name)
+        if os.path.dirname(os.path.realpath(path)) != folder:
+            raise ValueError(f"{self.raw_filename!r} would be written outside {dest!r}")
+        # Why: O_NOFOLLOW: a symlink planted between the check and the open is not followed.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0), 0o666)
+        with open(fd, "wb") as f:
             f.write(self.value)
+        return path
 
     def __repr__(self):
         return f"<UploadedFile {self.name!r} filename={self.filename!r} size={self.size}>"
+
+
+def safe_filename(name):
+    """The base name of a client's file name: text after the last ``/`` or ``\\``, control and other
+    non-printable characters removed; ``""`` for nothing, ``.`` or ``..`` (Django's rule)."""
+    if name is None:
+        return None
+    name = name.rpartition("/")[2].rpartition("\\")[2]
+    if not name.isprintable():
+        name = "".join(c for c in name if c.isprintable())
+    name = name.strip()
+    return "" if name in (".", "..") else name
 
 
 def read_body(environ, limit):
@@ -116,28 +159,86 @@ def _split_params(header):
     return items[0], params
 
 
+# Text charsets a body may be decoded with (codecs.lookup names). Why an allow-list: Python's codec
+# registry also holds transforms with super-linear decoders (punycode: 18 s for 200 KB) and binary
+# codecs (base64, zlib); no request body should reach them. Anything else is a 415.
+TEXT_CHARSETS = frozenset(
+    ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii",
+     "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949",
+     "koi8-r", "koi8-u", "tis-620", "iso2022_jp"]
+    + [f"iso8859-{n}" for n in range(1, 17) if n != 12] + [f"cp{n}" for n in range(1250, 1259)])
+_charsets = {}  # charset parameter as sent -> codec name (None: refused); bounded below
+
+
+def text_codec(charset):
+    """The codec name for a ``charset`` parameter (utf-8 when empty), or None when it is not a text charset."""
+    if not charset:
+        return "utf-8"
+    codec = _charsets.get(charset)
+    if codec is None and charset not in _charsets:
+        import codecs
+
+        try:
+            name = codecs.lookup(charset).name if len(charset) <= 40 and charset.isascii() else ""
+        except LookupError:
+            name = ""
+        codec = name if name in TEXT_CHARSETS else None
+        if len(_charsets) < 256:
+            _charsets[charset] = codec
+    return codec
+
+
 def _inflate(body, encoding, limit):
     import zlib
 
-    # wbits 47 auto-detects gzip or zlib headers; raw deflate (no header) is tried as a fallback.
-    wbits = [31] if encoding in ("gzip", "x-gzip") else [15, -15]
-    for i, wb in enumerate(wbits):
-        d = zlib.decompressobj(wb)
+    # gzip: wbits 31, every member (RFC 1952 §2.2: a gzip file is a series of members). deflate: zlib
+    # (wbits 15), raw deflate (no header, -15) tried as a fallback.
+    if encoding in ("gzip", "x-gzip"):
         try:
-            # Bounded max_length keeps a zip bomb from allocating more than limit+1 bytes.
-            out = d.decompress(body, limit + 1)
-            if len(out) > limit or d.unconsumed_tail:
-                raise PayloadError(413, "Request body too large")
-            out += d.flush()
-            if len(out) > limit:
-                raise PayloadError(413, "Request body too large")
-            if not d.eof:
-                raise zlib.error("truncated")
-            return out
+            return _inflate_with(zlib, body, 31, limit)
         except zlib.error:
-            if i == len(wbits) - 1:
-                raise PayloadError(400, "Invalid compressed body") from None
-    raise AssertionError("unreachable")
+            raise PayloadError(400, "Invalid compressed body") from None
+    try:
+        return _inflate_with(zlib, body, 15, limit)
+    except zlib.error:
+        try:
+            return _inflate_with(zlib, body, -15, limit)
+        except zlib.error:
+            raise PayloadError(400, "Invalid compressed body") from None
+
+
+def _inflate_with(zlib, body, wbits, limit):
+    """Inflate every member of ``body`` (only gzip has several) within ``limit``; trailing bytes that
+    start no member, or a truncated stream, raise ``zlib.error``."""
+    view = memoryview(body)
+    out, total, members, pos, n = [], 0, 1, 0, len(body)
+    d = zlib.decompressobj(wbits)
+    piece = b""
+    while True:
+        if not piece:
+            if pos >= n:
+                break
+            # PERF: fed in 64 KiB slices: unused_data (a copy of the rest of the input at each member's
+            # end) stays small, so many small members cost linear time, not quadratic.
+            piece = view[pos:pos + _CHUNK]
+            pos += len(piece)
+        if d.eof:
+            if wbits != 31:
+                raise zlib.error("data after the end of the deflate stream")
+            members += 1
+            if members > MAX_PARTS:
+                raise PayloadError(413, "Too many gzip members")
+            d = zlib.decompressobj(wbits)  # garbage that is no gzip header fails in decompress()
+        # Bounded max_length keeps a zip bomb from allocating more than limit+1 bytes.
+        chunk = d.decompress(piece, limit - total + 1)
+        total += len(chunk)
+        if total > limit or d.unconsumed_tail:
+            raise PayloadError(413, "Request body too large")
+        out.append(chunk)
+        piece = d.unused_data if d.eof else b""
+    if not d.eof:
+        raise zlib.error("truncated")
+    return b"".join(out)
 
 
 def _add(target, key, value):
@@ -149,6 +250,17 @@ def _add(target, key, value):
             target[key] = [old, value]
     else:
         target[key] = value
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text):
+    value = float(text)
+    if value - value:  # inf - inf is NaN, and NaN is not 0: the number overflowed
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def parse_body(body, content_type, content_encoding="", limit=6 * 1024 * 1024):
@@ -166,7 +278,9 @@ def parse_body(body, content_type, content_encoding="", limit=6 * 1024 * 1024):
         import json
 
         try:
-            return json.loads(body.decode("utf-8-sig")), {}
+            # RFC 8259: NaN, Infinity and numbers out of the float range (1e400) are not JSON.
+            return json.loads(body.decode("utf-8-sig"), parse_constant=_no_constant,
+                              parse_float=_finite_float), {}
         except (ValueError, RecursionError):
             raise PayloadError(400, "Invalid JSON body") from None
     if ctype == "application/x-www-form-urlencoded":
@@ -184,9 +298,12 @@ def parse_body(body, content_type, content_encoding="", limit=6 * 1024 * 1024):
             _add(data, k, v)
         return data, {}
     if ctype.startswith("text/"):
+        codec = text_codec(params.get("charset"))
+        if codec is None:
+            raise PayloadError(415, "Unsupported charset")
         try:
-            return body.decode(params.get("charset") or "utf-8"), {}
-        except (LookupError, UnicodeDecodeError):
+            return body.decode(codec), {}
+        except UnicodeDecodeError:
             raise PayloadError(400, "Invalid text body") from None
     if ctype == "multipart/form-data":
         return _multipart(body, params.get("boundary", ""))
@@ -240,10 +357,8 @@ def _multipart(body, boundary):
         value = body[hend + 4:end]
         fname = dparams.get("filename")
         star = dparams.get("filename*")
-        if star and star.lower().startswith("utf-8''"):
-            from urllib.parse import unquote
-
-            fname = unquote(star[7:], "utf-8", "replace")
+        if star:
+            fname = _ext_value(star, fname)
         if fname is not None:
             ctype = headers.get("content-type", "application/octet-stream")
             _add(files, name, UploadedFile(name, fname, ctype, headers, value))
@@ -253,3 +368,16 @@ def _multipart(body, boundary):
             except UnicodeDecodeError:
                 raise bad from None
         pos = end + len(sep)
+
+
+def _ext_value(value, fallback):
+    """An RFC 5987 ext-value (``charset'lang'pct-encoded``, charset UTF-8 or ISO-8859-1) decoded;
+    ``fallback`` for any other charset or shape."""
+    charset, q1, rest = value.partition("'")
+    _, q2, encoded = rest.partition("'")
+    charset = charset.strip().lower()
+    if not (q1 and q2) or charset not in ("utf-8", "iso-8859-1"):
+        return fallback
+    from urllib.parse import unquote
+
+    return unquote(encoded, "utf-8" if charset == "utf-8" else "latin-1", "replace")

@@ -207,25 +207,33 @@ class Router:
 
     def find(self, method: str, path: str) -> tuple:
         """``(handler, params, table)``: handler None when the method is not allowed; table None when no path matches."""
+        return self.match(method, path)[:3]
+
+    def match(self, method: str, path: str) -> tuple:
+        """``(handler, params, table, route)``, ``route`` the path pattern that matched (None: no match).
+
+        Trailing slashes are ignored: ``/a/``, ``/a//`` (and ``/a%2F``, decoded by the server) are ``/a``.
+        """
         if len(path) > 1 and path[-1] == "/":
             path = path.rstrip("/") or "/"
         # PERF: static routes are one dict lookup.
         table = self.static.get(path)
         params = None
+        route = path
         if table is None:
-            for pattern, _, t in self.dynamic:
+            for pattern, route, t in self.dynamic:
                 params = pattern.match(path)
                 if params is not None:
                     table = t
                     break
             else:
-                return None, None, None
+                return None, None, None, None
         handler = table.get(method)
         if handler is None:
             handler = table.get("ALL")
             if handler is None and method == "HEAD":
                 handler = table.get("GET")
-        return handler, params if params is not None else {}, table
+        return handler, params if params is not None else {}, table, route
 
 
 def allowed(table: dict) -> str:

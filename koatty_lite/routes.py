@@ -28,7 +28,13 @@ def _to_bool(value: Any) -> bool:
     raise ValueError(value)
 
 
+_DIGITS = frozenset("0123456789")
+_FLOAT_CHARS = frozenset("0123456789+-.eE")
+
+
 def _to_int(value: Any) -> int:
+    if type(value) is str and value.isascii() and value.isdigit():  # PERF: the usual "42", no sign
+        return int(value)
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
@@ -37,13 +43,23 @@ def _to_int(value: Any) -> int:
         if value.is_integer():
             return int(value)
         raise ValueError(value)
-    return int(str(value).strip())
+    text = str(value)
+    # Why: int() also takes "1_0", " 1", Arabic-Indic and fullwidth digits: ASCII digits and a sign only.
+    digits = text[1:] if text[:1] in ("-", "+") else text
+    if not digits or not _DIGITS.issuperset(digits):
+        raise ValueError(value)
+    return int(text)
 
 
 def _to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(value)
-    result = float(value if isinstance(value, (int, float)) else str(value).strip())
+    if not isinstance(value, (int, float)):
+        value = str(value)
+        # Why: as for int: float() takes "1_0", spaces and non-ASCII digits; "inf"/"nan" fail here too.
+        if not value or not _FLOAT_CHARS.issuperset(value):
+            raise ValueError(value)
+    result = float(value)
     if result != result or result in (float("inf"), float("-inf")):
         raise ValueError(value)  # NaN/inf are not useful request values
     return result
@@ -99,10 +115,10 @@ def _get_header(ctx: Context, key: str) -> Any:
 
 
 def _get_file(ctx: Context, key: str) -> Any:
-    files = ctx.request_file()
     if key is None:
+        files = ctx.request_file()
         return files if files else _MISSING
-    value = files.get(key)
+    value = ctx.request_file(key)  # one file: the last of a repeated field (ctx.request_files for all)
     return _MISSING if value is None else value
 
 

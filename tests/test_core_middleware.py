@@ -135,9 +135,12 @@ def test_invalid_json_is_400(c):
     assert res.json["code"] == 1
 
 
-def test_body_parsed_before_router(c):
-    # Even an unknown path gets the 413 first: the body is parsed before routing, as in Koatty.
-    c.post("/nowhere", b"x" * 17, content_type="text/plain", status=413)
+def test_body_parsed_only_once_a_route_will_serve_it(c):
+    # Issue 12: a request no route serves is answered (404 / 405) without reading or parsing its body;
+    # a routed one gets the 413 before its controller runs.
+    c.post("/nowhere", b"x" * 17, content_type="text/plain", status=404)
+    assert c.post("/", b"x" * 17, content_type="text/plain", status=405).headers["Allow"] == "GET, HEAD, OPTIONS"
+    c.post("/echo", b"x" * 17, content_type="text/plain", status=413)
 
 
 def test_unknown_middleware_in_list_fails_boot():

@@ -32,8 +32,18 @@ class Failing:
         raise RuntimeError("failed on purpose")
 
 
+def crash(ctx, next):
+    """A middleware that fails for /crash/...: any path reaches it, a path parameter or not."""
+    if ctx.path.startswith("/crash/"):
+        raise RuntimeError("failed on purpose")
+    return next()
+
+
 class EventsApp(Koatty):
     components = [Jobs, Failing]
+
+    def init(self):
+        self.use(crash)
 
 
 def answer_sqs(event, context, app):
@@ -108,8 +118,9 @@ def test_every_event_fixture_with_mangled_fields_gets_an_answer_or_a_value_error
 
 
 def test_a_path_cannot_forge_a_line_in_the_fault_log(capsys):
-    event = v1_event("GET", "/fail/a\n[koatty] [INFO] [forged-id] all good")
+    event = v1_event("GET", "/crash/a\n[koatty] [INFO] [forged-id] all good\x1b[2K\x00")
     assert _handler()(event, FakeContext("real-id"))["statusCode"] == 500
     err = capsys.readouterr().err
-    assert "\n[koatty] [INFO] [forged-id]" not in err
-    assert "[koatty] [ERROR] [real-id] unhandled exception: GET /fail/a\\n[koatty] [INFO] [forged-id] all good" in err
+    assert "\n[koatty] [INFO] [forged-id]" not in err and "\x1b" not in err and "\x00" not in err
+    assert ("[koatty] [ERROR] [real-id] unhandled exception: GET /crash/a\\n[koatty] [INFO] [forged-id] all good"
+            "\\x1b[2K\\x00") in err
