@@ -164,3 +164,32 @@ def alb_event(method="GET", path="/", headers=None, multi=False, body="", b64=Fa
         ev["headers"] = h
         ev["queryStringParameters"] = query or {}
     return ev
+
+
+def clb_event(method="GET", path="/", headers=(), body=""):
+    """A Tencent SCF CLB trigger event (no CLI builder): X-Method / X-Uri carry the request line."""
+    h = {"X-Method": method, "X-Uri": path}
+    for name, value in headers:
+        h[name] = h[name] + "," + value if name in h else value
+    return {"headers": h, "payload": body, "isBase64Encoded": "false"}
+
+
+def http_kinds():
+    """Every HTTP kind an event can be built for: the CLI's builders plus scf-clb."""
+    from koatty_lite.cli.event import HTTP_BUILDERS
+
+    return sorted(HTTP_BUILDERS) + ["scf-clb"]
+
+
+def build_http(kind, method="GET", path="/", raw_query="", headers=(), source_ip="127.0.0.1"):
+    """An HTTP event of `kind` (a CLI builder name or "scf-clb") for one request."""
+    from koatty_lite.cli.event import HTTP_BUILDERS, HttpRequest
+
+    if kind == "scf-clb":
+        return clb_event(method, path + ("?" + raw_query if raw_query else ""), headers)
+    return HTTP_BUILDERS[kind](HttpRequest(method, path, raw_query, list(headers), source_ip=source_ip))
+
+
+def response_shape(kind):
+    """The ALLOWED_KEYS entry of a builder name."""
+    return "scf-apigw" if kind == "scf" else kind

@@ -17,7 +17,9 @@ from koatty_lite import Controller, GetMapping, Koatty
 from koatty_lite.cli.event import HTTP_BUILDERS, HttpRequest
 from koatty_lite.serverless import serve_http
 
-KINDS = sorted(HTTP_BUILDERS)
+from robust_support import build_http, http_kinds
+
+KINDS = http_kinds()
 SEEN: list = []
 
 
@@ -40,10 +42,9 @@ def fixture(name):
 
 
 # --- point 6: REMOTE_ADDR -------------------------------------------------------------------------
-@pytest.mark.parametrize("kind", ["alb", "alb-multi", "lattice-v1", "lattice-v2", "fc-apigw", "scf-url"])
+@pytest.mark.parametrize("kind", ["alb", "alb-multi", "lattice-v1", "lattice-v2", "fc-apigw", "scf-url", "scf-clb"])
 def test_a_format_without_a_client_address_gives_an_empty_remote_addr(kind):
-    event = HTTP_BUILDERS[kind](HttpRequest("GET", "/", "", [("host", "example.com")]))
-    env = serve(event)
+    env = serve(build_http(kind, headers=[("host", "example.com")]))
     assert env["REMOTE_ADDR"] == ""
 
 
@@ -133,16 +134,16 @@ EXPECTED = {
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_twinned_header_name_never_reaches_the_platform_s_environ_key(kind, forged_first):
     headers = FORGED + REAL if forged_first else REAL + FORGED
-    env = serve(HTTP_BUILDERS[kind](HttpRequest("GET", "/", "", headers)))
+    env = serve(build_http(kind, headers=headers))
     assert {k: env.get(k) for k in EXPECTED} == EXPECTED
     assert not any("FORGED" in str(v).upper() or "EVIL" in str(v).upper() or "6.6.6.6" in str(v)
                    for k, v in env.items() if k.startswith("HTTP_"))
 
 
-@pytest.mark.parametrize("kind", ["alb", "alb-multi", "lattice-v1", "lattice-v2"])
+@pytest.mark.parametrize("kind", ["alb", "alb-multi", "lattice-v1", "lattice-v2", "scf-clb"])
 def test_a_twinned_x_forwarded_for_does_not_move_the_balancer_s_address(kind):
     headers = [("x-forwarded-for", "203.0.113.1, 198.51.100.2"), ("x_forwarded_for", "6.6.6.6")]
-    assert serve(HTTP_BUILDERS[kind](HttpRequest("GET", "/", "", headers)))["REMOTE_ADDR"] == "198.51.100.2"
+    assert serve(build_http(kind, headers=headers))["REMOTE_ADDR"] == "198.51.100.2"
 
 
 def test_a_koatty_app_reads_the_real_lattice_identity():

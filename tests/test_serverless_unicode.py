@@ -12,11 +12,9 @@ import pytest
 
 import koatty_lite
 from koatty_lite import Controller, GetMapping, Koatty
-from koatty_lite.cli.event import HTTP_BUILDERS, HttpRequest
+from robust_support import build_http, check_response, http_kinds, response_shape
 
-from robust_support import check_response
-
-KINDS = sorted(HTTP_BUILDERS)
+KINDS = http_kinds()
 CITY, TOWN, WARD = "São Paulo", "Zürich", "東京"
 HEADERS = [("host", "example.com"), ("cf-ipcity", CITY), ("x-ward", WARD), ("cookie", f"city={TOWN}; ward={WARD}")]
 
@@ -26,12 +24,11 @@ def native(text):
     return text.encode("utf-8").decode("latin-1")
 
 
-def shape(kind):
-    return "scf-apigw" if kind == "scf" else kind
+shape = response_shape
 
 
 def event(kind, path):
-    return HTTP_BUILDERS[kind](HttpRequest("GET", path, "", HEADERS))
+    return build_http(kind, "GET", path, "", HEADERS)
 
 
 def raw_echo(environ, start_response):
