@@ -42,13 +42,13 @@ def fixture(name):
 
 
 # --- point 6: REMOTE_ADDR -------------------------------------------------------------------------
-@pytest.mark.parametrize("kind", ["alb", "alb-multi", "lattice-v1", "lattice-v2", "fc-apigw", "scf-url", "scf-clb"])
+@pytest.mark.parametrize("kind", ["alb", "alb-multi", "lattice-v1", "lattice-v2", "fc-apigw", "scf-clb"])
 def test_a_format_without_a_client_address_gives_an_empty_remote_addr(kind):
     env = serve(build_http(kind, headers=[("host", "example.com")]))
     assert env["REMOTE_ADDR"] == ""
 
 
-@pytest.mark.parametrize("kind", ["apigw-v1", "apigw-v2", "function-url", "fc3", "scf"])
+@pytest.mark.parametrize("kind", ["apigw-v1", "apigw-v2", "function-url", "fc3", "scf", "scf-url"])
 def test_a_format_with_a_client_address_gives_it(kind):
     event = HTTP_BUILDERS[kind](HttpRequest("GET", "/", "", [("host", "example.com")], source_ip="198.51.100.9"))
     assert serve(event)["REMOTE_ADDR"] == "198.51.100.9"

@@ -312,7 +312,9 @@ def build_scf(req):
 
 def build_scf_url(req):
     """Tencent SCF function URL (event function)."""
-    ev = {"body": req.body_text(), "headers": req.last_headers(), "httpMethod": req.method,
+    headers = req.last_headers()
+    headers["x-scf-remote-addr"] = req.source_ip  # Why: the platform sets it (over any client value)
+    ev = {"body": req.body_text(), "headers": headers, "httpMethod": req.method,
           "path": unquote(req.path), "queryString": _scf_query(req)}
     if req.base64:
         ev["isBase64Encoded"] = True
