@@ -338,9 +338,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
             raise UnknownEventError(f"an HTTP event of kind {detect_http(event)!r} reached a handler for "
                                     f"platform {platform!r}; use platform='auto' or the right platform")
         fn = event_handlers.get(kind)
-        state_log = _log._state
-        previous = getattr(state_log, "request_id", None)
-        state_log.request_id = _request_id(context)
+        previous = _log.enter(_request_id(context))
         try:
             if fn is not None:
                 try:
@@ -369,7 +367,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
             if custom is not None:
                 return custom[1](event, context)
         finally:
-            state_log.request_id = previous
+            _log.leave(previous)
         if fallback is not None:  # why: "*" is the catch-all: known kinds without a handler of their own too
             return _fallback(app, event, context)
         raise UnhandledEventError(f"no handler for {kind!r} events: pass "
@@ -377,16 +375,14 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
 
     def _fallback(app: Any, event: Any, context: Any) -> Any:
         """event_handlers["*"]: any event no adapter, kind handler or @Scheduled task took."""
-        state_log = _log._state
-        previous = getattr(state_log, "request_id", None)
-        state_log.request_id = _request_id(context)
+        previous = _log.enter(_request_id(context))
         try:
             return fallback(event, context, app)
         except Exception:
             _log.get_logger().exception("event handler '*' failed; the platform may retry")
             raise
         finally:
-            state_log.request_id = previous
+            _log.leave(previous)
 
     def _fc2(app: Any, wsgi: Callable, environ: dict, start_response: Callable) -> Any:
         fc_context = environ.get("fc.context")

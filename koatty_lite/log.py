@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from _thread import RLock, _local
+from itertools import count
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,12 +32,34 @@ _logger = None
 _lock = RLock()  # why: two threads asking for the first logger must not install two handlers
 _keys = {}  # app.logger.append_keys(): keys on every line of the process
 _format = ["text"]  # "text" or "json": what configure() last installed
-_invocations = [0]  # requests served by an observed app in this process (cold_start: the first)
+_invocations = [0]  # invocations counted in this process (cold_start: the first; 0 while booting)
+_counter = count(1)  # why: next() on it is atomic, two first requests on two threads cannot both be cold
 
 
 def current_request_id() -> str:
     """The request id of the request this thread is serving, or ``"-"``."""
     return getattr(_state, "request_id", None) or "-"
+
+
+def enter(request_id: Any) -> Any:
+    """Start a non-HTTP invocation on this thread: its request id on each line, counted for
+    ``cold_start``; returns what ``leave`` restores."""
+    state = _state
+    previous = getattr(state, "request_id", None), getattr(state, "fields", None)
+    state.request_id = request_id
+    state.fields = {"cold_start": next_invocation() == 1}
+    return previous
+
+
+def next_invocation() -> int:
+    """Count one invocation; its number in this process (1: the cold start)."""
+    n = _invocations[0] = next(_counter)
+    return n
+
+
+def leave(previous: Any) -> None:
+    """End the invocation ``enter`` started."""
+    _state.request_id, _state.fields = previous
 
 
 def level_from_env(environ: Any = None) -> int | None:

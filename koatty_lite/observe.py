@@ -59,6 +59,8 @@ class _ObservedRoute:
             rec.controller += perf_counter() - t
 
     def __getattr__(self, name: str) -> Any:  # the wrapped Route's own attributes (label, fn, ...)
+        if name == "route":  # not set yet (a copy): no recursion
+            raise AttributeError(name)
         return getattr(self.route, name)
 
 
@@ -162,8 +164,7 @@ class ObservedWsgiApp(WsgiApp):
         ctx = Context(environ, self.app)
         state = self.log_state
         rid = state.request_id = ctx.request_id
-        count = _log._invocations[0] = _log._invocations[0] + 1
-        cold = count == 1
+        cold = _log.next_invocation() == 1
         fields = {"cold_start": cold}
         rec = _Request(fields)
         ctx._ext = {"obs": rec}

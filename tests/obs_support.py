@@ -31,7 +31,11 @@ def clean_log(monkeypatch):
 
     ident = logjson._FUNCTION[0]
     logjson._FUNCTION[0] = None
+    import itertools
+
+    counter = klog._counter
     klog._invocations[0] = 0
+    klog._counter = itertools.count(1)
     try:
         yield logger
     finally:
@@ -42,6 +46,7 @@ def clean_log(monkeypatch):
         klog._keys.clear()
         klog._keys.update(saved[5])
         klog._invocations[0] = saved[6]
+        klog._counter = counter
         logjson._FUNCTION[0] = ident
 
 

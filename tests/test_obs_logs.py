@@ -220,3 +220,22 @@ def test_json_lines_survive_values_json_cannot_hold(clean_log, monkeypatch, caps
     klog.app_logger.warning("odd", data=loop, blob=b"\xff")
     (line,) = json_lines(capsys.readouterr().out)
     assert line["message"] == "odd" and isinstance(line["data"], str)
+
+
+def test_event_handler_lines_carry_the_invocation(clean_log, monkeypatch, capsys):
+    import koatty_lite
+    from koatty_lite.cli.event import build_event
+    from obs_support import Invocation
+
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+
+    def on_sqs(event, context, app):
+        app.logger.info("batch", size=len(event["Records"]))
+
+    h = koatty_lite.handler(make_app(), event_handlers={"sqs": on_sqs})
+    capsys.readouterr()
+    h(build_event("sqs"), Invocation("q-1"))
+    h(build_event("sqs"), Invocation("q-2"))
+    lines = json_lines(capsys.readouterr().out)
+    assert [(x["requestId"], x["cold_start"], x["size"]) for x in lines] == [("q-1", True, 1), ("q-2", False, 1)]
+    assert "route" not in lines[0]
