@@ -148,7 +148,8 @@ class _Builder:
             if source in ("path", "query", "header"):
                 if spec.whole and spec.info is not None and spec.info.kind == "dto":
                     for f in dto_fields(spec.info.arg):
-                        self.param(params, source, f.name, f.info, f.default is _MISSING or f.defined, f.default)
+                        name = f.name.replace("_", "-") if source == "header" else f.name
+                        self.param(params, source, name, f.info, f.default is _MISSING or f.defined, f.default)
                 elif not spec.whole:
                     self.param(params, source, spec.key, spec.info, spec.required, spec.default)
             elif source == "body-all" or (source == "body" and spec.whole):

@@ -610,7 +610,8 @@ def _fetch(spec: ArgSpec) -> Callable:
                     multi.setdefault(k, []).append(v)
                 return multi
         elif source == "header":
-            return lambda ctx: {k.lower(): v for k, v in ctx.headers.items()}
+            # Field names are identifiers: a field x_api_key reads the header X-Api-Key.
+            return lambda ctx: {k.lower().replace("-", "_"): v for k, v in ctx.headers.items()}
         elif source == "param":
             return lambda ctx: ctx.request_param()
         else:
@@ -686,7 +687,11 @@ def compile_route(label: str, fn: Callable, signature: list, extractors: tuple) 
                 if json_body:
                     conv = strict
             if v is not None and conv is not None:
-                v = conv(v, root, errors)
+                try:
+                    v = conv(v, root, errors)
+                except RecursionError:  # a self-referencing DTO fed a body nested deeper than the stack
+                    errors.append({"loc": list(root), "rule": "type", "message": "is nested too deeply"})
+                    continue
             kwargs[name] = v
         if errors:
             raise ValidationError(errors)

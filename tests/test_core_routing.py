@@ -1,6 +1,10 @@
 """Routing, parameters and conversion, return values → responses, HEAD/OPTIONS/404/405."""
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
+
 import pytest
 
 from core_support import client as make_client
@@ -573,3 +577,22 @@ def test_duplicate_route_names_both_methods():
     with pytest.raises(ValueError) as info:
         _boot(Notes, LegacyNotes)
     assert str(info.value) == "duplicate route GET /notes/:id: Notes.get and LegacyNotes.show"
+
+
+def test_arguments_converted_by_annotation_uuid_list_decimal_date():
+    """Issue 15: a UUID argument stayed a string and list[int] got the last value as a string."""
+
+    @Controller("/")
+    class Conv:
+        @GetMapping("/conv15")
+        def conv(self, ref: uuid.UUID = Get("ref"), tags: list[int] = Get("tag"),
+                 price: decimal.Decimal = Get("price"), day: datetime.date = Get("day")):
+            return {"ref": type(ref).__name__, "tags": tags, "price": [type(price).__name__, str(price)],
+                    "day": type(day).__name__}
+
+    c, _ = make_client(type("ConvApp", (Koatty,), {"components": [Conv]}))
+    res = c.get("/conv15?ref=12345678-1234-5678-1234-567812345678&tag=1&tag=2&price=1.50&day=2024-01-02")
+    assert res.json == {"ref": "UUID", "tags": [1, 2], "price": ["Decimal", "1.50"], "day": "date"}
+    bad = c.get("/conv15?ref=x&tag=1&tag=y&price=1&day=2024-01-02", status=400).json
+    assert [(e["loc"], e["rule"]) for e in bad["data"]["errors"]] == [(["query", "ref"], "type"),
+                                                                       (["query", "tag", 1], "type")]

@@ -133,6 +133,16 @@ class Node:
     children: list[Node] = []
 
 
+class Auth:
+    x_api_key: Annotated[str, Length(8)]
+    x_retries: int = 0
+
+
+class Both:
+    id: int
+    q: str = ""
+
+
 @Controller("/v")
 class VController:
     @Validated()
@@ -167,6 +177,16 @@ class VController:
     @PostMapping("/tree")
     def tree(self, node: Node = RequestBody()):
         return node
+
+    @Validated()
+    @GetMapping("/headers")
+    def headers(self, auth: Auth = Header()):
+        return vars(auth)
+
+    @Validated()
+    @GetMapping("/both/:id")
+    def both(self, p: Both = RequestParam()):
+        return vars(p)
 
     @Validated()
     @PostMapping("/mixed/:id")
@@ -294,6 +314,22 @@ def test_self_referencing_dto(c):
         {"name": "b", "children": [{"name": "c", "children": []}]}]}
     errors = c.post_json("/v/tree", {"name": "a", "children": [{"children": []}]}, status=400).json["data"]["errors"]
     assert errors[0]["loc"] == ["body", "children", 0, "name"]
+
+
+def test_header_and_request_param_dtos(c):
+    assert c.get("/v/headers", headers={"X-Api-Key": "12345678", "X-Retries": "3"}).json == {
+        "x_api_key": "12345678", "x_retries": 3}
+    errors = c.get("/v/headers", headers={"X-Api-Key": "short"}, status=400).json["data"]["errors"]
+    assert errors == [{"loc": ["header", "x_api_key"], "rule": "Length",
+                       "message": "must have a length of at least 8"}]
+    assert c.get("/v/both/5?q=hi").json == {"id": 5, "q": "hi"}
+
+
+def test_deeply_nested_self_referencing_body_is_a_400_not_a_500(c):
+    depth = 450  # json.loads takes it (its limit is ~490 levels here); building the DTOs would overflow
+    text = '{"name":"x","children":[' * depth + '{"name":"x"}' + "]}" * depth
+    res = c.post("/v/tree", text, headers={"Content-Type": "application/json"}, status=400)
+    assert res.json["data"]["errors"] == [{"loc": ["body"], "rule": "type", "message": "is nested too deeply"}]
 
 
 def test_defaults_are_not_shared_between_requests(c):
