@@ -421,6 +421,30 @@ def test_body_without_content_type_is_raw_bytes_in_serverless_mode():
     assert resp["statusCode"] == 200 and json.loads(resp["body"]) == {"bytes": len("\xff not utf-8".encode())}
 
 
+def test_body_without_content_type_is_raw_bytes_in_listen_mode():
+    """The same rule as serverless mode (wsgiref made it text/plain: a 400 for bytes that are not UTF-8).
+    Also: an unread body of a 404 on a keep-alive connection is not taken for the next request."""
+    import http.client
+
+    app = create_application(HostileApp)
+    server = app.listen(0, "127.0.0.1")
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        conn.request("POST", "/echo", b"\xff\xfe not utf-8")  # http.client sends no Content-Type
+        res = conn.getresponse()
+        assert (res.status, json.loads(res.read())) == (200, {"bytes": 12})
+        smuggled = b"GET /users/666 HTTP/1.1\r\nHost: x\r\n\r\n"
+        conn.request("POST", "/nowhere", smuggled, {"Content-Type": "text/plain; charset=punycode"})
+        res = conn.getresponse()
+        assert res.status == 404 and res.read()
+        conn.request("GET", "/users/1")
+        res = conn.getresponse()
+        assert (res.status, json.loads(res.read())) == (200, {"id": 1})
+        conn.close()
+    finally:
+        app.stop()
+
+
 # --- 18. header values and method case ------------------------------------------------------------
 
 
