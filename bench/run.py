@@ -2,8 +2,8 @@
 
 Creates bench/.venv with the pinned peers (bench/requirements.txt), then for each stack measures in
 fresh subprocesses: warm µs per invocation per event type, whole-process cold start, import time
-(-X importtime) and modules loaded, zip size of the imported runtime dependencies, peak RSS.
-`--quick` for a smoke run.
+(-X importtime) and modules loaded, zip size of the imported runtime dependencies, peak RSS; then
+bench/listen.py (listen mode beside the Koatty 3.11 twin). `--quick` for a smoke run.
 """
 from __future__ import annotations
 
@@ -324,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     import obs  # the cost of each observability feature when on: its own section of RESULTS.md
 
     obs.write(obs.section(obs.measure(quick, VPY), quick))
+    # Listen mode (issue 12.2): koatty_lite's listen() server beside the Koatty 3.11 twin when node is
+    # present; bench/listen.py appends its own section to RESULTS.md.
+    listen_args = ["--seconds", "1", "--rounds", "1", "--idle", "500"] if quick else []
+    subprocess.run([sys.executable, os.path.join(HERE, "listen.py"), *listen_args], check=False)
     print(os.path.join(HERE, "RESULTS.md"))
     from chart import write_chart  # bench/ is the script's own folder, first on sys.path
 

@@ -264,7 +264,8 @@ class Server:
         self._close(conn)
 
     def _take_returns(self) -> list:
-        returns, self.returns = self.returns, []
+        with self.lock:  # Why: a worker appends under the lock; a swap between its load and append would lose it
+            returns, self.returns = self.returns, []
         return returns
 
     def _woken(self) -> None:

@@ -33,3 +33,16 @@ def test_soak_short_run_every_event_kind_answered_and_no_fd_growth():
     assert code == 0, report
     assert report["invocations"] == 3000 and report["event_types"] >= 32
     assert report["failures"] == {} and report["fd_growth_after_warmup"] == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_listen_bench_short_run_serves_keep_alive_without_errors_and_idle_connections_hold_no_thread():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "listen.py"), "--no-twin", "--no-write",
+                          "--seconds", "0.5", "--rounds", "1", "--idle", "300", "--connections", "2"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("|") for line in out.stdout.splitlines() if line.startswith("| koatty_lite listen() |")]
+    assert rows and all(int(r[6]) == 0 and float(r[4].replace(",", "")) > 0 for r in rows), out.stdout
+    idle = next(line for line in out.stdout.splitlines() if line.startswith("Idle connections: 300 "))
+    threads = int(idle.split(": ", 2)[2].split(" threads")[0])
+    assert threads <= 16 + 4 and "still serving: yes" in idle, idle
