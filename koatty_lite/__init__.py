@@ -11,11 +11,12 @@ from .context import Context
 from .decorators import (
     After, AfterEach, AppEvent, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Config,
     Controller, DeleteMapping, ExceptionHandler, File, Get, GetMapping, Header, HeadMapping, Middleware,
-    OnEvent, OptionsMapping, PatchMapping, PathVariable, Plugin, Post, PostMapping, PutMapping,
+    OnEvent, OptionsMapping, Param, PatchMapping, PathVariable, Plugin, Post, PostMapping, PutMapping,
     RequestBody, RequestMapping, RequestParam, Scheduled, Service,
 )
 from .errors import HttpException, KoattyException
 from .output import register_renderer
+from .routes import register_marker
 
 __version__ = "0.1.0"
 
@@ -26,10 +27,10 @@ __all__ = [
     "Autowired", "Config",
     "GetMapping", "PostMapping", "PutMapping", "DeleteMapping", "PatchMapping",
     "OptionsMapping", "HeadMapping", "RequestMapping",
-    "PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam",
+    "PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam", "Param",
     "Before", "After", "BeforeEach", "AfterEach", "OnEvent", "ExceptionHandler",
     "KoattyException", "HttpException", "Context",
-    "Scheduled", "AppEvent", "run", "register_renderer",
+    "Scheduled", "AppEvent", "run", "register_renderer", "register_marker",
 ]
 
 

@@ -265,10 +265,18 @@ class Config:
 
 
 class Param:
-    """Base parameter marker used as a default value: where to look (``source``) and the name."""
+    """Base parameter marker used as a default value: where to look (``source``) and the name.
+
+    A marker is a class. A built-in ``source`` ("path", "query", "body", "header", "body-all",
+    "file", "param") or one added by ``koatty_lite.routes.register_marker`` has its getter in
+    routes.py's ``MARKERS`` registry. A user's marker may instead read its own value: a subclass
+    with ``source`` (the name validation and OpenAPI use, e.g. ``"cookie"``), ``where`` (how a 400
+    names it) and ``get(self, ctx, key)`` returning the value or ``self.MISSING`` (docs/core.md).
+    """
 
     __slots__ = ("name", "default")
     source = "param"
+    MISSING = _MISSING  # what get(self, ctx, key) returns when the request has no value
 
     def __init__(self, name: str | None = None, default: Any = _MISSING):
         self.name = name

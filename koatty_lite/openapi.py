@@ -145,7 +145,7 @@ class _Builder:
             source = spec.source
             if source == "param" and not spec.whole:
                 source = "path" if spec.key in path_names else "query"
-            if source in ("path", "query", "header"):
+            if source in ("path", "query", "header", "cookie"):  # OpenAPI "in" values (a Cookie marker too)
                 if spec.whole and spec.info is not None and spec.info.kind == "dto":
                     for f in dto_fields(spec.info.arg):
                         name = f.name.replace("_", "-") if source == "header" else f.name

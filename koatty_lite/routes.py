@@ -90,10 +90,6 @@ def _converter(annotation: Any) -> tuple:
     return conv, getattr(annotation, "__name__", str(annotation))
 
 
-_WHERE = {"path": "path parameter", "query": "query parameter", "body": "body field", "header": "header",
-          "file": "uploaded file", "param": "query/path parameter", "body-all": "request body"}
-
-
 def _get_path(ctx: Context, key: str) -> Any:
     return ctx.params.get(key, _MISSING)
 
@@ -131,8 +127,65 @@ def _get_body_all(ctx: Context, key: str) -> Any:
     return ctx.request_body()
 
 
-_GETTERS = {"path": _get_path, "query": _get_query, "body": _get_body, "header": _get_header,
-            "file": _get_file, "param": _get_param, "body-all": _get_body_all}
+class MarkerSource(tuple):
+    """One parameter source, a named record: ``source`` (the name markers carry, e.g. "query"),
+    ``get(ctx, key)`` → the raw value or ``Param.MISSING``, ``where`` (how a 400 names it),
+    ``keyed`` (the key defaults to the argument's name), ``converts`` (int/float/bool/str
+    annotations convert the value)."""
+
+    __slots__ = ()
+
+    def __new__(cls, source: str, get: Callable, where: str, keyed: bool = True, converts: bool = True):
+        """Build the record (see the class docstring for the fields)."""
+        return tuple.__new__(cls, (source, get, where, keyed, converts))
+
+    source = property(lambda self: self[0], doc="the marker's source name")
+    get = property(lambda self: self[1], doc="get(ctx, key) -> the raw value or Param.MISSING")
+    where = property(lambda self: self[2], doc="how a 400 names the value, e.g. 'query parameter'")
+    keyed = property(lambda self: self[3], doc="True: a marker without a name reads the argument's name")
+    converts = property(lambda self: self[4], doc="True: int/float/bool/str annotations convert the value")
+
+
+# The registry of parameter sources; a marker class with its own get() is its own record.
+MARKERS = {}
+
+
+def register_marker(source: str, get: Callable, where: str, *, keyed: bool = True,
+                    converts: bool = True) -> MarkerSource:
+    """Add a parameter source: a ``Param`` subclass with ``source = <source>`` then reads its
+    value with ``get(ctx, key)`` (return ``Param.MISSING`` when absent). Returns the record."""
+    if not (isinstance(source, str) and source):
+        raise ValueError("register_marker needs a source name")
+    if not callable(get):
+        raise TypeError(f"register_marker({source!r}): get must be callable get(ctx, key)")
+    if source in MARKERS:
+        raise ValueError(f"parameter source {source!r} is already registered")
+    record = MARKERS[source] = MarkerSource(source, get, str(where), bool(keyed), bool(converts))
+    return record
+
+
+register_marker("path", _get_path, "path parameter")
+register_marker("query", _get_query, "query parameter")
+register_marker("body", _get_body, "body field")
+register_marker("header", _get_header, "header")
+register_marker("file", _get_file, "uploaded file", keyed=False, converts=False)
+register_marker("param", _get_param, "query/path parameter", keyed=False)
+register_marker("body-all", _get_body_all, "request body", keyed=False, converts=False)
+
+
+def marker_source(marker: Param) -> MarkerSource:
+    """The record a marker reads its value with: its class's own ``get`` or its source's registration."""
+    cls = type(marker)
+    get = getattr(marker, "get", None)
+    if get is not None:  # a user's marker class: get(self, ctx, key), bound once here (at boot)
+        return MarkerSource(cls.source, get, getattr(cls, "where", None) or cls.source,
+                            getattr(cls, "keyed", True), getattr(cls, "converts", True))
+    record = MARKERS.get(marker.source)
+    if record is None:
+        raise TypeError(f"parameter marker {cls.__name__} has source {marker.source!r}, which no getter reads: "
+                        f"define get(self, ctx, key) on the class or call "
+                        f"koatty_lite.register_marker({marker.source!r}, get, where)")
+    return record
 
 
 class Extractor:
@@ -142,16 +195,17 @@ class Extractor:
 
     def __init__(self, arg: str, marker: Param, annotation: Any):
         self.arg = arg
-        source = marker.source
-        self.getter = _GETTERS[source]
+        record = marker_source(marker)
+        # PERF: the getter is bound here, at boot: a request calls one function, no registry lookup.
+        self.getter = record[1]
         key = marker.name
-        if key is None and source not in ("body-all", "param", "file"):
+        if key is None and record[3]:
             key = arg
         self.key = key
         self.default = marker.default
-        self.convert, self.type_name = _converter(annotation) if source not in ("body-all", "file") else (None, "")
-        where = _WHERE[source]
-        self.where = f"{where} {key!r}" if key is not None and source != "body-all" else where
+        self.convert, self.type_name = _converter(annotation) if record[4] else (None, "")
+        where = record[2]
+        self.where = f"{where} {key!r}" if key is not None and record[0] != "body-all" else where
 
     def __call__(self, ctx: Context) -> Any:
         value = self.getter(ctx, self.key)

@@ -639,6 +639,17 @@ def _fetch(spec: ArgSpec) -> Callable:
     return fetch
 
 
+def _fetch_for(spec: ArgSpec, extractor: Any) -> Callable:
+    """The built-in sources' fetch, or the marker's own getter (a user's marker class or source)."""
+    from .routes import MARKERS
+
+    record = MARKERS.get(spec.source)
+    if record is not None and extractor.getter is record.get and spec.source in _ROOTS:
+        return _fetch(spec)
+    getter, key = extractor.getter, extractor.key
+    return lambda ctx: getter(ctx, key)
+
+
 def _is_json(ctx: Any) -> bool:
     ctype = ctx.environ.get("CONTENT_TYPE", "")
     return "json" in ctype
@@ -658,9 +669,11 @@ def compile_route(label: str, fn: Callable, signature: list, extractors: tuple) 
         rules_on = validated
         lenient = value_converter(info, False, rules_on)
         strict = value_converter(info, True, rules_on) if spec.source in ("body", "body-all") else None
-        root = (_ROOTS[spec.source],) if spec.whole else (_ROOTS[spec.source], spec.key)
+        where = _ROOTS.get(spec.source, spec.source)  # a user's marker: its own source name ("cookie")
+        root = (where,) if spec.whole else (where, spec.key)
         required = spec.required or any(r[0] == "IsDefined" for r in info.rules)
-        plan.append((spec.name, None, _fetch(spec), root, lenient, strict, (required, spec.default, info.nullable)))
+        plan.append((spec.name, None, _fetch_for(spec, by_name[spec.name]), root, lenient, strict,
+                     (required, spec.default, info.nullable)))
     plan = tuple(plan)
 
     def extract(ctx: Any) -> dict:
