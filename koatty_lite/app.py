@@ -75,12 +75,20 @@ def fill_placeholders(value: Any, environ: Any = None) -> Any:
     return value
 
 
+def _section(config: dict, key: str) -> dict:
+    """``config[key]`` when it is a dict (absent: ``{}``); anything else fails the boot with its name."""
+    value = config.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"config {key} must be a dict, not {type(value).__name__}")
+    return value
+
+
 def _observed(config: dict) -> bool:
     """True when the config or the environment turns on JSON logs, the request line, a built-in
     metric, spans or Server-Timing: only then is koatty_lite.observe loaded (docs/observability.md)."""
-    log = config.get("log") or {}
-    metrics = config.get("metrics") or {}
-    trace = config.get("trace") or {}
+    log, metrics, trace = (_section(config, key) for key in ("log", "metrics", "trace"))
     return bool(_log.json_from_env() or str(log.get("format") or "").lower() == "json" or log.get("request")
                 or metrics.get("cold_start") or metrics.get("latency") or trace.get("spans")
                 or config.get("server_timing"))
@@ -174,8 +182,8 @@ class Koatty:
             self.payload_limit = int(self.get_config("payload.limit", self.payload_limit))
         except (TypeError, ValueError):
             raise ValueError("config payload.limit must be an integer (bytes)") from None
-        log = self.config.get("log")
-        if isinstance(log, dict) and (log.get("level") or log.get("format")):
+        log = _section(self.config, "log")
+        if log.get("level") or log.get("format"):
             # Why: before the components load, so boot lines already have the app's format and level.
             _log.configure(log.get("format"), log.get("level"))
 
@@ -220,6 +228,10 @@ class Koatty:
         if self._ready:
             return
         settings = None
+        if _section(self.config, "metrics"):
+            from .metrics import _app_settings  # an app that configures metrics uses them: check at boot
+
+            _app_settings(self)
         if _observed(self.config):
             from .observe import install  # PERF: only an app that turns observability on loads it
 

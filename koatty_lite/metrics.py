@@ -220,7 +220,10 @@ def _app_settings(app: Any) -> tuple:
         config = (getattr(app, "config", None) or {}).get("metrics") or {}
         service = service_name(app)
         dimensions = {"service": service}
-        dimensions.update(config.get("dimensions") or {})
+        extra = config.get("dimensions") or {}
+        if not isinstance(extra, dict):
+            raise ValueError(f"config metrics.dimensions must be a dict of name → value, not {extra!r}")
+        dimensions.update(extra)
         namespace = config.get("namespace") or service
         fmt = config.get("format") or "auto"
         probe = Metrics(namespace, dimensions, "emf" if fmt == "auto" else fmt)  # why: a bad config fails here

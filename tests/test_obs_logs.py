@@ -239,3 +239,11 @@ def test_event_handler_lines_carry_the_invocation(clean_log, monkeypatch, capsys
     lines = json_lines(capsys.readouterr().out)
     assert [(x["requestId"], x["cold_start"], x["size"]) for x in lines] == [("q-1", True, 1), ("q-2", False, 1)]
     assert "route" not in lines[0]
+
+
+@pytest.mark.parametrize("config, message", [({"log": "json"}, "config log must be a dict"),
+                                             ({"metrics": ["x"]}, "config metrics must be a dict"),
+                                             ({"trace": True}, "config trace must be a dict")])
+def test_a_malformed_observability_config_fails_the_boot_naming_it(clean_log, config, message):
+    with pytest.raises(ValueError, match=message):
+        boot(make_app(**config))

@@ -242,3 +242,14 @@ def test_cold_start_and_latency_metrics_when_enabled(clean_log, capsys):
     latency = [d for d in second["_aws"]["CloudWatchMetrics"] if d["Metrics"][0]["Name"] == "Latency"]
     assert latency[0]["Dimensions"] == [["service", "route"]] and latency[0]["Metrics"][0]["Unit"] == "Milliseconds"
     assert missing["route"] == "-"  # a request that matched no route
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"dimensions": ["stage"]}, "metrics.dimensions must be a dict"),
+    ({"namespace": " "}, "namespace must be a non-blank string"),
+    ({"format": "xml"}, "metrics format must be one of"),
+    ({"dimensions": {"stage": ""}}, "dimension value"),
+])
+def test_a_bad_metrics_config_fails_the_boot(clean_log, config, message):
+    with pytest.raises(ValueError, match=message):
+        boot(metrics_app(**config))
