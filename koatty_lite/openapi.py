@@ -97,7 +97,7 @@ class _Builder:
                 out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
                 if "enum" in out and None not in out["enum"]:
                     out["enum"] = out["enum"] + [None]
-        if default is not _MISSING:
+        if default is not _MISSING and type(default).__name__ != "Factory":
             d = _json_value(default)
             if d is not _MISSING:
                 if "$ref" in out:

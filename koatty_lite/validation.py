@@ -180,6 +180,15 @@ def _annotations_of(cls: type) -> list:
 # --- DTO fields -------------------------------------------------------------------------------
 
 
+class Factory:
+    """A default made per request (a dataclass ``field(default_factory=...)``)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+
+
 class FieldSpec:
     """One DTO field: attribute name, its TypeInfo, default (or ``_MISSING``), IsDefined."""
 
@@ -225,6 +234,9 @@ def dto_fields(cls: type) -> list:
             if name in klass.__dict__:
                 default = klass.__dict__[name]
                 break
+        dc_field = (getattr(cls, "__dataclass_fields__", None) or {}).get(name)
+        if default is _MISSING and dc_field is not None and callable(getattr(dc_field, "default_factory", None)):
+            default = Factory(dc_field.default_factory)  # a dataclass field(default_factory=...)
         if isinstance(default, Valid):
             extra = [(r, default.message) for r in default.rules]
             default = default.default
@@ -396,13 +408,14 @@ def _scalar_fn(info: TypeInfo, strict: bool) -> tuple:
     return (fn if strict else _lenient(fn)), _MESSAGES[kind]
 
 
-def converter(info: TypeInfo, strict: bool, rules_on: bool) -> Callable:
-    """``conv(value, path, errors)`` for a TypeInfo (rules of nested DTOs run when ``rules_on``)."""
+def converter(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool = True) -> Callable:
+    """``conv(value, path, errors)`` for a TypeInfo (rules of nested DTOs run when ``rules_on``; rules on
+    list items when ``own_rules``, as for the list itself)."""
     kind = info.kind
     if kind == "any":
         conv = None
     elif kind == "list":
-        conv = _list_conv(info, strict, rules_on)
+        conv = _list_conv(info, strict, rules_on, own_rules)
     elif kind == "dto":
         conv = dto_plan(info.arg, strict, rules_on)
     else:
@@ -440,15 +453,15 @@ def _checked(conv: Callable | None, checks: tuple) -> Callable:
 
 def value_converter(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool = True) -> Callable | None:
     """The converter of a value with its own rules attached (rules_on decides for DTO fields)."""
-    conv = converter(info, strict, rules_on)
+    conv = converter(info, strict, rules_on, own_rules)
     checks = tuple(r for r in info.rules if r[0] != "IsDefined") if own_rules else ()
     if checks:
         return _checked(conv, checks)
     return conv
 
 
-def _list_conv(info: TypeInfo, strict: bool, rules_on: bool) -> Callable:
-    item = value_converter(info.arg, strict, rules_on)
+def _list_conv(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool) -> Callable:
+    item = value_converter(info.arg, strict, rules_on, own_rules)
     item_nullable = info.arg.nullable
 
     def conv(v: Any, path: tuple, errors: list) -> Any:
@@ -509,7 +522,8 @@ def dto_plan(cls: type, strict: bool, rules_on: bool) -> Callable:
             v = data.get(name, _MISSING)
             if v is _MISSING or (v is None and not nullable):
                 if v is _MISSING and not required:
-                    values[name] = default.copy() if type(default) in mutable else default
+                    kind = type(default)
+                    values[name] = default.copy() if kind in mutable else default.fn() if kind is Factory else default
                     continue
                 errors.append({"loc": list(path) + [name], "rule": "IsDefined",
                                "message": "is required" if v is _MISSING else "must not be null"})
