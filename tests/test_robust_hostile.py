@@ -466,3 +466,37 @@ def test_methods_are_case_sensitive(app, method, path, status):
     assert got == status  # an ALL route serves any method (under its own name)
     if status == 405:
         assert headers["allow"] == ["GET, HEAD, OPTIONS"]
+
+
+# --- properties -------------------------------------------------------------------------------------
+
+
+def test_property_redirect_encoding_is_ascii_safe_and_idempotent():
+    hyp = pytest.importorskip("hypothesis")
+    st = hyp.strategies
+    from koatty_lite.context import _URL_SAFE, encode_url
+
+    @hyp.settings(max_examples=300, deadline=None)
+    @hyp.given(st.text(max_size=40))
+    def check(url):
+        out = encode_url(url)
+        assert out.isascii() and encode_url(out) == out
+        for i, c in enumerate(out):
+            assert c in _URL_SAFE or (c == "%" and len(out) > i + 2 and int(out[i + 1:i + 3], 16) >= 0)
+
+    check()
+
+
+def test_property_safe_filename_is_a_plain_base_name():
+    hyp = pytest.importorskip("hypothesis")
+    st = hyp.strategies
+    from koatty_lite.payload import safe_filename
+
+    @hyp.settings(max_examples=300, deadline=None)
+    @hyp.given(st.text(max_size=40))
+    def check(name):
+        safe = safe_filename(name)
+        assert "/" not in safe and "\\" not in safe and safe not in (".", "..")
+        assert safe == "" or (safe.isprintable() and safe == safe.strip())
+
+    check()
