@@ -36,10 +36,10 @@ class _Request:
 class _ObservedRoute:
     """A route wrapped: records its pattern and the controller's time; a child span when spans are on."""
 
-    __slots__ = ("route", "label", "pattern", "spans")
+    __slots__ = ("route", "label", "pattern", "spans", "__wrapped__")
 
     def __init__(self, route: Callable, method: str, pattern: str, spans: Any):
-        self.route = route
+        self.route = self.__wrapped__ = route  # __wrapped__: what code reading the route table unwraps
         self.pattern = pattern
         self.label = f"{method} {pattern}"
         self.spans = spans
@@ -59,7 +59,7 @@ class _ObservedRoute:
             rec.controller += perf_counter() - t
 
     def __getattr__(self, name: str) -> Any:  # the wrapped Route's own attributes (label, fn, ...)
-        if name == "route":  # not set yet (a copy): no recursion
+        if name in ("route", "__wrapped__"):  # not set yet (a copy): no recursion
             raise AttributeError(name)
         return getattr(self.route, name)
 

@@ -321,6 +321,7 @@ def build(app: Koatty) -> dict:
     tables = [(p, t) for p, t in router.static.items()] + [(p, t) for _, p, t in router.dynamic]
     for path, table in sorted(tables, key=lambda pt: pt[0]):
         for method, handler in sorted(table.items()):
+            handler = getattr(handler, "__wrapped__", handler)  # observability wraps routes (observe.py)
             if not isinstance(handler, Route):
                 continue
             tags.setdefault(handler.cls.__name__, _doc(handler.cls))

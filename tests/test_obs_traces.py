@@ -284,3 +284,9 @@ def test_server_timing_names_adapter_middleware_and_controller(clean_log):
     wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": "/users/1", "wsgi.input": None},
          lambda status, headers: got.update(headers))
     assert list(timings(got["Server-Timing"])) == ["middleware", "controller"]
+
+
+def test_an_observed_app_still_describes_its_routes_in_openapi(clean_log):
+    plain, _ = boot(trace_app())
+    observed, _ = boot(trace_app(server_timing=True))
+    assert observed.openapi()["paths"] == plain.openapi()["paths"] != {}
