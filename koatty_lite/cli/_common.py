@@ -7,7 +7,7 @@ import uuid
 
 __all__ = [
     "CliError", "load_target", "load_app", "load_handler", "fake_context", "platform_of_event", "run_cli",
-    "AwsContext", "FcContext", "ScfContext",
+    "AwsContext", "FcContext", "ScfContext", "FakeContext", "register_context", "platforms",
 ]
 
 
@@ -167,32 +167,75 @@ class ScfContext:
         return max(0, int((self._deadline - time.time()) * 1000))
 
 
+class FakeContext:
+    """The context of a cloud registered without a fake context of its own: a request id, a function
+    name and the remaining time (what handlers read on every platform)."""
+
+    def __init__(self, function_name: str = "koatty-lite-local", timeout_s: float = 30.0, memory: int = 128):
+        self.request_id = str(uuid.uuid4())
+        self.function_name = function_name
+        self.memory_limit_in_mb = memory
+        self._deadline = time.time() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the (fake) invocation deadline."""
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+
+# platform -> context factory; the platform names themselves come from the serverless registry.
 _CONTEXTS = {"aws": AwsContext, "alicloud": FcContext, "tencent": ScfContext}
-PLATFORMS = tuple(_CONTEXTS)
+
+
+def register_context(platform: str, factory) -> None:
+    """Give a registered cloud its own fake context class (`factory(function_name=, timeout_s=, memory=)`)."""
+    if not callable(factory):
+        raise TypeError(f"register_context({platform!r}): factory must be callable")
+    _CONTEXTS[platform] = factory
+
+
+def platforms() -> tuple:
+    """The clouds `invoke --platform` accepts: every platform of koatty_lite.serverless's registry."""
+    from koatty_lite import serverless
+
+    return tuple(p for p in serverless.platforms() if p != "auto")
+
+
+def __getattr__(name):
+    if name == "PLATFORMS":  # why: derived on each read, so a cloud registered later is listed
+        return platforms()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fake_context(platform: str = "aws", **kw):
-    """A new context object like the given platform's (`aws`, `alicloud`, `tencent`)."""
-    return _CONTEXTS[platform](**kw)
+    """A new context object like the given platform's (`aws`, `alicloud`, `tencent`, or a registered cloud)."""
+    factory = _CONTEXTS.get(platform)
+    if factory is None:
+        if platform not in platforms():
+            raise CliError(f"unknown platform {platform!r}; choose one of: {', '.join(platforms())}")
+        factory = FakeContext
+    return factory(**kw)
 
 
 def platform_of_event(event) -> str:
-    """Guess which cloud sends an event of this shape (defaults to aws)."""
+    """Guess which cloud sends an event of this shape (defaults to aws).
+
+    HTTP events: the platform of the format that claims it (koatty_lite.serverless's registry);
+    timers: by their fields.
+    """
     if not isinstance(event, dict):
         return "aws"
-    if event.get("version") == "v1" and "rawPath" in event:
-        return "alicloud"  # FC 3.0 HTTP trigger
+    from koatty_lite import serverless
+
+    try:
+        kind = serverless.detect_http(event)
+    except Exception:  # a malformed event is the handler's to refuse; guess from its timers below
+        kind = None
+    if kind is not None:
+        return serverless.KIND_PLATFORM[kind]
     if "triggerTime" in event and "triggerName" in event:
         return "alicloud"  # FC timer
-    if "queryParameters" in event and "httpMethod" in event:
-        return "alicloud"  # API Gateway -> FC
     if event.get("Type") == "Timer":
         return "tencent"
-    ctx = event.get("requestContext")
-    if (isinstance(ctx, dict) and "serviceId" in ctx) or "headerParameters" in event:
-        return "tencent"  # SCF API Gateway
-    if "queryString" in event and "httpMethod" in event and "requestContext" not in event:
-        return "tencent"  # SCF function URL
     return "aws"
 
 

@@ -1,7 +1,9 @@
 """`python -m koatty_lite event KIND [--method GET] [--path /] [--query a=1] [--header k:v] [--body TEXT|@file]... [--base64] [--name N]`.
 
 Prints a well-formed sample event. Every HTTP kind is built from one `HttpRequest` by a per-format
-builder function; `start-api` reuses the same builders for each real request it receives.
+builder function; `start-api` reuses the same builders for each real request it receives. The kinds
+are one registry of named records (`BUILDERS`, `register_event`): a cloud added with
+`koatty_lite.serverless.register_format` gets its `event`, `invoke` and `start-api` support there.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from urllib.parse import quote, unquote, unquote_plus, urlencode
 
 from koatty_lite.cli._common import CliError, run_cli
 
-__all__ = ["HttpRequest", "HTTP_BUILDERS", "OTHER_BUILDERS", "KINDS", "PLATFORM", "build_event", "main"]
+__all__ = ["HttpRequest", "HTTP_BUILDERS", "OTHER_BUILDERS", "KINDS", "PLATFORM", "BUILDERS", "EventBuilder",
+           "register_event", "unregister_event", "build_event", "main"]
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -321,14 +324,6 @@ def build_scf_url(req):
     return ev
 
 
-HTTP_BUILDERS = {
-    "apigw-v1": build_apigw_v1, "apigw-v2": build_apigw_v2, "function-url": build_function_url,
-    "alb": build_alb, "alb-multi": build_alb_multi, "lattice-v1": build_lattice_v1,
-    "lattice-v2": build_lattice_v2, "fc3": build_fc3, "fc-apigw": build_fc_apigw,
-    "scf": build_scf, "scf-url": build_scf_url,
-}
-
-
 # --- non-HTTP ------------------------------------------------------------------------------------------
 def _iso(t=None):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if t is None else t))
@@ -422,28 +417,105 @@ def build_kinesis(req):
     }]}
 
 
-OTHER_BUILDERS = {
-    "schedule": build_schedule, "fc-timer": build_fc_timer, "scf-timer": build_scf_timer,
-    "sqs": build_sqs, "sns": build_sns, "s3": build_s3, "dynamodb": build_dynamodb, "kinesis": build_kinesis,
-}
+# --- the registry -------------------------------------------------------------------------------------
+class EventBuilder(tuple):
+    """One `event` kind, a named record: ``kind`` (the CLI name), ``build(req) -> event``,
+    ``platform`` (the cloud that sends it: its fake context and how the event is passed), ``http``
+    (an HTTP format: `start-api --format` offers it), ``to_http(result) -> (status, headers, body)``
+    (how start-api turns the handler's answer into HTTP; None: the API Gateway shape)."""
 
-KINDS = tuple(HTTP_BUILDERS) + tuple(OTHER_BUILDERS)
+    __slots__ = ()
+
+    def __new__(cls, kind, build, platform, http, to_http=None):
+        """Build the record (see the class docstring for the fields)."""
+        return tuple.__new__(cls, (kind, build, platform, http, to_http))
+
+    kind = property(lambda self: self[0], doc="the CLI kind name, e.g. 'apigw-v1'")
+    build = property(lambda self: self[1], doc="build(req: HttpRequest) -> the event")
+    platform = property(lambda self: self[2], doc="the cloud that sends it, e.g. 'aws'")
+    http = property(lambda self: self[3], doc="True for an HTTP format (start-api)")
+    to_http = property(lambda self: self[4], doc="to_http(result) -> (status, headers, body), or None")
+
+
+# kind -> EventBuilder, in listing order; HTTP_BUILDERS, OTHER_BUILDERS, PLATFORM and KINDS are
+# derived from it by _index() (in place, but KINDS, a tuple, is rebound).
+BUILDERS = {}
+HTTP_BUILDERS = {}
+OTHER_BUILDERS = {}
+PLATFORM = {}
+KINDS = ()
+
+
+def register_event(kind, build, *, platform=None, http=None, claims_as=None, to_http=None):
+    """Add an `event` kind (e.g. a cloud registered with `koatty_lite.serverless.register_format`).
+
+    `platform` defaults to the serverless registry's platform for `claims_as` (the HTTP format kind
+    the event is claimed as; default `kind`), and `http` to whether that kind is an HTTP format.
+    Returns the `EventBuilder`.
+    """
+    from koatty_lite import serverless
+
+    if not (isinstance(kind, str) and kind):
+        raise ValueError("register_event needs a kind name")
+    if not callable(build):
+        raise TypeError(f"register_event({kind!r}): build must be callable build(req)")
+    if kind in BUILDERS:
+        raise ValueError(f"event kind {kind!r} is already registered")
+    serverless_platform = serverless.KIND_PLATFORM.get(claims_as or kind)
+    if http is None:
+        http = serverless_platform is not None
+    platform = platform or serverless_platform
+    if platform is None:
+        raise ValueError(f"register_event({kind!r}): give platform=, no HTTP format {claims_as or kind!r} "
+                         f"is registered (koatty_lite.serverless.register_format)")
+    record = BUILDERS[kind] = EventBuilder(kind, build, platform, bool(http), to_http)
+    _index()
+    return record
+
+
+def unregister_event(kind):
+    """Remove an `event` kind added by `register_event` (tests, plug-ins that unload)."""
+    BUILDERS.pop(kind, None)
+    _index()
+
+
+def _index():
+    global KINDS
+    HTTP_BUILDERS.clear()
+    OTHER_BUILDERS.clear()
+    PLATFORM.clear()
+    for b in BUILDERS.values():
+        (HTTP_BUILDERS if b.http else OTHER_BUILDERS)[b.kind] = b.build
+        PLATFORM[b.kind] = b.platform
+    KINDS = tuple(HTTP_BUILDERS) + tuple(OTHER_BUILDERS)
+
+
+# The HTTP kinds: the cloud of each comes from the serverless registry (KIND_PLATFORM).
+for _kind, _build, _claims_as in (
+        ("apigw-v1", build_apigw_v1, None), ("apigw-v2", build_apigw_v2, None),
+        ("function-url", build_function_url, None), ("alb", build_alb, None),
+        ("alb-multi", build_alb_multi, "alb"), ("lattice-v1", build_lattice_v1, None),
+        ("lattice-v2", build_lattice_v2, None), ("fc3", build_fc3, None), ("fc-apigw", build_fc_apigw, None),
+        ("scf", build_scf, "scf-apigw"), ("scf-url", build_scf_url, None)):
+    register_event(_kind, _build, claims_as=_claims_as)
+for _kind, _build, _platform in (
+        ("schedule", build_schedule, "aws"), ("fc-timer", build_fc_timer, "alicloud"),
+        ("scf-timer", build_scf_timer, "tencent"), ("sqs", build_sqs, "aws"), ("sns", build_sns, "aws"),
+        ("s3", build_s3, "aws"), ("dynamodb", build_dynamodb, "aws"), ("kinesis", build_kinesis, "aws")):
+    register_event(_kind, _build, platform=_platform, http=False)
+del _kind, _build, _claims_as, _platform
+
 # Kinds whose batch holds one record per --body, and kinds named by --name (rule / trigger name).
 MULTI_RECORD = ("sqs", "sns", "dynamodb", "kinesis")
 NAMED = ("schedule", "fc-timer", "scf-timer")
 
-# Which cloud sends each kind (selects the fake context and how the event is passed).
-PLATFORM = {k: "aws" for k in KINDS}
-PLATFORM.update({"fc3": "alicloud", "fc-apigw": "alicloud", "fc-timer": "alicloud",
-                 "scf": "tencent", "scf-url": "tencent", "scf-timer": "tencent"})
-
 
 def build_event(kind, req=None):
     """Build the sample event of `kind` from `req` (a default GET / when None)."""
-    builder = HTTP_BUILDERS.get(kind) or OTHER_BUILDERS.get(kind)
-    if builder is None:
+    record = BUILDERS.get(kind)
+    if record is None:
         raise CliError(f"unknown event kind {kind!r}; choose one of: {', '.join(KINDS)}")
-    return builder(req or HttpRequest(headers=default_headers()))
+    return record.build(req or HttpRequest(headers=default_headers()))
 
 
 def default_headers(body=b""):

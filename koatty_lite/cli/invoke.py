@@ -1,4 +1,4 @@
-"""`python -m koatty_lite invoke module:handler [--event FILE|-] [--platform aws|alicloud|tencent]`.
+"""`python -m koatty_lite invoke module:handler [--event FILE|-] [--platform aws|alicloud|tencent|...]`.
 
 Calls the handler once as the platform would (event + a context object like the platform's) and
 prints the result as JSON. Exit status 1 when the handler raised, 2 for a usage error.
@@ -9,7 +9,7 @@ import json
 import sys
 
 from koatty_lite.cli._common import (
-    PLATFORMS, CliError, fake_context, load_handler, platform_event, platform_of_event, run_cli,
+    CliError, fake_context, load_handler, platform_event, platform_of_event, platforms, run_cli,
 )
 
 __all__ = ["main", "read_event", "call_handler"]
@@ -57,7 +57,7 @@ def _main(argv):
     p = argparse.ArgumentParser(prog="python -m koatty_lite invoke", description="Invoke a handler once.")
     p.add_argument("target", help="MODULE:ATTRIBUTE, e.g. examples.aws.handler:handler")
     p.add_argument("--event", default=None, metavar="FILE|-", help="event JSON (default: HTTP API v2 GET /)")
-    p.add_argument("--platform", choices=PLATFORMS, default=None, help="default: guessed from the event shape")
+    p.add_argument("--platform", choices=platforms(), default=None, help="default: guessed from the event shape")
     args = p.parse_args(argv)
     event = read_event(args.event)
     handler = load_handler(args.target)

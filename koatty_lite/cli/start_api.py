@@ -12,11 +12,19 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from koatty_lite.cli._common import CliError, fake_context, load_handler, platform_event, run_cli
+from koatty_lite.cli import event as _event
 from koatty_lite.cli.event import HTTP_BUILDERS, PLATFORM, HttpRequest
 
 __all__ = ["FORMATS", "response_to_http", "make_server", "main"]
 
-FORMATS = tuple(HTTP_BUILDERS)
+
+
+def __getattr__(name):
+    if name == "FORMATS":  # why: derived on each read from the event registry (a registered cloud too)
+        return tuple(HTTP_BUILDERS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Formats whose gateway infers a 200 JSON response when the result has no statusCode.
 _INFERRING = {"apigw-v2", "function-url", "scf-url"}
 
@@ -37,6 +45,9 @@ def _status(value):
 
 def response_to_http(result, fmt):
     """Platform response dict → (status, [(name, value)], body bytes), as that gateway would send it."""
+    record = _event.BUILDERS.get(fmt)
+    if record is not None and record.to_http is not None:  # a registered cloud's own response shape
+        return record.to_http(result)
     if isinstance(result, (bytes, bytearray)) and PLATFORM.get(fmt) == "alicloud":
         result = json.loads(result)
     if not isinstance(result, dict) or "statusCode" not in result:
@@ -87,7 +98,7 @@ def _hval(v):
 def make_server(handler, fmt="apigw-v2", host="127.0.0.1", port=3000, quiet=False):
     """A ThreadingHTTPServer feeding `handler` with `fmt` events (port 0 picks a free port)."""
     if fmt not in HTTP_BUILDERS:
-        raise CliError(f"unknown --format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+        raise CliError(f"unknown --format {fmt!r}; choose one of: {', '.join(HTTP_BUILDERS)}")
     build = HTTP_BUILDERS[fmt]
     platform = PLATFORM[fmt]
 
@@ -152,12 +163,12 @@ def _main(argv):
     p = argparse.ArgumentParser(prog="python -m koatty_lite start-api",
                                 description="Serve a handler locally through a platform event format.")
     p.add_argument("target", help="MODULE:ATTRIBUTE, e.g. examples.aws.handler:handler")
-    p.add_argument("--format", default="apigw-v2", help="one of: " + ", ".join(FORMATS))
+    p.add_argument("--format", default="apigw-v2", help="one of: " + ", ".join(HTTP_BUILDERS))
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
     args = p.parse_args(argv)
     if args.format not in HTTP_BUILDERS:
-        raise CliError(f"unknown --format {args.format!r}; choose one of: {', '.join(FORMATS)}")
+        raise CliError(f"unknown --format {args.format!r}; choose one of: {', '.join(HTTP_BUILDERS)}")
     handler = load_handler(args.target)
     try:
         server = make_server(handler, args.format, args.host, args.port)
