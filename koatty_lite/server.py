@@ -45,6 +45,10 @@ SETTINGS = {
 _LINGER = 0.005  # PERF: a worker waits 5 ms for a keep-alive client's next request before handing
 #                  the connection back to the loop: a loop round trip per request costs ~40 µs.
 _RECV = 65536
+# Why: closing a socket with unread request bytes makes the kernel send RST, and a client still
+# writing its body never reads the 413/404 already sent. So (as nginx's lingering close) the write
+# side is shut and the rest is read and dropped by the loop for up to this many seconds.
+_LINGER_CLOSE = 5.0
 _JSON = "application/json; charset=utf-8"
 
 
@@ -75,13 +79,14 @@ def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: flo
 class _Conn:
     """One client connection: its socket, the bytes read but not yet used, and its deadline."""
 
-    __slots__ = ("sock", "addr", "buf", "deadline")
+    __slots__ = ("sock", "addr", "buf", "deadline", "linger")
 
     def __init__(self, sock: socket.socket, addr: Any):
         self.sock = sock
         self.addr = addr
         self.buf = b""
         self.deadline = 0.0
+        self.linger = False  # closing: the client may still be sending (see _LINGER_CLOSE)
 
 
 def _head_end(buf: Any) -> int:
@@ -123,6 +128,7 @@ class Server:
         self.returns = []                # conns handed back by workers (list.append is atomic)
         self.idle = OrderedDict()        # conn → None, oldest first: waiting for a request
         self.heads = OrderedDict()       # conn → None, oldest first: a request head partly received
+        self.lingers = OrderedDict()     # conn → None, oldest first: closing, unread bytes dropped
         self.lock = threading.Lock()
         self.drained = threading.Condition(self.lock)
         self.busy = set()                # conns a worker holds (queued or in flight)
@@ -188,11 +194,11 @@ class Server:
     def _loop(self) -> None:
         select = self.selector.select
         try:
+            idle, heads, lingers = self.idle, self.heads, self.lingers
             while not self.stopping:
-                idle, heads = self.idle, self.heads
                 timeout = None
-                if idle or heads:
-                    first = min(next(iter(od)).deadline for od in (idle, heads) if od)
+                if idle or heads or lingers:
+                    first = min(next(iter(od)).deadline for od in (idle, heads, lingers) if od)
                     timeout = max(0.0, first - monotonic())
                 for key, _ in select(timeout):
                     data = key.data
@@ -202,7 +208,7 @@ class Server:
                         self._woken()
                     else:
                         self._readable(data)
-                if idle or heads:
+                if idle or heads or lingers:
                     self._sweep(monotonic())
         except Exception:  # pragma: no cover - a bug here must not die silently
             self.logger.exception("listen(): the server loop failed")
@@ -215,7 +221,7 @@ class Server:
         except (KeyError, ValueError):
             pass
         self.socket.close()
-        for od in (self.idle, self.heads):
+        for od in (self.idle, self.heads, self.lingers):
             for conn in list(od):
                 self._close(conn)
             od.clear()
@@ -241,8 +247,9 @@ class Server:
             except OSError:
                 pass
             conn = _Conn(sock, addr)
-            if len(self.idle) + len(self.heads) + len(self.busy) >= self.opts["max_connections"] and self.idle:
-                self._drop(self.idle.popitem(last=False)[0])
+            if (len(self.idle) + len(self.heads) + len(self.lingers) + len(self.busy) >= self.opts["max_connections"]
+                    and (self.idle or self.lingers)):
+                self._drop((self.lingers or self.idle).popitem(last=False)[0])  # lingering ones go first
             self._wait(conn)
 
     def _wait(self, conn: _Conn) -> None:
@@ -279,7 +286,11 @@ class Server:
                 self._close(conn)
                 continue
             conn.sock.setblocking(False)
-            if conn.buf:  # a partial head: the read deadline runs
+            if conn.linger:
+                conn.deadline = monotonic() + _LINGER_CLOSE
+                self.lingers[conn] = None
+                self.selector.register(conn.sock, selectors.EVENT_READ, conn)
+            elif conn.buf:  # a partial head: the read deadline runs
                 conn.deadline = monotonic() + self.read_timeout
                 self.heads[conn] = None
                 self.selector.register(conn.sock, selectors.EVENT_READ, conn)
@@ -293,6 +304,11 @@ class Server:
             return
         except OSError:
             data = b""
+        if conn.linger:  # dropped until the client closes or the linger time is up
+            if not data:
+                del self.lingers[conn]
+                self._drop(conn)
+            return
         in_idle = conn in self.idle
         if not data:
             (self.idle if in_idle else self.heads).pop(conn, None)
@@ -322,7 +338,7 @@ class Server:
             self.heads[conn] = None
 
     def _sweep(self, now: float) -> None:
-        for od, late in ((self.idle, False), (self.heads, True)):
+        for od, late in ((self.idle, False), (self.heads, True), (self.lingers, False)):
             while od:
                 conn = next(iter(od))
                 if conn.deadline > now:
@@ -369,6 +385,12 @@ class Server:
                 self.logger.exception("listen(): serving a connection failed")
             finally:
                 self.serving.conn = None
+                if not keep and conn.linger and not self.stopping:
+                    try:
+                        conn.sock.shutdown(socket.SHUT_WR)  # the answer is complete; the client sees EOF
+                        keep = True  # handed to the loop, which drops what the client still sends
+                    except OSError:
+                        pass
                 if not keep:
                     self._close(conn)
                 with self.drained:
@@ -538,6 +560,8 @@ class Server:
         keep = response.keep and not response.broken and not stream.short
         if keep and stream.remaining:
             keep = stream.drain()
+        if not keep and stream.remaining and not response.broken and not stream.short:
+            conn.linger = True  # a body the app did not read may still be on its way
         return keep
 
     def _app_failed(self, env: dict, response: _Response) -> None:
@@ -568,7 +592,7 @@ class Server:
 
     def _reject(self, conn: _Conn, line: Any, status: int, message: str) -> bool:
         """Answer a request the app never sees (the one JSON error shape), then close."""
-        self._send(conn, self._error_bytes(status, message))
+        conn.linger = self._send(conn, self._error_bytes(status, message))
         if isinstance(line, (bytes, bytearray)):
             line = bytes(line[:self.max_line]).decode("latin-1")
         self._access(conn, line, status, 0)

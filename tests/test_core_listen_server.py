@@ -523,3 +523,55 @@ def test_the_server_is_loaded_by_listen_only():
             "b''.join(h(env, lambda *a: None)); "
             "print(_j.dumps([m for m in ('koatty_lite.server', 'koatty_lite.http11', 'selectors') if m in sys.modules]))")
     assert run_isolated(code) == []
+
+
+def test_an_answer_before_the_body_is_read_reaches_a_client_still_sending(served):
+    addr = served(make_app(payload={"limit": 1000}))
+    seen = []
+    for path, status in (("/echo", 413), ("/missing", 404)) * 3:
+        conn = http.client.HTTPConnection(*addr, timeout=10)
+        # 3 MB the app never reads: a plain close would reset the connection under the client's send
+        conn.request("POST", path, body=b"x" * 3_000_000, headers={"Content-Type": "application/json"})
+        res = conn.getresponse()
+        seen.append((res.status, json.loads(res.read())["code"]))
+        conn.close()
+        assert seen[-1] == (status, 1)
+
+
+def test_request_heads_and_chunked_bodies_of_any_bytes_parse_or_raise_http_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from koatty_lite.http11 import HttpError, parse_head, read_chunked
+
+    pieces = st.sampled_from([b"GET", b" ", b"/", b"HTTP/1.1", b"\r\n", b":", b"Host", b"x", b"\t", b"\x00",
+                              b"\xc4\xb1", b"_", b"0", b"a", b";", b"Transfer-Encoding", b"chunked", b"\r"])
+    blobs = st.one_of(st.binary(max_size=300), st.lists(pieces, max_size=60).map(b"".join))
+
+    @settings(max_examples=400, deadline=None)
+    @given(blobs)
+    def check(data):
+        try:
+            method, target, version, fields = parse_head(data, 100)
+            assert version in ("HTTP/1.1", "HTTP/1.0") and all("_" not in n and n.isascii() for n, _ in fields)
+        except HttpError as exc:
+            assert exc.status in (400, 414, 505)
+        buf = [data]
+
+        def line(limit):
+            i = buf[0].find(b"\n")
+            if i < 0:
+                raise HttpError(400, "Incomplete chunked body")
+            out, buf[0] = buf[0][:i + 1], buf[0][i + 1:]
+            return out
+
+        def exact(n):
+            out, buf[0] = buf[0][:n], buf[0][n:]
+            return out
+
+        try:
+            assert len(read_chunked(line, exact, 50, 100)) <= 50
+        except HttpError as exc:
+            assert exc.status in (400, 413)
+
+    check()
