@@ -43,19 +43,21 @@ class _Builder:
 
     # --- schemas ----------------------------------------------------------------------------
 
-    def dto_ref(self, cls: type) -> dict:
-        name = self.names.get(cls)
+    def dto_ref(self, cls: type, rules: bool = True) -> dict:
+        """A DTO's component; its rules are documented where they run (under @Validated): a DTO also
+        used without it gets a second component, ``<Name>Unchecked``, with the types only."""
+        name = self.names.get((cls, rules))
         if name is None:
-            name = cls.__name__
-            n = 2
+            base = cls.__name__ if rules else cls.__name__ + "Unchecked"
+            name, n = base, 2
             while name in self.schemas:
-                name, n = f"{cls.__name__}{n}", n + 1
-            self.names[cls] = name
+                name, n = f"{base}{n}", n + 1
+            self.names[(cls, rules)] = name
             self.schemas[name] = {}  # reserved first: a DTO that contains itself refers to its own name
             props, required = {}, []
             for f in dto_fields(cls):
-                props[f.name] = self.schema(f.info, f.default)
-                if f.default is _MISSING or f.defined:
+                props[f.name] = self.schema(f.info, f.default, rules, rules)
+                if f.default is _MISSING or (rules and f.defined):
                     required.append(f.name)
             schema = {"type": "object", "title": cls.__name__, "properties": props}
             if required:
@@ -66,15 +68,16 @@ class _Builder:
             self.schemas[name] = schema
         return {"$ref": f"#/components/schemas/{name}"}
 
-    def schema(self, info: TypeInfo | None, default: Any = _MISSING) -> dict:
-        """The JSON Schema of a value: its type, its rules as keywords, null when optional, the default."""
+    def schema(self, info: TypeInfo | None, default: Any = _MISSING, own: bool = True, dto_rules: bool = True) -> dict:
+        """The JSON Schema of a value: its type, its rules as keywords (``own``: they run; ``dto_rules``:
+        a DTO's field rules run), null when optional, the default."""
         if info is None:
             return {}
         kind = info.kind
         if kind == "dto":
-            out = self.dto_ref(info.arg)
+            out = self.dto_ref(info.arg, dto_rules)
         elif kind == "list":
-            out = {"type": "array", "items": self.schema(info.arg)}
+            out = {"type": "array", "items": self.schema(info.arg, _MISSING, own, dto_rules)}
         elif kind == "any":
             out = {"type": "object"} if info.tp is dict or getattr(info.tp, "__origin__", None) is dict else {}
         elif kind == "enum":
@@ -87,7 +90,7 @@ class _Builder:
             out = {"enum": list(info.arg)}
         else:
             out = dict(_SCALAR_SCHEMAS[kind])
-        for name, _check, message, rule in info.rules:
+        for name, _check, message, rule in info.rules if own else ():
             self.add_rule(out, kind, rule)
         if info.nullable:
             if "$ref" in out or "type" not in out:
@@ -136,6 +139,7 @@ class _Builder:
     def operation(self, method: str, path: str, route: Route) -> dict:
         fn = route.fn
         specs = arg_specs(route.label, fn, _signature(fn))
+        validated = bool(fn.__dict__.get("__koatty_validated__"))  # a DTO's own rules run only then
         path_names = [name for kind, name in _tokens(path) if kind == "param"]
         params = {}
         for name in path_names:
@@ -149,13 +153,14 @@ class _Builder:
                 if spec.whole and spec.info is not None and spec.info.kind == "dto":
                     for f in dto_fields(spec.info.arg):
                         name = f.name.replace("_", "-") if source == "header" else f.name
-                        self.param(params, source, name, f.info, f.default is _MISSING or f.defined, f.default)
+                        self.param(params, source, name, f.info, f.default is _MISSING or (validated and f.defined),
+                                   f.default, validated, validated)
                 elif not spec.whole:
-                    self.param(params, source, spec.key, spec.info, spec.required, spec.default)
+                    self.param(params, source, spec.key, spec.info, spec.required, spec.default, True, validated)
             elif source == "body-all" or (source == "body" and spec.whole):
-                body_schema = self.schema(spec.info)
+                body_schema = self.schema(spec.info, _MISSING, True, validated)
             elif source == "body":
-                body_props[spec.key] = self.schema(spec.info, spec.default)
+                body_props[spec.key] = self.schema(spec.info, spec.default, True, validated)
                 if spec.required:
                     body_required.append(spec.key)
             elif source == "file":
@@ -189,8 +194,9 @@ class _Builder:
         op["responses"] = self.responses(method, fn, bool(params or content))
         return op
 
-    def param(self, params: dict, where: str, name: str, info: TypeInfo | None, required: bool, default: Any) -> None:
-        schema = self.schema(info, default if not required else _MISSING)
+    def param(self, params: dict, where: str, name: str, info: TypeInfo | None, required: bool, default: Any,
+              own: bool = True, dto_rules: bool = True) -> None:
+        schema = self.schema(info, default if not required else _MISSING, own, dto_rules)
         if where == "path":
             required = True
         entry = {"name": name, "in": where, "required": bool(required), "schema": schema}

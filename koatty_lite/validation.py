@@ -28,10 +28,14 @@ class ValidationError(HttpException):
     """400: ``data = {"errors": [{"loc": [...], "rule": ..., "message": ...}, ...]}``."""
 
     def __init__(self, errors: list):
-        first = errors[0]
-        where = ".".join(str(p) for p in first["loc"])
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        super().__init__(f"{where}: {first['message']}{more}", 1, 400, {"errors": errors})
+        if errors:
+            first = errors[0]
+            where = ".".join(str(p) for p in first["loc"])
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            message = f"{where}: {first['message']}{more}"
+        else:
+            message = "validation failed"
+        super().__init__(message, 1, 400, {"errors": errors})
         self.errors = errors
 
 
@@ -81,12 +85,14 @@ def evaluate(annotation: Any, globalns: dict, localns: dict | None, where: str) 
 
 
 def _rules_of(items: Any, where: str) -> list:
+    """The rules in ``Annotated[...]`` metadata: Rule, Valid and plain functions; other metadata (a
+    description string, another library's marker) is left alone."""
     out = []
     for item in items:
         if isinstance(item, Valid):
             for r in item.rules:
                 out.append((r, item.message))
-        elif isinstance(item, (Rule, str)) or callable(item):
+        elif isinstance(item, Rule) or type(item).__name__ in ("function", "builtin_function_or_method"):
             out.append((item, None))
     return out
 
