@@ -569,8 +569,11 @@ class Server:
 
         where = log_text(f"{env.get('REQUEST_METHOD')} {env.get('RAW_URI')}")
         try:
-            sys.stderr.write(f"[koatty] [ERROR] listen(): the WSGI app failed: {where}\n{traceback.format_exc()}")
-            sys.stderr.flush()
+            if _log.is_json():  # one JSON object with the traceback, as every other line (docs/observability.md)
+                _log.get_logger().error("listen(): the WSGI app failed: %s", where, exc_info=True)
+            else:
+                sys.stderr.write(f"[koatty] [ERROR] listen(): the WSGI app failed: {where}\n{traceback.format_exc()}")
+                sys.stderr.flush()
         except Exception:
             pass
         if response.sent:

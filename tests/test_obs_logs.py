@@ -247,3 +247,30 @@ def test_event_handler_lines_carry_the_invocation(clean_log, monkeypatch, capsys
 def test_a_malformed_observability_config_fails_the_boot_naming_it(clean_log, config, message):
     with pytest.raises(ValueError, match=message):
         boot(make_app(**config))
+
+
+def test_listen_server_app_failure_is_one_json_object(clean_log, monkeypatch, capsys):
+    import urllib.error
+    import urllib.request
+
+    from koatty_lite.server import start_server
+
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    klog.configure()
+
+    def broken(environ, start_response):
+        raise RuntimeError("foreign app broke")
+
+    server = start_server(broken, "127.0.0.1", 0)
+    try:
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/x", timeout=10)
+        assert info.value.code == 500
+        info.value.close()
+    finally:
+        server.stop()
+    captured = capsys.readouterr()
+    (line,) = [x for x in json_lines(captured.out) if x["level"] == "ERROR"]
+    assert line["message"] == "listen(): the WSGI app failed: GET /x"
+    assert "RuntimeError: foreign app broke" in line["exception"]
+    assert "Traceback" not in captured.err
