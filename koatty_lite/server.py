@@ -354,10 +354,15 @@ class Server:
     def _dispatch(self, conn: _Conn) -> None:
         with self.lock:
             self.busy.add(conn)
-        if self.idle_workers <= 0 and len(self.threads) < self.workers:
+            # Why: counted under the lock when work is handed out, not when a worker wakes: two
+            # dispatches in a row must not both count on one idle worker (the second would wait
+            # behind a slow first while the pool still had room).
+            spawn = self.idle_workers <= 0 and len(self.threads) < self.workers
+            if not spawn and self.idle_workers > 0:
+                self.idle_workers -= 1
+        if spawn:
             t = threading.Thread(target=self._worker, name=f"koatty-worker-{len(self.threads) + 1}", daemon=True)
             self.threads.append(t)
-            self.idle_workers += 1
             t.start()
         self.work.put(conn)
 
@@ -376,7 +381,6 @@ class Server:
             conn = get()
             if conn is None:
                 return
-            self.idle_workers -= 1
             self.serving.conn = conn
             keep = False
             try:
@@ -399,8 +403,8 @@ class Server:
                         self.returns.append(conn)
                     elif keep:
                         self._close(conn)
+                    self.idle_workers += 1
                     self.drained.notify_all()
-                self.idle_workers += 1
             if keep:
                 self._wake()
 

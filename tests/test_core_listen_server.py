@@ -575,3 +575,36 @@ def test_request_heads_and_chunked_bodies_of_any_bytes_parse_or_raise_http_error
             assert exc.status in (400, 413)
 
     check()
+
+
+def test_back_to_back_requests_do_not_queue_behind_a_slow_one_while_the_pool_has_room():
+    from koatty_lite.server import _Conn
+
+    release = threading.Event()
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            release.wait(30)
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = start_server(app, "127.0.0.1", 0, settings={"workers": 4})
+    try:
+        assert raw(server.server_address[:2], b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").endswith(b"ok")
+        pairs = [socket.socketpair() for _ in range(2)]
+        conns = []
+        for (ours, _), path in zip(pairs, (b"/slow", b"/fast")):
+            conn = _Conn(ours, ("127.0.0.1", 1))
+            conn.buf = b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+            conns.append(conn)
+        for conn in conns:  # handed out together, as from one select() batch, one worker idle
+            server._dispatch(conn)
+        client = pairs[1][1]
+        client.settimeout(10)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")  # not stuck behind /slow
+    finally:
+        release.set()
+        server.stop()
+        for a, b in pairs:
+            a.close()
+            b.close()
