@@ -15,10 +15,6 @@ import time
 
 from . import log as _log
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 # Attributes every LogRecord has: whatever else a record carries came from ``extra=``.
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message", "asctime", "request_id", "koatty_keys", "taskName"}

@@ -78,7 +78,7 @@ def _span_middleware(fn: Callable, spans: Any) -> Callable:
 class Settings:
     """The observability settings of one app, read from its config at boot."""
 
-    __slots__ = ("request_line", "json", "cold_metric", "latency_metric", "server_timing", "spans")
+    __slots__ = ("request_line", "json", "cold_metric", "latency_metric", "server_timing", "spans", "service")
 
     def __init__(self, app: Koatty):
         config = app.config
@@ -94,6 +94,11 @@ class Settings:
         self.cold_metric = bool(metrics.get("cold_start"))
         self.latency_metric = bool(metrics.get("latency"))
         self.server_timing = bool(config.get("server_timing"))
+        self.service = None
+        if self.cold_metric or self.latency_metric:
+            from .metrics import _app_settings
+
+            self.service = _app_settings(app)[1]["service"]  # the checked `service` dimension
         self.spans = None
         if trace.get("spans"):
             try:
@@ -163,71 +168,76 @@ class ObservedWsgiApp(WsgiApp):
         settings = self.settings
         ctx = Context(environ, self.app)
         state = self.log_state
-        rid = state.request_id = ctx.request_id
+        state.request_id = ctx.request_id
         cold = _log.next_invocation() == 1
-        fields = {"cold_start": cold}
-        rec = _Request(fields)
+        rec = _Request({"cold_start": cold})
         ctx._ext = {"obs": rec}
-        spans = settings.spans
         if settings.json:
-            trace = ctx.trace
-            fields["traceId"] = trace.trace_id
+            rec.fields["traceId"] = ctx.trace.trace_id
             if cold and ctx.platform_context is not None:
                 _function_from_context(ctx.platform_context)
-        state.fields = fields
-        span = None
+        state.fields = rec.fields
         try:
-            if spans is not None:
-                attributes = {"http.request.method": ctx.method, "url.path": ctx.path, "faas.trigger": "http",
-                              "faas.invocation_id": rid, "faas.coldstart": cold}
-                platform = ctx.platform
-                if platform:
-                    attributes["cloud.provider"] = _CLOUD.get(platform, platform)
-                if ctx.event_kind:
-                    attributes["koatty.event_kind"] = ctx.event_kind
-                with spans.invocation(ctx.method, ctx.trace, attributes) as span:
-                    span_id = spans.span_id(span)
-                    if span_id is not None:
-                        ctx.trace.span_id = span_id  # why: outgoing headers name this span as the parent
-                        trace_id = spans.trace_id(span)
-                        if trace_id != ctx.trace.trace_id:
-                            ctx.trace.trace_id = trace_id  # an instrumented handler's trace wins
-                            if "traceId" in fields:
-                                fields["traceId"] = trace_id
-                    status, headers, body, exc = self._run(ctx)
-                    code = int(status[:3])
-                    span.set_attribute("http.response.status_code", code)
-                    if rec.route is not None:
-                        span.set_attribute("http.route", rec.route.partition(" ")[2])
-                        span.update_name(rec.route)
-                    if code >= 500:
-                        if exc is not None and not isinstance(exc, KoattyException):
-                            span.record_exception(exc)
-                        spans.set_error(span, status)
+            if settings.spans is not None:
+                status, headers, body = self._run_in_span(ctx, rec, cold)
             else:
-                status, headers, body, exc = self._run(ctx)
-            end = perf_counter()
-            t0 = environ.get("koatty.t0")
-            if settings.server_timing:
-                headers = list(headers)
-                headers.append(("Server-Timing", _server_timing(t0, start, end, rec.controller)))
-            duration_ms = (end - (t0 or start)) * 1000
-            if settings.request_line:
-                self._request_line(ctx, status, duration_ms, rec)
-            if settings.cold_metric or settings.latency_metric:
-                metrics = ctx.metrics
-                dims = {"service": _metrics_service(self.app)}
-                if settings.cold_metric and cold:
-                    metrics.add_to(dims, "ColdStart", 1, "Count")
-                if settings.latency_metric:
-                    metrics.add_to({**dims, "route": rec.route or "-"}, "Latency", round(duration_ms, 3),
-                                   "Milliseconds")
-            finish(ctx)
+                status, headers, body, _ = self._run(ctx)
+            headers = self._report(ctx, rec, cold, start, status, headers)
         finally:
             state.fields = None
         if ctx.method == "HEAD":
             body = b""
         return status, headers, body
+
+    def _run_in_span(self, ctx: Context, rec: _Request, cold: bool) -> tuple:
+        """``_run`` inside the invocation's SERVER span (its attributes, name and status)."""
+        spans = self.settings.spans
+        attributes = {"http.request.method": ctx.method, "url.path": ctx.path, "faas.trigger": "http",
+                      "faas.invocation_id": ctx.request_id, "faas.coldstart": cold}
+        if ctx.platform:
+            attributes["cloud.provider"] = _CLOUD.get(ctx.platform, ctx.platform)
+        if ctx.event_kind:
+            attributes["koatty.event_kind"] = ctx.event_kind
+        trace = ctx.trace
+        with spans.invocation(ctx.method, trace, attributes) as span:
+            span_id = spans.span_id(span)
+            if span_id is not None:
+                trace.span_id = span_id  # why: outgoing headers name this span as the parent
+                trace.trace_id = spans.trace_id(span)  # an instrumented handler's trace wins
+                if "traceId" in rec.fields:
+                    rec.fields["traceId"] = trace.trace_id
+            status, headers, body, exc = self._run(ctx)
+            code = int(status[:3])
+            span.set_attribute("http.response.status_code", code)
+            if rec.route is not None:
+                span.set_attribute("http.route", rec.route.partition(" ")[2])
+                span.update_name(rec.route)
+            if code >= 500:
+                if exc is not None and not isinstance(exc, KoattyException):
+                    span.record_exception(exc)
+                spans.set_error(span, status)
+        return status, headers, body
+
+    def _report(self, ctx: Context, rec: _Request, cold: bool, start: float, status: str, headers: list) -> list:
+        """After the answer: Server-Timing, the request line, the built-in metrics, the metrics' flush."""
+        settings = self.settings
+        end = perf_counter()
+        t0 = ctx.environ.get("koatty.t0")
+        if settings.server_timing:
+            headers = list(headers)
+            headers.append(("Server-Timing", _server_timing(t0, start, end, rec.controller)))
+        duration_ms = (end - (t0 or start)) * 1000
+        if settings.request_line:
+            self._request_line(ctx, status, duration_ms, rec)
+        if settings.cold_metric or settings.latency_metric:
+            metrics = ctx.metrics
+            dims = {"service": settings.service}
+            if settings.cold_metric and cold:
+                metrics.add_to(dims, "ColdStart", 1, "Count")
+            if settings.latency_metric:
+                metrics.add_to({**dims, "route": rec.route or "-"}, "Latency", round(duration_ms, 3), "Milliseconds")
+        finish(ctx)
+        return headers
 
     def _run(self, ctx: Context) -> tuple:
         exc = None
@@ -259,12 +269,6 @@ class ObservedWsgiApp(WsgiApp):
                                    (ctx.method, route or ctx.path, code, duration_ms), None, "request_line",
                                    {"koatty_keys": keys})
         logger.handle(record)
-
-
-def _metrics_service(app: Any) -> str:
-    from .metrics import service_name
-
-    return service_name(app)
 
 
 def _server_timing(t0: float | None, start: float, end: float, controller: float) -> str:
