@@ -53,6 +53,7 @@ APP = {
     "shop/.env": "SECRET=1\n",
     "shop/.pytest_cache/v": "",
     "shop/node_modules/a.js": "",
+    "shop/koatty_lite/__init__.py": "# a vendored copy inside the app folder",
     "handler.py": '''
         import sys
 
@@ -100,6 +101,7 @@ def test_contents_exclusions_and_layout(project, tmp_path):
     assert "handler.py" in got and "shop/app.py" in got and "shop/data/prices.json" in got
     assert "koatty_lite/__init__.py" in got and "koatty_lite/serverless/aws.py" in got
     assert not any(n.startswith("koatty_lite/cli/") for n in got) and "koatty_lite/__main__.py" not in got
+    assert not any(n.startswith("shop/koatty_lite/") for n in got)  # shipped once, as the runtime
     for bad in ("tests/", "test_inline", "conftest", "__pycache__", ".venv", "venv2", ".git", ".idea", ".vscode",
                 ".swp", "~", ".env", ".pytest_cache", "node_modules"):
         assert not any(bad in n for n in got), bad

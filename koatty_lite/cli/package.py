@@ -250,7 +250,10 @@ def app_files(app_dir: str, exclude=()) -> list:
     exclude = {os.path.realpath(p) for p in exclude}
     out = []
     for dirpath, dirnames, filenames in os.walk(app_dir):
-        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(os.path.join(dirpath, d), d))
+        # Why: a vendored koatty_lite/ inside the app folder is shipped once, at the top, as the runtime.
+        top = dirpath == app_dir
+        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(os.path.join(dirpath, d), d)
+                             and not (top and d == "koatty_lite"))
         for name in filenames:
             path = os.path.join(dirpath, name)
             if _skip_file(name) or os.path.realpath(path) in exclude:
