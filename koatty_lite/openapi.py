@@ -73,33 +73,11 @@ class _Builder:
         a DTO's field rules run), null when optional, the default."""
         if info is None:
             return {}
-        kind = info.kind
-        if kind == "dto":
-            out = self.dto_ref(info.arg, dto_rules)
-        elif kind == "list":
-            out = {"type": "array", "items": self.schema(info.arg, _MISSING, own, dto_rules)}
-        elif kind == "any":
-            out = {"type": "object"} if info.tp is dict or getattr(info.tp, "__origin__", None) is dict else {}
-        elif kind == "enum":
-            values = [m.value for m in info.arg]
-            out = {"enum": values}
-            types = {_json_type(v) for v in values}
-            if len(types) == 1 and None not in types:
-                out = {"type": types.pop(), "enum": values}
-        elif kind == "literal":
-            out = {"enum": list(info.arg)}
-        else:
-            out = dict(_SCALAR_SCHEMAS[kind])
+        out = self.type_schema(info, own, dto_rules)
         for name, _check, message, rule in info.rules if own else ():
-            self.add_rule(out, kind, rule)
+            _merge(out, _keywords(info.kind, rule))
         if info.nullable:
-            if "$ref" in out or "type" not in out:
-                out = {"anyOf": [out, {"type": "null"}]} if out else out
-            else:
-                t = out["type"]
-                out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
-                if "enum" in out and None not in out["enum"]:
-                    out["enum"] = out["enum"] + [None]
+            out = _nullable(out)
         if default is not _MISSING and type(default).__name__ != "Factory":
             d = _json_value(default)
             if d is not _MISSING:
@@ -108,90 +86,41 @@ class _Builder:
                 out["default"] = d
         return out
 
-    def add_rule(self, out: dict, kind: str, rule: Any) -> None:
-        from .rules import schema_of
-
-        if rule.name == "CheckFunc":
-            return
-        if rule.name in ("IsDefined", "IsDate"):
-            return
-        if rule.name == "IsNotEmpty":
-            keywords = {"minItems": 1} if kind == "list" else {"minLength": 1, "pattern": r"\S"} \
-                if kind == "str" else {"minProperties": 1} if kind == "dto" else {}
-        else:
-            keywords = {}
-            for key, value in schema_of(rule).items():
-                value = _json_value(value)
-                if value is not _MISSING:  # an argument JSON cannot carry (a compiled regex...) is left out
-                    keywords[key] = value
-        if kind == "list" and rule.name == "Length":
-            keywords = {("minItems" if k == "minLength" else "maxItems"): v for k, v in keywords.items()}
-        for key, value in keywords.items():
-            if out.get(key, _MISSING) == value:
-                continue
-            if "$ref" in out or key in out:
-                out.setdefault("allOf", []).append({key: value})
-            else:
-                out[key] = value
+    def type_schema(self, info: TypeInfo, own: bool, dto_rules: bool) -> dict:
+        kind = info.kind
+        if kind == "dto":
+            return self.dto_ref(info.arg, dto_rules)
+        if kind == "list":
+            return {"type": "array", "items": self.schema(info.arg, _MISSING, own, dto_rules)}
+        if kind == "any":
+            return {"type": "object"} if info.tp is dict or getattr(info.tp, "__origin__", None) is dict else {}
+        if kind == "enum":
+            values = [m.value for m in info.arg]
+            types = {_json_type(v) for v in values}
+            return {"type": types.pop(), "enum": values} if len(types) == 1 and None not in types else {"enum": values}
+        if kind == "literal":
+            return {"enum": list(info.arg)}
+        return dict(_SCALAR_SCHEMAS[kind])
 
     # --- operations -------------------------------------------------------------------------
 
     def operation(self, method: str, path: str, route: Route) -> dict:
         fn = route.fn
-        specs = arg_specs(route.label, fn, _signature(fn))
-        validated = bool(fn.__dict__.get("__koatty_validated__"))  # a DTO's own rules run only then
-        path_names = [name for kind, name in _tokens(path) if kind == "param"]
-        params = {}
-        for name in path_names:
-            params[("path", name)] = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        body_props, body_required, body_schema, files = {}, [], None, {}
-        for spec in specs:
-            source = spec.source
-            if source == "param" and not spec.whole:
-                source = "path" if spec.key in path_names else "query"
-            if source in ("path", "query", "header", "cookie"):  # OpenAPI "in" values (a Cookie marker too)
-                if spec.whole and spec.info is not None and spec.info.kind == "dto":
-                    for f in dto_fields(spec.info.arg):
-                        name = f.name.replace("_", "-") if source == "header" else f.name
-                        self.param(params, source, name, f.info, f.default is _MISSING or (validated and f.defined),
-                                   f.default, validated, validated)
-                elif not spec.whole:
-                    self.param(params, source, spec.key, spec.info, spec.required, spec.default, True, validated)
-            elif source == "body-all" or (source == "body" and spec.whole):
-                body_schema = self.schema(spec.info, _MISSING, True, validated)
-            elif source == "body":
-                body_props[spec.key] = self.schema(spec.info, spec.default, True, validated)
-                if spec.required:
-                    body_required.append(spec.key)
-            elif source == "file":
-                files[spec.key or spec.name] = {"type": "string", "format": "binary"}
+        inputs = _Inputs(self, path, bool(fn.__dict__.get("__koatty_validated__")))
+        for spec in arg_specs(route.label, fn, _signature(fn)):
+            inputs.add(spec)
         op = {"operationId": "", "tags": [route.cls.__name__]}
-        doc = _doc(fn)
-        if doc:
-            summary, _, rest = doc.partition("\n")
+        summary, _, rest = _doc(fn).partition("\n")
+        if summary:
             op["summary"] = summary.strip()
-            if rest.strip():
-                op["description"] = rest.strip()
-        if params:
-            op["parameters"] = list(params.values())
-        content = {}
-        if body_schema is not None:
-            content["application/json"] = {"schema": body_schema}
-            if body_schema.get("$ref") or body_schema.get("type") == "object":
-                content["application/x-www-form-urlencoded"] = {"schema": body_schema}
-        elif body_props or files:
-            obj = {"type": "object", "properties": {**body_props, **files}}
-            if body_required:
-                obj["required"] = body_required
-            if not files:
-                content["application/json"] = {"schema": obj}
-                content["application/x-www-form-urlencoded"] = {"schema": obj}
-            content["multipart/form-data"] = {"schema": obj}
-        if content:
-            op["requestBody"] = {"content": content,
-                                 "required": body_schema is not None and any(s.required for s in specs)
-                                 or bool(body_required)}
-        op["responses"] = self.responses(method, fn, bool(params or content))
+        if rest.strip():
+            op["description"] = rest.strip()
+        if inputs.params:
+            op["parameters"] = list(inputs.params.values())
+        body = inputs.request_body()
+        if body:
+            op["requestBody"] = body
+        op["responses"] = self.responses(method, fn, bool(inputs.params or body))
         return op
 
     def param(self, params: dict, where: str, name: str, info: TypeInfo | None, required: bool, default: Any,
@@ -230,6 +159,63 @@ class _Builder:
         return out
 
 
+class _Inputs:
+    """The parameters and request body of one operation, collected argument by argument."""
+
+    def __init__(self, builder: _Builder, path: str, validated: bool):
+        self.b = builder
+        self.validated = validated  # a DTO's own rules run (and are documented) only under @Validated
+        self.path_names = [name for kind, name in _tokens(path) if kind == "param"]
+        self.params = {("path", n): {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for n in self.path_names}
+        self.props, self.required, self.files = {}, [], {}
+        self.body, self.body_required = None, False
+
+    def add(self, spec: Any) -> None:
+        source = spec.source
+        if source == "param" and not spec.whole:
+            source = "path" if spec.key in self.path_names else "query"
+        if source in ("path", "query", "header", "cookie"):  # OpenAPI "in" values (a Cookie marker too)
+            self.add_param(source, spec)
+        elif source == "body-all" or (source == "body" and spec.whole):
+            self.body = self.b.schema(spec.info, _MISSING, True, self.validated)
+            self.body_required = spec.required
+        elif source == "body":
+            self.props[spec.key] = self.b.schema(spec.info, spec.default, True, self.validated)
+            if spec.required:
+                self.required.append(spec.key)
+        elif source == "file":
+            self.files[spec.key or spec.name] = {"type": "string", "format": "binary"}
+
+    def add_param(self, source: str, spec: Any) -> None:
+        v = self.validated
+        if not spec.whole:
+            self.b.param(self.params, source, spec.key, spec.info, spec.required, spec.default, True, v)
+        elif spec.info is not None and spec.info.kind == "dto":  # one parameter per field
+            for f in dto_fields(spec.info.arg):
+                name = f.name.replace("_", "-") if source == "header" else f.name
+                self.b.param(self.params, source, name, f.info, f.default is _MISSING or (v and f.defined),
+                             f.default, v, v)
+
+    def request_body(self) -> dict | None:
+        content = {}
+        if self.body is not None:
+            content["application/json"] = {"schema": self.body}
+            if self.body.get("$ref") or self.body.get("type") == "object":
+                content["application/x-www-form-urlencoded"] = {"schema": self.body}
+        elif self.props or self.files:
+            obj = {"type": "object", "properties": {**self.props, **self.files}}
+            if self.required:
+                obj["required"] = self.required
+            if not self.files:
+                content["application/json"] = {"schema": obj}
+                content["application/x-www-form-urlencoded"] = {"schema": obj}
+            content["multipart/form-data"] = {"schema": obj}
+        if not content:
+            return None
+        return {"content": content, "required": bool(self.body_required or self.required)}
+
+
 _SCALAR_SCHEMAS = {
     "int": {"type": "integer"}, "float": {"type": "number"}, "bool": {"type": "boolean"},
     "str": {"type": "string"},
@@ -238,6 +224,46 @@ _SCALAR_SCHEMAS = {
     "uuid": {"type": "string", "format": "uuid"}, "date": {"type": "string", "format": "date"},
     "datetime": {"type": "string", "format": "date-time"},
 }
+
+
+def _nullable(out: dict) -> dict:
+    if "$ref" in out or "type" not in out:
+        return {"anyOf": [out, {"type": "null"}]} if out else out
+    t = out["type"]
+    out["type"] = (t if isinstance(t, list) else [t]) + ["null"]
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = out["enum"] + [None]
+    return out
+
+
+def _keywords(kind: str, rule: Any) -> dict:
+    """The JSON Schema keywords of one rule on a value of ``kind`` (rules.RULES' schema functions)."""
+    from .rules import schema_of
+
+    if rule.name in ("CheckFunc", "IsDefined", "IsDate"):
+        return {}  # IsDefined is "required"; the others have no keyword
+    if rule.name == "IsNotEmpty":
+        return {"list": {"minItems": 1}, "str": {"minLength": 1, "pattern": r"\S"},
+                "dto": {"minProperties": 1}}.get(kind, {})
+    keywords = {}
+    for key, value in schema_of(rule).items():
+        value = _json_value(value)
+        if value is not _MISSING:  # an argument JSON cannot carry (a compiled regex...) is left out
+            keywords[key] = value
+    if kind == "list" and rule.name == "Length":
+        keywords = {("minItems" if k == "minLength" else "maxItems"): v for k, v in keywords.items()}
+    return keywords
+
+
+def _merge(out: dict, keywords: dict) -> None:
+    """Add keywords to a schema; one already there with another value goes under allOf."""
+    for key, value in keywords.items():
+        if out.get(key, _MISSING) == value:
+            continue
+        if "$ref" in out or key in out:
+            out.setdefault("allOf", []).append({key: value})
+        else:
+            out[key] = value
 
 
 def _json_type(value: Any) -> Any:
@@ -320,30 +346,7 @@ def build(app: Koatty) -> dict:
     if description:
         info["description"] = str(description)
     b = _Builder()
-    paths = {}
-    tags = {}
-    used_ids = set()
-    router = app.router
-    tables = [(p, t) for p, t in router.static.items()] + [(p, t) for _, p, t in router.dynamic]
-    for path, table in sorted(tables, key=lambda pt: pt[0]):
-        for method, handler in sorted(table.items()):
-            handler = getattr(handler, "__wrapped__", handler)  # observability wraps routes (observe.py)
-            if not isinstance(handler, Route):
-                continue
-            tags.setdefault(handler.cls.__name__, _doc(handler.cls))
-            methods = _ALL if method == "ALL" else (method.lower(),)
-            for m in methods:
-                if m == "head" and "GET" in table:
-                    continue
-                op = b.operation(m, path, handler)
-                op_id = f"{handler.cls.__name__}.{handler.fn.__name__}"
-                if op_id in used_ids:
-                    op_id = f"{op_id}.{m}"
-                    while op_id in used_ids:
-                        op_id += "_"
-                used_ids.add(op_id)
-                op["operationId"] = op_id
-                paths.setdefault(_openapi_path(path), {})[m] = op
+    paths, tags = _operations(b, app.router)
     schemas, responses = _error_components()
     schemas.update(b.schemas)
     doc = {"openapi": "3.1.0", "info": info, "paths": paths,
@@ -355,3 +358,32 @@ def build(app: Koatty) -> dict:
     if isinstance(servers, list):
         doc["servers"] = servers
     return doc
+
+
+def _operations(b: _Builder, router: Any) -> tuple:
+    """``(paths, {tag: description})`` for every controller route of the table, in path order."""
+    paths, tags, used_ids = {}, {}, set()
+    tables = [(p, t) for p, t in router.static.items()] + [(p, t) for _, p, t in router.dynamic]
+    for path, table in sorted(tables, key=lambda pt: pt[0]):
+        for method, handler in sorted(table.items()):
+            handler = getattr(handler, "__wrapped__", handler)  # observability wraps routes (observe.py)
+            if not isinstance(handler, Route):
+                continue  # the served document itself, a user's own callable
+            tags.setdefault(handler.cls.__name__, _doc(handler.cls))
+            for m in _ALL if method == "ALL" else (method.lower(),):
+                if m == "head" and "GET" in table:
+                    continue  # HEAD is served by the GET route
+                op = b.operation(m, path, handler)
+                op["operationId"] = _op_id(f"{handler.cls.__name__}.{handler.fn.__name__}", m, used_ids)
+                paths.setdefault(_openapi_path(path), {})[m] = op
+    return paths, tags
+
+
+def _op_id(op_id: str, method: str, used: set) -> str:
+    """``Controller.method``, with ``.get``... appended when one method serves several operations."""
+    if op_id in used:
+        op_id = f"{op_id}.{method}"
+        while op_id in used:
+            op_id += "_"
+    used.add(op_id)
+    return op_id

@@ -99,7 +99,21 @@ def _rules_of(items: Any, where: str) -> list:
 
 def analyse(tp: Any, where: str) -> TypeInfo:
     """Take an evaluated annotation apart; a type koatty_lite cannot convert is a ``DefinitionError``."""
-    typing = sys.modules.get("typing")
+    tp, rules, nullable = _unwrap(tp, where)
+    resolved = _resolve_rules(rules, where)
+    kind, arg = _kind_of(tp, where)
+    if kind == "list":
+        arg = analyse(arg, where) if arg is not None else TypeInfo("any", None, (), True, None)
+    return TypeInfo(kind, arg, resolved, nullable or tp is None or tp is type(None), tp)
+
+
+def _is_union(tp: Any) -> bool:
+    typing = sys.modules.get("typing")  # a typing.Union exists only if the app imported typing
+    return (typing is not None and getattr(tp, "__origin__", None) is typing.Union) or type(tp).__name__ == "UnionType"
+
+
+def _unwrap(tp: Any, where: str) -> tuple:
+    """Strip ``Annotated[T, rules...]`` and ``Optional``/``T | None``: ``(T, rules, nullable)``."""
     rules = []
     nullable = False
     while True:
@@ -107,55 +121,66 @@ def analyse(tp: Any, where: str) -> TypeInfo:
         if meta is not None and hasattr(tp, "__origin__"):  # Annotated[T, rule, ...]
             rules += _rules_of(meta, where)
             tp = tp.__origin__
-            continue
-        origin = getattr(tp, "__origin__", None)
-        is_union = (typing is not None and origin is typing.Union) or type(tp).__name__ == "UnionType"
-        if is_union:
+        elif _is_union(tp):
             args = [a for a in tp.__args__ if a is not type(None)]
-            if len(args) != len(tp.__args__):
-                nullable = True
+            nullable = nullable or len(args) != len(tp.__args__)
             if len(args) != 1:
                 raise DefinitionError(f"{where}: a union of several types ({tp!r}) cannot be converted; "
                                       "use one type (Optional allowed)")
             tp = args[0]
-            continue
-        break
-    resolved = _resolve_rules(rules, where)
+        else:
+            return tp, rules, nullable
+
+
+_ANY_TYPES = (dict, object, bytes)
+
+
+def _kind_of(tp: Any, where: str) -> tuple:
+    """``(kind, arg)`` of a bare annotation: arg is the item annotation of a list, the values of a
+    Literal, the class of an enum/DTO/scalar."""
+    typing = sys.modules.get("typing")
     origin = getattr(tp, "__origin__", None)
-    if tp is None or tp is type(None):
-        return TypeInfo("any", None, resolved, True, tp)
+    if tp is None or tp is type(None) or origin is dict or tp in _ANY_TYPES:
+        return "any", None
     if typing is not None and (tp is typing.Any or origin is typing.ClassVar):
-        return TypeInfo("any", None, resolved, nullable, tp)
+        return "any", None
     if typing is not None and origin is typing.Literal:
-        return TypeInfo("literal", tuple(tp.__args__), resolved, nullable, tp)
+        return "literal", tuple(tp.__args__)
     if origin in (list, tuple, set, frozenset) or tp in (list, tuple):
-        args = getattr(tp, "__args__", None) or ()
-        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            args = args[:1]
-        elif origin is tuple and len(args) > 1:
-            raise DefinitionError(f"{where}: fixed-length tuples ({tp!r}) cannot be converted; use list[...]")
-        item = analyse(args[0], where) if args else TypeInfo("any", None, (), True, None)
-        return TypeInfo("list", item, resolved, nullable, tp)
-    if origin is dict or tp is dict or tp is object or tp is bytes:
-        return TypeInfo("any", None, resolved, nullable, tp)
+        return "list", _item_of(tp, origin, where)
     if tp in (int, float, bool, str):
-        return TypeInfo(tp.__name__, tp, resolved, nullable, tp)
-    if isinstance(tp, type):
-        name = tp.__name__
-        mod = tp.__module__
-        if mod == "decimal" and name == "Decimal":
-            return TypeInfo("decimal", tp, resolved, nullable, tp)
-        if mod == "uuid" and name == "UUID":
-            return TypeInfo("uuid", tp, resolved, nullable, tp)
-        if mod == "datetime" and name in ("date", "datetime"):
-            return TypeInfo(name, tp, resolved, nullable, tp)
-        enum = sys.modules.get("enum")
-        if enum is not None and issubclass(tp, enum.Enum):
-            return TypeInfo("enum", tp, resolved, nullable, tp)
-        if _annotations_of(tp) or any(isinstance(v, (Rule, Valid)) for v in vars(tp).values()):
-            return TypeInfo("dto", tp, resolved, nullable, tp)
-    raise DefinitionError(f"{where}: cannot convert to {getattr(tp, '__name__', tp)!r}; use int, float, bool, str, "
-                          "Decimal, UUID, date, datetime, an enum, Literal, list[...], dict or a DTO class")
+        return tp.__name__, tp
+    kind = _class_kind(tp) if isinstance(tp, type) else None
+    if kind is None:
+        raise DefinitionError(f"{where}: cannot convert to {getattr(tp, '__name__', tp)!r}; use int, float, bool, "
+                              "str, Decimal, UUID, date, datetime, an enum, Literal, list[...], dict or a DTO class")
+    return kind, tp
+
+
+def _item_of(tp: Any, origin: Any, where: str) -> Any:
+    args = getattr(tp, "__args__", None) or ()
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0]
+    if origin is tuple and len(args) > 1:
+        raise DefinitionError(f"{where}: fixed-length tuples ({tp!r}) cannot be converted; use list[...]")
+    return args[0] if args else None
+
+
+_CLASS_KINDS = {("decimal", "Decimal"): "decimal", ("uuid", "UUID"): "uuid", ("datetime", "date"): "date",
+                ("datetime", "datetime"): "datetime"}
+
+
+def _class_kind(tp: type) -> str | None:
+    """By module and name, so that no module is imported to recognise its type."""
+    kind = _CLASS_KINDS.get((tp.__module__, tp.__name__))
+    if kind is not None:
+        return kind
+    enum = sys.modules.get("enum")
+    if enum is not None and issubclass(tp, enum.Enum):
+        return "enum"
+    if _annotations_of(tp) or any(isinstance(v, (Rule, Valid)) for v in vars(tp).values()):
+        return "dto"
+    return None
 
 
 def _resolve_rules(items: list, where: str) -> tuple:
@@ -215,51 +240,53 @@ def dto_fields(cls: type) -> list:
     fields = _FIELDS.get(cls)
     if fields is not None:
         return fields
-    annotated = {}
-    for owner, name, annotation in _annotations_of(cls):
-        annotated[name] = (owner, annotation)
+    annotated = {name: (owner, annotation) for owner, name, annotation in _annotations_of(cls)}
     for klass in cls.__mro__:
         for name, value in klass.__dict__.items():
             if isinstance(value, (Rule, Valid)) and name not in annotated:
                 raise DefinitionError(f"{cls.__name__}.{name}: a DTO field needs a type (name: int = ...)")
     fields = []
     for name, (owner, annotation) in annotated.items():
-        if name.startswith("_"):
-            continue
-        where = f"{cls.__name__}.{name}"
-        module = sys.modules.get(owner.__module__)
-        localns = dict(vars(owner))
-        localns.setdefault(cls.__name__, cls)
-        tp = evaluate(annotation, vars(module) if module else {}, localns, where)
-        typing = sys.modules.get("typing")
-        if typing is not None and getattr(tp, "__origin__", None) is typing.ClassVar:
-            continue
-        default = _MISSING
-        extra = []
-        for klass in cls.__mro__:
-            if name in klass.__dict__:
-                default = klass.__dict__[name]
-                break
-        dc_field = (getattr(cls, "__dataclass_fields__", None) or {}).get(name)
-        if default is _MISSING and dc_field is not None and callable(getattr(dc_field, "default_factory", None)):
-            default = Factory(dc_field.default_factory)  # a dataclass field(default_factory=...)
-        if isinstance(default, Valid):
-            extra = [(r, default.message) for r in default.rules]
-            default = default.default
-        elif isinstance(default, Rule):
-            extra = [(default, None)]
-            default = _MISSING
-        elif isinstance(default, Param):
-            raise DefinitionError(f"{where}: parameter markers belong on route arguments, not DTO fields")
-        info = analyse(tp, where)
-        if extra:
-            info.rules = info.rules + _resolve_rules(extra, where)
-        if default is None:
-            info.nullable = True
-        defined = any(r[0] == "IsDefined" for r in info.rules)
-        fields.append(FieldSpec(name, info, default, defined))
+        if not name.startswith("_"):
+            field = _field(cls, owner, name, annotation)
+            if field is not None:
+                fields.append(field)
     _FIELDS[cls] = fields
     return fields
+
+
+def _field(cls: type, owner: type, name: str, annotation: Any) -> FieldSpec | None:
+    """One DTO field (None for a ClassVar): its type, its rules (Annotated and default forms), default."""
+    where = f"{cls.__name__}.{name}"
+    module = sys.modules.get(owner.__module__)
+    localns = dict(vars(owner))
+    localns.setdefault(cls.__name__, cls)
+    tp = evaluate(annotation, vars(module) if module else {}, localns, where)
+    typing = sys.modules.get("typing")
+    if typing is not None and getattr(tp, "__origin__", None) is typing.ClassVar:
+        return None
+    default, extra = _field_default(cls, name, where)
+    info = analyse(tp, where)
+    if extra:
+        info.rules = info.rules + _resolve_rules(extra, where)
+    if default is None:
+        info.nullable = True
+    return FieldSpec(name, info, default, any(r[0] == "IsDefined" for r in info.rules))
+
+
+def _field_default(cls: type, name: str, where: str) -> tuple:
+    """``(default or _MISSING, [(rule, message)])`` from the class attribute: a value, a Rule, a Valid."""
+    default = next((klass.__dict__[name] for klass in cls.__mro__ if name in klass.__dict__), _MISSING)
+    dc_field = (getattr(cls, "__dataclass_fields__", None) or {}).get(name)
+    if default is _MISSING and dc_field is not None and callable(getattr(dc_field, "default_factory", None)):
+        return Factory(dc_field.default_factory), []  # a dataclass field(default_factory=...)
+    if isinstance(default, Valid):
+        return default.default, [(r, default.message) for r in default.rules]
+    if isinstance(default, Rule):
+        return _MISSING, [(default, None)]
+    if isinstance(default, Param):
+        raise DefinitionError(f"{where}: parameter markers belong on route arguments, not DTO fields")
+    return default, []
 
 
 # --- converters -------------------------------------------------------------------------------
@@ -373,21 +400,8 @@ _MESSAGES = {"int": "must be an integer", "float": "must be a number", "bool": "
              "date": "must be an ISO 8601 date (YYYY-MM-DD)", "datetime": "must be an ISO 8601 date-time"}
 
 
-def _output(kind: str, tp: type) -> None:
-    """Values this module produces are written back by the JSON output (Decimal as an exact string)."""
-    from .output import register_json_type
-
-    if kind in ("decimal", "uuid"):
-        register_json_type(tp, str)
-    elif kind in ("date", "datetime"):
-        register_json_type(tp, tp.isoformat)
-    elif kind == "enum":
-        register_json_type(tp, lambda member: member.value)
-
-
 def _scalar_fn(info: TypeInfo, strict: bool) -> tuple:
-    kind = info.kind
-    _output(kind, info.tp)
+    kind = info.kind  # the JSON output writes these back by default (Decimal as an exact string: output.py)
     if kind in _SCALARS:
         if strict:
             fn = {"int": _strict_int, "float": _strict_float}.get(kind) or _strict(info.tp)
@@ -541,25 +555,17 @@ def dto_plan(cls: type, strict: bool, rules_on: bool) -> Callable:
     fields = tuple(fields)
     new = cls.__new__
     has_dict = cls.__dictoffset__ != 0
-    mutable = (list, dict, set)
 
     def build(data: Any, path: tuple, errors: list) -> Any:
-        if not isinstance(data, dict):
-            if strict or not hasattr(data, "get"):
-                return _type_error(path, errors, "must be an object")
+        if not isinstance(data, dict) and (strict or not hasattr(data, "get")):
+            return _type_error(path, errors, "must be an object")
         obj = new(cls)
         values = {}
         failed = False
         for name, conv, required, default, nullable in fields:
             v = data.get(name, _MISSING)
             if v is _MISSING or (v is None and not nullable):
-                if v is _MISSING and not required:
-                    kind = type(default)
-                    values[name] = default.copy() if kind in mutable else default.fn() if kind is Factory else default
-                    continue
-                errors.append({"loc": list(path) + [name], "rule": "IsDefined",
-                               "message": "is required" if v is _MISSING else "must not be null"})
-                failed = True
+                failed = _absent(v, required, default, path + (name,), errors, values, name) or failed
                 continue
             if v is not None and conv is not None:
                 v = conv(v, path + (name,), errors)
@@ -580,6 +586,21 @@ def dto_plan(cls: type, strict: bool, rules_on: bool) -> Callable:
     _PLANS[key] = build
     _register_output(cls)
     return build
+
+
+_MUTABLE = (list, dict, set)
+
+
+def _absent(v: Any, required: bool, default: Any, path: tuple, errors: list, values: dict, name: Any) -> bool:
+    """A missing or null value: ``values[name]`` gets its default (a mutable one copied, a factory
+    called), or an IsDefined error is added; True when it failed."""
+    if v is _MISSING and not required:
+        kind = type(default)
+        values[name] = default.copy() if kind in _MUTABLE else default.fn() if kind is Factory else default
+        return False
+    errors.append({"loc": list(path), "rule": "IsDefined",
+                   "message": "is required" if v is _MISSING else "must not be null"})
+    return True
 
 
 def _register_output(cls: type) -> None:
@@ -733,11 +754,7 @@ def compile_route(label: str, fn: Callable, signature: list, extractors: tuple) 
             v = fetch(ctx)
             required, default, nullable = opts
             if v is _MISSING or (v is None and not nullable):
-                if v is _MISSING and not required:
-                    kwargs[name] = default
-                    continue
-                errors.append({"loc": list(root), "rule": "IsDefined",
-                               "message": "is required" if v is _MISSING else "must not be null"})
+                _absent(v, required, default, root, errors, kwargs, name)
                 continue
             conv = lenient
             if strict is not None:
