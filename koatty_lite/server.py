@@ -13,6 +13,7 @@ Every knob is a ``server.*`` config key (``SETTINGS``); docs/core.md lists them.
 """
 from __future__ import annotations
 
+import errno
 import selectors
 import socket
 import sys
@@ -20,7 +21,7 @@ import threading
 from collections import OrderedDict
 from io import BytesIO
 from queue import SimpleQueue
-from time import monotonic, time
+from time import monotonic, sleep, time
 from urllib.parse import unquote
 
 from . import log as _log
@@ -136,6 +137,7 @@ class Server:
         self.idle_workers = 0
         self.stopping = False
         self.stopped = False
+        self.accept_resume = 0.0         # monotonic time to watch the listening socket again (0: watched)
         self.loop_thread = None
         self.serving = threading.local()
         self.date = (0, "")
@@ -192,28 +194,36 @@ class Server:
     # --- the loop: accept, idle connections, request heads ------------------------------------------
 
     def _loop(self) -> None:
-        select = self.selector.select
         try:
-            idle, heads, lingers = self.idle, self.heads, self.lingers
             while not self.stopping:
-                timeout = None
-                if idle or heads or lingers:
-                    first = min(next(iter(od)).deadline for od in (idle, heads, lingers) if od)
-                    timeout = max(0.0, first - monotonic())
-                for key, _ in select(timeout):
-                    data = key.data
-                    if data is None:
-                        self._accept()
-                    elif data is self.wake_r:
-                        self._woken()
-                    else:
-                        self._readable(data)
-                if idle or heads or lingers:
-                    self._sweep(monotonic())
-        except Exception:  # pragma: no cover - a bug here must not die silently
-            self.logger.exception("listen(): the server loop failed")
+                try:
+                    self._turn()
+                except Exception:  # Why: one bad turn must not end the server while run() still waits
+                    self.logger.exception("listen(): a turn of the server loop failed")
+                    sleep(0.05)  # no hot loop if the fault repeats
         finally:
             self._close_loop()
+
+    def _turn(self) -> None:
+        idle, heads, lingers = self.idle, self.heads, self.lingers
+        timeout = None
+        if idle or heads or lingers or self.accept_resume:
+            first = min([next(iter(od)).deadline for od in (idle, heads, lingers) if od]
+                        + ([self.accept_resume] if self.accept_resume else []))
+            timeout = max(0.0, first - monotonic())
+        for key, _ in self.selector.select(timeout):
+            data = key.data
+            if data is None:
+                self._accept()
+            elif data is self.wake_r:
+                self._woken()
+            else:
+                self._readable(data)
+        if idle or heads or lingers:
+            self._sweep(monotonic())
+        if self.accept_resume and monotonic() >= self.accept_resume and not self.stopping:
+            self.accept_resume = 0.0
+            self.selector.register(self.socket, selectors.EVENT_READ, None)
 
     def _close_loop(self) -> None:
         try:
@@ -236,10 +246,16 @@ class Server:
                 sock, addr = self.socket.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:  # EMFILE/ENFILE: out of descriptors; free the oldest idle one and go on
-                if self.idle:
-                    self._drop(self.idle.popitem(last=False)[0])
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    continue  # e.g. ECONNABORTED: that client is gone, the next may be fine
+                if self.lingers or self.idle:  # out of descriptors: free the oldest waiting one and go on
+                    self._drop((self.lingers or self.idle).popitem(last=False)[0])
                     continue
+                # Nothing to free: stop watching the listening socket for a moment (the kernel's backlog
+                # holds new clients meanwhile) rather than spin on a socket that stays readable.
+                self.selector.unregister(self.socket)
+                self.accept_resume = monotonic() + 0.1
                 return
             sock.setblocking(False)
             try:

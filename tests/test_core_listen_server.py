@@ -608,3 +608,30 @@ def test_back_to_back_requests_do_not_queue_behind_a_slow_one_while_the_pool_has
         for a, b in pairs:
             a.close()
             b.close()
+
+
+def test_out_of_descriptors_pauses_accepting_instead_of_spinning_and_recovers():
+    import errno
+
+    server = start_server(environ_app, "127.0.0.1", 0)
+    real = server.socket
+    calls = []
+
+    class Exhausted:  # the listening socket while the process has no descriptor left
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def accept(self):
+            calls.append(time.monotonic())
+            if calls[-1] - calls[0] < 0.3:  # out of descriptors for 0.3 s
+                raise OSError(errno.EMFILE, "Too many open files")
+            return real.accept()
+
+    server.socket = Exhausted()
+    try:
+        answer = raw(server.server_address[:2], b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 200")  # served once descriptors were back
+        assert len(calls) < 50  # a few failed accepts, one per pause; a hot loop makes thousands
+    finally:
+        server.socket = real
+        server.stop()
