@@ -290,3 +290,19 @@ def test_an_observed_app_still_describes_its_routes_in_openapi(clean_log):
     plain, _ = boot(trace_app())
     observed, _ = boot(trace_app(server_timing=True))
     assert observed.openapi()["paths"] == plain.openapi()["paths"] != {}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HEADERISH = st.text(alphabet=st.sampled_from("0123456789abcdefABCDEF-;=RootParentSampled1 ?\t"), max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tp=st.one_of(_HEADERISH, st.text(max_size=80)), xray=st.one_of(_HEADERISH, st.text(max_size=80)))
+def test_any_header_text_gives_a_trace_never_an_error(tp, xray):
+    tc = from_environ({"HTTP_TRACEPARENT": tp, "HTTP_X_AMZN_TRACE_ID": xray}, {})
+    assert len(tc.trace_id) == 32 and set(tc.trace_id) <= set("0123456789abcdef")
+    out = tc.headers()
+    assert parse_traceparent(out["traceparent"])[0] == tc.trace_id
+    assert xray_to_w3c(parse_xray(out["X-Amzn-Trace-Id"])["root"]) == tc.trace_id
