@@ -14,7 +14,9 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         out = sys.stdout if argv and argv[0] in ("-h", "--help") else sys.stderr
         if argv and argv[0] not in ("-h", "--help"):
-            print(f"koatty_lite: unknown command {argv[0]!r}", file=out)
+            # why: one line and exit 2, as every other mistake (docs/cli.md)
+            print(f"error: unknown command {argv[0]!r}; choose one of: {', '.join(COMMANDS)}", file=out)
+            return 2
         print("usage: python -m koatty_lite {" + ",".join(COMMANDS) + "} ...", file=out)
         return 0 if out is sys.stdout else 2
     import importlib

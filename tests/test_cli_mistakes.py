@@ -104,3 +104,25 @@ def test_start_api_app_sees_the_http_scheme_and_port_it_is_served_on(fmt):
         srv.server_close()
         t.join(5)
     assert seen == {"scheme": "http", "port": str(port)}
+
+
+@pytest.mark.parametrize("command", ["serve", "event", "invoke", "start-api", "coldstart", "openapi", "package"])
+def test_a_bad_option_is_one_line_exit_2_in_every_command(command):
+    p = run(command, "--no-such-option", "x")
+    one_line_exit_2(p, "unrecognized arguments: --no-such-option")
+    assert f"(see python -m koatty_lite {command} --help)" in p.stderr
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["serve", "examples.demo.app:App", "--port", "abc"], "argument --port: invalid int value: 'abc'"),
+    (["invoke"], "the following arguments are required: target"),
+    (["invoke", "tests.cli_handlers:echo", "--platform", "gcp"], "argument --platform: invalid choice: 'gcp'"),
+    (["nosuchcommand"], "unknown command 'nosuchcommand'; choose one of: serve"),
+], ids=["bad-int", "missing-target", "bad-choice", "unknown-command"])
+def test_argument_mistakes_are_one_line(args, needle):
+    one_line_exit_2(run(*args), needle)
+
+
+def test_help_still_prints_usage_and_exits_0():
+    p = run("invoke", "--help")
+    assert p.returncode == 0 and p.stdout.startswith("usage: python -m koatty_lite invoke")

@@ -6,13 +6,27 @@ import time
 import uuid
 
 __all__ = [
-    "CliError", "load_target", "load_app", "load_handler", "fake_context", "platform_of_event", "run_cli",
+    "CliError", "make_parser", "load_target", "load_app", "load_handler", "fake_context", "platform_of_event", "run_cli",
     "AwsContext", "FcContext", "ScfContext", "FakeContext", "register_context", "platforms",
 ]
 
 
 class CliError(Exception):
     """A user mistake the CLI reports as one line on stderr with a non-zero exit."""
+
+
+def make_parser(prog: str, description: str | None = None):
+    """An argparse parser whose usage mistakes are a CliError: one line and exit 2, like every other mistake.
+
+    Why: argparse's own error() prints the usage block and the message (two or more lines).
+    """
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise CliError(f"{message} (see {self.prog} --help)")
+
+    return _Parser(prog=prog, description=description)
 
 
 def load_target(spec: str, default_attr: str = "handler"):

@@ -111,9 +111,9 @@ def main(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    import argparse
+    from koatty_lite.cli._common import make_parser
 
-    p = argparse.ArgumentParser(prog="python -m koatty_lite coldstart")
+    p = make_parser(prog="python -m koatty_lite coldstart")
     p.add_argument("target", help="module:App")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--path", default="/", help="request path for the first and warm requests")

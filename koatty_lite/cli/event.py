@@ -13,7 +13,7 @@ import time
 import uuid
 from urllib.parse import quote, unquote, unquote_plus, urlencode
 
-from koatty_lite.cli._common import CliError, run_cli
+from koatty_lite.cli._common import CliError, make_parser, run_cli
 
 __all__ = ["HttpRequest", "HTTP_BUILDERS", "OTHER_BUILDERS", "KINDS", "PLATFORM", "BUILDERS", "EventBuilder",
            "register_event", "unregister_event", "build_event", "main"]
@@ -591,9 +591,7 @@ def event_from_args(args):
 
 
 def _main(argv):
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m koatty_lite event", description="Print a sample platform event.")
+    p = make_parser(prog="python -m koatty_lite event", description="Print a sample platform event.")
     p.add_argument("kind", help="one of: " + ", ".join(KINDS))
     p.add_argument("--method", default="GET")
     p.add_argument("--path", default="/", help="request path, may include ?query (S3: the object key)")

@@ -9,7 +9,7 @@ import json
 import sys
 
 from koatty_lite.cli._common import (
-    CliError, fake_context, load_handler, platform_event, platform_of_event, platforms, run_cli,
+    CliError, fake_context, load_handler, make_parser, platform_event, platform_of_event, platforms, run_cli,
 )
 
 __all__ = ["main", "read_event", "call_handler"]
@@ -52,9 +52,7 @@ def _json_default(value):
 
 
 def _main(argv):
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m koatty_lite invoke", description="Invoke a handler once.")
+    p = make_parser(prog="python -m koatty_lite invoke", description="Invoke a handler once.")
     p.add_argument("target", help="MODULE:ATTRIBUTE, e.g. examples.aws.handler:handler")
     p.add_argument("--event", default=None, metavar="FILE|-", help="event JSON (default: HTTP API v2 GET /)")
     p.add_argument("--platform", choices=platforms(), default=None, help="default: guessed from the event shape")

@@ -1,14 +1,13 @@
 """`python -m koatty_lite openapi module:App [-o openapi.json]`: write the app's OpenAPI 3.1 document."""
 from __future__ import annotations
 
-from koatty_lite.cli._common import CliError, load_app, run_cli
+from koatty_lite.cli._common import CliError, load_app, make_parser, run_cli
 
 
 def _main(argv: list) -> int:
-    import argparse
     import json
 
-    p = argparse.ArgumentParser(prog="python -m koatty_lite openapi", description=__doc__)
+    p = make_parser(prog="python -m koatty_lite openapi", description=__doc__)
     p.add_argument("target", help="module:App, e.g. examples.demo.app:App (App is the default attribute)")
     p.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
     args = p.parse_args(argv)

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import zipfile
 
-from koatty_lite.cli._common import CliError, run_cli
+from koatty_lite.cli._common import CliError, make_parser, run_cli
 
 __all__ = [
     "DEFAULT_RUNTIME", "ARCHS", "PackageResult", "build", "find_interpreter", "runtime_version",
@@ -432,9 +432,7 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
 
 
 def _main(argv):
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m koatty_lite package",
+    p = make_parser(prog="python -m koatty_lite package",
                                 description="Build the function zip of an app: koatty_lite + APP_DIR + entry + requirements.")
     p.add_argument("app_dir", metavar="APP_DIR", help="the app folder; it ships as the package of that name")
     p.add_argument("--entry", action="append", default=[], metavar="FILE",
