@@ -43,8 +43,10 @@ SETTINGS = {
     "max_request_line": 8190,    # bytes of the request line (414 beyond)
     "max_header_bytes": 65536,   # bytes of the header section (431 beyond)
 }
-_LINGER = 0.005  # PERF: a worker waits 5 ms for a keep-alive client's next request before handing
-#                  the connection back to the loop: a loop round trip per request costs ~40 µs.
+# PERF: a worker waits up to 5 ms on the socket for a keep-alive client's next request before it
+# hands the connection back to the loop; handing back after every answer cost 0.13 instead of 0.035 ms
+# of server CPU per request (wrk, 8 connections: 8,400 instead of 20,000 req/s; bench/listen.py).
+_LINGER = 0.005
 _RECV = 65536
 # Why: closing a socket with unread request bytes makes the kernel send RST, and a client still
 # writing its body never reads the 413/404 already sent. So (as nginx's lingering close) the write
