@@ -406,3 +406,19 @@ def test_examples_templates_and_the_default_runtime_agree():
     assert f"python{v}" in boot and f"/python{v.replace('.', '')}/" in boot  # the web function's interpreter
     for folder, name in (("alicloud", "s.yaml"), ("tencent", "serverless.yml")):
         package.runtime_version(package.read_template(os.path.join(ROOT, "examples", folder, name))[0])
+
+
+def test_a_requirement_file_that_does_not_compile_ships_as_source_said_in_one_line(project, tmp_path):
+    wheels = tmp_path / "w2"
+    wheels.mkdir()
+    write_wheel(wheels, "klold", "1.0", {"klold/__init__.py": "X = 1\n", "klold/py2compat.py": "print 'old'\n"})
+    req = tmp_path / "r.txt"
+    req.write_text(f"--no-index\n--find-links {wheels}\nklold==1.0\n")
+    lines = []
+    out = tmp_path / "f.zip"
+    package.build(str(project / "shop"), [str(project / "handler.py")], str(out), requirements=str(req),
+                  runtime=RUNTIME, log=lines.append)
+    assert len(lines) == 1 and "klold/py2compat.py" in lines[0] and "ship as source" in lines[0]
+    got = names(out)
+    assert "klold/py2compat.py" in got and not any(n.startswith("klold/__pycache__/py2compat.") for n in got)
+    assert f"klold/__pycache__/__init__.{sys.implementation.cache_tag}.pyc" in got
