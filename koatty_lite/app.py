@@ -212,11 +212,7 @@ class Koatty:
 
     # --- readiness and the WSGI callable --------------------------------------------------------
 
-    @property
-    def logger(self) -> Any:
-        """The app's logger (``koatty_lite.log.Logger`` over the "koatty" logger): ``app.logger.info(...)``;
-        ``app.logger.append_keys(tenant="acme")`` adds keys to every line of the process."""
-        return _log.app_logger
+    logger = _log.AppLoggerAttribute()
 
     @property
     def is_ready(self) -> bool:

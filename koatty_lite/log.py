@@ -274,3 +274,13 @@ def printable(text: str) -> str:
     if text.isprintable():  # PERF: one C scan for the usual text
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class AppLoggerAttribute:
+    """``app.logger``: the ``Logger`` whose keys are on every line of the process.
+
+    A non-data descriptor, so an app that sets its own ``self.logger`` (in ``init``) keeps it.
+    """
+
+    def __get__(self, obj: Any, cls: Any = None) -> Logger:
+        return app_logger

@@ -274,3 +274,15 @@ def test_listen_server_app_failure_is_one_json_object(clean_log, monkeypatch, ca
     assert line["message"] == "listen(): the WSGI app failed: GET /x"
     assert "RuntimeError: foreign app broke" in line["exception"]
     assert "Traceback" not in captured.err
+
+
+def test_an_app_may_still_set_its_own_logger(clean_log):
+    class Own(Koatty):
+        components = [LogController]
+
+        def init(self):
+            self.logger = logging.getLogger("mine")
+
+    app, _ = boot(Own)
+    assert app.logger is logging.getLogger("mine")
+    assert make_app()().logger is klog.app_logger
