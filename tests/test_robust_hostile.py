@@ -500,3 +500,34 @@ def test_property_safe_filename_is_a_plain_base_name():
         assert safe == "" or (safe.isprintable() and safe == safe.strip())
 
     check()
+
+
+def _lower_method(event):
+    """The event with its request method spelled in lower case, wherever its kind carries it."""
+    for key in ("httpMethod", "method"):
+        if key in event:
+            event[key] = event[key].lower()
+    http = (event.get("requestContext") or {}).get("http")
+    if isinstance(http, dict):
+        http["method"] = http["method"].lower()
+    headers = event.get("headers") or {}
+    if "X-Method" in headers:
+        headers["X-Method"] = headers["X-Method"].lower()
+    return event
+
+
+@pytest.mark.parametrize("kind", __import__("robust_support").http_kinds())
+def test_a_lowercase_method_is_not_get_on_any_trigger(kind):
+    """Every adapter hands the method over as sent (the CLB trigger's X-Method was upper-cased)."""
+    from robust_support import build_http
+
+    resp = koatty_lite.handler(HostileApp)(_lower_method(build_http(kind, "GET", "/admin/stats")), FakeContext())
+    assert resp["statusCode"] == 405, resp
+
+
+def test_a_lowercase_method_is_not_get_in_fc2_wsgi_mode():
+    seen = []
+    env = {"REQUEST_METHOD": "get", "PATH_INFO": "/admin/stats", "QUERY_STRING": "", "SERVER_NAME": "x",
+           "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http"}
+    b"".join(koatty_lite.handler(HostileApp)(env, lambda s, h, e=None: seen.append(s)))
+    assert seen == ["405 Method Not Allowed"]

@@ -72,8 +72,9 @@ def test_a_websocket_event_reaches_the_websocket_handler_even_with_http_keys(nam
 # --- point 5: no cross-cloud claims ---------------------------------------------------------------
 AWS_ONLY = [("version", "1.0"), ("multiValueHeaders", {"x-a": ["1"]}),
             ("multiValueQueryStringParameters", {"q": ["1"]}), ("resource", "/{proxy+}")]
-FOREIGN = ["alicloud/fc-apigw-get", "tencent/scf-url-post", "tencent/scf-url-get-no-query",
-           "tencent/scf-apigw-query-kinds", "tencent/scf-apigw-base64-post"]
+FOREIGN = ["alicloud/fc-apigw-get", "alicloud/fc3-post-encoded-path", "tencent/scf-url-post",
+           "tencent/scf-url-get-no-query", "tencent/scf-apigw-query-kinds", "tencent/scf-apigw-base64-post",
+           "tencent/scf-clb-post"]
 
 
 @pytest.mark.parametrize("key, value", AWS_ONLY, ids=[k for k, _ in AWS_ONLY])

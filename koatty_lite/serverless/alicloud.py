@@ -14,9 +14,10 @@ PLATFORM = "alicloud"
 
 
 def detect_fc3(event):
-    """FC 3.0 HTTP trigger event: version 'v1', rawPath, requestContext.http."""
+    """FC 3.0 HTTP trigger event: version 'v1', rawPath, requestContext.http, no AWS-only key."""
     rc = event.get("requestContext")
-    return event.get("version") == "v1" and "rawPath" in event and type(rc) is dict and "http" in rc
+    return (event.get("version") == "v1" and "rawPath" in event and type(rc) is dict and "http" in rc
+            and not aws_only(event))
 
 
 def detect_fc_apigw(event):

@@ -31,9 +31,10 @@ def detect_scf_url(event):
 
 
 def detect_scf_clb(event):
-    """SCF CLB trigger event: {headers, payload, isBase64Encoded}; no httpMethod, body or requestContext."""
+    """SCF CLB trigger event: {headers, payload, isBase64Encoded}; no httpMethod, body, requestContext
+    or AWS-only key."""
     return ("payload" in event and type(event.get("headers")) is dict and "httpMethod" not in event
-            and "body" not in event and "requestContext" not in event)
+            and "body" not in event and "requestContext" not in event and not aws_only(event))
 
 
 def _query(qs):
@@ -160,7 +161,7 @@ def to_environ_scf_clb(event, context, strip_base_path=""):
     for name, value in pairs:
         low = name.lower()
         if low == "x-method":
-            method = value.strip().upper()
+            method = value.strip()  # why: methods are case-sensitive (RFC 9110 §9.1): "get" is not GET
         elif low == "x-uri":
             uri = value
         elif low == "x-forwarded-for":
