@@ -286,3 +286,11 @@ def test_an_app_may_still_set_its_own_logger(clean_log):
     app, _ = boot(Own)
     assert app.logger is logging.getLogger("mine")
     assert make_app()().logger is klog.app_logger
+
+
+def test_a_child_of_the_koatty_logger_writes_json_too(clean_log, monkeypatch, capsys):
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    klog.configure()
+    logging.getLogger("koatty.orders").info("child line", extra={"order": 3})
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["logger"] == "koatty.orders" and line["order"] == 3 and line["level"] == "INFO"
