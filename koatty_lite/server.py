@@ -53,6 +53,9 @@ _RECV = 65536
 # side is shut and the rest is read and dropped by the loop for up to this many seconds.
 _LINGER_CLOSE = 5.0
 _JSON = "application/json; charset=utf-8"
+# Why: the loop gathers a Content-Length body up to this size before a worker takes the request, so a
+# client trickling a small body holds a descriptor, not a worker; a bigger one is read by the worker.
+_BODY_BUFFER = 1024 * 1024
 
 
 def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: float | None = None,
@@ -82,7 +85,7 @@ def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: flo
 class _Conn:
     """One client connection: its socket, the bytes read but not yet used, and its deadline."""
 
-    __slots__ = ("sock", "addr", "buf", "deadline", "linger")
+    __slots__ = ("sock", "addr", "buf", "deadline", "linger", "need")
 
     def __init__(self, sock: socket.socket, addr: Any):
         self.sock = sock
@@ -90,11 +93,31 @@ class _Conn:
         self.buf = b""
         self.deadline = 0.0
         self.linger = False  # closing: the client may still be sending (see _LINGER_CLOSE)
+        self.need = 0  # bytes of buf the next request needs, once its head is complete (see _wanted)
 
 
 def _head_end(buf: Any) -> int:
     """Index of the blank line ending the head in ``buf`` (after any leading CRLFs), or -1."""
     return buf.find(b"\r\n\r\n")
+
+
+def _wanted(buf: Any) -> int:
+    """Bytes ``buf`` must hold before a worker takes its request: the head, plus a Content-Length body
+    of up to _BODY_BUFFER (not with ``Expect``: that client waits for 100 Continue); 0 while the head
+    is incomplete. A first look only: the worker parses and checks the head in full."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return 0
+    need = end + 4
+    head = bytes(buf[:end]).lower()
+    i = head.find(b"\r\ncontent-length:")
+    if (i >= 0 and b"\r\nexpect:" not in head and b"\r\ntransfer-encoding:" not in head
+            and head.find(b"\r\ncontent-length:", i + 17) < 0):  # two lengths: the worker refuses them
+        j = head.find(b"\r\n", i + 2)
+        value = head[i + 17:j if j >= 0 else len(head)].strip(b" \t")
+        if value.isdigit() and len(value) < 10 and int(value) <= _BODY_BUFFER:
+            need += int(value)
+    return need
 
 
 class Server:
@@ -308,7 +331,8 @@ class Server:
                 conn.deadline = monotonic() + _LINGER_CLOSE
                 self.lingers[conn] = None
                 self.selector.register(conn.sock, selectors.EVENT_READ, conn)
-            elif conn.buf:  # a partial head: the read deadline runs
+            elif conn.buf:  # a partial head, or a head whose body is on its way: the read deadline runs
+                conn.need = _wanted(conn.buf)
                 conn.deadline = monotonic() + self.read_timeout
                 self.heads[conn] = None
                 self.selector.register(conn.sock, selectors.EVENT_READ, conn)
@@ -339,14 +363,19 @@ class Server:
             start = len(buf) - 3
             buf += data
             conn.buf = buf
-            done = buf.find(b"\r\n\r\n", max(0, start)) >= 0
+            done = len(buf) >= conn.need if conn.need else buf.find(b"\r\n\r\n", max(0, start)) >= 0
         else:
             data = data.lstrip(b"\r\n")  # RFC 9112 §2.2: ignore CRLFs before a request line
             if not data:
                 return
             conn.buf = buf = data
             done = data.find(b"\r\n\r\n") >= 0
-        if done or len(buf) > self.max_head:
+        if done and not conn.need:
+            need = _wanted(buf)
+            if len(buf) < need:  # the head is here, its small body is not yet: gather it here
+                conn.need, done = need, False
+        if done or (not conn.need and len(buf) > self.max_head):
+            conn.need = 0
             (self.idle if in_idle else self.heads).pop(conn, None)
             self.selector.unregister(conn.sock)
             self._dispatch(conn)
@@ -364,7 +393,7 @@ class Server:
                 del od[conn]
                 if late:  # a head that did not arrive in time: answer 408 if the client still listens
                     try:
-                        conn.sock.send(self._error_bytes(408, "Request head not received in time"))
+                        conn.sock.send(self._error_bytes(408, "Request not received in time"))
                     except OSError:
                         pass
                 self._drop(conn)
@@ -436,7 +465,9 @@ class Server:
             if self.stopping:
                 return False
             if _head_end(conn.buf) >= 0:  # a pipelined request already arrived
-                continue
+                if len(conn.buf) >= _wanted(conn.buf):
+                    continue
+                return True  # its body is on its way: the loop gathers it, not a worker
             if len(conn.buf) > self.max_head:
                 continue  # _request answers 414/431
             if not self.work.empty():
@@ -452,8 +483,8 @@ class Server:
                 return False
             if data is not None:
                 conn.buf = (conn.buf + data) if conn.buf else data.lstrip(b"\r\n")
-            if not conn.buf or _head_end(conn.buf) < 0:
-                return True  # nothing yet, or a head in pieces: the loop waits for it, not a worker
+            if not conn.buf or len(conn.buf) < (_wanted(conn.buf) or len(conn.buf) + 1):
+                return True  # nothing yet, or a request in pieces: the loop waits for it, not a worker
             sock.settimeout(self.read_timeout)
 
     def _request(self, conn: _Conn) -> bool:

@@ -635,3 +635,22 @@ def test_out_of_descriptors_pauses_accepting_instead_of_spinning_and_recovers():
     finally:
         server.socket = real
         server.stop()
+
+
+def test_a_client_trickling_a_small_body_holds_no_worker(served):
+    addr = served(environ_app, workers=1)
+    slow = socket.create_connection(addr, timeout=10)
+    try:
+        slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")  # 8 bytes still to come
+        time.sleep(0.1)
+        answer = raw(addr, b"GET /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status_and_json(answer)[1]["PATH_INFO"] == "/other"  # the only worker was free
+        slow.sendall(b"cdefghij")
+        assert b'"body": "abcdefghij"' in slow.recv(65536)
+        slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nx")  # the same, kept alive
+        time.sleep(0.1)
+        assert status_and_json(raw(addr, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
+        slow.sendall(b"yz")
+        assert b'"body": "xyz"' in slow.recv(65536)
+    finally:
+        slow.close()
