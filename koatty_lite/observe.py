@@ -141,9 +141,10 @@ def _function_from_context(context: Any) -> None:
     if isinstance(context, dict):  # SCF passes a dict
         set_function_identity(context.get("function_name"), context.get("function_version"))
         return
-    function = getattr(context, "function", None)  # FC: context.function.name / .qualifier
+    function = getattr(context, "function", None)  # FC 3.0: context.function.name / .version_id / .qualifier
     if function is not None:
-        set_function_identity(getattr(function, "name", None), getattr(function, "qualifier", None))
+        set_function_identity(getattr(function, "name", None),
+                              getattr(function, "version_id", None) or getattr(function, "qualifier", None))
     else:
         set_function_identity(getattr(context, "function_name", None), getattr(context, "function_version", None))
 

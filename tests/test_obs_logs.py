@@ -294,3 +294,19 @@ def test_a_child_of_the_koatty_logger_writes_json_too(clean_log, monkeypatch, ca
     logging.getLogger("koatty.orders").info("child line", extra={"order": 3})
     (line,) = json_lines(capsys.readouterr().out)
     assert line["logger"] == "koatty.orders" and line["order"] == 3 and line["level"] == "INFO"
+
+
+@pytest.mark.parametrize("context, expected", [
+    (type("FC", (), {"function": type("F", (), {"name": "fc-fn", "version_id": "", "qualifier": "LATEST"})()})(),
+     {"functionName": "fc-fn", "functionVersion": "LATEST"}),
+    (type("FC", (), {"function": type("F", (), {"name": "fc-fn", "version_id": "4", "qualifier": "prod"})()})(),
+     {"functionName": "fc-fn", "functionVersion": "4"}),
+    ({"function_name": "scf-fn", "function_version": "$LATEST"}, {"functionName": "scf-fn", "functionVersion": "$LATEST"}),
+    (type("Aws", (), {"function_name": "aws-fn", "function_version": "3"})(), {"functionName": "aws-fn", "functionVersion": "3"}),
+])
+def test_function_identity_from_the_platform_context(clean_log, context, expected):
+    from koatty_lite import logjson
+    from koatty_lite.observe import _function_from_context
+
+    _function_from_context(context)
+    assert logjson.function_identity() == expected
