@@ -1,4 +1,8 @@
-"""Context over the WSGI environ: lazy request views (parsed on first use, cached) and response state."""
+"""Context over a request: lazy request views (parsed on first use, cached) and response state.
+
+The request is either a serverless ``Request`` (serverless/request.py: the platform event read
+directly) or a PEP 3333 environ, read through ``EnvironRequest``; both offer the same fields.
+"""
 from __future__ import annotations
 
 import os
@@ -86,22 +90,71 @@ class Headers:
         return f"Headers({dict(self.items())!r})"
 
 
+class EnvironRequest:
+    """The request fields ``Context`` reads, over a PEP 3333 environ (listen(), FC 2.0, any WSGI server).
+
+    The same fields as ``koatty_lite.serverless.request.Request``, which serves them straight from a
+    platform event: ``method``, ``path`` and ``query`` (native strings), ``headers``, ``remote_addr``,
+    ``server_name``, ``request_id``, ``trace_id``, ``event``, ``context``, ``platform``, ``kind``,
+    ``t0``, ``environ``, ``has_body()``; ``body`` is None: the body is read from ``wsgi.input``.
+    """
+
+    __slots__ = ("environ", "_headers")
+    body = None
+
+    def __init__(self, environ: dict):
+        self.environ = environ
+        self._headers = None
+
+    method = property(lambda self: self.environ.get("REQUEST_METHOD") or "GET")
+    path = property(lambda self: self.environ.get("PATH_INFO"))
+    query = property(lambda self: self.environ.get("QUERY_STRING", ""))
+    remote_addr = property(lambda self: self.environ.get("REMOTE_ADDR", ""))
+    server_name = property(lambda self: self.environ.get("SERVER_NAME", ""))
+    request_id = property(lambda self: self.environ.get("koatty.request_id"))
+    event = property(lambda self: self.environ.get("koatty.event"))
+    context = property(lambda self: self.environ.get("koatty.context"))
+    platform = property(lambda self: self.environ.get("koatty.platform"))
+    kind = property(lambda self: self.environ.get("koatty.event_kind"))
+    t0 = property(lambda self: self.environ.get("koatty.t0"))
+
+    @property
+    def trace_id(self) -> str | None:
+        """``koatty.trace_id`` from the adapter, else the ``X-Amzn-Trace-Id`` header."""
+        env = self.environ
+        return env.get("koatty.trace_id") or env.get("HTTP_X_AMZN_TRACE_ID")
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers (``Headers`` over the environ)."""
+        h = self._headers
+        if h is None:
+            h = self._headers = Headers(self.environ)
+        return h
+
+    def has_body(self) -> bool:
+        """True when CONTENT_LENGTH announces a body."""
+        length = self.environ.get("CONTENT_LENGTH")
+        return bool(length and length != "0")
+
+
 class Context:
-    """One request: lazy request views over ``environ`` and the response being built."""
+    """One request: lazy request views over a ``Request`` or an environ, and the response being built."""
 
     # PERF: __slots__ and lazily filled fields; nothing is parsed until asked for.
     __slots__ = (
-        "environ", "app", "method", "path", "params", "state", "body", "_status", "_type",
+        "_req", "app", "method", "path", "params", "state", "body", "_status", "_type",
         "_out", "_query", "_query_pairs", "_headers", "_cookies", "_request_id", "_body_loaded",
         "_body_data", "_files", "_request_param", "_raw_body", "_ext", "_route",
     )
 
-    def __init__(self, environ: dict, app: Any = None):
-        self.environ = environ
+    def __init__(self, environ: Any, app: Any = None):
+        """``environ``: a PEP 3333 environ, or a serverless ``Request`` (read without building one)."""
+        req = self._req = EnvironRequest(environ) if isinstance(environ, dict) else environ
         self.app = app
         # Why: methods are case-sensitive (RFC 9110 §9.1): "get" is not GET (it gets a 405 or 404).
-        self.method = environ.get("REQUEST_METHOD") or "GET"
-        self.path = _wsgi_str(environ.get("PATH_INFO") or "/")
+        self.method = req.method or "GET"
+        self.path = _wsgi_str(req.path or "/")
         self.params = {}
         self.state = {}
         self.body = None
@@ -124,11 +177,16 @@ class Context:
     # --- request ------------------------------------------------------------------------------
 
     @property
+    def environ(self) -> dict:
+        """The PEP 3333 environ (built from the platform event on first use when there was none)."""
+        return self._req.environ
+
+    @property
     def headers(self) -> Headers:
         """Request headers, case-insensitive (``ctx.headers["x-api-key"]``)."""
         h = self._headers
         if h is None:
-            h = self._headers = Headers(self.environ)
+            h = self._headers = self._req.headers
         return h
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -138,7 +196,7 @@ class Context:
     def _pairs(self) -> list:
         pairs = self._query_pairs
         if pairs is None:
-            qs = self.environ.get("QUERY_STRING", "")
+            qs = self._req.query
             if not qs:
                 pairs = []
             else:
@@ -165,7 +223,7 @@ class Context:
     @property
     def querystring(self) -> str:
         """The raw query string."""
-        return _wsgi_str(self.environ.get("QUERY_STRING", ""))
+        return _wsgi_str(self._req.query or "")
 
     @property
     def cookies(self) -> dict:
@@ -189,12 +247,12 @@ class Context:
     @property
     def ip(self) -> str:
         """The client address the server (or the platform adapter) saw: ``REMOTE_ADDR``."""
-        return self.environ.get("REMOTE_ADDR", "")
+        return self._req.remote_addr
 
     @property
     def host(self) -> str:
         """The Host header, or SERVER_NAME."""
-        return self.get("host") or self.environ.get("SERVER_NAME", "")
+        return self.get("host") or self._req.server_name
 
     @property
     def route(self) -> str | None:
@@ -212,7 +270,7 @@ class Context:
     @property
     def url(self) -> str:
         """Path plus query string, as requested."""
-        qs = self.environ.get("QUERY_STRING")
+        qs = self._req.query
         return self.path + ("?" + _wsgi_str(qs) if qs else "")
 
     @property
@@ -220,10 +278,9 @@ class Context:
         """The platform request id, else a valid incoming ``X-Request-Id``, else a generated one."""
         rid = self._request_id
         if rid is None:
-            env = self.environ
-            rid = env.get("koatty.request_id")
+            rid = self._req.request_id
             if not rid:
-                rid = env.get("HTTP_X_REQUEST_ID")
+                rid = self.headers.get("x-request-id")
                 if not rid or len(rid) > 128 or not _REQUEST_ID_CHARS.issuperset(rid):
                     # PERF: os.urandom instead of importing uuid.
                     rid = os.urandom(8).hex()
@@ -233,9 +290,8 @@ class Context:
     @property
     def trace_id(self) -> str | None:
         """``koatty.trace_id`` from the adapter, else the ``X-Amzn-Trace-Id`` header, else ``_X_AMZN_TRACE_ID``."""
-        env = self.environ
         # Why: the Lambda runtime sets _X_AMZN_TRACE_ID per invocation; read only when asked (os.environ is slow).
-        return env.get("koatty.trace_id") or env.get("HTTP_X_AMZN_TRACE_ID") or os.environ.get("_X_AMZN_TRACE_ID")
+        return self._req.trace_id or os.environ.get("_X_AMZN_TRACE_ID")
 
     @property
     def trace(self) -> Any:
@@ -248,7 +304,12 @@ class Context:
         if trace is None:
             from .tracing import from_environ  # PERF: loaded by the first request that asks
 
-            trace = ext["trace"] = from_environ(self.environ)
+            req = self._req
+            if type(req) is EnvironRequest:
+                source = req.environ
+            else:  # a serverless Request: the two trace headers, without building an environ
+                source = {"HTTP_TRACEPARENT": req.headers.get("traceparent"), "koatty.trace_id": req.trace_id}
+            trace = ext["trace"] = from_environ(source)
         return trace
 
     @property
@@ -282,29 +343,27 @@ class Context:
     @property
     def event(self) -> Any:
         """The raw platform event (None outside serverless)."""
-        return self.environ.get("koatty.event")
+        return self._req.event
 
     @property
     def platform_context(self) -> Any:
         """The platform's context object (None outside serverless)."""
-        return self.environ.get("koatty.context")
+        return self._req.context
 
     @property
     def platform(self) -> str | None:
         """``"aws"``, ``"alicloud"``, ``"tencent"`` or None."""
-        return self.environ.get("koatty.platform")
+        return self._req.platform
 
     @property
     def event_kind(self) -> str | None:
         """The HTTP event kind the adapter detected (``"apigw-v2"``, ...), or None."""
-        return self.environ.get("koatty.event_kind")
+        return self._req.kind
 
     # --- body (payload.py) --------------------------------------------------------------------
 
     def _has_body(self) -> bool:
-        env = self.environ
-        length = env.get("CONTENT_LENGTH")
-        return bool(length and length != "0")
+        return self._req.has_body()
 
     def _load_body(self) -> None:
         """Read and parse the body once; a PayloadError becomes its 4xx."""
@@ -318,11 +377,17 @@ class Context:
             return
         payload = _payload or _load_payload()
         PayloadError, parse_body, read_body = payload.PayloadError, payload.parse_body, payload.read_body
-        env = self.environ
+        req = self._req
         limit = self.app.payload_limit if self.app is not None else 6 * 1024 * 1024
         try:
-            raw = self._raw_body = read_body(env, limit)
-            data, files = parse_body(raw, env.get("CONTENT_TYPE", ""), env.get("HTTP_CONTENT_ENCODING", ""),
+            raw = req.body
+            if raw is None:
+                raw = read_body(req.environ, limit)
+            elif len(raw) > limit:
+                raise PayloadError(413, "Request body too large")  # the message read_body gives
+            self._raw_body = raw
+            headers = req.headers
+            data, files = parse_body(raw, headers.get("content-type", ""), headers.get("content-encoding", ""),
                                      limit=limit)
         except PayloadError as exc:
             raise HttpException(exc.message, 1, exc.status) from None

@@ -223,7 +223,7 @@ class ObservedWsgiApp(WsgiApp):
         """After the answer: Server-Timing, the request line, the built-in metrics, the metrics' flush."""
         settings = self.settings
         end = perf_counter()
-        t0 = ctx.environ.get("koatty.t0")
+        t0 = ctx._req.t0  # PERF: the serverless Request carries it; no environ is built
         if settings.server_timing:
             headers = list(headers)
             headers.append(("Server-Timing", _server_timing(t0, start, end, rec.controller)))

@@ -37,8 +37,11 @@ class WsgiApp:
         start_response(status, headers)
         return [body] if body else []
 
-    def koatty_respond(self, environ: dict) -> tuple:
+    def koatty_respond(self, environ: Any) -> tuple:
         """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
+
+        ``environ``: a PEP 3333 environ, or the serverless ``Request`` of a platform event (read
+        directly: no environ is built unless app code asks for ``ctx.environ``).
 
         The serverless adapters call this directly when a WSGI callable offers it (PERF: no
         start_response/iteration round trip); ``__call__`` is the same answer through PEP 3333.

@@ -718,7 +718,7 @@ def _fetch_for(spec: ArgSpec, extractor: Any) -> Callable:
 
 
 def _is_json(ctx: Any) -> bool:
-    ctype = ctx.environ.get("CONTENT_TYPE", "")
+    ctype = ctx.headers.get("content-type") or ""
     return "json" in ctype
 
 

@@ -6,9 +6,10 @@ https://help.aliyun.com/document_detail/85208.html. FC 2.0 HTTP functions are pl
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, decode_body, encode_body, encode_query, error_body, header_items,
-    make_environ, path_info, require_str, scf_url_host, single_headers, strip_base,
+    BadEvent, aws_only, encode_body, encode_query, error_body, header_items,
+    path_info, require_str, scf_url_host, single_headers, 
 )
+from .request import body_source, make_request, strip_request_base
 
 PLATFORM = "alicloud"
 
@@ -37,8 +38,8 @@ def _request_id(event, context):
     return None
 
 
-def to_environ_fc3(event, context, strip_base_path=""):
-    """Environ for an FC 3.0 HTTP trigger event."""
+def to_request_fc3(event, context, strip_base_path=""):
+    """Request for an FC 3.0 HTTP trigger event."""
     rc = event["requestContext"]
     http = rc["http"]
     if type(http) is not dict:
@@ -55,26 +56,34 @@ def to_environ_fc3(event, context, strip_base_path=""):
         pairs = list(pairs) + [("Host", domain)]
     # why: FC 3.0 gives no raw query; repeated values arrive comma-joined and stay one value
     query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    body = body_source(event.get("body"), event.get("isBase64Encoded"))
     path = path_info(raw)  # rawPath is URL-encoded: decode exactly once
-    environ = make_environ(method, path, query, pairs, body, http.get("sourceIp"), "http",
-                           event, context, PLATFORM, "fc3", _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    return environ
+    req = make_request(method, path, query, pairs, body, http.get("sourceIp"), "http",
+                       event, context, PLATFORM, "fc3", _request_id(event, context))
+    return strip_request_base(req, strip_base_path)
 
 
-def to_environ_fc_apigw(event, context, strip_base_path=""):
-    """Environ for an Alibaba API Gateway → FC event."""
+def to_request_fc_apigw(event, context, strip_base_path=""):
+    """Request for an Alibaba API Gateway → FC event."""
     method = require_str(event, "httpMethod")
     raw = require_str(event, "path")
     pairs = header_items(event.get("headers"))
     query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    body = body_source(event.get("body"), event.get("isBase64Encoded"))
     path = path_info(raw)
-    environ = make_environ(method, path, query, pairs, body, None, "https", event, context,
-                           PLATFORM, "fc-apigw", _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    return environ
+    req = make_request(method, path, query, pairs, body, None, "https", event, context,
+                       PLATFORM, "fc-apigw", _request_id(event, context))
+    return strip_request_base(req, strip_base_path)
+
+
+def to_environ_fc3(event, context, strip_base_path=""):
+    """Environ for an FC 3.0 HTTP trigger event."""
+    return to_request_fc3(event, context, strip_base_path).environ
+
+
+def to_environ_fc_apigw(event, context, strip_base_path=""):
+    """Environ for an Alibaba API Gateway → FC event."""
+    return to_request_fc_apigw(event, context, strip_base_path).environ
 
 
 def to_response_fc3(environ, status, headers, body):
@@ -99,6 +108,6 @@ def bad_request(kind, message):
 
 
 DETECTORS = [
-    ("fc3", PLATFORM, detect_fc3, to_environ_fc3, to_response_fc3),
-    ("fc-apigw", PLATFORM, detect_fc_apigw, to_environ_fc_apigw, to_response_fc_apigw),
+    ("fc3", PLATFORM, detect_fc3, to_environ_fc3, to_response_fc3, to_request_fc3),
+    ("fc-apigw", PLATFORM, detect_fc_apigw, to_environ_fc_apigw, to_response_fc_apigw, to_request_fc_apigw),
 ]

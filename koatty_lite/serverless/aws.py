@@ -9,9 +9,10 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, decode_body, encode_body, encode_query, error_body, header_items,
-    join_headers, make_environ, multi_headers, path_info, require_str, single_headers, strip_base, unquote_plus,
+    BadEvent, aws_only, encode_body, encode_query, error_body, header_items, join_headers, multi_headers,
+    path_info, require_str, single_headers, unquote_plus,
 )
+from .request import XFF, body_source, check_multi, check_single, lazy_pairs, make_request, strip_request_base
 
 PLATFORM = "aws"
 
@@ -109,24 +110,6 @@ def _array_items(mapping, what):
     return out
 
 
-def _balancer_seen_ip(pairs):
-    """The last X-Forwarded-For entry: the address the load balancer appended (earlier ones are the client's)."""
-    remote = None
-    for name, value in pairs:
-        if name.lower() == "x-forwarded-for":
-            remote = value.rsplit(",", 1)[-1].strip()
-    return remote
-
-
-def _stage_prefix(event, host):
-    """'/stage' when the request came through the default execute-api domain."""
-    rc = event.get("requestContext") or {}
-    stage = rc.get("stage")
-    if type(stage) is str and stage and stage != "$default" and ".execute-api." in host:
-        return "/" + stage
-    return ""
-
-
 def _with_host(pairs, event):
     """Add Host from requestContext.domainName when the event carries no Host header."""
     for name, _ in pairs:
@@ -151,25 +134,40 @@ def _source_ip(event):
 
 
 # ---------------------------------------------------------------- REST v1
-def to_environ_apigw_v1(event, context, strip_base_path=""):
-    """Environ for an API Gateway REST (payload 1.0) event."""
+def _header_source(event, default_host=None):
+    """The lazy header source of a payload 1.0 / ALB event: multiValueHeaders when present, else headers."""
+    multi = event.get("multiValueHeaders")
+    if multi is not None:
+        return lazy_pairs(check_multi(multi, "multiValueHeaders"), True, default_host)
+    return lazy_pairs(check_single(event.get("headers"), "headers"), False, default_host)
+
+
+def to_request_apigw_v1(event, context, strip_base_path=""):
+    """Request for an API Gateway REST (payload 1.0) event."""
     method = require_str(event, "httpMethod")
     path = require_str(event, "path")
-    headers = _with_host(
-        _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers"), event)
+    rc = event.get("requestContext") or {}
+    domain = rc.get("domainName")
+    headers = _header_source(event, domain if type(domain) is str else None)
     query = _multi_items(event.get("multiValueQueryStringParameters"),
                          event.get("queryStringParameters"), "QueryStringParameters")
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    environ = make_environ(
-        method, path_info(path), encode_query(query), headers, body,
+    req = make_request(
+        method, path_info(path), encode_query(query) if query else "", headers,
+        body_source(event.get("body"), event.get("isBase64Encoded")),
         _source_ip(event), "https", event, context, PLATFORM, "apigw-v1", _request_id(event, context))
-    # why: on execute-api the stage is not in `path` but is in the public URL
-    environ["SCRIPT_NAME"] = _stage_prefix(event, environ.get("HTTP_HOST", ""))
-    strip_base(environ, strip_base_path)
-    auth = (event.get("requestContext") or {}).get("authorizer")
-    if auth is not None:
-        environ["koatty.authorizer"] = auth
-    return environ
+    stage = rc.get("stage")
+    if type(stage) is str and stage != "$default":
+        # why: on execute-api the stage is not in `path` but is in the public URL: SCRIPT_NAME, read
+        # (with the Host it depends on) only when the environ is built
+        req.stage = stage
+    strip_request_base(req, strip_base_path)
+    req.authorizer = rc.get("authorizer")
+    return req
+
+
+def to_environ_apigw_v1(event, context, strip_base_path=""):
+    """Environ for an API Gateway REST (payload 1.0) event."""
+    return to_request_apigw_v1(event, context, strip_base_path).environ
 
 
 def to_response_apigw_v1(environ, status, headers, body):
@@ -180,7 +178,7 @@ def to_response_apigw_v1(environ, status, headers, body):
 
 
 # ---------------------------------------------------------------- HTTP API v2 / Function URL
-def _to_environ_v2(event, context, kind, strip_base_path):
+def _to_request_v2(event, context, kind, strip_base_path):
     rc = event["requestContext"]
     http = rc.get("http")
     if type(http) is not dict:
@@ -194,43 +192,47 @@ def _to_environ_v2(event, context, kind, strip_base_path):
     query = event.get("rawQueryString") or ""
     if type(query) is not str:
         raise BadEvent("rawQueryString must be a string")
-    pairs = header_items(event.get("headers"))
+    headers = check_single(event.get("headers"), "headers")
     cookies = event.get("cookies")
     if cookies:
         if type(cookies) is not list or not all(type(c) is str for c in cookies):
             raise BadEvent("cookies must be a list of strings")
-        # why: Function URLs repeat the cookies in headers.cookie; use one source only
-        pairs = [p for p in pairs if p[0].lower() != "cookie"]
-        pairs.append(("cookie", "; ".join(cookies)))
-    pairs = _with_host(pairs, event)
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    environ = make_environ(method, path_info(raw_path), query, pairs, body, http.get("sourceIp"),
-                           "https", event, context, PLATFORM, kind, _request_id(event, context))
-    script = ""
+        # why: Function URLs repeat the cookies in headers.cookie; use one source only (lazy_pairs)
+    domain = rc.get("domainName")
+    pairs = lazy_pairs(headers, False, domain if type(domain) is str else None, cookies)
+    req = make_request(method, path_info(raw_path), query, pairs,
+                       body_source(event.get("body"), event.get("isBase64Encoded")), http.get("sourceIp"),
+                       "https", event, context, PLATFORM, kind, _request_id(event, context))
     stage = rc.get("stage")
-    if (type(stage) is str and stage and stage != "$default"
-            and ".execute-api." in environ.get("HTTP_HOST", "")):
+    if type(stage) is str and stage and stage != "$default" and ".execute-api." in req.host_header():
         prefix = "/" + stage
-        pi = environ["PATH_INFO"]
+        pi = req.path
         if pi == prefix or pi.startswith(prefix + "/"):
-            script = prefix
-            environ["PATH_INFO"] = pi[len(prefix):] or "/"
-    environ["SCRIPT_NAME"] = script
-    strip_base(environ, strip_base_path)
-    auth = rc.get("authorizer")
-    if auth is not None:
-        environ["koatty.authorizer"] = auth
-    return environ
+            req.script_name = prefix
+            req.path = pi[len(prefix):] or "/"
+    strip_request_base(req, strip_base_path)
+    req.authorizer = rc.get("authorizer")
+    return req
+
+
+def to_request_apigw_v2(event, context, strip_base_path=""):
+    """Request for an HTTP API payload 2.0 event."""
+    return _to_request_v2(event, context, "apigw-v2", strip_base_path)
+
+
+def to_request_function_url(event, context, strip_base_path=""):
+    """Request for a Lambda Function URL event."""
+    return _to_request_v2(event, context, "function-url", strip_base_path)
 
 
 def to_environ_apigw_v2(event, context, strip_base_path=""):
     """Environ for an HTTP API payload 2.0 event."""
-    return _to_environ_v2(event, context, "apigw-v2", strip_base_path)
+    return _to_request_v2(event, context, "apigw-v2", strip_base_path).environ
 
 
 def to_environ_function_url(event, context, strip_base_path=""):
     """Environ for a Lambda Function URL event."""
-    return _to_environ_v2(event, context, "function-url", strip_base_path)
+    return _to_request_v2(event, context, "function-url", strip_base_path).environ
 
 
 def to_response_v2(environ, status, headers, body):
@@ -245,31 +247,35 @@ to_response_apigw_v2 = to_response_function_url = to_response_v2
 
 
 # ---------------------------------------------------------------- ALB
-def to_environ_alb(event, context, strip_base_path=""):
-    """Environ for an ALB target event (single- or multi-value mode)."""
+def to_request_alb(event, context, strip_base_path=""):
+    """Request for an ALB target event (single- or multi-value mode)."""
     method = require_str(event, "httpMethod")
     path = require_str(event, "path")
     multi = "multiValueHeaders" in event
-    headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
+    headers = _header_source(event)
     query = _multi_items(event.get("multiValueQueryStringParameters"),
                          event.get("queryStringParameters"), "QueryStringParameters")
     # why: ALB passes the query on as sent: decode it exactly once as a WSGI server would (`+` is a
     # space, `%2B` a plus), then re-encode canonically
-    query = encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query])
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    environ = make_environ(method, path_info(path), query, headers, body,
-                           _balancer_seen_ip(headers), "http", event, context, PLATFORM, "alb",
-                           _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    environ["koatty.alb_multi"] = multi
-    return environ
+    query = encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query]) if query else ""
+    req = make_request(method, path_info(path), query, headers,
+                       body_source(event.get("body"), event.get("isBase64Encoded")),
+                       XFF, "http", event, context, PLATFORM, "alb", _request_id(event, context))
+    strip_request_base(req, strip_base_path)
+    req.alb_multi = multi
+    return req
+
+
+def to_environ_alb(event, context, strip_base_path=""):
+    """Environ for an ALB target event (single- or multi-value mode)."""
+    return to_request_alb(event, context, strip_base_path).environ
 
 
 def to_response_alb(environ, status, headers, body):
-    """ALB response in the mode the request came in, with statusDescription."""
+    """ALB response in the mode the request came in (``environ`` or the ``Request``), with statusDescription."""
     text, b64 = encode_body(headers, body)
     out = {"statusCode": int(status[:3]), "statusDescription": _status_line(status)}
-    if environ.get("koatty.alb_multi"):
+    if (environ.get("koatty.alb_multi") if type(environ) is dict else environ.alb_multi):
         out["multiValueHeaders"] = multi_headers(headers)
     else:
         out["headers"] = single_headers(headers)
@@ -296,8 +302,8 @@ def _split_path(path):
     return path, query
 
 
-def to_environ_lattice_v1(event, context, strip_base_path=""):
-    """Environ for a VPC Lattice v1 (snake_case) event."""
+def to_request_lattice_v1(event, context, strip_base_path=""):
+    """Request for a VPC Lattice v1 (snake_case) event."""
     method = require_str(event, "method")
     raw = require_str(event, "raw_path")
     path, query = _split_path(raw)
@@ -305,28 +311,34 @@ def to_environ_lattice_v1(event, context, strip_base_path=""):
     if not query:
         query = encode_query(header_items(event.get("query_string_parameters"),
                                           "query_string_parameters"))
-    body = decode_body(event.get("body"), event.get("is_base64_encoded"))
-    environ = make_environ(method, path_info(path), query, pairs, body,
-                           _balancer_seen_ip(pairs), "https", event, context, PLATFORM, "lattice-v1",
-                           _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    return environ
+    req = make_request(method, path_info(path), query, pairs,
+                       body_source(event.get("body"), event.get("is_base64_encoded")),
+                       XFF, "https", event, context, PLATFORM, "lattice-v1", _request_id(event, context))
+    return strip_request_base(req, strip_base_path)
 
 
-def to_environ_lattice_v2(event, context, strip_base_path=""):
-    """Environ for a VPC Lattice v2 event (array values; path may carry the query)."""
+def to_request_lattice_v2(event, context, strip_base_path=""):
+    """Request for a VPC Lattice v2 event (array values; path may carry the query)."""
     method = require_str(event, "method")
     path, query = _split_path(require_str(event, "path"))
     pairs = _array_items(event.get("headers"), "headers")
     if not query:
         query = encode_query(_array_items(event.get("queryStringParameters"),
                                           "queryStringParameters"))
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    environ = make_environ(method, path_info(path), query, pairs, body,
-                           _balancer_seen_ip(pairs), "https", event, context, PLATFORM, "lattice-v2",
-                           _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    return environ
+    req = make_request(method, path_info(path), query, pairs,
+                       body_source(event.get("body"), event.get("isBase64Encoded")),
+                       XFF, "https", event, context, PLATFORM, "lattice-v2", _request_id(event, context))
+    return strip_request_base(req, strip_base_path)
+
+
+def to_environ_lattice_v1(event, context, strip_base_path=""):
+    """Environ for a VPC Lattice v1 (snake_case) event."""
+    return to_request_lattice_v1(event, context, strip_base_path).environ
+
+
+def to_environ_lattice_v2(event, context, strip_base_path=""):
+    """Environ for a VPC Lattice v2 event (array values; path may carry the query)."""
+    return to_request_lattice_v2(event, context, strip_base_path).environ
 
 
 def to_response_lattice(environ, status, headers, body):
@@ -355,12 +367,14 @@ def bad_request(kind, message):
     return to_response_lattice({}, "400 Bad Request", hdrs, body.encode())
 
 
-# (kind, platform, detect, to_environ, to_response), in detection order; registered by serverless/__init__.py.
+# (kind, platform, detect, to_environ, to_response, to_request), in detection order; registered by
+# serverless/__init__.py.
 DETECTORS = [
-    ("apigw-v1", PLATFORM, detect_apigw_v1, to_environ_apigw_v1, to_response_apigw_v1),
-    ("apigw-v2", PLATFORM, detect_apigw_v2, to_environ_apigw_v2, to_response_v2),
-    ("function-url", PLATFORM, detect_function_url, to_environ_function_url, to_response_v2),
-    ("alb", PLATFORM, detect_alb, to_environ_alb, to_response_alb),
-    ("lattice-v1", PLATFORM, detect_lattice_v1, to_environ_lattice_v1, to_response_lattice),
-    ("lattice-v2", PLATFORM, detect_lattice_v2, to_environ_lattice_v2, to_response_lattice),
+    ("apigw-v1", PLATFORM, detect_apigw_v1, to_environ_apigw_v1, to_response_apigw_v1, to_request_apigw_v1),
+    ("apigw-v2", PLATFORM, detect_apigw_v2, to_environ_apigw_v2, to_response_v2, to_request_apigw_v2),
+    ("function-url", PLATFORM, detect_function_url, to_environ_function_url, to_response_v2,
+     to_request_function_url),
+    ("alb", PLATFORM, detect_alb, to_environ_alb, to_response_alb, to_request_alb),
+    ("lattice-v1", PLATFORM, detect_lattice_v1, to_environ_lattice_v1, to_response_lattice, to_request_lattice_v1),
+    ("lattice-v2", PLATFORM, detect_lattice_v2, to_environ_lattice_v2, to_response_lattice, to_request_lattice_v2),
 ]

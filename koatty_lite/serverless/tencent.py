@@ -6,9 +6,10 @@ https://cloud.tencent.com/document/product/583/52635 (CLB).
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, decode_body, encode_body, error_body, header_items, make_environ,
-    multi_headers, path_info, quote, require_str, scf_url_host, strip_base,
+    BadEvent, aws_only, decode_body, encode_body, error_body, header_items,
+    multi_headers, path_info, quote, require_str, scf_url_host, 
 )
+from .request import body_source, make_request, strip_request_base
 
 PLATFORM = "tencent"
 
@@ -78,27 +79,26 @@ def _request_id(event, context):
     return None
 
 
-def _environ(event, context, kind, remote, strip_base_path):
+def _request(event, context, kind, remote, strip_base_path):
     method = require_str(event, "httpMethod")  # why: requestContext.httpMethod may be 'ANY'
     raw = require_str(event, "path")
     pairs = header_items(event.get("headers"))
     query = _query(event.get("queryString"))
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    body = body_source(event.get("body"), event.get("isBase64Encoded"))
     scheme = "https"
     for name, value in pairs:
         if name.lower() == "x-api-scheme" and value in ("http", "https"):
             scheme = value
     path = path_info(raw)
-    environ = make_environ(method, path, query, pairs, body, remote, scheme, event, context,
-                           PLATFORM, kind, _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    return environ
+    req = make_request(method, path, query, pairs, body, remote, scheme, event, context,
+                       PLATFORM, kind, _request_id(event, context))
+    return strip_request_base(req, strip_base_path)
 
 
-def to_environ_scf_apigw(event, context, strip_base_path=""):
-    """Environ for an SCF API Gateway event."""
+def to_request_scf_apigw(event, context, strip_base_path=""):
+    """Request for an SCF API Gateway event."""
     ip = event["requestContext"].get("sourceIp")
-    return _environ(event, context, "scf-apigw", ip if type(ip) is str else None, strip_base_path)
+    return _request(event, context, "scf-apigw", ip if type(ip) is str else None, strip_base_path)
 
 
 _IP_CHARS = frozenset("0123456789abcdefABCDEF:.")
@@ -121,9 +121,9 @@ def _url_client_ip(event):
     return ip or None
 
 
-def to_environ_scf_url(event, context, strip_base_path=""):
-    """Environ for an SCF function URL event (``REMOTE_ADDR`` from ``x-scf-remote-addr``)."""
-    return _environ(event, context, "scf-url", _url_client_ip(event), strip_base_path)
+def to_request_scf_url(event, context, strip_base_path=""):
+    """Request for an SCF function URL event (``REMOTE_ADDR`` from ``x-scf-remote-addr``)."""
+    return _request(event, context, "scf-url", _url_client_ip(event), strip_base_path)
 
 
 _FLAGS = {True: True, False: False, None: False, "true": True, "false": False, "True": True,
@@ -148,8 +148,8 @@ def _clb_body(event):
         raise BadEvent("payload is not JSON-serialisable") from None
 
 
-def to_environ_scf_clb(event, context, strip_base_path=""):
-    """Environ for an SCF CLB trigger event.
+def to_request_scf_clb(event, context, strip_base_path=""):
+    """Request for an SCF CLB trigger event.
 
     CLB sends no request line: the method is the ``X-Method`` header and the path (with its
     query) the ``X-Uri`` header, both set by CLB's custom configuration; without them the method
@@ -174,10 +174,24 @@ def to_environ_scf_clb(event, context, strip_base_path=""):
     raw, _, query = (uri or "/").partition("?")
     if not raw.startswith("/"):
         raise BadEvent("X-Uri must be a path starting with '/'")
-    environ = make_environ(method, path_info(raw), query, pairs, body, remote or None, "http", event,
-                           context, PLATFORM, "scf-clb", _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    return environ
+    req = make_request(method, path_info(raw), query, pairs, body, remote or None, "http", event,
+                       context, PLATFORM, "scf-clb", _request_id(event, context))
+    return strip_request_base(req, strip_base_path)
+
+
+def to_environ_scf_apigw(event, context, strip_base_path=""):
+    """Environ for an SCF API Gateway event."""
+    return to_request_scf_apigw(event, context, strip_base_path).environ
+
+
+def to_environ_scf_url(event, context, strip_base_path=""):
+    """Environ for an SCF function URL event."""
+    return to_request_scf_url(event, context, strip_base_path).environ
+
+
+def to_environ_scf_clb(event, context, strip_base_path=""):
+    """Environ for an SCF CLB trigger event."""
+    return to_request_scf_clb(event, context, strip_base_path).environ
 
 
 def _headers(headers):
@@ -214,7 +228,7 @@ def bad_request(kind, message):
 
 
 DETECTORS = [
-    ("scf-apigw", PLATFORM, detect_scf_apigw, to_environ_scf_apigw, to_response_scf_apigw),
-    ("scf-url", PLATFORM, detect_scf_url, to_environ_scf_url, to_response_scf_url),
-    ("scf-clb", PLATFORM, detect_scf_clb, to_environ_scf_clb, to_response_scf_clb),
+    ("scf-apigw", PLATFORM, detect_scf_apigw, to_environ_scf_apigw, to_response_scf_apigw, to_request_scf_apigw),
+    ("scf-url", PLATFORM, detect_scf_url, to_environ_scf_url, to_response_scf_url, to_request_scf_url),
+    ("scf-clb", PLATFORM, detect_scf_clb, to_environ_scf_clb, to_response_scf_clb, to_request_scf_clb),
 ]

@@ -1,0 +1,326 @@
+"""Request: one HTTP event as a small object the core reads directly (no WSGI environ).
+
+Each built-in HTTP format turns its event into a ``Request`` (``to_request``); a koatty_lite app
+reads it through ``Context``, and its answer goes straight into the platform's response. The PEP 3333
+environ is built from the request only when something asks for it (``request.environ``): a foreign
+WSGI app, or app code reading ``ctx.environ``. Both views follow the same rules (docs/triggers.md):
+the environ is made by ``http.make_environ`` from the same fields, and tests run every fixture
+through both.
+"""
+from __future__ import annotations
+
+from .http import BadEvent, decode_body, make_environ
+
+__all__ = ["Request", "HeaderView", "make_request", "strip_request_base", "XFF", "lazy_pairs", "body_source"]
+
+XFF = object()  # remote_addr marker: the last X-Forwarded-For entry, read when first asked (ALB, Lattice)
+
+_VIEW_KEYS = {"content-length": None}  # header name as sent -> lower-case view key (None: dropped)
+
+
+def _view_key(name):
+    """The view key of a header name (lower-case), cached; None for a name the environ drops too.
+
+    Dropped, as ``http._env_key`` drops them: Content-Length (the view gives the body's length) and
+    any name that is not ASCII or holds ``_``.
+    """
+    if not name.isascii() or "_" in name:
+        return None  # why: never cached, so a client cannot fill the cache with such names
+    low = name.lower()
+    key = None if low == "content-length" else low
+    if len(_VIEW_KEYS) < 1024:  # why: bounded; header names are client-chosen
+        _VIEW_KEYS[name] = key
+    return key
+
+
+class HeaderView:
+    """Case-insensitive read-only request headers over the event's header pairs.
+
+    Built on first use: repeated names joined with ``,`` (``Cookie`` with ``; ``), names with ``_`` or
+    non-ASCII characters dropped, ``content-length`` the decoded body's length, a comma-repeated Host
+    (FC 3.0's ``h,h``) cut to its first value: what ``ctx.headers`` reads from an environ, as text.
+    """
+
+    __slots__ = ("_map", "_req", "raw_host")
+
+    def __init__(self, req):
+        self._map = None
+        self._req = req
+        self.raw_host = None  # the Host value(s) as joined, before a repeated one is cut to the first
+
+    def _build(self):
+        out = {"content-length": str(len(self._req.body))}
+        get = out.get
+        keys = _VIEW_KEYS
+        for name, value in self._req.pairs:
+            key = keys.get(name, 0)
+            if key == 0:
+                key = _view_key(name)
+            if key is None:
+                continue
+            old = get(key)
+            if old is None:
+                out[key] = value
+            else:
+                out[key] = old + ("; " if key == "cookie" else ",") + value
+        host = self.raw_host = get("host")
+        if host and "," in host:
+            out["host"] = host.split(",", 1)[0].strip()
+        self._map = out
+        return out
+
+    def get(self, name, default=None):
+        """The header value (str) or ``default``; ``x_api_key`` finds ``X-Api-Key`` as the environ does."""
+        m = self._map or self._build()
+        value = m.get(name)
+        if value is None:
+            # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
+            value = m.get(name.upper().replace("_", "-").lower()) if type(name) is str else None
+            if value is None:
+                return default
+        return value
+
+    def __getitem__(self, name):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name):
+        return isinstance(name, str) and self.get(name) is not None
+
+    def keys(self):
+        """Header names, lower-case with dashes (a blank Content-Type is left out, as from an environ)."""
+        m = self._map or self._build()
+        return [k for k, v in m.items() if v or k != "content-type"]
+
+    def items(self):
+        """``(name, value)`` pairs, names lower-case."""
+        m = self._map or self._build()
+        return [(k, m[k]) for k in self.keys()]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self):
+        return len(self.keys())
+
+    def __repr__(self):
+        return f"Headers({dict(self.items())!r})"
+
+
+class Request:
+    """One HTTP request from a platform event, as the core reads it.
+
+    Fields: ``method``, ``path`` (PATH_INFO, a PEP 3333 native string), ``script_name``, ``query``
+    (the raw query string), ``pairs`` (the event's header pairs, validated), ``headers`` (a
+    ``HeaderView``), ``body`` (bytes, decoded on first use), ``remote_addr``, ``scheme`` (before
+    X-Forwarded-Proto), ``event``, ``context``, ``platform``, ``kind``, ``request_id``, ``trace_id``,
+    ``authorizer``, ``alb_multi``, ``t0``; ``environ`` builds the PEP 3333 environ once.
+    """
+
+    __slots__ = ("method", "path", "query", "_pairs", "_body", "_remote", "scheme", "event", "context",
+                 "platform", "kind", "request_id", "_script", "stage", "authorizer", "alb_multi", "t0",
+                 "_headers", "_environ")
+
+    def __init__(self, method, path, query, pairs, body, remote_addr, scheme, event, context, platform,
+                 kind, request_id):
+        self.method = method
+        self.path = path
+        self.query = query
+        self._pairs = pairs
+        self._body = body
+        self._remote = remote_addr
+        self.scheme = scheme
+        self.event = event
+        self.context = context
+        self.platform = platform
+        self.kind = kind
+        self.request_id = request_id
+        self._script = ""
+        self.stage = None
+        self.authorizer = None
+        self.alb_multi = None
+        self.t0 = None
+        self._headers = None
+        self._environ = None
+
+    @property
+    def pairs(self):
+        """The event's header pairs, in order (flattened from its maps on first use: ``lazy_pairs``)."""
+        pairs = self._pairs
+        if type(pairs) is not list:
+            pairs = self._pairs = _flatten(*pairs)
+        return pairs
+
+    @property
+    def script_name(self):
+        """SCRIPT_NAME: the REST v1 ``stage`` when the Host is an execute-api domain, plus any stripped base path."""
+        stage = self.stage
+        if stage and ".execute-api." in self.host_header():
+            return "/" + stage + self._script
+        return self._script
+
+    @script_name.setter
+    def script_name(self, value):
+        self.stage = None
+        self._script = value
+
+    @property
+    def headers(self):
+        """The request headers (``HeaderView``)."""
+        h = self._headers
+        if h is None:
+            h = self._headers = HeaderView(self)
+        return h
+
+    @property
+    def body(self):
+        """The body bytes (a text body is encoded on first use)."""
+        body = self._body
+        if type(body) is not bytes:
+            body = self._body = body.encode("utf-8") if body else b""
+        return body
+
+    def has_body(self):
+        """True when the body is not empty."""
+        return bool(self._body)
+
+    @property
+    def remote_addr(self):
+        """The client address the adapter trusts ("" when none)."""
+        remote = self._remote
+        if remote is XFF:
+            remote = None
+            for name, value in self.pairs:
+                if name.lower() == "x-forwarded-for":
+                    remote = value.rsplit(",", 1)[-1].strip()
+            self._remote = remote
+        return remote or ""
+
+    @property
+    def server_name(self):
+        """SERVER_NAME as ``make_environ`` sets it: the Host without its port, "localhost" without a Host."""
+        headers = self.headers
+        host = headers.get("host")
+        if not headers.raw_host:
+            return "localhost"  # why: ALB health checks carry no Host
+        if ":" in host:
+            name, _, port = host.rpartition(":")
+            if port.isdigit() and "]" not in port:
+                return name
+        return host
+
+    @property
+    def trace_id(self):
+        """The X-Amzn-Trace-Id header, or None."""
+        return self.headers.get("x-amzn-trace-id") or None
+
+    def host_header(self):
+        """The Host header as the environ's HTTP_HOST (first of a repeated one), or ""."""
+        return self.headers.get("host") or ""
+
+    @property
+    def environ(self):
+        """The PEP 3333 environ of this request, built on first use."""
+        env = self._environ
+        if env is None:
+            env = make_environ(self.method, self.path, self.query, self.pairs, self.body, self.remote_addr or None,
+                               self.scheme, self.event, self.context, self.platform, self.kind, self.request_id)
+            env["SCRIPT_NAME"] = self.script_name
+            if self.authorizer is not None:
+                env["koatty.authorizer"] = self.authorizer
+            if self.alb_multi is not None:
+                env["koatty.alb_multi"] = self.alb_multi
+            if self.t0 is not None:
+                env["koatty.t0"] = self.t0
+            self._environ = env
+        return env
+
+    def __repr__(self):
+        return f"<Request {self.kind} {self.method} {self.path}>"
+
+
+def body_source(body, is_b64):
+    """The event's body as ``Request`` keeps it: a text body as it is (encoded on first use), else bytes.
+
+    A base64 body is decoded now, so a malformed one is the platform's 400 before the app runs.
+    """
+    if body is None or (type(body) is str and not is_b64):
+        return body
+    return decode_body(body, is_b64)
+
+
+def make_request(method, path, query, pairs, body, remote_addr, scheme, event, context, platform, kind,
+                 request_id):
+    """A ``Request``; the arguments are ``make_environ``'s (``body`` may be text: see ``body_source``)."""
+    if request_id is None and context is not None:
+        request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+    if request_id is not None and type(request_id) is not str:
+        request_id = str(request_id)
+    return Request(method, path, query, pairs, body, remote_addr, scheme, event, context, platform, kind,
+                   request_id)
+
+
+def check_single(headers, what):
+    """Validate a single-value map as ``http.header_items`` does (BadEvent), without copying it."""
+    if headers is None:
+        return None
+    if type(headers) is not dict:
+        raise BadEvent(what + " must be an object")
+    for value in headers.values():
+        if type(value) is not str and value is not None:
+            raise BadEvent(what + " values must be strings")
+    return headers
+
+
+def check_multi(headers, what):
+    """Validate a ``{name: [values]}`` map as ``aws._array_items`` does (BadEvent), without copying it."""
+    if headers is None:
+        return None
+    if type(headers) is not dict:
+        raise BadEvent(what + " must be an object")
+    for values in headers.values():
+        if type(values) is list:
+            for value in values:
+                if type(value) is not str:
+                    raise BadEvent(what + " values must be lists of strings")
+        elif type(values) is not str and values is not None:
+            raise BadEvent(what + " values must be lists of strings")
+    return headers
+
+
+def lazy_pairs(headers, multi=False, default_host=None, cookies=None):
+    """A ``Request``'s header source, flattened into pairs only when something reads them.
+
+    ``headers``: the event's validated map (``check_single`` / ``check_multi``); ``default_host``:
+    the Host to add when the map has none (requestContext.domainName); ``cookies``: HTTP API 2.0's
+    ``cookies`` array, which replaces any Cookie header (Function URLs repeat them there).
+    """
+    return (headers, multi, default_host, cookies)
+
+
+def _flatten(headers, multi, default_host, cookies):
+    if not headers:
+        pairs = []
+    elif multi:
+        pairs = [(name, value) for name, values in headers.items() if values is not None
+                 for value in ((values,) if type(values) is str else values)]
+    else:
+        pairs = [(name, value) for name, value in headers.items() if value is not None]
+    if cookies:
+        pairs = [p for p in pairs if p[0].lower() != "cookie"]
+        pairs.append(("cookie", "; ".join(cookies)))
+    if default_host and not any(name.lower() == "host" for name, _ in pairs):
+        pairs.append(("Host", default_host))
+    return pairs
+
+
+def strip_request_base(req, base):
+    """Move a configured base path from ``req.path`` to ``req.script_name`` (``http.strip_base``)."""
+    path = req.path
+    if base and (path == base or path.startswith(base + "/")):
+        req.path = path[len(base):] or "/"
+        req._script += base
+    return req
+
