@@ -236,6 +236,7 @@ def spread(xs: list[float]) -> str:
 
 def dto_bench(n: int, repeat: int) -> str:
     """The validation section: koatty_lite vs Powertools with enable_validation=True on the same POST."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     results = {}
     for name, module in DTO_STACKS:
         try:
@@ -248,7 +249,9 @@ def dto_bench(n: int, repeat: int) -> str:
     lines = [DTO_START, "## Validation: POST with a 10-field DTO (issue 15)", "",
              f"Warm µs per invocation (median ±IQR/2 of {repeat} repeats × {n} calls), the same valid body on both "
              "sides, answered with the validated object as JSON (`python bench/run.py --dto-only`). "
-             "The DTO: bench/apps/koatty_dto_app.py; the pydantic model: bench/apps/powertools_dto_app.py.", "",
+             "The DTO: bench/apps/koatty_dto_app.py; the pydantic model: bench/apps/powertools_dto_app.py. "
+             f"Load average when it started: {load:.1f} on {os.cpu_count()} cores (a shared machine widens the "
+             "spreads; the two stacks run one after the other).", "",
              "| stack | " + " | ".join(k.split(" ", 1)[0] for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
     base = results.get(DTO_STACKS[0][0], {})
     for name, r in results.items():

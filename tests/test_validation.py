@@ -15,7 +15,7 @@ from koatty_lite import (
     CheckFunc, Contains, Controller, Equals, ExceptionHandler, Get, GetMapping, Gt, Gte, Header, IsCnName, IsDate,
     IsDefined, IsEmail, IsHash, IsIdNumber, IsIn, IsIP, IsMobile, IsNotEmpty, IsNotIn, IsPhoneNumber, IsPlateNumber,
     IsUrl, IsZipCode, Koatty, Length, Lt, Lte, Matches, NotEquals, PathVariable, Post, PostMapping, RequestBody,
-    RequestParam, Valid, Validated, ValidationError, create_application, validate,
+    RequestParam, Rule, Valid, Validated, ValidationError, create_application, register_rule, validate,
 )
 from koatty_lite.rules import resolve
 from koatty_lite.validation import DefinitionError
@@ -507,3 +507,18 @@ def test_plain_routes_do_not_load_validation():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_a_rule_of_your_own():
+    register_rule("IsEven", lambda: (lambda v: isinstance(v, int) and v % 2 == 0), lambda: {"multipleOf": 2},
+                  "must be even")
+
+    class Even:
+        n: int = Valid("IsEven")
+        m: Annotated[int, Rule("IsEven", (), "m must be even")] = 0
+
+    assert validate(Even, {"n": 4}).n == 4
+    with pytest.raises(ValidationError) as info:
+        validate(Even, {"n": 3, "m": 1})
+    assert [(e["rule"], e["message"]) for e in info.value.errors] == [("IsEven", "must be even"),
+                                                                     ("IsEven", "m must be even")]
