@@ -47,7 +47,15 @@ def enter(request_id: Any) -> Any:
     state = _state
     previous = getattr(state, "request_id", None), getattr(state, "fields", None)
     state.request_id = request_id
-    state.fields = {"cold_start": next_invocation() == 1}
+    fields = state.fields = {"cold_start": next_invocation() == 1}
+    if _format[0] == "json":
+        xray = os.environ.get("_X_AMZN_TRACE_ID")  # the Lambda runtime's, per invocation
+        if xray:
+            from .tracing import parse_xray, xray_to_w3c
+
+            parsed = parse_xray(xray)
+            if parsed is not None:
+                fields["traceId"] = xray_to_w3c(parsed["root"])
     return previous
 
 

@@ -235,10 +235,12 @@ def test_event_handler_lines_carry_the_invocation(clean_log, monkeypatch, capsys
     h = koatty_lite.handler(make_app(), event_handlers={"sqs": on_sqs})
     capsys.readouterr()
     h(build_event("sqs"), Invocation("q-1"))
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
     h(build_event("sqs"), Invocation("q-2"))
     lines = json_lines(capsys.readouterr().out)
     assert [(x["requestId"], x["cold_start"], x["size"]) for x in lines] == [("q-1", True, 1), ("q-2", False, 1)]
-    assert "route" not in lines[0]
+    assert "route" not in lines[0] and "traceId" not in lines[0]
+    assert lines[1]["traceId"] == "5759e988bd862e3fe1be46a994272793"
 
 
 @pytest.mark.parametrize("config, message", [({"log": "json"}, "config log must be a dict"),
