@@ -522,3 +522,27 @@ def test_a_rule_of_your_own():
         validate(Even, {"n": 3, "m": 1})
     assert [(e["rule"], e["message"]) for e in info.value.errors] == [("IsEven", "must be even"),
                                                                      ("IsEven", "m must be even")]
+
+
+def test_a_validated_serverless_request_builds_no_environ(monkeypatch):
+    """The JSON/form choice reads the Content-Type header: no PEP 3333 environ built on the serverless path."""
+    import json as _json
+
+    import koatty_lite
+    from koatty_lite.serverless import request as request_module
+
+    def no_environ(self):
+        raise AssertionError("the environ was built")
+
+    monkeypatch.setattr(request_module.Request, "environ", property(no_environ))
+    handler = koatty_lite.handler(VApp)
+    event = {"version": "2.0", "routeKey": "$default", "rawPath": "/v/orders", "rawQueryString": "",
+             "headers": {"host": "x", "content-type": "application/json"}, "body": _json.dumps(GOOD),
+             "isBase64Encoded": False,
+             "requestContext": {"http": {"method": "POST", "path": "/v/orders", "sourceIp": "192.0.2.1"},
+                                "requestId": "r1"}}
+    res = handler(event, None)
+    assert res["statusCode"] == 200, res
+    assert _json.loads(res["body"])["type"] == "Order"
+    bad = handler(dict(event, body=_json.dumps({**GOOD, "age": "5"})), None)
+    assert bad["statusCode"] == 400
