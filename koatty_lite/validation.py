@@ -332,14 +332,20 @@ def _lenient(fn: Callable) -> Callable:
     return conv
 
 
+_NUMBER_CHARS = frozenset("0123456789+-.eE")
+_UUID_CHARS = frozenset("0123456789abcdefABCDEF-{}")
+
+
 def _decimal(strict: bool) -> Callable:
     from decimal import Decimal, InvalidOperation
 
     def conv(v: Any) -> Any:
         if isinstance(v, bool) or not isinstance(v, (int, float, str)):
             raise TypeError
+        if type(v) is str and (not v or not _NUMBER_CHARS.issuperset(v)):
+            raise ValueError  # why: Decimal() also takes "1_0", spaces and non-ASCII digits, as int() does
         try:
-            d = Decimal(v.strip() if isinstance(v, str) else repr(v) if isinstance(v, float) else v)
+            d = Decimal(v if isinstance(v, str) else repr(v) if isinstance(v, float) else v)
         except InvalidOperation:
             raise ValueError from None
         if not d.is_finite():
@@ -355,6 +361,9 @@ def _uuid() -> Callable:
     def conv(v: Any) -> Any:
         if not isinstance(v, str) or len(v) > 64:
             raise TypeError
+        # why: UUID() reads the hex with int(), which also takes fullwidth digits, "_" and spaces
+        if not _UUID_CHARS.issuperset(v[9:] if v[:9].lower() == "urn:uuid:" else v):
+            raise ValueError
         return UUID(v)
 
     return conv

@@ -10,6 +10,8 @@ import io
 import json
 import logging
 import zlib
+from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -531,3 +533,44 @@ def test_a_lowercase_method_is_not_get_in_fc2_wsgi_mode():
            "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http"}
     b"".join(koatty_lite.handler(HostileApp)(env, lambda s, h, e=None: seen.append(s)))
     assert seen == ["405 Method Not Allowed"]
+
+
+
+@Controller("/")
+class NumbersController:
+    """Decimal and UUID parameters (point 14 beyond int/float)."""
+
+    @GetMapping("/dec")
+    def dec(self, d: Decimal = koatty_lite.Get("d")):
+        """A Decimal query parameter."""
+        return {"d": str(d)}
+
+    @GetMapping("/uuid")
+    def uuid(self, u: UUID = koatty_lite.Get("u")):
+        """A UUID query parameter."""
+        return {"u": str(u)}
+
+
+class NumbersApp(Koatty):
+    """An app with Decimal and UUID parameters."""
+
+    components = [NumbersController]
+
+
+@pytest.mark.parametrize("value", ["1_0", "\u0661\u0660", "\uff11\uff10", " 10", "10 ", "1\u00a0"])
+def test_decimal_and_uuid_parameters_take_ascii_only(value):
+    """Decimal() and UUID() also read "1_0", spaces and non-ASCII digits, as int() did."""
+    from urllib.parse import quote
+
+    numbers = create_application(NumbersApp)
+    assert request(numbers, "GET", "/dec", query="d=" + quote(value))[0] == 400
+    uid = {"1_0": "1234_678", "\u0661\u0660": "\u0661\u0660345678", "\uff11\uff10": "\uff11\uff10345678",
+           " 10": " 2345678", "10 ": "1234567 ", "1\u00a0": "1234567\u00a0"}[value] + "-1234-5678-1234-567812345678"
+    if value[-1] == " ":
+        uid = "12345678-1234-5678-1234-56781234567 "
+    assert request(numbers, "GET", "/uuid", query="u=" + quote(uid))[0] == 400
+    assert json.loads(request(numbers, "GET", "/dec", query="d=-10.50e1")[2]) == {"d": "-105.0"}
+    for ok in ("12345678-1234-5678-1234-567812345678", "{12345678123456781234567812345678}",
+               "urn:uuid:12345678-1234-5678-1234-567812345678"):
+        assert json.loads(request(numbers, "GET", "/uuid", query="u=" + quote(ok))[2]) == {
+            "u": "12345678-1234-5678-1234-567812345678"}
