@@ -79,14 +79,24 @@ class UploadedFile:
         return f"<UploadedFile {self.name!r} filename={self.filename!r} size={self.size}>"
 
 
+MAX_NAME_BYTES = 255  # a file name's limit on Linux, macOS and Windows file systems
+
+
 def safe_filename(name):
     """The base name of a client's file name: text after the last ``/`` or ``\\``, control and other
-    non-printable characters removed; ``""`` for nothing, ``.`` or ``..`` (Django's rule)."""
+    non-printable characters removed, at most 255 UTF-8 bytes (the extension kept); ``""`` for
+    nothing, ``.`` or ``..`` (Django's rule)."""
     if name is None:
         return None
     name = name.rpartition("/")[2].rpartition("\\")[2]
     if not name.isprintable():
         name = "".join(c for c in name if c.isprintable())
+    if len(name) > MAX_NAME_BYTES // 4 and len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        # why: a longer name makes save(folder) fail with ENAMETOOLONG: a 500 a client chose
+        stem, dot, ext = name.rpartition(".")
+        ext = dot + ext if dot and stem and len(ext.encode("utf-8")) <= 16 else ""
+        stem = name[:len(name) - len(ext)].encode("utf-8")[:MAX_NAME_BYTES - len(ext.encode("utf-8"))]
+        name = stem.decode("utf-8", "ignore") + ext
     name = name.strip()
     return "" if name in (".", "..") else name
 
@@ -357,17 +367,33 @@ def _multipart(body, boundary):
         value = body[hend + 4:end]
         fname = dparams.get("filename")
         star = dparams.get("filename*")
+        raw = None
         if star:
-            fname = _ext_value(star, fname)
+            decoded = _ext_value(star, None)
+            if decoded is not None:
+                fname = decoded
+            elif fname is None:  # why: still a file part; its name is in a charset we do not read
+                fname, raw = "", star
         if fname is not None:
             ctype = headers.get("content-type", "application/octet-stream")
-            _add(files, name, UploadedFile(name, fname, ctype, headers, value))
+            _add(files, name, UploadedFile(name, fname, ctype, headers, value, raw))
         else:
-            try:
-                _add(data, name, value.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise bad from None
+            _add(data, name, _field_text(value, headers.get("content-type"), bad))
         pos = end + len(sep)
+
+
+def _field_text(value, ctype, bad):
+    """A multipart field's text: UTF-8, or the part's own ``charset`` when it names an allowed text
+    charset (``text_codec``); any other charset is a 415, as for a text body."""
+    codec = "utf-8"
+    if ctype and "charset" in ctype.lower():
+        codec = text_codec(_params(ctype)[1].get("charset"))
+        if codec is None:
+            raise PayloadError(415, "Unsupported charset")
+    try:
+        return value.decode(codec)
+    except UnicodeDecodeError:
+        raise bad from None
 
 
 def _ext_value(value, fallback):

@@ -348,7 +348,14 @@ def test_lone_surrogate_in_json_echoed_back_is_escaped(app):
     ('/"<>\\^`{|}\x7f', "/%22%3C%3E%5C%5E%60%7B%7C%7D%7F"),
     ("/a\r\nSet-Cookie: x=1", "/a%0D%0ASet-Cookie:%20x=1"),
     ("/\ud800", "/%EF%BF%BD"),
-], ids=["cjk", "accent-space", "escapes-kept", "url-chars-kept", "unsafe", "crlf", "lone-surrogate"])
+    # As Koa: no host check (//evil.com is another site, as in Koa); a backslash or a tab, which
+    # browsers read as "/" or drop, is escaped, so /\evil.com and /\t/evil.com stay paths here.
+    ("//evil.com", "//evil.com"),
+    ("\\\\evil.com", "%5C%5Cevil.com"),
+    ("/\\evil.com", "/%5Cevil.com"),
+    ("/\t/evil.com", "/%09/evil.com"),
+], ids=["cjk", "accent-space", "escapes-kept", "url-chars-kept", "unsafe", "crlf", "lone-surrogate",
+        "protocol-relative", "backslashes", "slash-backslash", "slash-tab-slash"])
 def test_redirect_location_is_percent_encoded_like_encodeurl(to, location):
     from koatty_lite.context import Context
 
@@ -574,3 +581,45 @@ def test_decimal_and_uuid_parameters_take_ascii_only(value):
                "urn:uuid:12345678-1234-5678-1234-567812345678"):
         assert json.loads(request(numbers, "GET", "/uuid", query="u=" + quote(ok))[2]) == {
             "u": "12345678-1234-5678-1234-567812345678"}
+
+
+def test_a_long_file_name_is_cut_to_255_bytes_and_saves(app, tmp_path):
+    """A 300-character name made save(folder) fail with ENAMETOOLONG: a 500 the client chose."""
+    body, ctype = multipart((b'name="f"; filename="' + "\u00e9".encode() * 300 + b'.txt"', b"data"))
+    _, files = parse_body(body, ctype)
+    upload = files["f"]
+    assert upload.filename.endswith(".txt") and len(upload.filename.encode()) <= 255
+    assert upload.raw_filename == "\u00e9" * 300 + ".txt"
+    assert upload.save(tmp_path) == str(tmp_path.resolve() / upload.filename)
+    ans = request(app, "POST", "/upload", body, {"Content-Type": ctype})
+    assert ans[0] == 200 and json.loads(ans[2])["filename"] == upload.filename
+
+
+def test_a_file_part_named_in_an_unknown_charset_is_still_a_file(app):
+    """filename* in a charset other than UTF-8 / ISO-8859-1 and no filename: the part was taken for a field."""
+    body, ctype = multipart((b"name=\"f\"; filename*=punycode''xn--caf-dma.txt", b"data"))
+    _, files = parse_body(body, ctype)
+    assert (files["f"].filename, files["f"].raw_filename, files["f"].value) == ("", "punycode''xn--caf-dma.txt", b"data")
+    ans = request(app, "POST", "/upload", body, {"Content-Type": ctype})
+    assert ans[0] == 200 and json.loads(ans[2])["filename"] == ""
+
+
+def _field(ctype_line, content):
+    body = (b'--B\r\nContent-Disposition: form-data; name="a"\r\n' + ctype_line + b"\r\n\r\n" + content
+            + b"\r\n--B--\r\n")
+    return body, "multipart/form-data; boundary=B"
+
+
+@pytest.mark.parametrize("charset,content,text", [("iso-8859-1", b"caf\xe9", "caf\u00e9"),
+                                                  ("windows-1251", b"\xef\xf0\xe8", "\u043f\u0440\u0438"),
+                                                  ("UTF-8", b"caf\xc3\xa9", "caf\u00e9")])
+def test_a_multipart_field_is_decoded_with_its_own_allowed_charset(app, charset, content, text):
+    body, ctype = _field(b"Content-Type: text/plain; charset=" + charset.encode(), content)
+    ans = request(app, "POST", "/echo", body, {"Content-Type": ctype})
+    assert ans[0] == 200 and json.loads(ans[2]) == {"body": {"a": text}}
+
+
+@pytest.mark.parametrize("charset", ["punycode", "base64", "x-user-defined", "uu_codec"])
+def test_a_multipart_field_in_a_charset_outside_the_allow_list_is_415(app, charset):
+    body, ctype = _field(b"Content-Type: text/plain; charset=" + charset.encode(), b"abc")
+    assert error_of(request(app, "POST", "/echo", body, {"Content-Type": ctype}), 415)["message"] == "Unsupported charset"
