@@ -546,3 +546,23 @@ def test_a_validated_serverless_request_builds_no_environ(monkeypatch):
     assert _json.loads(res["body"])["type"] == "Order"
     bad = handler(dict(event, body=_json.dumps({**GOOD, "age": "5"})), None)
     assert bad["statusCode"] == 400
+
+
+def test_the_docs_example_runs_as_written():
+    import os
+    import re
+
+    from conftest import ROOT
+
+    with open(os.path.join(ROOT, "docs", "validation.md"), encoding="utf-8") as f:
+        block = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
+    ns = {"__name__": "docs_validation_example"}
+    exec(compile(block, "docs/validation.md", "exec", dont_inherit=True), ns)  # as a module of its own
+    client, _ = make_client(type("DocsApp", (Koatty,), {"components": [ns["OrderController"]]}))
+    good = {"email": "a@b.co", "name": "Ann", "items": [{"sku": "x", "qty": 1}]}
+    assert client.post_json("/orders", good).json == {**good, "age": 18, "kind": "retail", "note": None}
+    bad = client.post_json("/orders", {**good, "email": "x", "items": [{"sku": "x", "qty": 0}]}, status=400).json
+    assert bad["data"]["errors"] == [
+        {"loc": ["body", "email"], "rule": "IsEmail", "message": "a valid email, please"},
+        {"loc": ["body", "items", 0, "qty"], "rule": "Gte", "message": "must be greater than or equal to 1"}]
+    assert client.get("/orders/0", status=400).json["data"]["errors"][0]["loc"] == ["path", "id"]
