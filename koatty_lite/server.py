@@ -162,6 +162,7 @@ class Server:
         self.idle_workers = 0
         self.stopping = False
         self.stopped = False
+        self.cut = False                 # stop()'s deadline passed: queued requests are dropped
         self.accept_resume = 0.0         # monotonic time to watch the listening socket again (0: watched)
         self.loop_thread = None
         self.serving = threading.local()
@@ -199,6 +200,7 @@ class Server:
             while len(self.busy - {mine}) and self.drained.wait(max(0.0, deadline - monotonic())):
                 pass
             late = list(self.busy - {mine})
+        self.cut = bool(late)  # requests still queued are not started after the deadline
         for conn in late:  # the deadline passed: cut off what is left, whatever the clients do
             try:
                 conn.sock.shutdown(socket.SHUT_RDWR)
@@ -431,7 +433,7 @@ class Server:
             self.serving.conn = conn
             keep = False
             try:
-                keep = self._serve(conn)
+                keep = not self.cut and self._serve(conn)
             except Exception:
                 self.logger.exception("listen(): serving a connection failed")
             finally:
