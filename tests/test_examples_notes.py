@@ -233,6 +233,35 @@ def test_one_connection_per_thread_in_listen_mode_closed_when_the_thread_ends(ba
         mine.cursor().execute("SELECT 1")
 
 
+def test_listen_mode_over_http_keeps_at_most_one_connection_per_worker(backend):
+    """`serve`/`listen()`: concurrent requests on the worker pool, each worker thread with its own connection."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = koatty_lite.create_application(type("HttpNotes", (App,), {"config": {**App.config,
+                                                                              "server": {"workers": 4}}}))
+    server = app.listen(0, "127.0.0.1")
+    base = "http://127.0.0.1:%d/notes" % server.server_address[1]
+
+    def post(i):
+        req = urllib.request.Request(base, data=json.dumps({"title": f"n{i}"}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(post, range(40))) == [201] * 40
+        with urllib.request.urlopen(base, timeout=10) as r:
+            assert sorted(n["title"] for n in json.loads(r.read())["notes"]) == sorted(f"n{i}" for i in range(40))
+        if backend == "postgres":
+            assert 1 <= backends_connections(os.environ["DATABASE_URL"]) <= 4  # never one per request
+    finally:
+        app.stop()
+    if backend == "postgres":
+        assert backends_connections(os.environ["DATABASE_URL"]) == 0
+
+
 def test_app_stop_closes_the_connection(backend, fresh_handler):
     h = fresh_handler()
     call(h, "GET", "/notes")
