@@ -75,23 +75,7 @@ def cors(options: dict | None = None) -> Callable:
     """The CORS middleware ``fn(ctx, next)`` for @koa/cors-style ``options`` (checked now: a bad
     option fails the boot, not a request)."""
     opts = _options(options)
-    origin = opts.get("origin", "*")
-    any_origin = False
-    allowed = frozenset()
-    origin_fn = None
-    if callable(origin):
-        origin_fn = origin
-    else:
-        if isinstance(origin, str):
-            origin = origin.split(",")
-        if not isinstance(origin, (list, tuple, set, frozenset)) or not all(isinstance(o, str) for o in origin):
-            raise ValueError(f"cors option origin must be '*', an origin, a list of origins or fn(ctx), got {origin!r}")
-        # Why: "https://a.com/" in a config is meant as the origin "https://a.com" a browser sends.
-        entries = {o.strip().rstrip("/") for o in origin if o.strip()}
-        any_origin = "*" in entries
-        allowed = frozenset(entries - {"*"})
-        if not entries:
-            raise ValueError("cors option origin is empty: give '*', an origin or a list of origins")
+    origin_fn, any_origin, allowed = _origins(opts.get("origin", "*"))
     credentials = opts.get("credentials", False)
     if not isinstance(credentials, bool) and not callable(credentials):
         raise ValueError(f"cors option credentials must be true/false or fn(ctx), got {credentials!r}")
@@ -101,15 +85,7 @@ def cors(options: dict | None = None) -> Callable:
     methods = _names(opts.get("allowMethods", DEFAULT_METHODS), "allowMethods")
     allow_headers = _names(opts.get("allowHeaders"), "allowHeaders")
     expose = _names(opts.get("exposeHeaders"), "exposeHeaders")
-    max_age = opts.get("maxAge")
-    if max_age is not None:
-        try:
-            max_age = int(max_age)
-            if max_age < 0 or isinstance(opts["maxAge"], bool):
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ValueError(f"cors option maxAge must be a number of seconds, got {opts['maxAge']!r}") from None
-        max_age = str(max_age)
+    max_age = _max_age(opts)
     secure = bool(opts.get("secureContext", False))
     private_network = bool(opts.get("privateNetworkAccess", False))
     keep_on_error = opts.get("keepHeadersOnError", True) is not False
@@ -156,28 +132,7 @@ def cors(options: dict | None = None) -> Callable:
         if value == "*":
             with_credentials = False  # never credentials with "*"
         if ctx.method == "OPTIONS" and headers.get("access-control-request-method"):
-            # A preflight: answered here for every path, before routing (no 404/405 for it).
-            out.append(("Access-Control-Allow-Origin", value))
-            if with_credentials:
-                out.append(("Access-Control-Allow-Credentials", "true"))
-            if max_age is not None:
-                out.append(("Access-Control-Max-Age", max_age))
-            if private_network and headers.get("access-control-request-private-network"):
-                out.append(("Access-Control-Allow-Private-Network", "true"))
-            if methods:
-                out.append(("Access-Control-Allow-Methods", methods))
-            requested = allow_headers
-            if requested is None:
-                requested = headers.get("access-control-request-headers")
-                if requested and not _plain(requested):
-                    requested = None
-            if requested:
-                out.append(("Access-Control-Allow-Headers", requested))
-            if secure:
-                _secure(ctx)
-            ctx.body = None
-            ctx.status = 204
-            return None
+            return preflight(ctx, out, headers, value, with_credentials)
         added = [("Access-Control-Allow-Origin", value)]
         if with_credentials:
             added.append(("Access-Control-Allow-Credentials", "true"))
@@ -188,14 +143,72 @@ def cors(options: dict | None = None) -> Callable:
             _secure(ctx)
         if keep_on_error:
             return next()
-        try:
-            return next()
-        except Exception:
-            for name, _ in added:
-                ctx.remove(name)
-            raise
+        return _removed_on_error(ctx, next, added)
+
+    def preflight(ctx: Any, out: list, headers: Any, value: str, with_credentials: bool) -> None:
+        """A preflight: answered here for every path, before routing (no 404/405 for it)."""
+        out.append(("Access-Control-Allow-Origin", value))
+        if with_credentials:
+            out.append(("Access-Control-Allow-Credentials", "true"))
+        if max_age is not None:
+            out.append(("Access-Control-Max-Age", max_age))
+        if private_network and headers.get("access-control-request-private-network"):
+            out.append(("Access-Control-Allow-Private-Network", "true"))
+        if methods:
+            out.append(("Access-Control-Allow-Methods", methods))
+        requested = allow_headers
+        if requested is None:
+            requested = headers.get("access-control-request-headers")
+            if requested and not _plain(requested):
+                requested = None
+        if requested:
+            out.append(("Access-Control-Allow-Headers", requested))
+        if secure:
+            _secure(ctx)
+        ctx.body = None
+        ctx.status = 204
+        return None
 
     return middleware
+
+
+def _origins(origin: Any) -> tuple:
+    """``(origin_fn, any_origin, allowed)`` from the ``origin`` option (checked at boot)."""
+    if callable(origin):
+        return origin, False, frozenset()
+    if isinstance(origin, str):
+        origin = origin.split(",")
+    if not isinstance(origin, (list, tuple, set, frozenset)) or not all(isinstance(o, str) for o in origin):
+        raise ValueError(f"cors option origin must be '*', an origin, a list of origins or fn(ctx), got {origin!r}")
+    # Why: "https://a.com/" in a config is meant as the origin "https://a.com" a browser sends.
+    entries = {o.strip().rstrip("/") for o in origin if o.strip()}
+    if not entries:
+        raise ValueError("cors option origin is empty: give '*', an origin or a list of origins")
+    return None, "*" in entries, frozenset(entries - {"*"})
+
+
+def _max_age(opts: dict) -> str | None:
+    """The ``maxAge`` option as the header value, or None."""
+    max_age = opts.get("maxAge")
+    if max_age is None:
+        return None
+    try:
+        max_age = int(max_age)
+        if max_age < 0 or isinstance(opts["maxAge"], bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(f"cors option maxAge must be a number of seconds, got {opts['maxAge']!r}") from None
+    return str(max_age)
+
+
+def _removed_on_error(ctx: Any, next: Callable, added: list) -> Any:
+    """``keepHeadersOnError: false``: the CORS headers are taken off an answer that raised."""
+    try:
+        return next()
+    except Exception:
+        for name, _ in added:
+            ctx.remove(name)
+        raise
 
 
 def _secure(ctx: Any) -> None:

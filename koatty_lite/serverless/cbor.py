@@ -51,6 +51,59 @@ def loads(data):
         pos += length
         return chunk
 
+    def simple(info):
+        """Major type 7: a simple value, a float, or the break code."""
+        if info == 31:
+            return _BREAK
+        if info in _SIMPLE:
+            return _SIMPLE[info]
+        if info in (25, 26, 27):
+            size = {25: 2, 26: 4, 27: 8}[info]
+            return struct.unpack({2: ">e", 4: ">f", 8: ">d"}[size], take(size))[0]
+        if info < 24:
+            return info  # an unassigned simple value: its number
+        if info == 24:
+            return take(1)[0]
+        raise ValueError("CBOR: reserved simple value")
+
+    def indefinite(major, depth):
+        """An indefinite-length string, array or map: items up to the break code."""
+        if major in (2, 3):
+            parts = []
+            while True:
+                part = item(depth + 1)
+                if part is _BREAK:
+                    break
+                if type(part) is not (bytes if major == 2 else str):
+                    raise ValueError("CBOR: a chunk of another type inside a string")
+                parts.append(part)
+            return (b"" if major == 2 else "").join(parts)
+        if major == 4:
+            out = []
+            while True:
+                value = item(depth + 1)
+                if value is _BREAK:
+                    return out
+                out.append(value)
+        if major == 5:
+            out = {}
+            while True:
+                key = item(depth + 1)
+                if key is _BREAK:
+                    return out
+                out[_key(key)] = _value(item(depth + 1))
+        raise ValueError("CBOR: indefinite length on major type %d" % major)
+
+    def mapping(count, depth):
+        """A definite-length map of ``count`` pairs."""
+        if count > (end - pos) // 2:
+            raise ValueError("CBOR: a map longer than the data")
+        out = {}
+        for _ in range(count):
+            key = _key(item(depth + 1))
+            out[key] = _value(item(depth + 1))
+        return out
+
     def item(depth):
         nonlocal pos
         if depth > MAX_DEPTH:
@@ -61,44 +114,9 @@ def loads(data):
         pos += 1
         major, info = initial >> 5, initial & 0x1F
         if major == 7:
-            if info == 31:
-                return _BREAK
-            if info in _SIMPLE:
-                return _SIMPLE[info]
-            if info in (25, 26, 27):
-                size = {25: 2, 26: 4, 27: 8}[info]
-                return struct.unpack({2: ">e", 4: ">f", 8: ">d"}[size], take(size))[0]
-            if info < 24:
-                return info  # an unassigned simple value: its number
-            if info == 24:
-                return take(1)[0]
-            raise ValueError("CBOR: reserved simple value")
+            return simple(info)
         if info == 31:  # indefinite length
-            if major in (2, 3):
-                parts = []
-                while True:
-                    part = item(depth + 1)
-                    if part is _BREAK:
-                        break
-                    if type(part) is not (bytes if major == 2 else str):
-                        raise ValueError("CBOR: a chunk of another type inside a string")
-                    parts.append(part)
-                return (b"" if major == 2 else "").join(parts)
-            if major == 4:
-                out = []
-                while True:
-                    value = item(depth + 1)
-                    if value is _BREAK:
-                        return out
-                    out.append(value)
-            if major == 5:
-                out = {}
-                while True:
-                    key = item(depth + 1)
-                    if key is _BREAK:
-                        return out
-                    out[_key(key)] = _value(item(depth + 1))
-            raise ValueError("CBOR: indefinite length on major type %d" % major)
+            return indefinite(major, depth)
         arg = argument(info)
         if major == 0:
             return arg
@@ -116,13 +134,7 @@ def loads(data):
                 raise ValueError("CBOR: an array longer than the data")
             return [_value(item(depth + 1)) for _ in range(arg)]
         if major == 5:
-            if arg > (end - pos) // 2:
-                raise ValueError("CBOR: a map longer than the data")
-            out = {}
-            for _ in range(arg):
-                key = _key(item(depth + 1))
-                out[key] = _value(item(depth + 1))
-            return out
+            return mapping(arg, depth)
         return _value(item(depth + 1))  # major 6: a tag; the tagged value stands for itself
 
     value = _value(item(0))

@@ -166,6 +166,80 @@ def _is_http(event: dict) -> bool:
         return False
 
 
+def _scheduled_kind(event):
+    if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
+        return "scheduled"
+    if "triggerTime" in event and "triggerName" in event:  # Alibaba FC timer (camelCase)
+        return "scheduled"
+    if event.get("Type") == "Timer":  # Tencent SCF timer
+        return "scheduled"
+    return None
+
+
+def _records_kind(event):
+    """Records[0] names the source: SQS, SNS, S3, DynamoDB, Kinesis, CloudFront, COS, CMQ."""
+    records = event.get("Records")
+    if not (isinstance(records, list) and records and isinstance(records[0], dict)):
+        return None
+    first = records[0]
+    src = first.get("eventSource") or first.get("EventSource")
+    if isinstance(src, str) and src in _RECORD_SOURCES:
+        return _RECORD_SOURCES[src]
+    if "cf" in first:  # Lambda@Edge: CloudFront request/response
+        return "cloudfront"
+    inner = first.get("event")
+    if isinstance(inner, dict) and inner.get("eventSource") == "qcs::cos":
+        return "cos"
+    if "CMQ" in first:
+        return "cmq"
+    return None
+
+
+def _oss_kind(event):
+    events = event.get("events")
+    if isinstance(events, list) and events and isinstance(events[0], dict) and \
+            events[0].get("eventSource") == "acs:oss":
+        return "oss"
+    return None
+
+
+def _authorizer_kind(event):
+    if ("methodArn" in event and event.get("type") in ("TOKEN", "REQUEST")
+            or "routeArn" in event and event.get("type") == "REQUEST"):
+        return "authorizer"  # a Lambda authorizer's input: REST, WebSocket, HTTP API payload 1.0 / 2.0
+    return None
+
+
+def _websocket_kind(event):
+    rc = event.get("requestContext")
+    if isinstance(rc, dict) and "connectionId" in rc and "eventType" in rc:
+        return "websocket"  # API Gateway WebSocket $connect / MESSAGE / $disconnect
+    return None
+
+
+def _table_kind(event):
+    for kind, claims in KINDS:
+        if claims(event):
+            return kind
+    return None
+
+
+def _generic_kind(event):
+    """The shapes last: any EventBridge event, then a platform's own ``triggerType`` name."""
+    if "detail-type" in event and "source" in event:
+        return "eventbridge"
+    trigger = event.get("triggerType")
+    if isinstance(trigger, str) and trigger:
+        return trigger
+    return None
+
+
+# The namers of a non-HTTP dict event, in order: schedules (they carry no HTTP fields), records,
+# storage, authorizers, WebSocket routes, the KINDS table, then the generic shapes.
+_NAMERS = (_scheduled_kind, _records_kind, _oss_kind, _authorizer_kind, _websocket_kind, _table_kind,
+           _generic_kind)
+
+
 def detect_event_source(event) -> str:
     """Return the event's kind: "http", "scheduled", "sqs", ..., or raise UnknownEventError.
 
@@ -183,43 +257,9 @@ def detect_event_source(event) -> str:
     # (methodArn / routeArn) and WebSocket routes (connectionId), which are named below.
     if _is_http(event):
         return "http"
-    # Then schedules (they carry no HTTP fields), records, storage, authorizers, WebSocket routes.
-    if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
-        return "scheduled"
-    if "triggerTime" in event and "triggerName" in event:  # Alibaba FC timer (camelCase)
-        return "scheduled"
-    if event.get("Type") == "Timer":  # Tencent SCF timer
-        return "scheduled"
-    records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], dict):
-        first = records[0]
-        src = first.get("eventSource") or first.get("EventSource")
-        if isinstance(src, str) and src in _RECORD_SOURCES:
-            return _RECORD_SOURCES[src]
-        if "cf" in first:  # Lambda@Edge: CloudFront request/response
-            return "cloudfront"
-        inner = first.get("event")
-        if isinstance(inner, dict) and inner.get("eventSource") == "qcs::cos":
-            return "cos"
-        if "CMQ" in first:
-            return "cmq"
-    events = event.get("events")
-    if isinstance(events, list) and events and isinstance(events[0], dict):
-        if events[0].get("eventSource") == "acs:oss":
-            return "oss"
-    if ("methodArn" in event and event.get("type") in ("TOKEN", "REQUEST")
-            or "routeArn" in event and event.get("type") == "REQUEST"):
-        return "authorizer"  # a Lambda authorizer's input: REST, WebSocket, HTTP API payload 1.0 / 2.0
-    rc = event.get("requestContext")
-    if isinstance(rc, dict) and "connectionId" in rc and "eventType" in rc:
-        return "websocket"  # API Gateway WebSocket $connect / MESSAGE / $disconnect
-    for kind, claims in KINDS:
-        if claims(event):
+    for namer in _NAMERS:
+        kind = namer(event)
+        if kind is not None:
             return kind
-    if "detail-type" in event and "source" in event:
-        return "eventbridge"
-    trigger = event.get("triggerType")
-    if isinstance(trigger, str) and trigger:
-        return trigger
     keys = ", ".join(sorted(str(k) for k in event)[:20]) or "(none)"
     raise UnknownEventError("unknown event kind; top-level keys: " + keys)
