@@ -175,7 +175,7 @@ class _Inputs:
         source = spec.source
         if source == "param" and not spec.whole:
             source = "path" if spec.key in self.path_names else "query"
-        if source in ("path", "query", "header", "cookie"):  # OpenAPI "in" values (a Cookie marker too)
+        if source in ("path", "query", "header", "cookie", "param"):  # OpenAPI "in" values (a Cookie marker too)
             self.add_param(source, spec)
         elif source == "body-all" or (source == "body" and spec.whole):
             self.body = self.b.schema(spec.info, _MISSING, True, self.validated)
@@ -194,7 +194,8 @@ class _Inputs:
         elif spec.info is not None and spec.info.kind == "dto":  # one parameter per field
             for f in dto_fields(spec.info.arg):
                 name = f.name.replace("_", "-") if source == "header" else f.name
-                self.b.param(self.params, source, name, f.info, f.default is _MISSING or (v and f.defined),
+                where = ("path" if name in self.path_names else "query") if source == "param" else source
+                self.b.param(self.params, where, name, f.info, f.default is _MISSING or (v and f.defined),
                              f.default, v, v)
 
     def request_body(self) -> dict | None:

@@ -105,6 +105,9 @@ def test_rules_become_json_schema_keywords():
     assert unchecked == {"$ref": "#/components/schemas/OrderUnchecked"}
     assert schemas["OrderUnchecked"]["properties"]["age"] == {"type": "integer", "default": 18}
     assert schemas["OrderUnchecked"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ItemUnchecked"}
+    both = doc["paths"]["/v/both/{id}"]["get"]["parameters"]  # RequestParam(): query ∪ path, per field
+    assert [(p["name"], p["in"], p["schema"]) for p in both] == [
+        ("id", "path", {"type": "integer"}), ("q", "query", {"type": "string", "default": ""})]
     form = doc["paths"]["/v/form"]["post"]["requestBody"]["content"]
     assert set(form) == {"application/json", "application/x-www-form-urlencoded"}
 
