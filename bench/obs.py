@@ -108,7 +108,8 @@ def section(results: dict, quick: bool = False) -> str:
              "bench app with one feature on; HTTP API v2 `GET /hello`; warm: median over rounds (each the best of "
              "3 × 2000 calls in a fresh process); "
              "cold: whole process (import, boot, first answer), round-robin over the variants; lines written to "
-             f"/dev/null. Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
+             f"/dev/null. Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a busy machine widens the spread).", "",
              "| feature on | warm µs | Δ warm µs | cold start ms | Δ cold ms |", "|---|---|---|---|---|"]
     for label, _ in VARIANTS:
         r = results[label]
