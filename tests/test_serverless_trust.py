@@ -160,3 +160,30 @@ def test_a_koatty_app_reads_the_real_lattice_identity():
     resp = koatty_lite.handler(WhoApp)(event, None)
     assert json.loads(resp["body"]) == {"identity": "Principal=arn:aws:iam::123456789012:role/real",
                                         "host": "api.example.com"}
+
+
+@Controller("/")
+class TrustController:
+    @GetMapping("/trust")
+    def trust(self):
+        ctx = self.ctx
+        return {"ip": ctx.ip, "host": ctx.host, "trace_id": ctx.trace_id,
+                "headers": {k: ctx.get(k) for k in ctx.headers.keys()}}
+
+
+class TrustApp(Koatty):
+    components = [TrustController]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_koatty_app_reads_neither_a_twinned_header_nor_a_forged_address_on_any_trigger(kind):
+    """The same rules on the core's own request path (no environ): every trigger, forged names first."""
+    resp = koatty_lite.handler(TrustApp)(build_http(kind, "GET", "/trust", "", FORGED + REAL,
+                                                    source_ip="198.51.100.9"), None)
+    seen = json.loads(resp["body"])
+    assert "FORGED" not in json.dumps(seen).upper() and "EVIL" not in json.dumps(seen).upper()
+    assert "6.6.6.6" not in json.dumps(seen)
+    assert seen["host"] == "api.example.com" and seen["trace_id"] == "Root=1-real"
+    assert seen["headers"]["x-amzn-lattice-identity"] == "Principal=arn:aws:iam::123456789012:role/real"
+    balancer = kind in ("alb", "alb-multi", "lattice-v1", "lattice-v2", "scf-clb")
+    assert seen["ip"] == ("198.51.100.2" if balancer else "" if kind == "fc-apigw" else "198.51.100.9")
