@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, aws_only, encode_body, encode_query, error_body, header_items,
-    path_info, require_str, scf_url_host, single_headers, 
+    path_info, request_id_of, require_str, scf_url_host, single_headers,
 )
 from .request import body_source, make_request, strip_request_base
 
@@ -27,15 +27,7 @@ def detect_fc_apigw(event):
             and "queryString" not in event and not aws_only(event) and not scf_url_host(event))
 
 
-def _request_id(event, context):
-    if context is not None:
-        rid = getattr(context, "request_id", None)
-        if rid:
-            return rid
-    rc = event.get("requestContext")
-    if type(rc) is dict:
-        return rc.get("requestId")
-    return None
+_request_id = request_id_of  # the FC context's request_id, else requestContext.requestId
 
 
 def to_request_fc3(event, context, strip_base_path=""):
@@ -86,25 +78,21 @@ def to_environ_fc_apigw(event, context, strip_base_path=""):
     return to_request_fc_apigw(event, context, strip_base_path).environ
 
 
-def to_response_fc3(environ, status, headers, body):
-    """FC 3.0 response {statusCode, headers, isBase64Encoded, body}; headers are single-valued."""
-    text, b64 = encode_body(headers, body)
-    return {"statusCode": int(status[:3]), "headers": single_headers(headers),
-            "isBase64Encoded": b64, "body": text}
-
-
-def to_response_fc_apigw(environ, status, headers, body):
-    """API Gateway → FC response {isBase64Encoded, statusCode, headers, body}."""
+def to_response_fc(environ, status, headers, body):
+    """The FC 3.0 and API Gateway → FC response {isBase64Encoded, statusCode, headers, body};
+    headers single-valued (``single_headers``)."""
     text, b64 = encode_body(headers, body)
     return {"isBase64Encoded": b64, "statusCode": int(status[:3]),
             "headers": single_headers(headers), "body": text}
 
 
+to_response_fc3 = to_response_fc_apigw = to_response_fc
+
+
 def bad_request(kind, message):
     """A 400 in the Alibaba shape of the kind."""
     hdrs = [("Content-Type", "application/json")]
-    shape = to_response_fc3 if kind == "fc3" else to_response_fc_apigw
-    return shape({}, "400 Bad Request", hdrs, error_body(message).encode())
+    return to_response_fc({}, "400 Bad Request", hdrs, error_body(message).encode())
 
 
 DETECTORS = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, aws_only, encode_body, encode_query, error_body, header_items, join_headers, multi_headers,
-    path_info, require_str, single_headers, unquote_plus,
+    path_info, request_id_of, require_str, single_headers, unquote_plus,
 )
 from .request import XFF, body_source, check_multi, check_single, lazy_pairs, make_request, strip_request_base
 
@@ -70,14 +70,7 @@ def detect_lattice_v2(event):
 
 # ---------------------------------------------------------------- helpers
 def _request_id(event, context):
-    if context is not None:
-        rid = getattr(context, "aws_request_id", None)
-        if rid:
-            return rid
-    rc = event.get("requestContext")
-    if type(rc) is dict:
-        return rc.get("requestId")
-    return event.get("requestId")
+    return request_id_of(event, context, "aws_request_id")
 
 
 def _multi_items(multi, single, what):

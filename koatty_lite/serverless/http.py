@@ -6,7 +6,7 @@ from io import BytesIO
 
 __all__ = [
     "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
-    "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only",
+    "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only", "request_id_of",
 ]
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
@@ -332,6 +332,20 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
     if trace:
         environ["koatty.trace_id"] = trace
     return environ
+
+
+def request_id_of(event, context, attr="request_id"):
+    """The invocation's request id: the context's ``attr`` (``aws_request_id`` on Lambda, ``request_id``
+    on FC and SCF), else the event's ``requestContext.requestId`` (top-level ``requestId`` when the
+    event has no requestContext); None when neither has one."""
+    if context is not None:
+        rid = getattr(context, attr, None)
+        if rid:
+            return rid
+    rc = event.get("requestContext")
+    if type(rc) is dict:
+        return rc.get("requestId") or None
+    return event.get("requestId") or None
 
 
 def header_items(headers, what="headers"):

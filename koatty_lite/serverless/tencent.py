@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, aws_only, decode_body, encode_body, error_body, header_items,
-    multi_headers, path_info, quote, require_str, scf_url_host, 
+    multi_headers, path_info, quote, request_id_of, require_str, scf_url_host,
 )
 from .request import body_source, make_request, strip_request_base
 
@@ -68,15 +68,7 @@ def _query(qs):
     return "&".join(parts)
 
 
-def _request_id(event, context):
-    if context is not None:
-        rid = getattr(context, "request_id", None)
-        if rid:
-            return rid
-    rc = event.get("requestContext")
-    if type(rc) is dict and rc.get("requestId"):
-        return rc["requestId"]
-    return None
+_request_id = request_id_of  # the SCF context's request_id, else requestContext.requestId
 
 
 def _request(event, context, kind, remote, strip_base_path):
@@ -199,32 +191,21 @@ def _headers(headers):
     return {k: (v[0] if len(v) == 1 else v) for k, v in multi_headers(headers).items()}
 
 
-def to_response_scf_apigw(environ, status, headers, body):
-    """SCF integrated response {isBase64Encoded, statusCode, headers, body}."""
+def to_response_scf(environ, status, headers, body):
+    """SCF's integrated response {isBase64Encoded, statusCode, headers, body}, the same for the API
+    Gateway trigger, the function URL and the CLB trigger; a repeated header → an array value."""
     text, b64 = encode_body(headers, body)
     return {"isBase64Encoded": b64, "statusCode": int(status[:3]), "headers": _headers(headers),
             "body": text}
 
 
-def to_response_scf_url(environ, status, headers, body):
-    """SCF function URL response {statusCode, headers, body, isBase64Encoded}."""
-    text, b64 = encode_body(headers, body)
-    return {"statusCode": int(status[:3]), "headers": _headers(headers), "body": text,
-            "isBase64Encoded": b64}
-
-
-def to_response_scf_clb(environ, status, headers, body):
-    """CLB integrated response {isBase64Encoded, statusCode, headers, body}; repeated header → array value."""
-    text, b64 = encode_body(headers, body)
-    return {"isBase64Encoded": b64, "statusCode": int(status[:3]), "headers": _headers(headers),
-            "body": text}
+to_response_scf_apigw = to_response_scf_url = to_response_scf_clb = to_response_scf
 
 
 def bad_request(kind, message):
     """A 400 in the Tencent shape."""
     hdrs = [("Content-Type", "application/json")]
-    shape = {"scf-apigw": to_response_scf_apigw, "scf-clb": to_response_scf_clb}.get(kind, to_response_scf_url)
-    return shape({}, "400 Bad Request", hdrs, error_body(message).encode())
+    return to_response_scf({}, "400 Bad Request", hdrs, error_body(message).encode())
 
 
 DETECTORS = [
