@@ -116,6 +116,7 @@ class Koatty:
         self._stopped = False
         self._stop_lock = allocate_lock()
         self._server = None
+        self._spans = None  # koatty_lite.tracing.Spans when the app turned trace.spans on (observe.py)
         self._drains = []  # server / scheduler stops, run before the appStop listeners
         # Why: the class attribute stays the declaration; the instance gets a private copy to merge into.
         self.config = deep_merge({}, type(self).config or {})

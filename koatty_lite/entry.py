@@ -395,9 +395,15 @@ class _Handler:
                 return self.custom_handler(event, context)
             raise UnknownEventError(f"an HTTP event of kind {detect_http(event)!r} reached a handler for "
                                     f"platform {self.platform!r}; use platform='auto' or the right platform")
-        previous = _log.enter(_request_id(context))
+        rid = _request_id(context)
+        previous = _log.enter(rid)
         try:
-            taken, result = self._run_kind(kind, event, context)
+            spans = getattr(self.app, "_spans", None)
+            if spans is None:
+                taken, result = self._run_kind(kind, event, context)
+            else:  # trace.spans on: the invocation's span, as for HTTP (docs/observability.md)
+                with spans.event(kind, rid, _log._state.fields["cold_start"]):
+                    taken, result = self._run_kind(kind, event, context)
         finally:
             _log.leave(previous)
         if taken:

@@ -123,6 +123,7 @@ def install(app: Koatty) -> Settings:
     for _, path, table in router.dynamic:
         for method, route in list(table.items()):
             table[method] = _ObservedRoute(route, method, path, spans)
+    app._spans = spans  # read by entry.py: a span for each non-HTTP invocation too
     if settings.json:
         routes = len(router.routes())
         _log.get_logger().info("%s ready: %d routes", type(app).__name__, routes,

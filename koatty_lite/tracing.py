@@ -159,6 +159,10 @@ def from_environ(environ: dict, process_env: Any = None) -> TraceContext:
 # --- OpenTelemetry spans (the API package, installed by the user) ---------------------------------
 
 CLOUD_PROVIDER = {"aws": "aws", "alicloud": "alibaba_cloud", "tencent": "tencent_cloud"}
+# OpenTelemetry's faas.trigger of each non-HTTP kind ("other" for the rest).
+TRIGGERS = {"scheduled": "timer", **dict.fromkeys(
+    ("sqs", "sns", "eventbridge", "kafka", "mq", "mns", "cmq", "ckafka", "cloudevents"), "pubsub"), **dict.fromkeys(
+    ("s3", "dynamodb", "kinesis", "oss", "cos", "tablestore", "logs", "cls", "sls", "firehose"), "datasource")}
 
 
 class Spans:
@@ -192,6 +196,18 @@ class Spans:
         """A context manager: the SERVER span of one invocation (made current)."""
         context = self.parent_context(tc) if tc is not None else None
         return self.tracer.start_as_current_span(name, context=context, kind=self.server, attributes=attributes)
+
+    def event(self, kind: str, request_id: str | None, cold: bool) -> Any:
+        """A context manager: the SERVER span of a non-HTTP invocation (named by its kind), under
+        Lambda's X-Ray trace when the runtime gave one."""
+        attributes = {"faas.trigger": TRIGGERS.get(kind, "other"), "faas.coldstart": cold, "koatty.event_kind": kind}
+        if request_id:
+            attributes["faas.invocation_id"] = request_id
+        xray = parse_xray(os.environ.get("_X_AMZN_TRACE_ID"))
+        tc = None
+        if xray is not None:
+            tc = TraceContext(xray_to_w3c(xray["root"]), xray["parent"], {"0": False}.get(xray["sampled"]), "xray")
+        return self.invocation(kind, tc, attributes)
 
     def child(self, name: str, attributes: dict | None = None) -> Any:
         """A context manager: an INTERNAL child span of the current one."""

@@ -306,3 +306,35 @@ def test_any_header_text_gives_a_trace_never_an_error(tp, xray):
     out = tc.headers()
     assert parse_traceparent(out["traceparent"])[0] == tc.trace_id
     assert xray_to_w3c(parse_xray(out["X-Amzn-Trace-Id"])["root"]) == tc.trace_id
+
+
+def test_a_span_for_each_non_http_invocation(clean_log, fake_otel, monkeypatch):
+    import koatty_lite
+    from koatty_lite.cli.event import build_event
+    from obs_support import Invocation
+
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", XRAY)
+    seen = []
+    h = koatty_lite.handler(trace_app(trace={"spans": True}),
+                            event_handlers={"sqs": lambda e, c, a: seen.append(len(e["Records"])),
+                                            "s3": lambda e, c, a: 1 / 0})
+    h(build_event("sqs"), Invocation("q-1"))
+    with pytest.raises(ZeroDivisionError):
+        h(build_event("s3"), Invocation("s-1"))
+    sqs, s3 = [s for s in fake_otel if s.kind == "SERVER"]
+    assert seen == [1] and (sqs.name, s3.name) == ("sqs", "s3")
+    assert sqs.attributes == {"faas.trigger": "pubsub", "faas.coldstart": True, "koatty.event_kind": "sqs",
+                              "faas.invocation_id": "q-1"}
+    assert s3.attributes["faas.trigger"] == "datasource" and s3.attributes["faas.coldstart"] is False
+    assert (sqs.parent.context.trace_id, sqs.parent.context.span_id) == (
+        0x5759e988bd862e3fe1be46a994272793, 0x53995c3f42cd8ad8)
+
+
+def test_no_span_machinery_for_events_without_spans(clean_log, fake_otel):
+    import koatty_lite
+    from koatty_lite.cli.event import build_event
+    from obs_support import Invocation
+
+    h = koatty_lite.handler(trace_app(), event_handlers={"sqs": lambda e, c, a: None})
+    h(build_event("sqs"), Invocation("q-1"))
+    assert fake_otel == []
