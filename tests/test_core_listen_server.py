@@ -654,3 +654,30 @@ def test_a_client_trickling_a_small_body_holds_no_worker(served):
         assert b'"body": "xyz"' in slow.recv(65536)
     finally:
         slow.close()
+
+
+def test_requests_still_queued_at_the_deadline_never_reach_the_app():
+    calls, started, release = [], threading.Event(), threading.Event()
+
+    def app(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        started.set()
+        release.wait(30)
+        start_response("200 OK", [("Content-Length", "0")])
+        return []
+
+    server = start_server(app, "127.0.0.1", 0, settings={"workers": 1, "shutdown_timeout": 0.2})
+    addr = server.server_address[:2]
+    clients = [threading.Thread(target=raw, args=(addr, b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n" % p), daemon=True)
+               for p in (b"a", b"b")]
+    clients[0].start()
+    assert started.wait(10)
+    clients[1].start()  # queued behind /a: the only worker is busy
+    deadline = time.monotonic() + 10
+    while len(server.busy) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.stop()
+    release.set()
+    for t in server.threads:
+        t.join(10)
+    assert calls == ["/a"]
