@@ -1,8 +1,8 @@
 """The "koatty" logger facade: ``logging`` is imported only when a logger is asked for.
 
 Each line carries the current request id. The id lives in a thread-local set by the request
-pipeline (one attribute store per request); under wsgiref's thread-per-request server every
-thread has its own value, and outside a request it is ``-``.
+pipeline (one attribute store per request); each worker thread of the listen() server has its
+own value, and outside a request it is ``-``.
 
 The level comes from ``AWS_LAMBDA_LOG_LEVEL``, else ``LOG_LEVEL``, else the app's ``log.level``,
 else INFO: the Lambda runtime client leaves the root logger at WARNING, so without a level of its
