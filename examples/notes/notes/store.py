@@ -100,7 +100,8 @@ class NoteStore:
             # check_same_thread=False: appStop closes it from another thread; a slot is never shared.
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
         cur = conn.cursor()
-        cur.execute(SCHEMA[self.kind])
+        with self._lock:  # Why: two first connections running CREATE TABLE IF NOT EXISTS at once race in PostgreSQL
+            cur.execute(SCHEMA[self.kind])
         cur.close()
         slot.conn = conn
         with self._lock:
