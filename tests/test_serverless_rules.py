@@ -204,7 +204,7 @@ def test_plus_in_a_query_is_a_space_and_percent_2b_a_plus_as_behind_a_wsgi_serve
 
     from koatty_lite.cli.event import HTTP_BUILDERS, HttpRequest
 
-    raw = "q=Ann+Lee&sum=1%2B1&both=a+b%2Bc&name%2B=x+y&empty="
+    raw = "q=Ann+Lee&sum=1%2B1&both=a+b%2Bc&name%2B=x+y&first+last=z&empty="
     event = HTTP_BUILDERS[kind](HttpRequest("GET", "/", raw, [("host", "example.com")]))
     got = json.loads(serve_http(_query_pairs, event, None)["body"])
     assert [tuple(p) for p in got] == parse_qsl(raw, keep_blank_values=True)  # what a WSGI server gives
