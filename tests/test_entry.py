@@ -208,6 +208,18 @@ def test_foreign_wsgi_app_that_never_calls_start_response_gets_a_json_500(caplog
     assert any("start_response" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
 
 
+
+def test_foreign_wsgi_app_that_never_calls_start_response_gets_a_json_500_in_fc2_wsgi_mode():
+    """Point 9 in FC 2.0, where the platform calls handler(environ, start_response) itself."""
+    import io
+
+    seen = []
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "x", "SERVER_PORT": "80",
+           "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO()}
+    body = b"".join(handler(lambda environ, start_response: [b"body"])(env, lambda s, h, e=None: seen.append((s, h))))
+    assert seen[0][0] == "500 Internal Server Error" and json.loads(body)["message"] == "Internal Server Error"
+    assert dict(seen[0][1])["X-Request-Id"]
+
 def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="platform"):
         handler(lambda e, s: [], platform="azure")
