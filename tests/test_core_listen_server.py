@@ -681,3 +681,35 @@ def test_requests_still_queued_at_the_deadline_never_reach_the_app():
     for t in server.threads:
         t.join(10)
     assert calls == ["/a"]
+
+
+def test_any_bytes_from_a_client_get_a_4xx_or_an_answer_never_a_5xx_and_the_server_goes_on(served):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    addr = served(make_app(), read_timeout=0.5, idle_timeout=0.5)
+    parts = st.sampled_from([b"GET ", b"POST ", b"/", b"/echo", b"?a=1", b" HTTP/1.1", b" HTTP/1.0", b"\r\n",
+                             b"Host: x", b"Content-Length: 3", b"Transfer-Encoding: chunked", b"3\r\nabc\r\n",
+                             b"0\r\n\r\n", b"{}", b"\x00", b"\x1b", b"\xff", b":", b" ", b"_", b"Connection: close"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(parts, max_size=25).map(b"".join), st.binary(max_size=40))
+    def check(data, tail):
+        with socket.create_connection(addr, timeout=10) as s:
+            s.sendall(data + tail)
+            s.shutdown(socket.SHUT_WR)
+            answer = b""
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except ConnectionResetError:
+                    break
+                if not chunk:
+                    break
+                answer += chunk
+        for status in [int(m[9:12]) for m in answer.split(b"\r\n") if m.startswith(b"HTTP/1.1 ") and m[9:12].isdigit()]:
+            assert status < 500, (data + tail, answer)
+        ok = raw(addr, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status_and_json(ok) == (200, {"ok": True})
+
+    check()
