@@ -253,6 +253,31 @@ def _run_scheduled(app: Any, event: Any) -> Any:
 DEFAULT_RUNNERS = {"scheduled": (lambda app: bool(getattr(app, "scheduled_tasks", None)), _run_scheduled)}
 
 
+def _checked_options(target: Any, event_handlers: dict | None, health_check: Callable | None) -> dict:
+    """handler()'s arguments checked at once (a mistake fails the import, not the first event)."""
+    event_handlers = dict(event_handlers or {})
+    for kind, fn in event_handlers.items():
+        if not callable(fn):
+            raise TypeError(f"event_handlers[{kind!r}] must be callable fn(event, context, app)")
+    if health_check is not None and not callable(health_check):
+        raise TypeError("health_check must be callable fn(app)")
+    is_app = isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))
+    if not is_app and (isinstance(target, type) or not callable(target)):
+        raise TypeError(f"handler() takes a Koatty app class, a created app or a WSGI callable, not {target!r}")
+    return event_handlers
+
+
+def _adapter_mode(adapter: Any, platform: str) -> tuple:
+    """``(platform, strip_base_path, custom adapter or None)`` for handler()'s ``adapter``."""
+    if adapter is None:
+        return platform, "", None
+    if not callable(getattr(adapter, "create_handler", None)):
+        raise TypeError("adapter must have create_handler(app) (see koatty_lite.serverless.ServerlessAdapter)")
+    if isinstance(adapter, ServerlessAdapter) and type(adapter).create_handler is ServerlessAdapter.create_handler:
+        return adapter.platform, adapter.strip_base_path, None  # PERF: a built-in adapter takes the fast path
+    return platform, "", adapter
+
+
 class _Handler:
     """What ``handler()`` returns: ``__call__(event, context)`` serves one invocation; ``initialize``,
     ``pre_stop`` and ``get_app`` are FC's hooks and the app; ``platform`` and ``adapter`` as given."""
@@ -263,31 +288,15 @@ class _Handler:
     def __init__(self, target: Any, platform: str, adapter: Any, boot_func: Callable | None,
                  event_handlers: dict | None, health_check: Callable | None):
         formats_for(platform)  # a ValueError naming the registered platforms when unknown
-        event_handlers = dict(event_handlers or {})
-        for kind, fn in event_handlers.items():
-            if not callable(fn):
-                raise TypeError(f"event_handlers[{kind!r}] must be callable fn(event, context, app)")
+        event_handlers = _checked_options(target, event_handlers, health_check)
         self.fallback = event_handlers.pop("*", None)  # the catch-all (docs/handler.md)
         self.event_handlers = event_handlers
-        if health_check is not None and not callable(health_check):
-            raise TypeError("health_check must be callable fn(app)")
         self.health_check = health_check
         self.is_app = isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))
-        if not self.is_app and (isinstance(target, type) or not callable(target)):
-            raise TypeError(f"handler() takes a Koatty app class, a created app or a WSGI callable, not {target!r}")
         self.target, self.boot_func, self.adapter = target, boot_func, adapter
-        self.strip = ""
-        self.custom = None  # a user adapter whose own handler(event, context) serves HTTP events
+        # custom: a user adapter whose own handler(event, context) serves HTTP events
+        platform, self.strip, self.custom = _adapter_mode(adapter, platform)
         self.custom_handler = None
-        if adapter is not None:
-            if not callable(getattr(adapter, "create_handler", None)):
-                raise TypeError("adapter must have create_handler(app) (see koatty_lite.serverless.ServerlessAdapter)")
-            if isinstance(adapter, ServerlessAdapter) and \
-                    type(adapter).create_handler is ServerlessAdapter.create_handler:
-                platform = adapter.platform  # PERF: a built-in adapter runs on the shared fast path
-                self.strip = adapter.strip_base_path
-            else:
-                self.custom = adapter
         self.platform = platform
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
         self.table = tuple((fmt.detect, fmt) for fmt in formats_for(platform))

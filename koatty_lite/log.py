@@ -120,42 +120,59 @@ def configure(fmt: str | None = None, level: Any = None) -> logging.Logger:
         if not any(type(f).__name__ == "RequestIdFilter" for f in logger.filters):
             logger.addFilter(__getattr__("RequestIdFilter")())
         want_json = json_from_env() or (fmt or _format[0]).lower() == "json"
-        env_level = level_from_env()
-        if env_level is not None:
-            logger.setLevel(env_level)
-        elif level is not None:
-            if not isinstance(level, int) or isinstance(level, bool):
-                if str(level).strip().upper() not in LEVELS:
-                    raise ValueError(f"log level must be one of {', '.join(LEVELS)}, not {level!r}")
-                level = LEVELS[str(level).strip().upper()]
-            logger.setLevel(level)
-        elif logger.level == logging.NOTSET:
-            logger.setLevel(logging.INFO)  # why: the Lambda runtime client's root is at WARNING
+        _set_level(logger, level)
         own = [h for h in logger.handlers if getattr(h, "koatty_own", False)]
         if want_json:
-            if not any(getattr(h, "koatty_json", False) for h in own):
-                from .logjson import JsonHandler
-
-                for h in own:
-                    logger.removeHandler(h)
-                logger.addHandler(JsonHandler())
-            # Why: one object per line; the root's handler (the runtime's) would write it again.
-            logger.propagate = False
-            _format[0] = "json"
+            _use_json(logger, own)
         else:
-            for h in own:
-                if getattr(h, "koatty_json", False):
-                    logger.removeHandler(h)
-                    logger.propagate = True
-            if not logging.getLogger().handlers and not any(
-                    getattr(h, "koatty_own", False) for h in logger.handlers) and not logger.handlers:
-                handler = logging.StreamHandler()
-                handler.koatty_own = True
-                handler.setFormatter(__getattr__("TextFormatter")(FORMAT))
-                logger.addHandler(handler)
-            _format[0] = "text"
+            _use_text(logger, own)
         _logger = logger
         return logger
+
+
+def _set_level(logger: logging.Logger, level: Any) -> None:
+    """The environment's level, else ``level`` (a name or number), else INFO when unset."""
+    env_level = level_from_env()
+    if env_level is not None:
+        logger.setLevel(env_level)
+    elif level is not None:
+        if not isinstance(level, int) or isinstance(level, bool):
+            if str(level).strip().upper() not in LEVELS:
+                raise ValueError(f"log level must be one of {', '.join(LEVELS)}, not {level!r}")
+            level = LEVELS[str(level).strip().upper()]
+        logger.setLevel(level)
+    elif logger.level == 0:  # logging.NOTSET
+        logger.setLevel(20)  # INFO. Why: the Lambda runtime client's root is at WARNING
+
+
+def _use_json(logger: logging.Logger, own: list) -> None:
+    """JSON lines: our own stdout handler, not propagated."""
+    if not any(getattr(h, "koatty_json", False) for h in own):
+        from .logjson import JsonHandler
+
+        for h in own:
+            logger.removeHandler(h)
+        logger.addHandler(JsonHandler())
+    # Why: one object per line; the root's handler (the runtime's) would write it again.
+    logger.propagate = False
+    _format[0] = "json"
+
+
+def _use_text(logger: logging.Logger, own: list) -> None:
+    """Text lines: a stderr handler only when neither root nor the logger has one."""
+    import logging
+
+    for h in own:
+        if getattr(h, "koatty_json", False):
+            logger.removeHandler(h)
+            logger.propagate = True
+    if not logging.getLogger().handlers and not any(
+            getattr(h, "koatty_own", False) for h in logger.handlers) and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.koatty_own = True
+        handler.setFormatter(__getattr__("TextFormatter")(FORMAT))
+        logger.addHandler(handler)
+    _format[0] = "text"
 
 
 def _filter_class() -> type:

@@ -68,16 +68,7 @@ def to_dict(record: logging.LogRecord) -> dict:
     else:
         out["cold_start"] = _log._invocations[0] == 0  # boot lines belong to the cold start
     out.update(function_identity())
-    extra = {}
-    if _log._keys:
-        extra.update(_log._keys)
-    for key, value in record.__dict__.items():
-        if key not in _STANDARD:
-            extra[key] = value
-    keys = getattr(record, "koatty_keys", None)
-    if keys:
-        extra.update(keys)
-    for key, value in extra.items():
+    for key, value in _app_keys(record).items():
         if key not in _BASE:  # why: an app key must not forge the request id or the level
             out[key] = value
     if record.exc_info and record.exc_info[0] is not None:
@@ -88,6 +79,18 @@ def to_dict(record: logging.LogRecord) -> dict:
     if record.stack_info:
         out["stack"] = record.stack_info
     return out
+
+
+def _app_keys(record: logging.LogRecord) -> dict:
+    """The keys an app added: ``append_keys``, then ``extra=`` (record attributes), then ``koatty_keys``."""
+    extra = dict(_log._keys) if _log._keys else {}
+    for key, value in record.__dict__.items():
+        if key not in _STANDARD:
+            extra[key] = value
+    keys = getattr(record, "koatty_keys", None)
+    if keys:
+        extra.update(keys)
+    return extra
 
 
 def dumps(obj: dict) -> str:

@@ -60,6 +60,24 @@ def path_params(path: str) -> list:
     return [value for kind, value in _tokens(path) if kind == "param"]
 
 
+def _simple_segments(path: str) -> tuple:
+    """``(segments, rest)``: each segment as ``(literal, None)`` or ``(None, name)`` and whether the
+    last one is ``*``; ``(None, False)`` when a segment mixes text and parameters or ``*`` is mid-path."""
+    segs = path.split("/")[1:]
+    simple, rest = [], False
+    for pos, seg in enumerate(segs):
+        toks = _tokens(seg)
+        if seg == "*" and pos == len(segs) - 1:
+            rest = True
+        elif len(toks) == 1 and toks[0][0] == "param" and seg != "*":
+            simple.append((None, toks[0][1]))
+        elif all(kind == "text" for kind, _ in toks):
+            simple.append((seg, None))
+        else:
+            return None, False
+    return simple, rest
+
+
 class Pattern:
     """A dynamic route path, matched against a request path without regular expressions.
 
@@ -86,21 +104,11 @@ class Pattern:
                 raise ValueError(f"duplicate path parameter {name!r} in {path!r}")
         # Why: parameters never span a ``/``, so without ``*`` a path must have exactly this many.
         self.slashes = -1 if "wildcard" in self.names else path.count("/")
-        self.segments = None  # [(literal or None, name or None)] for the common shape
-        self.rest = False  # True when the last segment is ``*``
-        segs = path.split("/")[1:]
-        simple = []
-        for pos, seg in enumerate(segs):
-            toks = _tokens(seg)
-            if seg == "*" and pos == len(segs) - 1:
-                self.rest = True
-            elif len(toks) == 1 and toks[0][0] == "param" and seg != "*":
-                simple.append((None, toks[0][1]))
-            elif all(kind == "text" for kind, _ in toks):
-                simple.append((seg, None))
-            else:
-                return  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
-        self.segments = simple
+        # segments: [(literal or None, name or None)] for the common shape, else None; rest: a final ``*``
+        self.segments, self.rest = _simple_segments(path)
+        simple = self.segments
+        if simple is None:
+            return  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
         # PERF: what match() checks, precomputed: the part count, then (index, text), then (index, name).
         self.count = len(simple) + 1
         self.literals = tuple((i + 1, lit) for i, (lit, _) in enumerate(simple) if lit is not None)

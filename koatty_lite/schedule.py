@@ -71,12 +71,17 @@ class Cron:
         dow_all = weekdays is None and not nths and not lasts
         month_len = calendar.monthrange(d.year, d.month)[1]
         dom_ok = dom_all or (days is not None and d.day in days) or (last and d.day == month_len)
-        wd = (d.weekday() + 1) % 7  # Unix numbering: SUN=0
-        dow_ok = dow_all or (weekdays is not None and wd in weekdays) \
-            or (wd, (d.day - 1) // 7 + 1) in nths or (wd in lasts and d.day + 7 > month_len)
+        dow_ok = dow_all or self._weekday_matches(d, month_len)
         if self.either and not dom_all and not dow_all:
             return dom_ok or dow_ok
         return dom_ok and dow_ok
+
+    def _weekday_matches(self, d: Any, month_len: int) -> bool:
+        """The day-of-week field: a weekday, the nth weekday (``#``) or the last one (``L``) of the month."""
+        weekdays, nths, lasts = self.dow
+        wd = (d.weekday() + 1) % 7  # Unix numbering: SUN=0
+        return (weekdays is not None and wd in weekdays) or (wd, (d.day - 1) // 7 + 1) in nths \
+            or (wd in lasts and d.day + 7 > month_len)
 
     def next_after(self, ts: float) -> float:
         """The first fire time strictly after unix timestamp ``ts``."""
@@ -233,23 +238,10 @@ def parse(expression: str) -> Rate | Cron:
     """Parse a schedule expression (see the module docstring); raise ScheduleError when it is invalid."""
     if not isinstance(expression, str) or not expression.strip():
         raise ScheduleError(f"a schedule expression must be a non-empty string, not {expression!r}")
-    text = expression.strip()
-    zone = None
-    if text.startswith(("CRON_TZ=", "TZ=")):
-        name, _, text = text.partition("=")[2].partition(" ")
-        try:
-            from zoneinfo import ZoneInfo
-
-            zone = ZoneInfo(name)
-        except Exception:
-            raise ScheduleError(f"{expression!r}: unknown time zone {name!r}") from None
-        text = text.strip()
+    zone, text = _zone_prefix(expression.strip(), expression)
     lower = text.lower()
     if lower.startswith("rate(") and lower.endswith(")"):
-        parts = text[5:-1].split()
-        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1 or parts[1].lower() not in _RATE_UNITS:
-            raise ScheduleError(f"{expression!r}: expected rate(N minutes|hours|days), N >= 1")
-        return Rate(expression, int(parts[0]) * _RATE_UNITS[parts[1].lower()])
+        return _rate(text, expression)
     if lower.startswith("@every"):
         return Rate(expression, _every(text[6:].strip(), expression))
     if lower.startswith("cron(") and lower.endswith(")"):
@@ -261,6 +253,28 @@ def parse(expression: str) -> Rate | Cron:
     if len(fields) not in (5, 6, 7):
         raise ScheduleError(f"{expression!r}: expected rate(...), cron(...), @every or a cron of 5, 6 or 7 fields")
     return _cron(expression, fields, False, zone)
+
+
+def _zone_prefix(text: str, expression: str) -> tuple:
+    """``(zone or None, the rest)`` of an expression that may start with ``CRON_TZ=`` / ``TZ=``."""
+    if not text.startswith(("CRON_TZ=", "TZ=")):
+        return None, text
+    name, _, text = text.partition("=")[2].partition(" ")
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(name)
+    except Exception:
+        raise ScheduleError(f"{expression!r}: unknown time zone {name!r}") from None
+    return zone, text.strip()
+
+
+def _rate(text: str, expression: str) -> Rate:
+    """``rate(N unit)`` (EventBridge)."""
+    parts = text[5:-1].split()
+    if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1 or parts[1].lower() not in _RATE_UNITS:
+        raise ScheduleError(f"{expression!r}: expected rate(N minutes|hours|days), N >= 1")
+    return Rate(expression, int(parts[0]) * _RATE_UNITS[parts[1].lower()])
 
 
 def _every(text: str, expression: str) -> float:

@@ -57,8 +57,7 @@ def parse_xray(value: Any) -> dict | None:
         key = key.strip().lower()
         val = val.strip().lower()
         if key == "root":
-            if len(val) == 35 and val[:2] == "1-" and val[10:11] == "-" and _is_hex(val[2:10], 8) \
-                    and _is_hex(val[11:], 24):
+            if _is_xray_root(val):
                 root = val
         elif key == "parent":
             if _is_hex(val, 16):
@@ -68,6 +67,12 @@ def parse_xray(value: Any) -> dict | None:
     if root is None:
         return None
     return {"root": root, "parent": parent, "sampled": sampled}
+
+
+def _is_xray_root(val: str) -> bool:
+    """``1-`` 8 hex digits ``-`` 24 hex digits (an X-Ray trace id)."""
+    return len(val) == 35 and val[:2] == "1-" and val[10:11] == "-" and _is_hex(val[2:10], 8) \
+        and _is_hex(val[11:], 24)
 
 
 def xray_to_w3c(root: str) -> str:

