@@ -34,7 +34,7 @@ class WsgiApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> list:
         status, headers, body = self.koatty_respond(environ)
-        start_response(status, headers)
+        start_response(status, list(headers))  # why: PEP 3333 validators want the list type itself
         return [body] if body else []
 
     def koatty_respond(self, environ: Any) -> tuple:
@@ -272,14 +272,53 @@ def render(ctx: Context) -> tuple:
             ctype = JSON_TYPE
     if status is None:
         status = 200
-    headers = ctx._out[:]
+    out = ctx._out
+    headers = HeaderList()
     if status in (204, 304) or 100 <= status < 200:
         data = b""
+        headers += out
+        ctype = ""
     else:
         if ctype is None:
             # Why: PEP 3333 validators require a Content-Type on every response that may carry a body.
             ctype = "application/octet-stream" if data else "text/plain; charset=utf-8"
-        headers.insert(0, ("Content-Type", ctype))
+        headers.append(("Content-Type", ctype))
+        headers += out
         headers.append(("Content-Length", str(len(data))))
     headers.append(("X-Request-Id", ctx.request_id))
+    # PERF: what the serverless shapers need, known here without scanning (REST v1 GET: -1 µs)
+    headers.koatty_facts = _facts(out, ctype.lower()) if out else (ctype.lower(), "", (), True, True)
     return status_line(status), headers, data
+
+
+class HeaderList(list):
+    """``render``'s header pairs, with ``koatty_facts``: (content type and encoding lower-cased, the
+    Set-Cookie values, no name repeated, every value ASCII), read by the serverless response shapers
+    (serverless/http.py) instead of lower-casing every name again."""
+
+    __slots__ = ("koatty_facts",)
+
+
+_FIXED = ("content-type", "content-length", "x-request-id")
+
+
+def _facts(out: list, ctype: str) -> tuple:
+    """``koatty_facts`` of render's headers, from the context's own (``out``) and its content type."""
+    cenc = ""
+    cookies = []
+    clean = distinct = True
+    seen = set(_FIXED)
+    for name, value in out:
+        low = name.lower()
+        if low in seen:
+            distinct = False
+            if low == "content-type":
+                ctype = value.lower()  # an appended Content-Type comes after render's: the shapers read the last
+        seen.add(low)
+        if low == "content-encoding":
+            cenc = value.strip().lower()
+        elif low == "set-cookie":
+            cookies.append(value)
+        if not value.isascii():
+            clean = False
+    return ctype, cenc, cookies, distinct, clean

@@ -7,6 +7,7 @@ from io import BytesIO
 __all__ = [
     "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
     "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only", "request_id_of",
+    "facts",
 ]
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
@@ -52,17 +53,31 @@ def decode_body(body, is_b64):
     raise BadEvent("body must be a string")
 
 
+def facts(headers):
+    """A header list's ``koatty_facts`` when the core's render() attached them, else None.
+
+    ``(content_type, content_encoding, set_cookie_values, distinct_names, all_ascii)``, the first two
+    lower-cased ("" when absent): what the shapers below would otherwise find by lower-casing every
+    name (PERF: REST v1 GET, clean + shape 2.0 -> 1.0 µs).
+    """
+    return None if type(headers) is list else getattr(headers, "koatty_facts", None)
+
+
 def encode_body(headers, body):
     """Return (text, is_base64) for a response body, text only for text-like uncompressed types."""
     if not body:
         return "", False
-    ctype = cenc = ""
-    for name, value in headers:
-        low = name.lower()
-        if low == "content-type":
-            ctype = value.lower()
-        elif low == "content-encoding":
-            cenc = value.strip().lower()
+    known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
+    if known is not None:
+        ctype, cenc = known[0], known[1]
+    else:
+        ctype = cenc = ""
+        for name, value in headers:
+            low = name.lower()
+            if low == "content-type":
+                ctype = value.lower()
+            elif low == "content-encoding":
+                cenc = value.strip().lower()
     if cenc in _IDENTITY and (ctype.startswith(_TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
                               or (";" in ctype and ctype.split(";", 1)[0].strip().endswith(("+json", "+xml")))):
         try:
@@ -146,6 +161,9 @@ def clean_headers(headers):
     value, a PEP 3333 latin-1 native string, becomes the text its bytes spell in UTF-8 (the platform
     sends JSON strings as UTF-8), or stays as it is when those bytes are not UTF-8.
     """
+    known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
+    if known is not None and known[4]:
+        return headers  # PERF: render() checked every value when it was set: nothing to drop
     for name, value in headers:
         if (type(value) is not str or type(name) is not str or not name
                 or "\n" in value or "\r" in value or "\n" in name or "\r" in name
@@ -183,6 +201,9 @@ def _native_to_text(value):
 
 def multi_headers(headers):
     """Group header pairs case-insensitively into {name: [values]} (first spelling wins)."""
+    known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
+    if known is not None and known[3]:
+        return {name: [value] for name, value in headers}
     out = {}
     seen = {}
     for name, value in headers:
@@ -198,6 +219,9 @@ def multi_headers(headers):
 
 def join_headers(headers, skip_cookies=False):
     """Fold header pairs into {name: value}, repeated names comma-joined."""
+    known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
+    if known is not None and known[3] and not (skip_cookies and known[2]):
+        return dict(headers)
     out = {}
     seen = {}
     for name, value in headers:
@@ -232,7 +256,8 @@ def single_headers(headers):
     Expires): the first keeps its name, each further one gets a distinct letter casing.
     """
     out = join_headers(headers, skip_cookies=True)
-    cookies = [v for n, v in headers if n.lower() == "set-cookie"]
+    known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
+    cookies = known[2] if known is not None else [v for n, v in headers if n.lower() == "set-cookie"]
     if cookies:
         out["Set-Cookie"] = cookies[0]
         if len(cookies) > 1:

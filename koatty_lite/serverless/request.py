@@ -33,6 +33,27 @@ def _view_key(name):
     return key
 
 
+def _fast_map(source):
+    """The view's map straight from a lazy_pairs source when every name is a known, distinct, kept
+    one with one value; else None (the caller walks the pairs)."""
+    headers, multi, default_host, _ = source
+    if not headers:
+        return None
+    keys = _VIEW_KEYS
+    try:
+        if multi:
+            out = {keys[n]: (v[0] if len(v) == 1 else None) for n, v in headers.items()}
+        else:
+            out = {keys[n]: v for n, v in headers.items()}
+    except (KeyError, TypeError):  # a name not seen before, a None value list
+        return None
+    if len(out) != len(headers) or None in out or None in out.values():
+        return None  # two spellings of one name, a dropped name, a skipped or repeated value
+    if default_host and "host" not in out:
+        out["host"] = default_host
+    return out
+
+
 class HeaderView:
     """Case-insensitive read-only request headers over the event's header pairs.
 
@@ -49,35 +70,49 @@ class HeaderView:
         self.raw_host = None  # the Host value(s) as joined, before a repeated one is cut to the first
 
     def _build(self):
-        out = {"content-length": str(len(self._req.body))}
-        get = out.get
-        keys = _VIEW_KEYS
-        for name, value in self._req.pairs:
-            key = keys.get(name, 0)
-            if key == 0:
-                key = _view_key(name)
-            if key is None:
-                continue
-            old = get(key)
-            if old is None:
-                out[key] = value
-            else:
-                out[key] = old + ("; " if key == "cookie" else ",") + value
-        host = self.raw_host = get("host")
+        source = self._req._pairs
+        out = None
+        if type(source) is tuple and not source[3]:
+            out = _fast_map(source)  # PERF: from the event's own map, no pairs (8 headers: 1.4 -> 0.5 µs)
+        if out is None:
+            out = {}
+            get = out.get
+            keys = _VIEW_KEYS
+            for name, value in self._req.pairs:
+                key = keys.get(name, 0)
+                if key == 0:
+                    key = _view_key(name)
+                if key is None:
+                    continue
+                old = get(key)
+                if old is None:
+                    out[key] = value
+                else:
+                    out[key] = old + ("; " if key == "cookie" else ",") + value
+        host = self.raw_host = out.get("host")
         if host and "," in host:
             out["host"] = host.split(",", 1)[0].strip()
         self._map = out
         return out
 
+    def _length(self):
+        return str(len(self._req.body))
+
     def get(self, name, default=None):
         """The header value (str) or ``default``; ``x_api_key`` finds ``X-Api-Key`` as the environ does."""
-        m = self._map or self._build()
+        m = self._map
+        if m is None:
+            m = self._build()
         value = m.get(name)
         if value is None:
-            # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
-            value = m.get(name.upper().replace("_", "-").lower()) if type(name) is str else None
-            if value is None:
+            if type(name) is not str:
                 return default
+            # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
+            key = name.upper().replace("_", "-").lower()
+            value = m.get(key)
+            if value is None:
+                # why: CONTENT_LENGTH always describes the bytes handed over
+                return self._length() if key == "content-length" else default
         return value
 
     def __getitem__(self, name):
@@ -91,13 +126,14 @@ class HeaderView:
 
     def keys(self):
         """Header names, lower-case with dashes (a blank Content-Type is left out, as from an environ)."""
-        m = self._map or self._build()
-        return [k for k, v in m.items() if v or k != "content-type"]
+        m = self._map
+        if m is None:
+            m = self._build()
+        return ["content-length"] + [k for k, v in m.items() if v or k != "content-type"]
 
     def items(self):
         """``(name, value)`` pairs, names lower-case."""
-        m = self._map or self._build()
-        return [(k, m[k]) for k in self.keys()]
+        return [(k, self.get(k)) for k in self.keys()]
 
     def __iter__(self):
         return iter(self.keys())
@@ -225,9 +261,19 @@ class Request:
         """The PEP 3333 environ of this request, built on first use."""
         env = self._environ
         if env is None:
-            env = make_environ(self.method, self.path, self.query, self.pairs, self.body, self.remote_addr or None,
+            # PERF: the slots themselves where they are ready (the properties cost 0.1 µs each)
+            pairs = self._pairs
+            body = self._body
+            remote = self._remote
+            env = make_environ(self.method, self.path, self.query, pairs if type(pairs) is list else self.pairs,
+                               body if type(body) is bytes else self.body,
+                               (self.remote_addr or None) if remote is XFF else remote,
                                self.scheme, self.event, self.context, self.platform, self.kind, self.request_id)
-            env["SCRIPT_NAME"] = self.script_name
+            stage = self.stage
+            if stage and ".execute-api." in env.get("HTTP_HOST", ""):  # PERF: the environ's Host, no view
+                env["SCRIPT_NAME"] = "/" + stage + self._script
+            else:
+                env["SCRIPT_NAME"] = self._script
             if self.authorizer is not None:
                 env["koatty.authorizer"] = self.authorizer
             if self.alb_multi is not None:
@@ -306,14 +352,27 @@ def _flatten(headers, multi, default_host, cookies):
     elif multi:
         pairs = [(name, value) for name, values in headers.items() if values is not None
                  for value in ((values,) if type(values) is str else values)]
-    else:
+    elif None in headers.values():
         pairs = [(name, value) for name, value in headers.items() if value is not None]
+    else:
+        pairs = list(headers.items())  # PERF: the common case, in C
     if cookies:
         pairs = [p for p in pairs if p[0].lower() != "cookie"]
         pairs.append(("cookie", "; ".join(cookies)))
-    if default_host and not any(name.lower() == "host" for name, _ in pairs):
+    if default_host and not _has_host(headers) and not any(name.lower() == "host" for name, _ in pairs):
         pairs.append(("Host", default_host))
     return pairs
+
+
+def _has_host(headers):
+    """True when the map surely gives a Host pair (PERF: skips lower-casing every name)."""
+    if not headers:
+        return False
+    for name in ("host", "Host"):
+        value = headers.get(name)
+        if type(value) is str or (type(value) is list and value):
+            return True
+    return False
 
 
 def strip_request_base(req, base):
