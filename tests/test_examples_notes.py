@@ -233,6 +233,37 @@ def test_one_connection_per_thread_in_listen_mode_closed_when_the_thread_ends(ba
         mine.cursor().execute("SELECT 1")
 
 
+def test_first_connections_opened_together_on_a_fresh_database(backend, tmp_path, monkeypatch):
+    """Worker threads (and instances) that connect at the same moment all get a working store:
+    PostgreSQL's CREATE TABLE IF NOT EXISTS is not atomic, and racing it failed some of them."""
+    errors = []
+    for round_ in range(10):  # why: a race; ten fresh databases make the old failure near certain
+        if backend == "postgres":
+            admin = _admin(os.environ["DATABASE_URL"])
+            _sql(admin, "DROP TABLE IF EXISTS notes")
+            admin.close()
+        else:
+            monkeypatch.setenv("NOTES_DB", str(tmp_path / f"race{round_}.sqlite3"))
+        stores = [koatty_lite.create_application(type(f"RaceNotes{i}", (App,), {})).get(NoteStore) for i in range(2)]
+        barrier = threading.Barrier(8)
+
+        def first_query(store):
+            barrier.wait()
+            try:
+                store.list()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_query, args=(stores[i % 2],)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for store in stores:
+            store.close()
+    assert errors == []
+
+
 def test_listen_mode_over_http_keeps_at_most_one_connection_per_worker(backend):
     """`serve`/`listen()`: concurrent requests on the worker pool, each worker thread with its own connection."""
     import urllib.request

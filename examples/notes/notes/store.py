@@ -80,6 +80,8 @@ class NoteStore:
         self._process_slot = _Slot()
         self._process_slot.conn = None
         self._finalizers = []  # one per connection opened: calling it closes that connection once
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
 
     # --- connections ------------------------------------------------------------------------------
     def _slot(self) -> _Slot:
@@ -99,15 +101,34 @@ class NoteStore:
 
             # check_same_thread=False: appStop closes it from another thread; a slot is never shared.
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
-        cur = conn.cursor()
-        with self._lock:  # Why: two first connections running CREATE TABLE IF NOT EXISTS at once race in PostgreSQL
-            cur.execute(SCHEMA[self.kind])
-        cur.close()
+        try:
+            self._ensure_schema(conn)
+        except BaseException:
+            _close(conn)  # why: never leak a connection whose set-up failed
+            raise
         slot.conn = conn
         with self._lock:
             self._finalizers = [f for f in self._finalizers if f.alive]
             self._finalizers.append(weakref.finalize(slot, _close, conn))
         return conn
+
+    def _ensure_schema(self, conn) -> None:
+        if self.kind == "sqlite":
+            self._query(conn, SCHEMA["sqlite"])  # cheap, and a ":memory:" database is per connection
+            return
+        if self._schema_ready:
+            return
+        with self._schema_lock:  # why: one CREATE per process, not one per worker thread
+            if self._schema_ready:
+                return
+            try:
+                self._query(conn, SCHEMA["postgres"])
+            except Exception:
+                # Why: CREATE TABLE IF NOT EXISTS is not atomic in PostgreSQL: instances cold-starting
+                # together on a fresh database race, and the loser gets a unique violation although
+                # the table now exists. Only a table that is still missing is an error.
+                self._query(conn, "SELECT 1 FROM notes LIMIT 1")
+            self._schema_ready = True
 
     def connection(self):
         """This process's (serverless) or this thread's (listen mode) connection, opened on first use."""
