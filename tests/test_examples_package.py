@@ -52,3 +52,24 @@ def test_package_holds_the_examples_entry_files(example, entries, tmp_path):
         for entry in entries:  # build/ (the templates' CodeUri) holds the same files, modes kept
             assert (build / entry).read_bytes() == (work / "examples" / example / entry).read_bytes()
             assert (build / entry).stat().st_mode & 0o777 == (work / "examples" / example / entry).stat().st_mode & 0o777
+
+
+@pytest.mark.skipif(sys.platform == "win32" or shutil.which("bash") is None, reason="bash")
+def test_package_sh_packs_a_users_app_folder_outside_the_repository(tmp_path):
+    """examples/package.sh with APP=<your app folder> (it used to pack examples/demo whatever you had)."""
+    from tests.package_support import write_tree
+
+    write_tree(tmp_path / "proj", {
+        "shop/__init__.py": "", "shop/app.py": "from koatty_lite import Koatty\n\nclass App(Koatty):\n    components = []\n",
+        "handler.py": "from shop.app import App\nimport koatty_lite\n\nhandler = koatty_lite.handler(App)\n",
+        "template.yaml": "Resources:\n  F:\n    Properties:\n      Runtime: python%d.%d\n" % sys.version_info[:2],
+    })
+    env = dict(os.environ, PYTHON=sys.executable, APP=str(tmp_path / "proj" / "shop"))
+    p = subprocess.run(["bash", os.path.join(ROOT, "examples", "package.sh"), str(tmp_path / "proj"), "handler.py"],
+                       env=env, capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    with zipfile.ZipFile(tmp_path / "proj" / "function.zip") as zf:
+        names = zf.namelist()
+    assert "shop/app.py" in names and "handler.py" in names and not any(n.startswith("demo/") for n in names)
+    assert f"__pycache__/handler.{sys.implementation.cache_tag}.pyc" in names  # the template's runtime
+    assert (tmp_path / "proj" / "build" / "shop" / "app.py").exists()
