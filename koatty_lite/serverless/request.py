@@ -346,16 +346,20 @@ def lazy_pairs(headers, multi=False, default_host=None, cookies=None):
     return (headers, multi, default_host, cookies)
 
 
-def _flatten(headers, multi, default_host, cookies):
+def _pairs_of(headers, multi):
+    """The (name, value) pairs of a validated single- or multi-value map (None values skipped)."""
     if not headers:
-        pairs = []
-    elif multi:
-        pairs = [(name, value) for name, values in headers.items() if values is not None
-                 for value in ((values,) if type(values) is str else values)]
-    elif None in headers.values():
-        pairs = [(name, value) for name, value in headers.items() if value is not None]
-    else:
-        pairs = list(headers.items())  # PERF: the common case, in C
+        return []
+    if multi:
+        return [(name, value) for name, values in headers.items() if values is not None
+                for value in ((values,) if type(values) is str else values)]
+    if None in headers.values():
+        return [(name, value) for name, value in headers.items() if value is not None]
+    return list(headers.items())  # PERF: the common case, in C
+
+
+def _flatten(headers, multi, default_host, cookies):
+    pairs = _pairs_of(headers, multi)
     if cookies:
         pairs = [p for p in pairs if p[0].lower() != "cookie"]
         pairs.append(("cookie", "; ".join(cookies)))
