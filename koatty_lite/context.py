@@ -592,9 +592,9 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"invalid header value for {name!r}: contains a control character (CR, LF, NUL, ...)")
     if not value.isascii():
         try:
-            value.encode("latin-1")  # WSGI header values are latin-1 native strings
+            value.encode("utf-8")  # sent as UTF-8 (output.native_headers, the serverless adapters)
         except UnicodeEncodeError:
-            raise ValueError(f"invalid header value for {name!r}: not latin-1") from None
+            raise ValueError(f"invalid header value for {name!r}: a lone surrogate is not text") from None
 
 
 # encodeurl's set: characters kept as they are in a Location (a "%" only before two hex digits).

@@ -34,6 +34,10 @@ class WsgiApp:
 
     def __call__(self, environ: dict, start_response: Callable) -> list:
         status, headers, body = self.koatty_respond(environ)
+        for value in headers:
+            if not value[1].isascii():
+                headers = native_headers(headers)
+                break
         start_response(status, list(headers))  # why: PEP 3333 validators want the list type itself
         return [body] if body else []
 
@@ -88,6 +92,17 @@ class WsgiApp:
             ctx.body, ctx._status, ctx._type = saved
             return _default_error(ctx, exc, force_500=not isinstance(exc, KoattyException))
         return _default_error(ctx, exc)
+
+
+def native_headers(headers: list) -> list:
+    """Header pairs with each non-ASCII value as a PEP 3333 native string of its UTF-8 bytes.
+
+    Why: the core reads a request header's UTF-8 bytes as text, so a value it sends goes out as UTF-8
+    too, as the serverless adapters send it: ``ctx.set("X-City", ctx.get("cf-ipcity"))`` gives the
+    client back the bytes it sent, in listen mode and FC 2.0 as on every serverless trigger.
+    """
+    return [(name, value if value.isascii() else value.encode("utf-8").decode("latin-1"))
+            for name, value in headers]
 
 
 def finish(ctx: Context) -> None:

@@ -125,7 +125,7 @@ def test_header_splitting_refused(c):
 @pytest.mark.parametrize("name,value", [
     pytest.param("X-A", "a\nb", id="lf"), pytest.param("X-A", "a\rb", id="cr"),
     pytest.param("X-A", "a\x00b", id="nul"), pytest.param("X A", "v", id="name-space"),
-    pytest.param("X-A\n", "v", id="name-lf"), pytest.param("X-A", "\u2603", id="not-latin1"),
+    pytest.param("X-A\n", "v", id="name-lf"), pytest.param("X-A", "a\ud800", id="lone-surrogate"),
 ])
 def test_set_refuses_bad_headers(name, value):
     ctx = Context(environ())

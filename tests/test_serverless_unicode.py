@@ -100,3 +100,58 @@ def test_a_lone_surrogate_in_an_event_header_is_not_a_crash():
         return [b""]
 
     assert koatty_lite.handler(app)(ev, None)["statusCode"] == 200 and seen == ["a?b"]
+
+
+@Controller("/")
+class EchoController:
+    @GetMapping("/echo-city")
+    def echo(self):
+        ctx = self.ctx
+        ctx.set("X-City", ctx.get("cf-ipcity"))
+        ctx.set("X-Ward", WARD)  # not latin-1: was a ValueError (a 500) on every trigger
+        return {"city": ctx.get("cf-ipcity")}
+
+
+class EchoApp(Koatty):
+    components = [EchoController]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_koatty_app_echoing_a_header_gives_back_the_text_on_every_trigger(kind):
+    ans = check_response(koatty_lite.handler(EchoApp)(event(kind, "/echo-city"), None), shape(kind))
+    assert ans.status == 200 and (ans.header("x-city"), ans.header("x-ward")) == (CITY, WARD)
+
+
+def test_a_koatty_app_echoing_a_header_gives_back_the_client_s_bytes_in_fc2_wsgi_mode():
+    """FC 2.0 calls the WSGI callable itself: the app's text must leave as the UTF-8 bytes the client
+    sent (it left as latin-1, "S\\xe3o" for "S\\xc3\\xa3o"), as on the serverless triggers."""
+    import io
+
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": "/echo-city", "QUERY_STRING": "", "SERVER_NAME": "x",
+           "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http",
+           "HTTP_CF_IPCITY": native(CITY)}
+    seen = []
+    body = b"".join(koatty_lite.handler(EchoApp)(env, lambda s, h, e=None: seen.append(dict(h))))
+    assert json.loads(body) == {"city": CITY}
+    assert seen[0]["X-City"].encode("latin-1") == CITY.encode() and seen[0]["X-Ward"].encode("latin-1") == WARD.encode()
+
+
+def test_a_koatty_app_echoing_a_header_gives_back_the_client_s_bytes_in_listen_mode():
+    import socket
+
+    from koatty_lite import create_application
+
+    app = create_application(EchoApp)
+    server = app.listen(0, "127.0.0.1")
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as sock:
+            sock.sendall(b"GET /echo-city HTTP/1.1\r\nHost: x\r\nConnection: close\r\ncf-ipcity: "
+                         + CITY.encode() + b"\r\n\r\n")
+            raw = b""
+            while chunk := sock.recv(65536):
+                raw += chunk
+    finally:
+        app.stop()
+    lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]
+    fields = {name.lower(): value for name, _, value in (line.partition(b": ") for line in lines)}
+    assert (fields[b"x-city"], fields[b"x-ward"]) == (CITY.encode(), WARD.encode())  # the bytes the client sent
