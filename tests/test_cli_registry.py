@@ -89,3 +89,28 @@ def test_registration_is_checked(acme):
 def test_an_unknown_platform_is_a_cli_error():
     with pytest.raises(_common.CliError, match="unknown platform 'nowhere'"):
         _common.fake_context("nowhere")
+
+
+def _run(*args):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run([sys.executable, "-m", "koatty_lite", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_from_the_shell_import_names_the_module_that_registers_the_cloud(tmp_path):
+    p = _run("event", "acme-http", "--import", "tests.acme_plugin", "--path", "/where")
+    assert p.returncode == 0, p.stderr
+    event_file = tmp_path / "acme.json"
+    event_file.write_text(p.stdout)
+    p = _run("invoke", "tests.acme_cloud:handle", "--import=tests.acme_plugin", "--platform", "acme",
+             "--event", str(event_file))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(json.loads(p.stdout)["text"])["platform"] == "acme"
+    p = _run("event", "acme-http")
+    assert p.returncode == 2 and "unknown event kind 'acme-http'" in p.stderr
+    p = _run("event", "sqs", "--import", "no_such_module_here")
+    assert p.returncode == 2 and "--import no_such_module_here: ModuleNotFoundError" in p.stderr

@@ -7,7 +7,8 @@ import uuid
 
 __all__ = [
     "CliError", "make_parser", "load_target", "load_app", "load_handler", "fake_context", "platform_of_event", "run_cli",
-    "AwsContext", "FcContext", "ScfContext", "FakeContext", "register_context", "platforms",
+    "AwsContext", "FcContext", "ScfContext", "FakeContext", "register_context", "platforms", "import_plugins",
+    "add_import_option",
 ]
 
 
@@ -260,6 +261,34 @@ def platform_event(event, platform: str):
 
         return json.dumps(event).encode("utf-8")
     return event
+
+
+def import_plugins(argv) -> None:
+    """Import each `--import MODULE` of `argv` before the parser is built: a module that registers a
+    cloud (serverless.register_format, cli.event.register_event) then adds its kinds and platform
+    to the choices the command offers."""
+    import importlib
+
+    argv = list(argv)
+    for i, arg in enumerate(argv):
+        if arg == "--import" and i + 1 < len(argv):
+            name = argv[i + 1]
+        elif arg.startswith("--import="):
+            name = arg.partition("=")[2]
+        else:
+            continue
+        if "" not in sys.path and "." not in sys.path:
+            sys.path.insert(0, "")
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            raise CliError(f"--import {name}: {type(exc).__name__}: {exc}") from None
+
+
+def add_import_option(parser) -> None:
+    """The `--import MODULE` option (read by import_plugins before parsing)."""
+    parser.add_argument("--import", action="append", default=[], metavar="MODULE", dest="imports",
+                        help="import MODULE first (one that registers a cloud of your own); repeatable")
 
 
 def run_cli(fn, argv) -> int:

@@ -13,7 +13,7 @@ import time
 import uuid
 from urllib.parse import quote, unquote, unquote_plus, urlencode
 
-from koatty_lite.cli._common import CliError, make_parser, run_cli
+from koatty_lite.cli._common import CliError, add_import_option, import_plugins, make_parser, run_cli
 
 __all__ = ["HttpRequest", "HTTP_BUILDERS", "OTHER_BUILDERS", "KINDS", "PLATFORM", "BUILDERS", "EventBuilder",
            "register_event", "unregister_event", "build_event", "main"]
@@ -591,6 +591,7 @@ def event_from_args(args):
 
 
 def _main(argv):
+    import_plugins(argv)  # a cloud of your own, registered by a module named with --import
     p = make_parser(prog="python -m koatty_lite event", description="Print a sample platform event.")
     p.add_argument("kind", help="one of: " + ", ".join(KINDS))
     p.add_argument("--method", default="GET")
@@ -601,6 +602,7 @@ def _main(argv):
                    help="the body (sqs, sns, dynamodb, kinesis: repeatable, one record each)")
     p.add_argument("--base64", action="store_true", help="send the body base64-encoded (isBase64Encoded)")
     p.add_argument("--name", default=None, help="schedule: the rule name; fc-timer, scf-timer: the trigger name")
+    add_import_option(p)
     args = p.parse_args(argv)
     if args.kind not in KINDS:
         raise CliError(f"unknown event kind {args.kind!r}; choose one of: {', '.join(KINDS)}")

@@ -9,7 +9,8 @@ import json
 import sys
 
 from koatty_lite.cli._common import (
-    CliError, fake_context, load_handler, make_parser, platform_event, platform_of_event, platforms, run_cli,
+    CliError, add_import_option, fake_context, import_plugins, load_handler, make_parser, platform_event,
+    platform_of_event, platforms, run_cli,
 )
 
 __all__ = ["main", "read_event", "call_handler"]
@@ -52,10 +53,12 @@ def _json_default(value):
 
 
 def _main(argv):
+    import_plugins(argv)  # a cloud of your own, registered by a module named with --import
     p = make_parser(prog="python -m koatty_lite invoke", description="Invoke a handler once.")
     p.add_argument("target", help="MODULE:ATTRIBUTE, e.g. examples.aws.handler:handler")
     p.add_argument("--event", default=None, metavar="FILE|-", help="event JSON (default: HTTP API v2 GET /)")
     p.add_argument("--platform", choices=platforms(), default=None, help="default: guessed from the event shape")
+    add_import_option(p)
     args = p.parse_args(argv)
     event = read_event(args.event)
     handler = load_handler(args.target)

@@ -11,7 +11,9 @@ import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from koatty_lite.cli._common import CliError, fake_context, load_handler, make_parser, platform_event, run_cli
+from koatty_lite.cli._common import (
+    CliError, add_import_option, fake_context, import_plugins, load_handler, make_parser, platform_event, run_cli,
+)
 from koatty_lite.cli import event as _event
 from koatty_lite.cli.event import HTTP_BUILDERS, PLATFORM, HttpRequest
 
@@ -158,12 +160,14 @@ def make_server(handler, fmt="apigw-v2", host="127.0.0.1", port=3000, quiet=Fals
 
 
 def _main(argv):
+    import_plugins(argv)  # a cloud of your own, registered by a module named with --import
     p = make_parser(prog="python -m koatty_lite start-api",
                                 description="Serve a handler locally through a platform event format.")
     p.add_argument("target", help="MODULE:ATTRIBUTE, e.g. examples.aws.handler:handler")
     p.add_argument("--format", default="apigw-v2", help="one of: " + ", ".join(HTTP_BUILDERS))
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
+    add_import_option(p)
     args = p.parse_args(argv)
     if args.format not in HTTP_BUILDERS:
         raise CliError(f"unknown --format {args.format!r}; choose one of: {', '.join(HTTP_BUILDERS)}")
