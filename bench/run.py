@@ -21,18 +21,19 @@ APPS = os.path.join(HERE, "apps")
 VENV = os.path.join(HERE, ".venv")
 VPY = os.path.join(VENV, "bin", "python")
 
-# (name, module) — the module exposes HANDLERS = {"v1"|"v2"|"alb": handler}.
+# (name, module) — the module exposes HANDLERS = {"v1"|"v2"|"url"|"alb": handler}.
 STACKS = [
     ("floor", "floor"),
     ("koatty_lite", "koatty_app"),
     ("apig-wsgi + bare WSGI", "apig_bare"),
+    ("koatty_lite + bare WSGI", "koatty_bare"),
     ("apig-wsgi + Flask", "apig_flask"),
     ("serverless-wsgi + Flask", "slsw_flask"),
     ("Mangum + bare ASGI", "mangum_bare"),
     ("Powertools resolvers", "powertools_app"),
     ("Chalice", "chalice_app"),
 ]
-KINDS = ("v1", "v2", "alb")
+KINDS = ("v1", "v2", "url", "alb")  # REST v1, HTTP API v2, Lambda Function URL, ALB
 # The validation bench (issue 15): the same POST with a 10-field DTO, validated on both sides.
 DTO_STACKS = [
     ("koatty_lite (@Validated DTO)", "koatty_dto_app"),
@@ -44,15 +45,25 @@ DTO_START, DTO_END = "<!-- dto-bench -->", "<!-- /dto-bench -->"
 ECHO = {"items": [{"id": i, "name": "item-%03d" % i, "ok": True} for i in range(22)]}
 
 
+# The 8 headers a browser's GET carries through API Gateway (issue 14 measures with 8).
+HEADERS = {"host": "example.com", "user-agent": "bench", "accept": "application/json",
+           "accept-encoding": "gzip, deflate, br", "accept-language": "en-US,en;q=0.9",
+           "x-amzn-trace-id": "Root=1-5e1b4151-5ac6c58f3c4f3a6b7c8d9e0f", "x-forwarded-for": "192.0.2.1",
+           "x-forwarded-proto": "https"}
+URL_HOST = "abcdefghij.lambda-url.us-east-1.on.aws"
+
+
 def make_event(kind: str, method: str, path: str, body: str | None = None) -> dict:
-    """A REST v1, HTTP v2 or ALB event for one request."""
-    headers = {"host": "example.com", "user-agent": "bench", "accept": "application/json"}
+    """A REST v1, HTTP v2, Function URL or ALB event for one request (8 headers, 9 with a body)."""
+    headers = dict(HEADERS)
     if body is not None:
         headers["content-type"] = "application/json"
-    if kind == "v2":
+    if kind in ("v2", "url"):
+        domain = URL_HOST if kind == "url" else "example.com"
+        headers["host"] = domain
         return {
             "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": headers,
-            "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "example.com",
+            "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": domain,
                                "domainPrefix": "example", "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
                                                                    "sourceIp": "192.0.2.1", "userAgent": "bench"},
                                "requestId": "r1", "routeKey": "$default", "stage": "$default",
@@ -209,7 +220,7 @@ def dep_zip_kb(files: list[str], module: str) -> float:
             tops.add(os.path.join(base + "site-packages", rel.split(os.sep)[0]))
         elif os.path.dirname(f) == APPS or f.startswith(os.path.join(ROOT, "koatty_lite") + os.sep):
             tops.add(f)
-    if module == "koatty_app":
+    if module in ("koatty_app", "koatty_bare"):
         # Why: the package as `make zip` ships it, counted once (not its files again one by one).
         tops = {t for t in tops if "site-packages" in t} | {os.path.join(ROOT, "koatty_lite")}
     buf = io.BytesIO()
@@ -404,6 +415,7 @@ def report(results: dict, quick: bool, n: int, repeat: int, runs: int) -> str:
                   f"- Peak RSS ≤ floor + 1.5 MiB: {'met' if drss <= 1.5 else 'NOT met'} ({drss:+.2f} MiB)",
                   f"- Zip <30 KB (`make zip`: koatty_lite + the example app, no bytecode): "
                   f"{'met' if zip_kb < 30 else 'NOT met'} ({zip_kb:.1f} KB)"]
+    lines += issue14_goals(results, keys, fc)
     lines += ["", "Floor note: its warm figures are sub-µs because it returns a prebuilt dict; ratios to it are "
               "large for every stack, the `×a` column (vs apig-wsgi + bare WSGI) is the meaningful one.",
               "Deps zip = deflated size of the site-packages top-level packages each stack actually imported "
@@ -415,6 +427,34 @@ def report(results: dict, quick: bool, n: int, repeat: int, runs: int) -> str:
         with open(analysis, encoding="utf-8") as fh:
             lines += ["", fh.read()]
     return "\n".join(lines) + "\n"
+
+
+def issue14_goals(results: dict, keys: list, floor_cold: float | None) -> list:
+    """The goal lines of issue 14: the GETs of each event kind against apig-wsgi and the floor, the
+    bare-WSGI adapter against apig-wsgi's, the cold start against the floor."""
+    med = statistics.median
+    k, bare = results.get("koatty_lite", {}), results.get("koatty_lite + bare WSGI", {})
+    apig, floor = results.get("apig-wsgi + bare WSGI", {}), results.get("floor", {})
+    if any("error" in r or not r for r in (k, bare, apig, floor)):
+        return ["", "## Goals (issue #14)", "", "Not measurable in this run (a stack is missing or failed)."]
+    gets = [x for x in keys if "GET" in x and x in apig["warm"]]
+
+    def ratios(r: dict, base: dict, keys_: list) -> str:
+        return ", ".join(f"{x}: {med(r['warm'][x]) / med(base['warm'][x]):.2f}×" for x in keys_)
+
+    faster = all(med(k["warm"][x]) < med(apig["warm"][x]) for x in gets)
+    near_floor = all(med(k["warm"][x]) <= 3.5 * med(floor["warm"][x]) for x in gets)
+    both = [x for x in keys if x in apig["warm"] and x in bare["warm"]]
+    bare_ok = all(med(bare["warm"][x]) <= med(apig["warm"][x]) for x in both)
+    cold = med(k["cold"]) / floor_cold if floor_cold else float("nan")
+    return ["", "## Goals (issue #14)", "",
+            f"- A Koatty app (one middleware) faster than apig-wsgi + bare WSGI on the REST v1, HTTP v2, Function URL "
+            f"and ALB GETs (8 headers): {'met' if faster else 'NOT met'} ({ratios(k, apig, gets)})",
+            f"- Within 3.5× of the floor on those GETs: {'met' if near_floor else 'NOT met'} ({ratios(k, floor, gets)})",
+            f"- koatty_lite around a bare WSGI app at least as fast as apig-wsgi around it: "
+            f"{'met' if bare_ok else 'NOT met'} ({ratios(bare, apig, both)})",
+            f"- Cold start (whole process, bytecode present) ≤1.15× the floor: {'met' if cold <= 1.15 else 'NOT met'} "
+            f"({cold:.2f}×)"]
 
 
 def function_zip_kb() -> float:

@@ -16,4 +16,4 @@ def handler(event, context):
     return {"statusCode": 404, "headers": {}, "body": ""}
 
 
-HANDLERS = {"v1": handler, "v2": handler, "alb": handler}
+HANDLERS = {"v1": handler, "v2": handler, "url": handler, "alb": handler}

@@ -55,4 +55,4 @@ class App(Koatty):
 
 
 handler = koatty_lite.handler(App)
-HANDLERS = {"v1": handler, "v2": handler, "alb": handler}
+HANDLERS = {"v1": handler, "v2": handler, "url": handler, "alb": handler}

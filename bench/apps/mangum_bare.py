@@ -18,4 +18,4 @@ async def app(scope, receive, send):
 
 
 handler = Mangum(app, lifespan="off")
-HANDLERS = {"v1": handler, "v2": handler, "alb": handler}
+HANDLERS = {"v1": handler, "v2": handler, "url": handler, "alb": handler}

@@ -1,5 +1,6 @@
 """Powertools event handler: the REST, HTTP and ALB resolvers, one per event type."""
-from aws_lambda_powertools.event_handler import ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import (ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver,
+                                                 LambdaFunctionUrlResolver)
 
 
 def _routes(r):
@@ -18,4 +19,5 @@ def _routes(r):
     return lambda event, context: r.resolve(event, context)
 
 
-HANDLERS = {"v1": _routes(APIGatewayRestResolver()), "v2": _routes(APIGatewayHttpResolver()), "alb": _routes(ALBResolver())}
+HANDLERS = {"v1": _routes(APIGatewayRestResolver()), "v2": _routes(APIGatewayHttpResolver()),
+            "url": _routes(LambdaFunctionUrlResolver()), "alb": _routes(ALBResolver())}

@@ -8,4 +8,4 @@ def handler(event, context):
     return serverless_wsgi.handle_request(app, event, context)
 
 
-HANDLERS = {"v1": handler, "v2": handler, "alb": handler}
+HANDLERS = {"v1": handler, "v2": handler, "url": handler, "alb": handler}
