@@ -227,7 +227,6 @@ CEILINGS = {
     "server:Server._turn": 17, "server:Server._readable": 19, "server:Server._serve": 16,
     "http11:parse_head": 18,  # the listen server (issue 12)
     "payload:_multipart": 23, "payload:parse_body": 18,  # hostile bodies (issue 12)
-    "serverless.aws:_to_request_v2": 19,  # the request model (issue 14 p1)
 }
 
 

@@ -178,9 +178,8 @@ def to_response_apigw_v1(environ, status, headers, body):
 
 
 # ---------------------------------------------------------------- HTTP API v2 / Function URL
-def _to_request_v2(event, context, kind, strip_base_path):
-    rc = event["requestContext"]
-    http = rc.get("http")
+def _v2_line(event, http):
+    """(method, rawPath, rawQueryString) of a payload 2.0 event, checked (BadEvent)."""
     if type(http) is not dict:
         raise BadEvent("requestContext.http must be an object")
     method = http.get("method")
@@ -192,6 +191,13 @@ def _to_request_v2(event, context, kind, strip_base_path):
     query = event.get("rawQueryString") or ""
     if type(query) is not str:
         raise BadEvent("rawQueryString must be a string")
+    return method, raw_path, query
+
+
+def _to_request_v2(event, context, kind, strip_base_path):
+    rc = event["requestContext"]
+    http = rc.get("http")
+    method, raw_path, query = _v2_line(event, http)
     headers = check_single(event.get("headers"), "headers")
     cookies = event.get("cookies")
     if cookies:
