@@ -521,7 +521,8 @@ def test_the_server_is_loaded_by_listen_only():
             "h = create_application(App).get_request_handler(); "
             "env = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/hello', 'QUERY_STRING': '', 'wsgi.input': io.BytesIO()}; "
             "b''.join(h(env, lambda *a: None)); "
-            "print(_j.dumps([m for m in ('koatty_lite.server', 'koatty_lite.http11', 'selectors') if m in sys.modules]))")
+            "print(_j.dumps([m for m in ('koatty_lite.server', 'koatty_lite.http11', 'koatty_lite.exchange', 'selectors') "
+            "if m in sys.modules]))")
     assert run_isolated(code) == []
 
 
