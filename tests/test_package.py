@@ -118,6 +118,18 @@ def test_same_tree_gives_the_same_bytes(project, tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
+def test_same_bytes_with_python_3_10_bytecode(project, tmp_path):
+    # Why: 3.10's marshal writes set constants in hash order; the compiler must get PYTHONHASHSEED=0,
+    # which `python -I` silently ignored (each build's pycs differed on 3.10).
+    if package.find_interpreter("3.10") is None:
+        pytest.skip("no Python 3.10 on this machine (PATH or pyenv)")
+    a, b = tmp_path / "a.zip", tmp_path / "b" / "b.zip"
+    for out in (a, b):
+        package.build(str(project / "shop"), [str(project / "handler.py")], str(out), runtime="python3.10")
+    assert any(n.endswith(".cpython-310.pyc") for n in zipfile.ZipFile(a).namelist())
+    assert a.read_bytes() == b.read_bytes()
+
+
 def test_entry_scripts_keep_their_mode_and_name_clashes_are_refused(project, tmp_path):
     boot = project / "scf_bootstrap"
     boot.write_text("#!/bin/bash\nexec python3 serve.py\n")

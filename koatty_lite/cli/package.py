@@ -286,7 +286,9 @@ def _copy(src: str, dest: str) -> None:
 
 
 _COMPILE = r"""
-import json, os, py_compile, sys
+import sys
+del sys.path[0]  # the working folder: no module of the app may shadow the stdlib modules used here
+import json, os, py_compile
 root, bad = sys.argv[1], []
 for d, dirs, files in os.walk(root):
     dirs.sort()
@@ -309,7 +311,9 @@ def compile_tree(root: str, python: str) -> list:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"  # Why: set/frozenset constants marshal in a fixed order: the same zip every time
-    p = subprocess.run([python, "-I", "-c", _COMPILE, root], capture_output=True, text=True, env=env,
+    # Why not -I: it implies -E, which ignores PYTHONHASHSEED (3.10's pycs then differed from build to build);
+    # -s -S keep user and site packages out, and the script drops the working folder from sys.path itself.
+    p = subprocess.run([python, "-s", "-S", "-c", _COMPILE, root], capture_output=True, text=True, env=env,
                        stdin=subprocess.DEVNULL)
     if p.returncode != 0:
         raise CliError(f"compiling with {python} failed: {_last_error(p)}")
