@@ -155,3 +155,23 @@ def test_a_koatty_app_echoing_a_header_gives_back_the_client_s_bytes_in_listen_m
     lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]
     fields = {name.lower(): value for name, _, value in (line.partition(b": ") for line in lines)}
     assert (fields[b"x-city"], fields[b"x-ward"]) == (CITY.encode(), WARD.encode())  # the bytes the client sent
+
+
+@Controller("/")
+class LiteralController:
+    @GetMapping("/literal")
+    def literal(self):
+        self.ctx.set("X-Literal", "\u00c3\u00a9")  # text that also looks like the latin-1 native of "é"
+        return {}
+
+
+class LiteralApp(Koatty):
+    components = [LiteralController]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_koatty_app_s_header_text_is_never_reinterpreted_as_a_native_string(kind):
+    """The adapters turn a foreign app's native strings into text; a koatty_lite app's values are text
+    already ("Ã©" went out as "é")."""
+    ans = check_response(koatty_lite.handler(LiteralApp)(event(kind, "/literal"), None), shape(kind))
+    assert ans.header("x-literal") == "\u00c3\u00a9"

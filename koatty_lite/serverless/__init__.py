@@ -191,7 +191,8 @@ def _serve(fmt, wsgi_app, event, context, strip_base_path):
         from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
 
         status, headers, body = run_wsgi(wsgi_app, request)
-    return fmt[4](request, status, clean_headers(headers), body)
+    # why: a koatty_lite app's values are text; a foreign app's are PEP 3333 native strings
+    return fmt[4](request, status, clean_headers(headers, respond is not None), body)
 
 
 def unclaimed_error(event):

@@ -154,12 +154,13 @@ def error_body(message, request_id=None):
     return shape(1, message, None, request_id).decode("utf-8")
 
 
-def clean_headers(headers):
+def clean_headers(headers, text=False):
     """Response header pairs as the platform's JSON wants them.
 
     Drops a header whose name or value would break the platform (CR/LF, not a string); a non-ASCII
     value, a PEP 3333 latin-1 native string, becomes the text its bytes spell in UTF-8 (the platform
-    sends JSON strings as UTF-8), or stays as it is when those bytes are not UTF-8.
+    sends JSON strings as UTF-8), or stays as it is when those bytes are not UTF-8. ``text``: the
+    values are text already (a koatty_lite app's ``koatty_respond``) and are sent as they are.
     """
     known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
     if known is not None and known[4]:
@@ -167,14 +168,14 @@ def clean_headers(headers):
     for name, value in headers:
         if (type(value) is not str or type(name) is not str or not name
                 or "\n" in value or "\r" in value or "\n" in name or "\r" in name
-                or not value.isascii()):
+                or (not text and not value.isascii())):
             break
     else:
         return headers  # PERF: the common case has nothing to drop: no copy
-    return _cleaned(headers)
+    return _cleaned(headers, text)
 
 
-def _cleaned(headers):
+def _cleaned(headers, text=False):
     """The pairs clean_headers keeps, converted (the rare path: something to drop or to convert)."""
     out = []
     for name, value in headers:
@@ -185,7 +186,7 @@ def _cleaned(headers):
         # why: a CR/LF in a header value would smuggle extra headers; never echo it
         if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
             continue
-        if not value.isascii():
+        if not text and not value.isascii():
             value = _native_to_text(value)
         out.append((name, value))
     return out
