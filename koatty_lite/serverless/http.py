@@ -119,6 +119,8 @@ def unquote_plus(text):
 
 def path_info(raw):
     """Percent-decode a URL path once into a PEP 3333 latin-1 native string."""
+    if raw.isascii() and "%" not in raw:
+        return raw  # PERF: the common case
     if "%" not in raw:
         try:
             raw.encode("latin-1")
