@@ -178,6 +178,20 @@ class EchoApp(Koatty):
 ECHO = create_application(EchoApp).get_request_handler()
 
 
+class PlainApp(Koatty):
+    """Distinct ASCII headers and a JSON body: the shapers' fast paths."""
+
+    def init(self):
+        def plain(ctx, next):
+            ctx.set("X-Powered-By", "koatty_lite")
+            ctx.body = {"path": ctx.path, "query": ctx.query}
+
+        self.use(plain)
+
+
+PLAIN = create_application(PlainApp).get_request_handler()
+
+
 @pytest.mark.parametrize("name,event", EVENTS, ids=[n for n, _ in EVENTS])
 def test_whole_answer_is_the_same_through_both_paths(name, event, monkeypatch):
     monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
@@ -187,6 +201,22 @@ def test_whole_answer_is_the_same_through_both_paths(name, event, monkeypatch):
     direct = _serve(fmt, ECHO, copy.deepcopy(event), CTX, "")
     via_environ = _serve(environ_only, ECHO, copy.deepcopy(event), CTX, "")
     assert direct == via_environ
+    # render()'s koatty_facts only spare the shapers a scan: plain header lists shape the same answer
+    assert _serve(fmt, PlainHeaders(ECHO), copy.deepcopy(event), CTX, "") == direct
+    fast = _serve(fmt, PLAIN, copy.deepcopy(event), CTX, "")
+    assert _serve(fmt, PlainHeaders(PLAIN), copy.deepcopy(event), CTX, "") == fast
+
+
+class PlainHeaders:
+    """The app with render()'s header list copied into a plain list (no koatty_facts)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def koatty_respond(self, request):
+        status, headers, body = self.app.koatty_respond(request)
+        assert getattr(headers, "koatty_facts", None) is not None
+        return status, list(headers), body
 
 
 def test_every_builtin_format_reads_requests():

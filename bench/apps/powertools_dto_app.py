@@ -1,7 +1,8 @@
 """Powertools event handler with enable_validation=True (pydantic): POST /orders with a 10-field model."""
 from typing import Annotated, List, Literal, Optional
 
-from aws_lambda_powertools.event_handler import ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import (ALBResolver, APIGatewayHttpResolver, APIGatewayRestResolver,
+                                                 LambdaFunctionUrlResolver)
 from pydantic import BaseModel, Field
 
 # Why a pattern and not EmailStr: EmailStr needs the email-validator package; koatty_lite's IsEmail is a regex too.
@@ -33,4 +34,5 @@ def _routes(r):
 
 HANDLERS = {"v1": _routes(APIGatewayRestResolver(enable_validation=True)),
             "v2": _routes(APIGatewayHttpResolver(enable_validation=True)),
+            "url": _routes(LambdaFunctionUrlResolver(enable_validation=True)),
             "alb": _routes(ALBResolver(enable_validation=True))}

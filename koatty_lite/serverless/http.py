@@ -326,6 +326,38 @@ def _server_address(environ, scheme):
     environ["SERVER_PORT"] = port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
 
 
+def _add_plain(environ, headers):
+    """Add the HTTP_ keys in one C-level pass when every name is a known, distinct, kept one and every
+    value ASCII (the common case: 8 headers 1.0 -> 0.5 µs); False, adding nothing, otherwise."""
+    keys = _ENV_KEYS
+    try:
+        found = {keys[name]: value for name, value in headers}
+    except KeyError:  # a name not seen before: the loop caches it
+        return False
+    if len(found) != len(headers) or None in found or not "".join(found.values()).isascii():
+        return False
+    environ.update(found)
+    return True
+
+
+def _add_headers(environ, headers):
+    """Add the HTTP_ keys of header pairs: names dropped or joined, values as native strings."""
+    get = environ.get
+    for name, value in headers:
+        # PERF: cached name -> key; CONTENT_LENGTH always describes the bytes we hand over.
+        key = _ENV_KEYS.get(name) or _env_key(name)
+        if key is None:
+            continue
+        if not value.isascii():
+            # why: PEP 3333 native string = latin-1 of the bytes; the event holds the decoded text
+            value = value.encode("utf-8", "replace").decode("latin-1")
+        old = get(key)
+        if old is None:
+            environ[key] = value
+        else:
+            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
+
+
 def make_environ(method, path, query, headers, body, remote_addr, scheme, event, context,
                  platform, kind, request_id):
     """Build a PEP 3333 environ; headers is an iterable of (name, value) str pairs."""
@@ -348,20 +380,8 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         "koatty.platform": platform,
         "koatty.event_kind": kind,
     }
-    get = environ.get
-    for name, value in headers:
-        # PERF: cached name -> key; CONTENT_LENGTH always describes the bytes we hand over.
-        key = _ENV_KEYS.get(name) or _env_key(name)
-        if key is None:
-            continue
-        if not value.isascii():
-            # why: PEP 3333 native string = latin-1 of the bytes; the event holds the decoded text
-            value = value.encode("utf-8", "replace").decode("latin-1")
-        old = get(key)
-        if old is None:
-            environ[key] = value
-        else:
-            environ[key] = old + ("; " if key == "HTTP_COOKIE" else ",") + value
+    if not (type(headers) is list and _add_plain(environ, headers)):
+        _add_headers(environ, headers)
     # PERF: a call of its own (complexity 25 → 12) costs ~50 ns of make_environ's ~2.1 µs (timeit, 8
     # headers); a koatty_lite app reads the Request and builds no environ at all.
     _server_address(environ, scheme)
@@ -369,7 +389,7 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
         request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
     if request_id is not None:
         environ["koatty.request_id"] = request_id if type(request_id) is str else str(request_id)
-    trace = get("HTTP_X_AMZN_TRACE_ID")
+    trace = environ.get("HTTP_X_AMZN_TRACE_ID")
     if trace:
         environ["koatty.trace_id"] = trace
     return environ
