@@ -92,6 +92,9 @@ class _Builder:
             return self.dto_ref(info.arg, dto_rules)
         if kind == "list":
             return {"type": "array", "items": self.schema(info.arg, _MISSING, own, dto_rules)}
+        if kind == "dict":
+            values = self.schema(info.arg, _MISSING, own, dto_rules)
+            return {"type": "object", "additionalProperties": values} if values else {"type": "object"}
         if kind == "any":
             return {"type": "object"} if info.tp is dict or getattr(info.tp, "__origin__", None) is dict else {}
         if kind == "enum":
@@ -245,7 +248,7 @@ def _keywords(kind: str, rule: Any) -> dict:
         return {}  # IsDefined is "required"; the others have no keyword
     if rule.name == "IsNotEmpty":
         return {"list": {"minItems": 1}, "str": {"minLength": 1, "pattern": r"\S"},
-                "dto": {"minProperties": 1}}.get(kind, {})
+                "dto": {"minProperties": 1}, "dict": {"minProperties": 1}}.get(kind, {})
     keywords = {}
     for key, value in schema_of(rule).items():
         value = _json_value(value)

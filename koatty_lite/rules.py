@@ -273,7 +273,7 @@ def _is_not_in(values: Any) -> Callable:
 
 
 def _is_date() -> Callable:
-    from datetime import date, datetime
+    from datetime import date
 
     def check(value: Any) -> bool:
         if isinstance(value, date):
@@ -281,7 +281,7 @@ def _is_date() -> Callable:
         if not isinstance(value, str):
             return False
         try:
-            parse_datetime(value) if "T" in value or " " in value else date.fromisoformat(value)
+            parse_datetime(value)  # a date alone is a date-time at midnight: the same grammar
         except ValueError:
             return False
         return True
@@ -289,13 +289,45 @@ def _is_date() -> Callable:
     return check
 
 
-def parse_datetime(text: str) -> Any:
-    """ISO 8601 date-time (``Z`` accepted on every Python version); ``ValueError`` otherwise."""
-    from datetime import datetime
+# One grammar on every supported Python (3.11 widened datetime.fromisoformat: basic format, week
+# dates, any separator; 3.10 refuses "Z" and fractions of other than 3 or 6 digits): RFC 3339 with
+# pydantic's leniencies, ASCII digits only. YYYY-MM-DD, then optionally T/t/space, HH:MM, :SS, a
+# fraction of 1-9 digits after "." or "," (cut to microseconds), Z/z or ±HH:MM / ±HHMM.
+_DATE_RX = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+_DATE_MATCH = re.compile(_DATE_RX).fullmatch
+_DATETIME_MATCH = re.compile(_DATE_RX + r"(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
+                                        r"(?:([Zz])|([-+])([0-9]{2}):?([0-9]{2}))?)?").fullmatch
 
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    return datetime.fromisoformat(text)
+
+def parse_date(text: str) -> Any:
+    """``YYYY-MM-DD`` as a ``date`` (the same on every Python version); ``ValueError`` otherwise."""
+    from datetime import date
+
+    m = _DATE_MATCH(text)
+    if m is None:
+        raise ValueError(f"not an ISO 8601 date: {text[:40]!r}")
+    return date(int(m[1]), int(m[2]), int(m[3]))
+
+
+def parse_datetime(text: str) -> Any:
+    """An ISO 8601 / RFC 3339 date-time (``Z`` and offsets accepted, a date alone is midnight) as a
+    ``datetime``, the same on every Python version; ``ValueError`` otherwise."""
+    from datetime import datetime, timedelta, timezone
+
+    m = _DATETIME_MATCH(text)
+    if m is None:
+        raise ValueError(f"not an ISO 8601 date-time: {text[:40]!r}")
+    y, mo, d, hh, mi, ss, frac, z, sign, oh, om = m.groups()
+    tz = None
+    if z:
+        tz = timezone.utc
+    elif sign:
+        if int(om) > 59:
+            raise ValueError("offset minutes out of range")
+        offset = timedelta(hours=int(oh), minutes=int(om))
+        tz = timezone(-offset if sign == "-" else offset)  # ValueError from 24:00 on
+    micro = int(frac[:6].ljust(6, "0")) if frac else 0
+    return datetime(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), micro, tz)
 
 
 def _length(min: int = 0, max: int | None = None) -> Callable:

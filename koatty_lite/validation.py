@@ -102,7 +102,7 @@ def analyse(tp: Any, where: str) -> TypeInfo:
     tp, rules, nullable = _unwrap(tp, where)
     resolved = _resolve_rules(rules, where)
     kind, arg = _kind_of(tp, where)
-    if kind == "list":
+    if kind in ("list", "dict"):
         arg = analyse(arg, where) if arg is not None else TypeInfo("any", None, (), True, None)
     return TypeInfo(kind, arg, resolved, nullable or tp is None or tp is type(None), tp)
 
@@ -136,18 +136,18 @@ _ANY_TYPES = (dict, object, bytes)
 
 
 def _kind_of(tp: Any, where: str) -> tuple:
-    """``(kind, arg)`` of a bare annotation: arg is the item annotation of a list, the values of a
-    Literal, the class of an enum/DTO/scalar."""
-    typing = sys.modules.get("typing")
+    """``(kind, arg)`` of a bare annotation: arg is the item annotation of a list, the value annotation
+    of a dict, the values of a Literal, the class of an enum/DTO/scalar."""
     origin = getattr(tp, "__origin__", None)
-    if tp is None or tp is type(None) or origin is dict or tp in _ANY_TYPES:
+    if origin is not None:
+        return _generic_kind(tp, origin, where)
+    if tp is None or tp is type(None) or tp in _ANY_TYPES:
         return "any", None
-    if typing is not None and (tp is typing.Any or origin is typing.ClassVar):
+    typing = sys.modules.get("typing")
+    if typing is not None and tp is typing.Any:
         return "any", None
-    if typing is not None and origin is typing.Literal:
-        return "literal", tuple(tp.__args__)
-    if origin in (list, tuple, set, frozenset) or tp in (list, tuple):
-        return "list", _item_of(tp, origin, where)
+    if tp in (list, tuple):
+        return "list", None
     if tp in (int, float, bool, str):
         return tp.__name__, tp
     kind = _class_kind(tp) if isinstance(tp, type) else None
@@ -155,6 +155,30 @@ def _kind_of(tp: Any, where: str) -> tuple:
         raise DefinitionError(f"{where}: cannot convert to {getattr(tp, '__name__', tp)!r}; use int, float, bool, "
                               "str, Decimal, UUID, date, datetime, an enum, Literal, list[...], dict or a DTO class")
     return kind, tp
+
+
+def _generic_kind(tp: Any, origin: Any, where: str) -> tuple:
+    """``(kind, arg)`` of ``list[X]``, ``dict[str, X]``, ``Literal[...]``, ``ClassVar[...]`` and their kin."""
+    typing = sys.modules.get("typing")
+    if origin is dict:  # dict[str, X]; a bare typing.Dict passes through, as dict does
+        return ("dict", _value_of(tp, typing, where)) if getattr(tp, "__args__", None) else ("any", None)
+    if typing is not None and origin is typing.ClassVar:
+        return "any", None
+    if typing is not None and origin is typing.Literal:
+        return "literal", tuple(tp.__args__)
+    if origin in (list, tuple, set, frozenset):
+        return "list", _item_of(tp, origin, where)
+    raise DefinitionError(f"{where}: cannot convert to {tp!r}; use int, float, bool, str, Decimal, UUID, date, "
+                          "datetime, an enum, Literal, list[...], dict or a DTO class")
+
+
+def _value_of(tp: Any, typing: Any, where: str) -> Any:
+    """The value annotation of ``dict[str, X]``; other keys are a boot error (JSON keys are strings)."""
+    key, value = tp.__args__
+    if key is not str and not (typing is not None and key is typing.Any):
+        raise DefinitionError(f"{where}: {tp!r} cannot be converted: JSON object keys are strings, "
+                              "use dict[str, ...]")
+    return value
 
 
 def _item_of(tp: Any, origin: Any, where: str) -> Any:
@@ -370,18 +394,14 @@ def _uuid() -> Callable:
 
 
 def _date(kind: str) -> Callable:
-    from datetime import date
+    # why: rules' own parsers, not fromisoformat, whose grammar changed in Python 3.11
+    parse = _rules.parse_datetime if kind == "datetime" else _rules.parse_date
 
-    if kind == "datetime":
-        def conv(v: Any) -> Any:
-            if not isinstance(v, str) or len(v) > 64:
-                raise TypeError
-            return _rules.parse_datetime(v)
-    else:
-        def conv(v: Any) -> Any:
-            if not isinstance(v, str) or len(v) != 10:  # YYYY-MM-DD, as JSON Schema's "date"
-                raise TypeError
-            return date.fromisoformat(v)
+    def conv(v: Any) -> Any:
+        if not isinstance(v, str) or len(v) > 64:
+            raise TypeError
+        return parse(v)
+
     return conv
 
 
@@ -445,6 +465,8 @@ def converter(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool = Tr
         conv = None
     elif kind == "list":
         conv = _list_conv(info, strict, rules_on, own_rules)
+    elif kind == "dict":
+        conv = _dict_conv(info, strict, rules_on, own_rules)
     elif kind == "dto":
         conv = dto_plan(info.arg, strict, rules_on)
     else:
@@ -507,7 +529,7 @@ def _checked(conv: Callable | None, checks: tuple) -> Callable:
 def value_converter(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool = True) -> Callable | None:
     """The converter of a value with its own rules attached (rules_on decides for DTO fields)."""
     checks = tuple(r for r in info.rules if r[0] != "IsDefined") if own_rules else ()
-    if info.kind not in ("any", "list", "dto"):
+    if info.kind not in ("any", "list", "dict", "dto"):
         return _scalar_conv(info, strict, checks)
     conv = converter(info, strict, rules_on, own_rules)
     if checks:
@@ -536,6 +558,31 @@ def _list_conv(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool) ->
             if x is _INVALID:
                 bad = True
             out.append(x)
+        return _INVALID if bad else out
+
+    return conv
+
+
+def _dict_conv(info: TypeInfo, strict: bool, rules_on: bool, own_rules: bool) -> Callable:
+    """``dict[str, X]``: an object whose every value is converted and checked as X (its key in ``loc``)."""
+    item = value_converter(info.arg, strict, rules_on, own_rules)
+    item_nullable = info.arg.nullable
+
+    def conv(v: Any, path: tuple, errors: list) -> Any:
+        if type(v) is not dict:
+            return _type_error(path, errors, "must be an object")
+        if item is None:
+            return v
+        out = {}
+        bad = False
+        for k, x in v.items():
+            if x is None and item_nullable:
+                out[k] = None
+                continue
+            x = item(x, path + (k,), errors)
+            if x is _INVALID:
+                bad = True
+            out[k] = x
         return _INVALID if bad else out
 
     return conv

@@ -1,0 +1,157 @@
+"""Validation edge cases found by the audit of issue 15: the same answer on every supported Python,
+dict fields, hostile strings, and what the OpenAPI document says about them."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from conftest import ROOT
+from core_support import client as make_client
+from typing import Annotated, Any, Dict, Optional
+
+from koatty_lite import (Controller, Get, GetMapping, Gte, IsDate, IsNotEmpty, Koatty, PostMapping, RequestBody, Validated,
+                         create_application, validate, ValidationError)
+from koatty_lite.rules import resolve
+from koatty_lite.validation import DefinitionError
+
+UTC = timezone.utc
+
+# --- dates: one grammar on Python 3.10 and later ------------------------------------------------
+# Python 3.11 widened datetime.fromisoformat (basic format, week dates, any separator, ",5", "+08");
+# 3.10 refuses "Z"-less fractions of other than 3 or 6 digits. The parser is ours, so both agree.
+
+DATETIMES_OK = [
+    ("2024-01-02T03:04:05Z", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    ("2024-01-02t03:04:05z", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    ("2024-01-02T03:04:05+08:00", datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=8)))),
+    ("2024-01-02T03:04:05-0530", datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
+    ("2024-01-02T03:04:05.1Z", datetime(2024, 1, 2, 3, 4, 5, 100000, tzinfo=UTC)),
+    ("2024-01-02T03:04:05,25+00:00", datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=UTC)),
+    ("2024-01-02T03:04:05.123456789Z", datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)),
+    ("2024-01-02 03:04", datetime(2024, 1, 2, 3, 4)),
+    ("2024-01-02T03:04:05", datetime(2024, 1, 2, 3, 4, 5)),
+    ("2024-01-02", datetime(2024, 1, 2)),
+]
+DATETIMES_BAD = ["20240102T030405Z", "2024-W01-1", "2024-01-02X03:04", "2024-01-02T03", "2024-01-02T03:04:05+08",
+                 "2024-01-02T24:00:00", "2024-01-02T03:04:60", "2024-02-30T00:00", "2024-01-02T03:04:05+24:00",
+                 "2024-01-02T03:04:05+08:60", "0000-01-02T00:00", "２０２４-01-02T03:04", "2024-01-02T03:04:05.Z",
+                 "2024-01-02T03:04:05.1234567890Z", "2024-01-02Z", " 2024-01-02", "2024-01-02\n", ""]
+DATES_OK = [("2024-01-02", date(2024, 1, 2)), ("2024-02-29", date(2024, 2, 29))]
+DATES_BAD = ["20240102", "2024-W01-1", "2024-001", "2023-02-29", "2024-1-2", "２０２４-01-02", "2024-01-02T00:00"]
+
+
+class When:
+    at: datetime
+    day: date | None = None
+
+
+@Controller("/")
+class DateController:
+    @Validated()
+    @PostMapping("/when")
+    def when(self, w: When = RequestBody()):
+        return {"at": repr(w.at), "day": repr(w.day)}
+
+    @GetMapping("/when")
+    def when_query(self, at: datetime = Get("at"), day: date | None = Get("day", default=None)):
+        return {"at": repr(at), "day": repr(day)}
+
+
+@pytest.fixture(scope="module")
+def dates():
+    return make_client(type("DateApp", (Koatty,), {"components": [DateController]}))[0]
+
+
+@pytest.mark.parametrize("text,expected", DATETIMES_OK)
+def test_datetimes_read_alike_on_every_python(dates, text, expected):
+    assert dates.post_json("/when", {"at": text}).json["at"] == repr(expected)
+    assert dates.get("/when", {"at": text}).json["at"] == repr(expected)
+    assert resolve(IsDate())[1](text)
+
+
+@pytest.mark.parametrize("text", DATETIMES_BAD)
+def test_datetimes_outside_the_grammar_fail_on_every_python(dates, text):
+    errors = dates.post_json("/when", {"at": text}, status=400).json["data"]["errors"]
+    assert errors == [{"loc": ["body", "at"], "rule": "type", "message": "must be an ISO 8601 date-time"}]
+    assert dates.get("/when", {"at": text}, status=400).json["data"]["errors"][0]["loc"] == ["query", "at"]
+    assert not resolve(IsDate())[1](text)
+
+
+@pytest.mark.parametrize("text,expected", DATES_OK)
+def test_dates_read_alike_on_every_python(dates, text, expected):
+    res = dates.post_json("/when", {"at": "2024-01-02", "day": text}).json
+    assert res["day"] == repr(expected)
+
+
+@pytest.mark.parametrize("text", DATES_BAD)
+def test_dates_outside_the_grammar_fail_on_every_python(dates, text):
+    errors = dates.post_json("/when", {"at": "2024-01-02", "day": text}, status=400).json["data"]["errors"]
+    assert errors == [{"loc": ["body", "day"], "rule": "type", "message": "must be an ISO 8601 date (YYYY-MM-DD)"}]
+    dates.get("/when", {"at": "2024-01-02", "day": text}, status=400)
+
+
+# --- dict[str, X] fields: each value converted and checked (a bare dict passes through) ---------
+
+
+class Sub:
+    n: Annotated[int, Gte(1)]
+
+
+class Stock:
+    counts: dict[str, Annotated[int, Gte(0)]]
+    subs: Dict[str, Sub] = {}
+    maybe: dict[str, Optional[int]] = {}
+    anything: dict[str, Any] = {}
+    raw: dict = {}
+    named: Annotated[dict[str, str], IsNotEmpty()] = {"a": "b"}
+
+
+def test_dict_fields_convert_and_check_each_value():
+    got = validate(Stock, {"counts": {"a": 1, "b": 2.0}, "subs": {"x": {"n": 3}}, "maybe": {"k": None}, "raw": [1]})
+    assert got.counts == {"a": 1, "b": 2} and type(got.subs["x"]) is Sub and got.maybe == {"k": None}
+    assert got.raw == [1]  # a bare dict annotation is passed through, as documented
+    with pytest.raises(ValidationError) as info:
+        validate(Stock, {"counts": {"a": -1, "b": "2", "c": None}, "subs": {"x": {"n": 0}, "y": 5}, "maybe": [1],
+                         "anything": "x", "named": {}})
+    assert [(e["loc"], e["rule"]) for e in info.value.errors] == [
+        (["body", "counts", "a"], "Gte"), (["body", "counts", "b"], "type"), (["body", "counts", "c"], "type"),
+        (["body", "subs", "x", "n"], "Gte"), (["body", "subs", "y"], "type"), (["body", "maybe"], "type"),
+        (["body", "anything"], "type"), (["body", "named"], "IsNotEmpty")]
+    assert info.value.errors[5]["message"] == "must be an object"
+
+
+class Bad:
+    by_id: dict[int, str]
+
+
+def test_dict_with_non_string_keys_is_a_boot_error():
+    @Controller("/")
+    class C:
+        @PostMapping("/x")
+        def x(self, b: Bad = RequestBody()):
+            return None
+
+    with pytest.raises(DefinitionError, match=r"Bad\.by_id: .*dict\[str, \.\.\.\]"):
+        create_application(type("A", (Koatty,), {"components": [C]}))
+
+
+def test_dict_fields_in_the_openapi_document():
+    @Controller("/")
+    class C:
+        @Validated()
+        @PostMapping("/stock")
+        def stock(self, s: Stock = RequestBody()):
+            return None
+
+    app = create_application(type("A", (Koatty,), {"components": [C]}))
+    props = app.openapi()["components"]["schemas"]["Stock"]["properties"]
+    assert props["counts"] == {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    assert props["subs"] == {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Sub"},
+                             "default": {}}
+    assert props["maybe"]["additionalProperties"] == {"type": ["integer", "null"]}
+    assert props["anything"] == {"type": "object", "default": {}}
+    assert props["named"] == {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1,
+                              "default": {"a": "b"}}
