@@ -131,8 +131,12 @@ def _guard(wsgi_app: Callable) -> Callable:
 
         def respond(status: str, headers: list, exc_info: Any = None) -> Callable:
             started.append(status)
-            if not any(name.lower() == "x-request-id" for name, _ in headers):
-                headers = list(headers) + [("X-Request-Id", rid)]
+            for name, _ in headers:
+                # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
+                if len(name) == 12 and name.lower() == "x-request-id":
+                    break
+            else:
+                headers = [*headers, ("X-Request-Id", rid)]
             return start_response(status, headers, exc_info)
 
         try:

@@ -9,8 +9,8 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, encode_body, encode_query, error_body, facts, header_items, join_headers, multi_headers,
-    path_info, request_id_of, require_str, single_headers, unquote_plus,
+    BadEvent, aws_only, decode_body, encode_body, encode_query, error_body, facts, header_items, join_headers,
+    make_environ, multi_headers, path_info, request_id_of, require_str, single_headers, strip_base, unquote_plus,
 )
 from .request import XFF, body_source, check_multi, check_single, lazy_pairs, make_request, strip_request_base
 
@@ -127,16 +127,10 @@ def _source_ip(event):
 
 
 # ---------------------------------------------------------------- REST v1
-def _header_source(event, default_host=None, eager=False):
-    """The header source of a payload 1.0 / ALB event: multiValueHeaders when present, else headers.
-
-    Lazy (``lazy_pairs``) for a koatty_lite app; ``eager``: the pairs list at once, validated and
-    flattened in one pass, for the environ a foreign WSGI app needs anyway (PERF: v1, 8 headers -0.9 µs).
-    """
+def _header_source(event, default_host=None):
+    """The lazy header source (``lazy_pairs``) of a payload 1.0 / ALB event: multiValueHeaders when
+    present, else headers."""
     multi = event.get("multiValueHeaders")
-    if eager:
-        pairs = _multi_items(multi, event.get("headers"), "Headers")
-        return _with_host(pairs, event) if default_host else pairs
     if multi is not None:
         return lazy_pairs(check_multi(multi, "multiValueHeaders"), True, default_host)
     return lazy_pairs(check_single(event.get("headers"), "headers"), False, default_host)
@@ -151,7 +145,7 @@ def _query_v1(get):
     return encode_query(pairs) if pairs else ""
 
 
-def to_request_apigw_v1(event, context, strip_base_path="", _eager=False):
+def to_request_apigw_v1(event, context, strip_base_path=""):
     """Request for an API Gateway REST (payload 1.0) event."""
     get = event.get  # PERF: the hot path of the most common event, read inline (2.0 -> 1.5 µs)
     method = get("httpMethod")
@@ -162,7 +156,7 @@ def to_request_apigw_v1(event, context, strip_base_path="", _eager=False):
         raise BadEvent("path must be a non-empty string")
     rc = get("requestContext") or {}
     domain = rc.get("domainName")
-    headers = _header_source(event, domain if type(domain) is str else None, _eager)
+    headers = _header_source(event, domain if type(domain) is str else None)
     query = _query_v1(get)
     body = get("body")
     if body is not None and (type(body) is not str or get("isBase64Encoded")):
@@ -181,11 +175,6 @@ def to_request_apigw_v1(event, context, strip_base_path="", _eager=False):
         strip_request_base(req, strip_base_path)
     req.authorizer = rc.get("authorizer")
     return req
-
-
-def to_environ_apigw_v1(event, context, strip_base_path=""):
-    """Environ for an API Gateway REST (payload 1.0) event."""
-    return to_request_apigw_v1(event, context, strip_base_path, True).environ
 
 
 def to_response_apigw_v1(environ, status, headers, body):
@@ -249,16 +238,6 @@ def to_request_function_url(event, context, strip_base_path=""):
     return _to_request_v2(event, context, "function-url", strip_base_path)
 
 
-def to_environ_apigw_v2(event, context, strip_base_path=""):
-    """Environ for an HTTP API payload 2.0 event."""
-    return _to_request_v2(event, context, "apigw-v2", strip_base_path).environ
-
-
-def to_environ_function_url(event, context, strip_base_path=""):
-    """Environ for a Lambda Function URL event."""
-    return _to_request_v2(event, context, "function-url", strip_base_path).environ
-
-
 def to_response_v2(environ, status, headers, body):
     """HTTP API 2.0 / Function URL response: Set-Cookie in `cookies`, others comma-joined."""
     text, b64 = encode_body(headers, body)
@@ -278,12 +257,12 @@ to_response_apigw_v2 = to_response_function_url = to_response_v2
 
 
 # ---------------------------------------------------------------- ALB
-def to_request_alb(event, context, strip_base_path="", _eager=False):
+def to_request_alb(event, context, strip_base_path=""):
     """Request for an ALB target event (single- or multi-value mode)."""
     method = require_str(event, "httpMethod")
     path = require_str(event, "path")
     multi = "multiValueHeaders" in event
-    headers = _header_source(event, None, _eager)
+    headers = _header_source(event)
     query = _multi_items(event.get("multiValueQueryStringParameters"),
                          event.get("queryStringParameters"), "QueryStringParameters")
     # why: ALB passes the query on as sent: decode it exactly once as a WSGI server would (`+` is a
@@ -297,9 +276,85 @@ def to_request_alb(event, context, strip_base_path="", _eager=False):
     return req
 
 
+# ---------------------------------------------------------------- the environ of a foreign WSGI app
+# PERF: built straight from the event, as apig-wsgi does (a Request first costs ~1 µs more); the same
+# rules as Request.environ, which tests/test_request_model.py checks on every fixture.
+def to_environ_apigw_v1(event, context, strip_base_path=""):
+    """Environ for an API Gateway REST (payload 1.0) event."""
+    method = require_str(event, "httpMethod")
+    path = require_str(event, "path")
+    headers = _with_host(_multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers"), event)
+    query = _query_v1(event.get)
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    environ = make_environ(method, path_info(path), query, headers, body, _source_ip(event), "https", event,
+                           context, PLATFORM, "apigw-v1", _request_id(event, context))
+    rc = event.get("requestContext") or {}
+    stage = rc.get("stage")
+    if type(stage) is str and stage and stage != "$default" and ".execute-api." in environ.get("HTTP_HOST", ""):
+        environ["SCRIPT_NAME"] = "/" + stage
+    strip_base(environ, strip_base_path)
+    auth = rc.get("authorizer")
+    if auth is not None:
+        environ["koatty.authorizer"] = auth
+    return environ
+
+
+def _environ_v2(event, context, kind, strip_base_path):
+    rc = event["requestContext"]
+    http = rc.get("http")
+    method, raw_path, query = _v2_line(event, http)
+    pairs = header_items(event.get("headers"))
+    cookies = event.get("cookies")
+    if cookies:
+        if type(cookies) is not list or not all(type(c) is str for c in cookies):
+            raise BadEvent("cookies must be a list of strings")
+        pairs = [p for p in pairs if p[0].lower() != "cookie"]  # why: one source only (lazy_pairs)
+        pairs.append(("cookie", "; ".join(cookies)))
+    pairs = _with_host(pairs, event)
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    environ = make_environ(method, path_info(raw_path), query, pairs, body, http.get("sourceIp"), "https", event,
+                           context, PLATFORM, kind, _request_id(event, context))
+    stage = rc.get("stage")
+    if type(stage) is str and stage and stage != "$default" and ".execute-api." in environ.get("HTTP_HOST", ""):
+        prefix, pi = "/" + stage, environ["PATH_INFO"]
+        if pi == prefix or pi.startswith(prefix + "/"):
+            environ["SCRIPT_NAME"] = prefix
+            environ["PATH_INFO"] = pi[len(prefix):] or "/"
+    strip_base(environ, strip_base_path)
+    auth = rc.get("authorizer")
+    if auth is not None:
+        environ["koatty.authorizer"] = auth
+    return environ
+
+
+def to_environ_apigw_v2(event, context, strip_base_path=""):
+    """Environ for an HTTP API payload 2.0 event."""
+    return _environ_v2(event, context, "apigw-v2", strip_base_path)
+
+
+def to_environ_function_url(event, context, strip_base_path=""):
+    """Environ for a Lambda Function URL event."""
+    return _environ_v2(event, context, "function-url", strip_base_path)
+
+
 def to_environ_alb(event, context, strip_base_path=""):
     """Environ for an ALB target event (single- or multi-value mode)."""
-    return to_request_alb(event, context, strip_base_path, True).environ
+    method = require_str(event, "httpMethod")
+    path = require_str(event, "path")
+    headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
+    query = _multi_items(event.get("multiValueQueryStringParameters"),
+                         event.get("queryStringParameters"), "QueryStringParameters")
+    query = encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query]) if query else ""
+    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
+    remote = None
+    for name, value in headers:
+        if name.lower() == "x-forwarded-for":
+            remote = value.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
+    environ = make_environ(method, path_info(path), query, headers, body, remote, "http", event, context,
+                           PLATFORM, "alb", _request_id(event, context))
+    strip_base(environ, strip_base_path)
+    environ["koatty.alb_multi"] = "multiValueHeaders" in event
+    return environ
 
 
 def to_response_alb(environ, status, headers, body):
