@@ -28,10 +28,10 @@ _ERRORS = {
     "404": ("NotFound", "No route matches the path"),
     "405": ("MethodNotAllowed", "The path exists but not for this method (see the Allow header)"),
     "413": ("PayloadTooLarge", "The body is larger than the payload limit"),
-    "415": ("UnsupportedMediaType", "The Content-Encoding is not supported"),
+    "415": ("UnsupportedMediaType", "The Content-Encoding or the body's charset is not supported"),
     "500": ("InternalServerError", "An unhandled error (logged with the request id)"),
 }
-_DECIMAL = r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_DECIMAL = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 
 
 class _Builder:
@@ -153,10 +153,10 @@ class _Builder:
                         ok["content"] = {"application/json": {"schema": self.schema(info)}}
             out["200"] = ok
         codes = ["404", "405", "500"]
-        if has_input:
-            codes.insert(0, "400")
         if method in _BODY_METHODS:
-            codes[-1:-1] = ["413", "415"]
+            codes += ["400", "413", "415"]  # a body is parsed before any route runs: bad JSON is a 400 there too
+        elif has_input:
+            codes.append("400")
         for code in sorted(codes):
             out[code] = {"$ref": f"#/components/responses/{_ERRORS[code][0]}"}
         return out

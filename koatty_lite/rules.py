@@ -354,6 +354,18 @@ def _matches(pattern: Any, modifiers: str = "") -> Callable:
     return lambda value: isinstance(value, str) and rx.search(value) is not None
 
 
+def _matches_schema(pattern: Any, modifiers: str = "") -> dict:
+    """``pattern``, unless the regex has flags: JSON Schema patterns have none, so a case-insensitive
+    one would refuse what the route takes; then the regex is named in the description instead."""
+    text = pattern if isinstance(pattern, str) else pattern.pattern
+    flags = "".join(sorted(set(modifiers or "") - {"u", "g"}))
+    if not isinstance(pattern, str) and pattern.flags & (re.I | re.M | re.S | re.X):
+        flags = flags or "flags"
+    if flags:
+        return {"description": f"matches the regular expression /{text}/{flags}"}
+    return {"pattern": text}
+
+
 def _escape(text: str) -> str:
     """Escape a literal for an ECMA-262 ``pattern`` (re.escape escapes more than ECMA allows in u-mode)."""
     return "".join("\\" + c if c in "\\^$.|?*+()[]{}/-" else c for c in text)
@@ -391,8 +403,7 @@ for _name, _build, _schema, _msg in (
     ("Lte", _compare(lambda a, b: a <= b), _range_schema("maximum"), "must be less than or equal to {0}"),
     ("Length", _length, lambda min=0, max=None: {"minLength": min, **({"maxLength": max} if max is not None else {})},
      ""),
-    ("Matches", _matches, lambda p, m="": {"pattern": p if isinstance(p, str) else p.pattern},
-     "must match {0}"),
+    ("Matches", _matches, _matches_schema, "must match {0}"),
     ("IsCnName", _str_check(_CN_NAME), _pattern(_CN_NAME), "must be a Chinese name"),
     ("IsIdNumber", lambda: _id_number, lambda: {"pattern": r"^(?:[0-9]{15}|[0-9]{17}[0-9Xx])$"},
      "must be an ID card number"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -12,7 +13,7 @@ from conftest import ROOT
 from core_support import client as make_client
 from typing import Annotated, Any, Dict, Optional
 
-from koatty_lite import (Controller, Get, GetMapping, Gte, IsDate, IsNotEmpty, Koatty, PostMapping, RequestBody, Validated,
+from koatty_lite import (Controller, Get, GetMapping, Gte, IsDate, IsNotEmpty, Koatty, Matches, PostMapping, RequestBody, Validated,
                          create_application, validate, ValidationError)
 from koatty_lite.rules import resolve
 from koatty_lite.validation import DefinitionError
@@ -155,3 +156,78 @@ def test_dict_fields_in_the_openapi_document():
     assert props["anything"] == {"type": "object", "default": {}}
     assert props["named"] == {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1,
                               "default": {"a": "b"}}
+
+
+# --- what the OpenAPI document promises matches what the routes accept --------------------------
+
+
+class Coded:
+    code: Annotated[str, Matches("^abc", "i")]
+    plain: Annotated[str, Matches("^x[0-9]+$")] = "x1"
+    amount: Decimal = Decimal("1")
+
+
+@Controller("/")
+class CodedController:
+    @Validated()
+    @PostMapping("/coded")
+    def coded(self, c: Coded = RequestBody()):
+        return None
+
+    @PostMapping("/ping")
+    def ping(self):
+        return None
+
+
+def _doc_and_client():
+    App = type("CodedApp", (Koatty,), {"components": [CodedController]})
+    app = create_application(App)
+    return app.openapi(), make_client(App)[0]
+
+
+def test_documented_patterns_and_decimals_accept_what_the_route_accepts():
+    """Matches("^abc", "i") took "ABCd" but documented a case-sensitive pattern; "+1" was a Decimal the
+    documented pattern refused."""
+    jsonschema = pytest.importorskip("jsonschema")
+    doc, c = _doc_and_client()
+    schema = {"$ref": "#/components/schemas/Coded", "components": doc["components"]}
+    validator = jsonschema.Draft202012Validator(schema)
+    for body in ({"code": "ABCd", "amount": "+1"}, {"code": "abc", "plain": "x12", "amount": "-.5e3"}):
+        c.post_json("/coded", body)
+        validator.validate(body)
+    props = doc["components"]["schemas"]["Coded"]["properties"]
+    assert "pattern" not in props["code"]  # JSON Schema patterns have no flags: left out, named in the description
+    assert "i" in props["code"]["description"] and "^abc" in props["code"]["description"]
+    assert props["plain"]["pattern"] == "^x[0-9]+$"
+
+
+def test_a_body_route_documents_the_400_of_a_malformed_body():
+    """Any POST body is parsed before the controller: a route without arguments answers 400 to bad JSON."""
+    doc, c = _doc_and_client()
+    c.post("/ping", "{bad", headers={"Content-Type": "application/json"}, status=400)
+    assert "400" in doc["paths"]["/ping"]["post"]["responses"]
+    assert "charset" in doc["components"]["responses"]["UnsupportedMediaType"]["description"]
+
+
+def test_every_ref_in_the_documents_resolves():
+    from test_openapi import document, example_apps
+
+    docs = [document(App) for App in example_apps().values()] + [_doc_and_client()[0]]
+    for doc in docs:
+        seen = 0
+        stack = [doc]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str):
+                    assert ref.startswith("#/"), ref
+                    target = doc
+                    for part in ref[2:].split("/"):
+                        assert isinstance(target, dict) and part in target, f"unresolved {ref}"
+                        target = target[part]
+                    seen += 1
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        assert seen > 0
