@@ -136,3 +136,37 @@ def test_observability_is_paid_for_only_when_used(env, loaded):
     out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=full)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stderr.strip().splitlines()[-1]) == loaded
+
+
+PLAIN_APP = """
+import json as _j
+from koatty_lite import Controller, GetMapping, PostMapping, Get, Header, PathVariable, RequestBody, Koatty, handler
+@Controller('/')
+class C:
+    @GetMapping('/u/:id')
+    def u(self, id: int = PathVariable('id'), q: 'str | None' = Get('q', default=None),
+          h: str = Header('x-h', default='')):
+        return {'id': id}
+    @PostMapping('/p')
+    def p(self, body: dict = RequestBody()):
+        return body
+class App(Koatty):
+    components = [C]
+h = handler(App)
+def ev(method, path, qs='', body=None):
+    return {'version': '2.0', 'rawPath': path, 'rawQueryString': qs, 'body': body,
+            'headers': {'host': 'x', 'content-type': 'application/json', 'x-h': 'v'},
+            'requestContext': {'http': {'method': method, 'path': path, 'sourceIp': '192.0.2.1'}}}
+codes = [h(ev('GET', '/u/1', 'q=x'), None)['statusCode'], h(ev('GET', '/u/x'), None)['statusCode'],
+         h(ev('POST', '/p', '', '{"a": 1}'), None)['statusCode'], h(ev('POST', '/p', '', '{bad'), None)['statusCode'],
+         h(ev('GET', '/nowhere'), None)['statusCode']]
+print(_j.dumps([codes, [m for m in %r if m in sys.modules]]))
+"""
+
+
+def test_an_app_without_validation_pays_nothing_for_it():
+    """Boot through handler() and serve typed, untyped, failing and unknown requests: neither validation,
+    rules nor openapi is loaded, nor typing (issue 15: pay for what you use)."""
+    codes, loaded = run_isolated(PLAIN_APP % (OPTIONAL + ["typing"],))
+    assert codes == [200, 400, 200, 400, 404]
+    assert loaded == []
