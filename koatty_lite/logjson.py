@@ -97,9 +97,18 @@ def dumps(obj: dict) -> str:
     """One compact JSON line (values that JSON cannot hold become their ``str``)."""
     try:
         return _encode(obj)
-    except (ValueError, RecursionError):  # a circular or too deep value: keep the line, drop the detail
-        return _encode({k: (v if isinstance(v, (str, int, float, bool)) or v is None else repr(v)[:1000])
+    except Exception:
+        # A circular or too deep value, a dict keyed by tuples, a __str__ that raises: keep the line,
+        # write each such member as its repr (or its type's name when even that fails).
+        return _encode({str(k): v if isinstance(v, (str, int, float, bool)) or v is None else _safe_repr(v)
                         for k, v in obj.items()})
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        return repr(value)[:1000]
+    except Exception:
+        return "<unprintable %s>" % type(value).__name__
 
 
 class JsonFormatter(logging.Formatter):

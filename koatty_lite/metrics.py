@@ -21,8 +21,8 @@ UNITS = frozenset((
     "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
     "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",
     "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None"))
-MAX_METRICS = 100  # EMF: at most 100 MetricDefinitions per directive
-MAX_VALUES = 100  # EMF: at most 100 values in one metric's array
+MAX_METRICS = 100  # EMF: at most 100 MetricDefinitions per document (more: another document)
+MAX_VALUES = 100  # EMF: at most 100 values in one metric's array (more: another document)
 MAX_DIMENSIONS = 30  # EMF: at most 30 keys in a DimensionSet
 FORMATS = ("emf", "json")
 
@@ -102,14 +102,10 @@ class Metrics:
             raise ValueError(f"metric {name!r}: resolution must be 1 (high resolution) or 60, not {resolution!r}")
         entry = group.metrics.get(name)
         if entry is None:
-            if len(group.metrics) >= MAX_METRICS:
-                raise ValueError(f"metric {name!r}: more than {MAX_METRICS} metrics in one invocation")
             group.metrics[name] = [unit, [value], resolution]
             return
         if entry[0] != unit:
             raise ValueError(f"metric {name!r} was added with unit {entry[0]!r}, now {unit!r}")
-        if len(entry[1]) >= MAX_VALUES:
-            raise ValueError(f"metric {name!r}: more than {MAX_VALUES} values in one invocation")
         entry[1].append(value)
 
     def add_dimension(self, name: str, value: Any) -> None:
@@ -138,28 +134,45 @@ class Metrics:
         ts = int(time.time() * 1000) if timestamp_ms is None else int(timestamp_ms)
         return self._emf(ts) if self.fmt == "emf" else self._json(ts)
 
-    def _emf(self, ts: int) -> list:
-        docs = []  # each: [root dict, directives]
+    def _parts(self) -> list:
+        """``(dimensions, [(name, entry, values)])`` slices of at most MAX_METRICS metrics and
+        MAX_VALUES values each: what one EMF directive may hold (Powertools flushes at 100 too)."""
+        parts = []
         for group in self._groups:
-            if not group.metrics:
-                continue
-            directive = {"Namespace": self.namespace, "Dimensions": [list(group.dimensions)],
+            rounds = 0
+            while True:
+                lo, hi = rounds * MAX_VALUES, (rounds + 1) * MAX_VALUES
+                items = [(n, e, e[1][lo:hi]) for n, e in group.metrics.items() if len(e[1]) > lo]
+                if not items:
+                    break
+                for i in range(0, len(items), MAX_METRICS):
+                    parts.append((group.dimensions, items[i:i + MAX_METRICS]))
+                rounds += 1
+        return parts
+
+    def _emf(self, ts: int) -> list:
+        docs = []  # each: [root dict, directives, metric names, number of metrics]
+        for dimensions, items in self._parts():
+            directive = {"Namespace": self.namespace, "Dimensions": [list(dimensions)],
                          "Metrics": [{"Name": n, "Unit": e[0], **({"StorageResolution": 1} if e[2] == 1 else {})}
-                                     for n, e in group.metrics.items()]}
-            members = dict(group.dimensions)
-            for n, e in group.metrics.items():
-                members[n] = e[1][0] if len(e[1]) == 1 else e[1]
+                                     for n, e, _ in items]}
+            members = {n: values[0] if len(values) == 1 else values for n, _, values in items}
             for doc in docs:
-                # Why: one root holds one value per member; a clash (the same key, another value) needs its own line.
+                # Why: one root holds one value per member; a clash (the same key, another value, or the
+                # same metric's next 100 values) or a 101st metric needs a document of its own.
                 root = doc[0]
-                if all(root.get(k, v) == v for k, v in members.items()):
+                if doc[3] + len(items) <= MAX_METRICS and not any(n in root for n in members) \
+                        and all(root.get(k, v) == v and k not in doc[2] for k, v in dimensions.items()):
+                    root.update(dimensions)
                     root.update(members)
                     doc[1].append(directive)
+                    doc[2].update(members)
+                    doc[3] += len(items)
                     break
             else:
-                docs.append([members, [directive]])
+                docs.append([{**dimensions, **members}, [directive], set(members), len(items)])
         out = []
-        for members, directives in docs:
+        for members, directives, _, _ in docs:
             root = {k: v for k, v in self.metadata.items() if k not in members}
             root.update(members)
             root["_aws"] = {"Timestamp": ts, "CloudWatchMetrics": directives}

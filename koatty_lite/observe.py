@@ -263,12 +263,15 @@ class ObservedWsgiApp(WsgiApp):
         own = ctx._ext.get("logger")
         if own is not None and own.keys:
             keys = {**own.keys, **keys}
+        path = ctx.path
         if route is None:
-            keys["path"] = ctx.path  # why: no route matched (404, 405): the path says what was asked
+            # why: no route matched (404, 405): the path says what was asked; printable() so a client's
+            # %0A or ESC cannot forge a text line or drive a terminal (JSON escapes them anyway).
+            path = keys["path"] = _log.printable(path)
         # The message names the route, never the raw path with its ids (cardinality, personal data).
         # PERF: makeRecord + handle, not info(): no caller lookup (a stack walk) for a line we write ourselves.
         record = logger.makeRecord(logger.name, 20, __file__, 0, "%s %s %d %.1fms",
-                                   (ctx.method, route or ctx.path, code, duration_ms), None, "request_line",
+                                   (ctx.method, route or path, code, duration_ms), None, "request_line",
                                    {"koatty_keys": keys})
         logger.handle(record)
 

@@ -312,3 +312,32 @@ def test_function_identity_from_the_platform_context(clean_log, context, expecte
 
     _function_from_context(context)
     assert logjson.function_identity() == expected
+
+
+def test_json_lines_survive_keys_and_values_that_break_the_encoder(clean_log, monkeypatch, capsys):
+    # Audit of issue 16: a dict keyed by tuples (TypeError in json) or a value whose str() raises
+    # lost the line and printed "--- Logging error ---" with a traceback on stderr.
+    class Sour:
+        def __str__(self):
+            raise RuntimeError("no str")
+
+        __repr__ = __str__
+
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    klog.configure()
+    klog.app_logger.warning("odd", table={(1, 2): 3}, sour=Sour(), fine=1)
+    captured = capsys.readouterr()
+    (line,) = json_lines(captured.out)
+    assert line["message"] == "odd" and line["fine"] == 1 and "1, 2" in line["table"]
+    assert line["sour"] == "<unprintable Sour>"
+    assert captured.err == ""
+
+
+def test_text_request_line_cannot_be_forged_by_a_path(clean_log, caplog):
+    # Audit of issue 16: a 404's raw path went into the text request line, %0A and ESC included.
+    caplog.set_level(logging.INFO, logger="koatty")
+    _, wsgi = boot(make_app(log={"request": True}))
+    call(wsgi, path="/x%0Aforged%1B[31m")
+    (record,) = [r for r in caplog.records if getattr(r, "koatty_keys", {}).get("status")]
+    assert record.getMessage().startswith("GET /x\\nforged\\x1b[31m 404 ")
+    assert record.koatty_keys["path"] == "/x\\nforged\\x1b[31m"

@@ -151,8 +151,6 @@ def test_a_dimension_clash_gets_its_own_document():
     (lambda m: m.add("A", 1, "Parsecs"), "unknown unit"),
     (lambda m: m.add("A", 1, resolution=5), "resolution"),
     (lambda m: (m.add("A", 1, "Count"), m.add("A", 1, "Seconds")), "was added with unit"),
-    (lambda m: [m.add("A", i) for i in range(101)], "more than 100 values"),
-    (lambda m: [m.add(f"M{i}", 1) for i in range(101)], "more than 100 metrics"),
     (lambda m: [m.add_dimension(f"d{i}", "v") for i in range(31)], "more than 30 dimensions"),
     (lambda m: m.add_dimension("d", "v" * 1025), "at most 1024"),
     (lambda m: m.add_metadata("_aws", 1), "reserved"),
@@ -160,6 +158,32 @@ def test_a_dimension_clash_gets_its_own_document():
 def test_bad_metrics_are_refused_with_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call(Metrics("Shop"))
+
+
+def test_more_than_100_metrics_or_values_are_split_into_valid_documents():
+    # Audit of issue 16: EMF allows 100 metrics per document and 100 values per metric; the 101st
+    # was a ValueError (a 500 for the request) where Powertools writes another document.
+    m = Metrics("Shop", {"service": "a"})
+    for i in range(250):
+        m.add(f"M{i}", i)
+    for i in range(230):
+        m.add("Repeated", i)
+    m.add_to({"service": "a", "route": "GET /x"}, "Latency", 3, "Milliseconds")
+    m.add_metadata("requestId", "r-1")
+    docs = [validate_emf(line) for line in m.lines(5)]
+    seen, repeated = {}, []
+    for doc in docs:
+        assert sum(len(d["Metrics"]) for d in doc["_aws"]["CloudWatchMetrics"]) <= 100
+        assert doc["requestId"] == "r-1"
+        for directive in doc["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                value = doc[metric["Name"]]
+                if metric["Name"] == "Repeated":
+                    repeated += value
+                else:
+                    seen[metric["Name"]] = value
+    assert seen == {**{f"M{i}": i for i in range(250)}, "Latency": 3}
+    assert repeated == list(range(230))
 
 
 def test_json_lines_for_the_log_services():
