@@ -53,6 +53,17 @@ class _Group:
         self.metrics = {}  # name -> [unit, [values], resolution]
 
 
+def _fits(doc: list, dimensions: dict, members: dict) -> bool:
+    """True when a directive's dimensions and metric values can join the EMF document ``doc``.
+
+    Why: one root holds one value per member; a clash (the same key, another value, or the same
+    metric's next 100 values) or a 101st metric needs a document of its own.
+    """
+    root = doc[0]
+    return (doc[3] + len(members) <= MAX_METRICS and not any(n in root for n in members)
+            and all(root.get(k, v) == v and k not in doc[2] for k, v in dimensions.items()))
+
+
 class Metrics:
     """The metrics of one invocation (``ctx.metrics``), or of any unit of work you flush yourself.
 
@@ -158,11 +169,8 @@ class Metrics:
                                      for n, e, _ in items]}
             members = {n: values[0] if len(values) == 1 else values for n, _, values in items}
             for doc in docs:
-                # Why: one root holds one value per member; a clash (the same key, another value, or the
-                # same metric's next 100 values) or a 101st metric needs a document of its own.
                 root = doc[0]
-                if doc[3] + len(items) <= MAX_METRICS and not any(n in root for n in members) \
-                        and all(root.get(k, v) == v and k not in doc[2] for k, v in dimensions.items()):
+                if _fits(doc, dimensions, members):
                     root.update(dimensions)
                     root.update(members)
                     doc[1].append(directive)
