@@ -409,7 +409,7 @@ class _Handler:
             raise UnknownEventError(f"an HTTP event of kind {detect_http(event)!r} reached a handler for "
                                     f"platform {self.platform!r}; use platform='auto' or the right platform")
         rid = _request_id(context)
-        previous = _log.enter(rid)
+        previous = self._enter(rid)
         try:
             spans = getattr(self.app, "_spans", None)
             if spans is None:
@@ -418,7 +418,7 @@ class _Handler:
                 with spans.event(kind, rid, _log._state.fields["cold_start"]):
                     taken, result = self._run_kind(kind, event, context)
         finally:
-            _log.leave(previous)
+            self._leave(previous)
         if taken:
             return result
         if self.fallback is not None:  # why: "*" is the catch-all: known kinds without a handler of their own too
@@ -448,13 +448,33 @@ class _Handler:
 
     def _fallback(self, event: Any, context: Any) -> Any:
         """event_handlers["*"]: any event no adapter, kind handler or @Scheduled task took."""
-        previous = _log.enter(_request_id(context))
+        previous = self._enter(_request_id(context))
         try:
             return self.fallback(event, context, self.app)
         except Exception:
             _log.get_logger().exception("event handler '*' failed; the platform may retry")
             raise
         finally:
+            self._leave(previous)
+
+    def _enter(self, request_id: Any) -> Any:
+        """Start a non-HTTP invocation: log state, and the app for ``koatty_lite.metrics.current()``."""
+        previous = _log.enter(request_id)
+        state = _log._state
+        state.app = self.app
+        state.metrics = None
+        return previous
+
+    def _leave(self, previous: Any) -> None:
+        """End it: the invocation's metrics (and ``ColdStart`` when on) written, then the log state."""
+        state = _log._state
+        try:
+            if state.metrics is not None or (state.fields["cold_start"] and self.app.config.get("metrics")):
+                from .metrics import end_invocation  # PERF: loaded only when a metric may be written
+
+                end_invocation(state, state.fields["cold_start"])
+        finally:
+            state.app = state.metrics = None
             _log.leave(previous)
 
     def _fc2(self, environ: dict, start_response: Callable) -> Any:

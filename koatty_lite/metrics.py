@@ -271,3 +271,41 @@ def for_request(ctx: Any) -> Metrics:
     metrics.metadata = {"requestId": ctx.request_id}
     metrics.stream = None
     return metrics
+
+
+# --- metrics of a non-HTTP invocation (an event handler, a @Scheduled task) ------------------------------
+
+
+def current() -> Metrics:
+    """The metrics of the non-HTTP invocation this thread is running (an ``event_handlers`` function,
+    a ``@Scheduled`` task, the ``"*"`` catch-all): configured from the app's config ``metrics`` as
+    ``ctx.metrics`` is, written by ``koatty_lite.handler`` once when the invocation ends (also when it
+    raised). In an HTTP request use ``ctx.metrics``."""
+    from . import log as _log
+
+    state = _log._state
+    metrics = getattr(state, "metrics", None)
+    if metrics is None:
+        app = getattr(state, "app", None)
+        if app is None:
+            raise RuntimeError("koatty_lite.metrics.current() is for an event handler or a @Scheduled task "
+                               "run by koatty_lite.handler(); in a request use ctx.metrics, elsewhere "
+                               "Metrics(namespace, dimensions) and flush()")
+        namespace, dimensions, fmt = _app_settings(app)
+        metrics = Metrics(namespace, dimensions, platform_format(None) if fmt == "auto" else fmt)
+        if getattr(state, "request_id", None):
+            metrics.metadata["requestId"] = state.request_id
+        state.metrics = metrics
+    return metrics
+
+
+def end_invocation(state: Any, cold: bool) -> None:
+    """Called by ``koatty_lite.handler`` when a non-HTTP invocation ends: the ``ColdStart`` metric
+    when the app turned it on and this was the process's first invocation, then the flush."""
+    app = state.app
+    if cold and ((getattr(app, "config", None) or {}).get("metrics") or {}).get("cold_start"):
+        current().add_to({"service": _app_settings(app)[1]["service"]}, "ColdStart", 1, "Count")
+    metrics = state.metrics
+    state.metrics = state.app = None
+    if metrics is not None:
+        metrics.flush()

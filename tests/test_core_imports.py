@@ -111,10 +111,12 @@ class C:
 class App(Koatty):
     components = [C]
     config = _j.loads(os.environ.get('OBS_CONFIG') or '{}')
-h = handler(App)
+h = handler(App, event_handlers={'sqs': lambda event, context, app: {}})
 ev = {'version': '2.0', 'rawPath': '/hello', 'rawQueryString': '', 'headers': {'host': 'x'},
       'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}}}
 assert h(ev, None)['statusCode'] == 200
+# A non-HTTP invocation too: it may write metrics (metrics.current()), and pays nothing when it does not.
+assert h({'Records': [{'eventSource': 'aws:sqs', 'messageId': 'm-1', 'body': 'x'}]}, None) == {}
 print(_j.dumps(sorted(m for m in %r if m in sys.modules)), file=sys.stderr)
 """ % (OBS_MODULES,)
 

@@ -214,6 +214,11 @@ class MetricsController:
     def bad(self):
         self.ctx.metrics.add("Bought", "many")
 
+    @GetMapping("/fails")
+    def fails(self):
+        self.ctx.metrics.add("Attempts", 1)
+        raise RuntimeError("store down")
+
 
 def metrics_app(**metrics):
     class App(Koatty):
@@ -277,3 +282,69 @@ def test_cold_start_and_latency_metrics_when_enabled(clean_log, capsys):
 def test_a_bad_metrics_config_fails_the_boot(clean_log, config, message):
     with pytest.raises(ValueError, match=message):
         boot(metrics_app(**config))
+
+
+def test_metrics_added_before_the_controller_raised_are_written(clean_log, capsys):
+    _, wsgi = boot(metrics_app())
+    assert call(wsgi, path="/fails", request_id="r-f")["statusCode"] == 500
+    (line,) = capsys.readouterr().out.splitlines()
+    doc = validate_emf(line)
+    assert doc["Attempts"] == 1 and doc["requestId"] == "r-f"
+
+
+class _Sqs:
+    aws_request_id = "sqs-1"
+
+
+def _sqs_handler(App, fn):
+    import koatty_lite
+    from koatty_lite.cli.event import build_event
+
+    return koatty_lite.handler(App, event_handlers={"sqs": fn}), build_event("sqs", None)
+
+
+def test_event_handler_metrics_written_when_it_ends_even_when_it_raised(clean_log, capsys, monkeypatch):
+    # Audit of issue 16: an event handler had no per-invocation metrics (no ctx), and the ColdStart
+    # metric was never written when the process's first invocation was not HTTP.
+    from koatty_lite.metrics import current
+
+    def on_sqs(event, context, app):
+        current().add("Jobs", len(event["Records"]))
+        current().add_dimension("queue", "orders")
+        if app.fail:
+            raise RuntimeError("poison message")
+        return {}
+
+    App = metrics_app(namespace="Shop", service="worker", cold_start=True)
+    App.fail = True
+    handler, event = _sqs_handler(App, on_sqs)
+    with pytest.raises(RuntimeError):
+        handler(event, _Sqs())
+    first = [validate_emf(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert len(first) == 1
+    (doc,) = first
+    assert doc["Jobs"] >= 1 and doc["ColdStart"] == 1 and doc["requestId"] == "sqs-1"
+    assert doc["queue"] == "orders" and doc["service"] == "worker"
+    handler.app.fail = False
+    handler(event, _Sqs())
+    (doc,) = [validate_emf(line) for line in capsys.readouterr().out.splitlines()]
+    assert "ColdStart" not in doc and doc["Jobs"] >= 1
+    handler(event, _Sqs())  # metrics are per invocation: nothing leaks into the next one
+    assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_event_handler_metrics_as_json_lines_on_alibaba(clean_log, capsys, monkeypatch):
+    from koatty_lite.metrics import current
+
+    monkeypatch.setenv("FC_FUNCTION_NAME", "worker")
+    handler, event = _sqs_handler(metrics_app(namespace="Shop"), lambda e, c, a: current().add("Jobs", 1))
+    handler(event, _Sqs())
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["metric"] == "Jobs" and line["dimensions"] == {"service": "worker"} and "_aws" not in line
+
+
+def test_current_metrics_outside_an_invocation_says_what_to_use():
+    from koatty_lite.metrics import current
+
+    with pytest.raises(RuntimeError, match="ctx.metrics"):
+        current()
