@@ -18,3 +18,34 @@ class BadController:
 
 class App(Koatty):
     components = [BadController]
+
+
+@Controller("/")
+class NoMarkerController:
+    @PostMapping("/y")
+    def y(self, n):  # an argument without a marker default: a declaration mistake
+        return None
+
+
+class NoMarkerApp(Koatty):
+    components = [NoMarkerController]
+
+
+class Unregistered:
+    pass
+
+
+@Controller("/")
+class MissingDependencyController:
+    svc: Unregistered = __import__("koatty_lite").Autowired()
+
+
+class MissingDependencyApp(Koatty):
+    components = [MissingDependencyController]
+
+
+class BrokenInitApp(Koatty):
+    components = []
+
+    def init(self):
+        raise ZeroDivisionError("the app's own bug")

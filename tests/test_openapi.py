@@ -266,6 +266,8 @@ def test_cli_writes_the_document(tmp_path):
     (["nosuch_module:App"], "cannot import module 'nosuch_module'"),
     (["examples.demo.app:UserService"], "is not a Koatty app class"),
     (["tests.openapi_bad_app:App"], "BadDto.name: unknown rule 'IsNope'"),
+    (["tests.openapi_bad_app:NoMarkerApp"], "NoMarkerController.y: argument 'n' needs a marker default"),
+    (["tests.openapi_bad_app:MissingDependencyApp"], "MissingDependencyController.svc -> Unregistered"),
     (["examples.demo.app:App", "-o", "/nonexistent-dir/x.json"], "cannot write /nonexistent-dir/x.json"),
 ])
 def test_cli_mistakes_are_one_line_exit_2(args, needle):
@@ -273,6 +275,13 @@ def test_cli_mistakes_are_one_line_exit_2(args, needle):
     assert p.returncode == 2, p.stderr
     assert p.stderr.startswith("error: ") and needle in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_cli_keeps_the_traceback_of_the_apps_own_bug():
+    """Declaration mistakes koatty_lite names are one line; an exception from the app's own code is not
+    hidden behind one."""
+    p = run_cli("tests.openapi_bad_app:BrokenInitApp")
+    assert p.returncode == 1 and "Traceback" in p.stderr and "ZeroDivisionError: the app's own bug" in p.stderr
 
 
 def test_documented_bounds_are_the_bounds_the_routes_enforce():

@@ -13,12 +13,16 @@ def _main(argv: list) -> int:
     args = p.parse_args(argv)
     App = load_app(args.target)
     from koatty_lite.app import create_application
-    from koatty_lite.validation import DefinitionError
 
     try:
         app = create_application(App) if isinstance(App, type) else App
         doc = app.openapi()
-    except DefinitionError as exc:  # why: an unknown rule or type is the user's mistake: one line
+    except Exception as exc:
+        # why: what koatty_lite itself raises about the app's declarations (an unknown rule, an argument
+        # without a marker, a missing dependency) is the user's mistake: one line. An exception from
+        # the app's own code (its init, a component's constructor) keeps its traceback.
+        if not _raised_by_koatty_lite(exc):
+            raise
         raise CliError(str(exc)) from None
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if args.output == "-":
@@ -32,6 +36,20 @@ def _main(argv: list) -> int:
         except OSError as exc:
             raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     return 0
+
+
+def _raised_by_koatty_lite(exc: BaseException) -> bool:
+    """True when the innermost frame of the traceback is koatty_lite's own (not cli/) code."""
+    import os
+
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.abspath(tb.tb_frame.f_code.co_filename)
+    return path.startswith(package + os.sep) and not path.startswith(os.path.join(package, "cli") + os.sep)
 
 
 def main(argv: list) -> int:
