@@ -315,7 +315,8 @@ class Context:
     @property
     def logger(self) -> Any:
         """This request's logger (``koatty_lite.log.Logger``): ``ctx.logger.info("paid", order=7)``;
-        ``ctx.logger.append_keys(user=...)`` adds keys to this request's later lines."""
+        ``ctx.logger.append_keys(user=...)`` adds keys to this request's later lines. Its lines carry
+        this request's id even when written from a thread the app started."""
         ext = self._ext
         if ext is None:
             ext = self._ext = {}
@@ -323,7 +324,7 @@ class Context:
         if logger is None:
             from .log import Logger
 
-            logger = ext["logger"] = Logger({})
+            logger = ext["logger"] = Logger({}, self.request_id)
         return logger
 
     @property

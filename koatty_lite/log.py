@@ -231,10 +231,13 @@ class Logger:
     Text lines show the keys as ``key=value``; JSON lines as members of the object.
     """
 
-    __slots__ = ("keys",)
+    __slots__ = ("keys", "request_id")
 
-    def __init__(self, keys: dict | None = None):
+    def __init__(self, keys: dict | None = None, request_id: Any = None):
         self.keys = keys  # None: process-wide keys (app.logger); a dict: this logger's own
+        # ctx.logger: its request's id, so a line written from a thread the app started names it too
+        # (the thread-local id is the serving thread's only).
+        self.request_id = request_id
 
     def append_keys(self, **keys: Any) -> None:
         """Add keys to every later line written through this logger."""
@@ -256,8 +259,11 @@ class Logger:
             merged.update(extra)
         if keys:
             merged.update(keys)
-        logger.log(level, msg, *args, exc_info=exc_info, extra={"koatty_keys": merged} if merged else None,
-                   stacklevel=stacklevel)
+        extra = {"koatty_keys": merged} if merged else None
+        if self.request_id:
+            extra = extra or {}
+            extra["request_id"] = self.request_id
+        logger.log(level, msg, *args, exc_info=exc_info, extra=extra, stacklevel=stacklevel)
 
     def debug(self, msg: Any, *args: Any, exc_info: Any = None, extra: dict | None = None, **keys: Any) -> None:
         """Write a DEBUG line."""

@@ -341,3 +341,30 @@ def test_text_request_line_cannot_be_forged_by_a_path(clean_log, caplog):
     (record,) = [r for r in caplog.records if getattr(r, "koatty_keys", {}).get("status")]
     assert record.getMessage().startswith("GET /x\\nforged\\x1b[31m 404 ")
     assert record.koatty_keys["path"] == "/x\\nforged\\x1b[31m"
+
+
+def test_ctx_logger_names_its_request_from_a_thread_the_app_started(clean_log, monkeypatch, capsys):
+    # Audit of issue 16: the request id is thread-local (listen() serves on many threads), so a line
+    # written from a worker thread the controller started had no requestId; ctx.logger carries it.
+    import threading
+
+    @Controller("/")
+    class Threaded:
+        @GetMapping("/work")
+        def work(self):
+            logger, app_logger = self.ctx.logger, self.app.logger
+            worker = threading.Thread(target=lambda: (logger.info("in thread"), app_logger.info("app in thread")))
+            worker.start()
+            worker.join()
+            return {}
+
+    class App(Koatty):
+        components = [Threaded]
+        config = {"log": {"format": "json", "request": False}}
+
+    _, wsgi = boot(App)
+    capsys.readouterr()
+    call(wsgi, path="/work", request_id="r-thread")
+    lines = {line["message"]: line for line in json_lines(capsys.readouterr().out)}
+    assert lines["in thread"]["requestId"] == "r-thread"
+    assert "requestId" not in lines["app in thread"]  # documented: pass ctx.logger to the thread
