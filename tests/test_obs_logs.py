@@ -368,3 +368,30 @@ def test_ctx_logger_names_its_request_from_a_thread_the_app_started(clean_log, m
     lines = {line["message"]: line for line in json_lines(capsys.readouterr().out)}
     assert lines["in thread"]["requestId"] == "r-thread"
     assert "requestId" not in lines["app in thread"]  # documented: pass ctx.logger to the thread
+
+
+def test_listen_mode_lines_carry_cold_start_once_and_unhandled_errors_as_one_object(clean_log, monkeypatch, capsys):
+    # Audit of issue 16: in listen() mode the first request the process serves is the cold start,
+    # the later ones are not; an unhandled exception is one JSON object, nothing raw on stderr.
+    import urllib.error
+    import urllib.request
+
+    from koatty_lite.server import start_server
+
+    monkeypatch.setenv("KOATTY_LOG_FORMAT", "json")
+    _, wsgi = boot(make_app())
+    server = start_server(wsgi, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        for path in ("/users/1", "/users/2"):
+            urllib.request.urlopen(base + path, timeout=10).close()
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(base + "/boom", timeout=10)
+        info.value.close()
+    finally:
+        server.stop()
+    captured = capsys.readouterr()
+    lines = [x for x in json_lines(captured.out) if "status" in x]
+    assert [(x["status"], x["cold_start"]) for x in lines] == [(200, True), (200, False), (500, False)]
+    (error,) = [x for x in json_lines(captured.out) if x["level"] == "ERROR"]
+    assert "Traceback" in error["exception"] and "Traceback" not in captured.err

@@ -269,6 +269,27 @@ def timings(header):
 def test_server_timing_is_off_by_default(clean_log):
     _, wsgi = boot(trace_app())
     assert "Server-Timing" not in call(wsgi, path="/users/1")["headers"]
+    # Nor on error answers when the other features are on (the observed pipeline), on any trigger.
+    _, wsgi = boot(trace_app(log={"format": "json"}, metrics={"latency": True, "cold_start": True}))
+    for kind in ("apigw-v1", "apigw-v2", "alb", "fc3", "scf"):
+        for path in ("/users/1", "/boom", "/nowhere"):
+            res = call(wsgi, kind=kind, path=path)
+            names = {k.lower() for k in (res.get("headers") or {})} | {
+                k.lower() for k in (res.get("multiValueHeaders") or {})}
+            assert "server-timing" not in names, (kind, path)
+
+
+def test_server_timing_values_are_well_formed(clean_log):
+    """RFC / W3C Server Timing: ``name;dur=<number>`` entries joined by commas, names tokens."""
+    import re
+
+    _, wsgi = boot(trace_app(server_timing=True))
+    for kind in ("apigw-v1", "apigw-v2", "alb", "fc3", "scf"):
+        res = call(wsgi, kind=kind, path="/boom")
+        headers = {k.lower(): v for k, v in (res.get("headers") or {}).items()}
+        if "server-timing" not in headers:
+            headers = {k.lower(): v[0] for k, v in res["multiValueHeaders"].items()}
+        assert re.fullmatch(r"[a-z]+;dur=\d+\.\d{3}(, [a-z]+;dur=\d+\.\d{3})*", headers["server-timing"]), kind
 
 
 def test_server_timing_names_adapter_middleware_and_controller(clean_log):
