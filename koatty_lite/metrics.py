@@ -35,6 +35,24 @@ def _name(kind: str, name: Any, limit: int = 255) -> str:
     return name
 
 
+def _cloudwatch_text(kind: str, text: str, emf: bool) -> str:
+    """CloudWatch's rule for dimension names and values: ASCII without control characters, a name
+    not starting with ``:`` (API Dimension). Only EMF is read by CloudWatch; SLS and CLS take any text."""
+    if emf and (not text.isascii() or not text.isprintable() or (kind == "dimension name" and text[0] == ":")):
+        raise ValueError(f"metric {kind} {text!r}: CloudWatch takes printable ASCII only"
+                         + (", not starting with ':'" if kind == "dimension name" else ""))
+    return text
+
+
+def _namespace(namespace: Any) -> str:
+    """A CloudWatch namespace: letters, digits and ``. - _ / # : space``, not ``AWS/...`` (AWS's own)."""
+    _name("namespace", namespace)
+    if not all(c.isascii() and (c.isalnum() or c in ".-_/#: ") for c in namespace) or namespace.startswith("AWS/"):
+        raise ValueError(f"metrics namespace {namespace!r}: CloudWatch takes ASCII letters, digits and "
+                         "'.-_/#: ' only, and AWS/ is reserved for AWS")
+    return namespace
+
+
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"metric {name!r}: the value must be a number, not {value!r}")
@@ -75,10 +93,10 @@ class Metrics:
 
     def __init__(self, namespace: str = "koatty_lite", dimensions: dict | None = None, fmt: str = "emf",
                  stream: Any = None):
-        self.namespace = _name("namespace", namespace)
         if fmt not in FORMATS:
             raise ValueError(f"metrics format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         self.fmt = fmt
+        self.namespace = _namespace(namespace) if fmt == "emf" else _name("namespace", namespace)
         self._user = _Group({})
         self._groups = [self._user]
         self.metadata = {}
@@ -97,8 +115,8 @@ class Metrics:
                 break
         else:
             for key, val in dimensions.items():
-                _name("dimension name", key)
-                _name("dimension value", val, 1024)
+                _cloudwatch_text("dimension name", _name("dimension name", key), self.fmt == "emf")
+                _cloudwatch_text("dimension value", _name("dimension value", val, 1024), self.fmt == "emf")
             group = _Group(dict(dimensions))
             self._groups.append(group)
         self._add(group, name, value, unit, 60)
@@ -121,8 +139,9 @@ class Metrics:
 
     def add_dimension(self, name: str, value: Any) -> None:
         """Add a dimension to the metrics added with ``add`` (every one of them, as in EMF)."""
-        _name("dimension name", name)
-        value = _name("dimension value", str(value), 1024)
+        emf = self.fmt == "emf"
+        _cloudwatch_text("dimension name", _name("dimension name", name), emf)
+        value = _cloudwatch_text("dimension value", _name("dimension value", str(value), 1024), emf)
         dims = self._user.dimensions
         if name not in dims and len(dims) >= MAX_DIMENSIONS:
             raise ValueError(f"dimension {name!r}: more than {MAX_DIMENSIONS} dimensions")
@@ -247,7 +266,7 @@ def _app_settings(app: Any) -> tuple:
         dimensions.update(extra)
         namespace = config.get("namespace") or service
         fmt = config.get("format") or "auto"
-        probe = Metrics(namespace, dimensions, "emf" if fmt == "auto" else fmt)  # why: a bad config fails here
+        probe = Metrics(namespace, dimensions, platform_format(None) if fmt == "auto" else fmt)  # a bad config fails here
         settings = (namespace, probe._user.dimensions, fmt)
         if app is not None:
             try:

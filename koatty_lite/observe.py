@@ -237,7 +237,10 @@ class ObservedWsgiApp(WsgiApp):
             if settings.cold_metric and cold:
                 metrics.add_to(dims, "ColdStart", 1, "Count")
             if settings.latency_metric:
-                metrics.add_to({**dims, "route": rec.route or "-"}, "Latency", round(duration_ms, 3), "Milliseconds")
+                route = rec.route or "-"
+                if not route.isascii():  # why: CloudWatch drops a document whose dimension is not ASCII
+                    route = route.encode("ascii", "backslashreplace").decode("ascii")
+                metrics.add_to({**dims, "route": route}, "Latency", round(duration_ms, 3), "Milliseconds")
         finish(ctx)
         return headers
 

@@ -80,6 +80,7 @@ def validate_emf(line):
         for dimension_set in directive["Dimensions"]:
             for key in dimension_set:
                 assert isinstance(doc.get(key), str) and 1 <= len(doc[key]) <= 1024, key
+                assert doc[key].isascii() and doc[key].isprintable() and key.isascii() and key[0] != ":", key
         for metric in directive["Metrics"]:
             target = doc[metric["Name"]]
             values = target if isinstance(target, list) else [target]
@@ -154,6 +155,13 @@ def test_a_dimension_clash_gets_its_own_document():
     (lambda m: [m.add_dimension(f"d{i}", "v") for i in range(31)], "more than 30 dimensions"),
     (lambda m: m.add_dimension("d", "v" * 1025), "at most 1024"),
     (lambda m: m.add_metadata("_aws", 1), "reserved"),
+    # CloudWatch's Dimension rules (printable ASCII, a name not starting with ':'): audit of issue 16
+    (lambda m: m.add_dimension("région", "eu"), "printable ASCII"),
+    (lambda m: m.add_dimension("city", "北京"), "printable ASCII"),
+    (lambda m: m.add_dimension("tab", "a\tb"), "printable ASCII"),
+    (lambda m: m.add_dimension(":x", "v"), "not starting with ':'"),
+    (lambda m: Metrics("AWS/Lambda"), "AWS/ is reserved"),
+    (lambda m: Metrics("Shop;prod"), "namespace"),
 ])
 def test_bad_metrics_are_refused_with_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
@@ -348,3 +356,28 @@ def test_current_metrics_outside_an_invocation_says_what_to_use():
 
     with pytest.raises(RuntimeError, match="ctx.metrics"):
         current()
+
+
+def test_log_services_take_any_dimension_text():
+    m = Metrics("商店", {"city": "北京"}, fmt="json")
+    m.add("Orders", 1)
+    (line,) = json_lines("\n".join(m.lines(1)))
+    assert line["dimensions"] == {"city": "北京"} and line["namespace"] == "商店"
+
+
+def test_latency_of_a_non_ascii_route_is_still_a_valid_emf_document(clean_log, capsys):
+    # Audit of issue 16: the route dimension would not be ASCII, which CloudWatch refuses.
+    @Controller("/")
+    class Cafe:
+        @GetMapping("/café/:n")
+        def cafe(self, n: int = PathVariable("n")):
+            return {}
+
+    class App(Koatty):
+        components = [Cafe]
+        config = {"metrics": {"latency": True}}
+
+    _, wsgi = boot(App)
+    assert call(wsgi, path="/caf%C3%A9/1")["statusCode"] == 200
+    (line,) = capsys.readouterr().out.splitlines()
+    assert validate_emf(line)["route"] == "GET /caf\\xe9/:n"
