@@ -128,11 +128,13 @@ class Koatty:
 
     def on(self, event: str, fn: Callable) -> Koatty:
         """Call ``fn(app)`` each time ``event`` is emitted."""
+        refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
         self._listeners.setdefault(str(event), []).append((fn, False))
         return self
 
     def once(self, event: str, fn: Callable) -> Koatty:
         """Call ``fn(app)`` the next time ``event`` is emitted."""
+        refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
         self._listeners.setdefault(str(event), []).append((fn, True))
         return self
 

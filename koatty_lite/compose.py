@@ -1,6 +1,8 @@
 """Koa's onion, synchronous: ``fn(ctx, next)`` calls ``next()`` to run the rest; composed once."""
 from __future__ import annotations
 
+from functools import partial  # why: free, `re` and `enum` have loaded functools already
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
@@ -13,7 +15,9 @@ _CO_ASYNC_GENERATOR = 0x200
 def refuse_async(fn: Any, label: str, hint: str = "use a plain def") -> None:
     """Raise TypeError when ``fn`` (a function, bound method or object with ``__call__``) is
     ``async def`` or an async generator: the core is synchronous, and a coroutine nobody awaits
-    would silently do nothing."""
+    would silently do nothing. A ``functools.partial`` is looked through."""
+    while isinstance(fn, partial):
+        fn = fn.func
     code = getattr(fn, "__code__", None)
     if code is None:
         code = getattr(getattr(type(fn), "__call__", None), "__code__", None)

@@ -53,6 +53,11 @@ def _tokens(path: str) -> list:
     return out
 
 
+def _shape(path: str) -> tuple:
+    """A route path with its parameter names blanked: two paths of one shape match the same URLs."""
+    return tuple((k, v if k == "text" else v == "wildcard") for k, v in _tokens(path))
+
+
 def path_params(path: str) -> list:
     """The parameter names of a route path (``*`` is ``wildcard``): ``/users/:id/*`` → ``["id", "wildcard"]``."""
     if ":" not in path and "*" not in path:
@@ -177,12 +182,13 @@ class Pattern:
 class Router:
     """The route table. ``add()`` while building; ``find()`` per request."""
 
-    __slots__ = ("static", "dynamic", "_dynamic_index", "frozen")
+    __slots__ = ("static", "dynamic", "_dynamic_index", "_shapes", "frozen")
 
     def __init__(self):
         self.static = {}  # path -> {METHOD: handler}
         self.dynamic = []  # [(Pattern, path, {METHOD: handler})], tried in the order they were added
         self._dynamic_index = {}
+        self._shapes = {}  # _shape(path) -> [path, ...]: finds routes differing only in parameter names
         self.frozen = False
 
     def add(self, method: str, path: str, handler: Any) -> None:
@@ -193,6 +199,7 @@ class Router:
         path = join_path(path)
         if (":" in path or "*" in path) and any(k == "param" for k, _ in _tokens(path)):
             entry = self._dynamic_index.get(path)
+            self._same_shape(method, path, handler)
             if entry is None:
                 pattern = Pattern(path)
                 entry = self._dynamic_index[path] = {}
@@ -206,6 +213,21 @@ class Router:
                 both = f": {table[method].label} and {handler.label}"
             raise ValueError(f"duplicate route {method} {path}{both}")
         table[method] = handler
+
+    def _same_shape(self, method: str, path: str, handler: Any) -> None:
+        """Refuse a dynamic route that differs from one already added only in its parameter names
+        (``GET /x/:id`` and ``GET /x/:nid``): the second could never be reached."""
+        paths = self._shapes.setdefault(_shape(path), [])
+        for other in paths:
+            table = self._dynamic_index[other]
+            if other != path and method in table:
+                both = ""
+                if hasattr(table[method], "label") and hasattr(handler, "label"):
+                    both = f": {table[method].label} and {handler.label}"
+                raise ValueError(f"duplicate route {method} {other} and {method} {path} (only the "
+                                 f"parameter names differ, so the second is never reached){both}")
+        if path not in paths:
+            paths.append(path)
 
     def routes(self) -> list:
         """Every ``(METHOD, path)`` registered, sorted."""
@@ -236,12 +258,41 @@ class Router:
                     break
             else:
                 return None, None, None, None
-        handler = table.get(method)
-        if handler is None:
-            handler = table.get("ALL")
-            if handler is None and method == "HEAD":
-                handler = table.get("GET")
+        handler = _pick(table, method)
+        if handler is None and self.dynamic:
+            return self._other_method(method, path, table, params, route)
         return handler, params if params is not None else {}, table, route
+
+    def _other_method(self, method: str, path: str, table: dict, params: dict | None, route: str) -> tuple:
+        """The first path that matched has no ``method``: as koa-router does, a later route whose path
+        matches too and has the method serves it (``GET /x/:id`` beside ``DELETE /x/:nid``, or a static
+        ``GET /x/me`` beside ``DELETE /x/:id``). Without one it is a 405 whose table joins every matching
+        route's methods (its ``Allow``)."""
+        merged = None
+        for pattern, r, t in self.dynamic:
+            if t is table:
+                continue
+            p = pattern.match(path)
+            if p is None:
+                continue
+            handler = _pick(t, method)
+            if handler is not None:
+                return handler, p, t, r
+            if merged is None:
+                merged = dict(table)
+            for m, h in t.items():
+                merged.setdefault(m, h)
+        return None, params if params is not None else {}, merged or table, route
+
+
+def _pick(table: dict, method: str) -> Any:
+    """The handler of ``table`` for ``method``: its own, else ``ALL``, else (HEAD) the GET one."""
+    handler = table.get(method)
+    if handler is None:
+        handler = table.get("ALL")
+        if handler is None and method == "HEAD":
+            handler = table.get("GET")
+    return handler
 
 
 def allowed(table: dict) -> str:

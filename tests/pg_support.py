@@ -79,15 +79,34 @@ class PostgresServer:
         try:
             self._run(os.path.join(self.bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
                       "--locale=C", "--no-sync")
-            self.port = _free_port()
-            opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40")
-            self._run(os.path.join(self.bin, "pg_ctl"), "-D", data, "-l", os.path.join(self.dir, "log"), "-w",
-                      "-t", "60", "-o", opts, "start")
+            self._start(data)
         except BaseException:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
         return self
+
+    def _start(self, data: str, attempts: int = 5) -> None:
+        """Start on a free loopback port. Why the retries: the port is free when picked, but another
+        test run (two `pytest` at once, each with its own server) may bind it before this server does;
+        the clash shows in the server's log as "Address already in use", and a new port is tried."""
+        log = os.path.join(self.dir, "log")
+        for attempt in range(attempts):
+            self.port = _free_port()
+            opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40")
+            try:
+                self._run(os.path.join(self.bin, "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60", "-o", opts,
+                          "start")
+                return
+            except Unavailable:
+                try:
+                    with open(log, errors="replace") as fh:
+                        clash = "already in use" in fh.read()
+                except OSError:
+                    clash = False
+                if not clash or attempt == attempts - 1:
+                    raise
+                os.truncate(log, 0)
 
     @property
     def url(self) -> str:

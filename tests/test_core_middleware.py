@@ -261,3 +261,32 @@ def test_async_aspect_and_exception_handler_fail_boot():
 
     with pytest.raises(TypeError, match="Handler.handle is async"):
         create_application(B)
+
+
+def test_async_middleware_behind_a_partial_and_async_event_listeners_are_refused():
+    """Audit of issue 13.10: functools.partial(async_fn) passed as middleware, and app.on/once with an
+    async listener, were accepted: the coroutine never ran (a RuntimeWarning at best)."""
+    import functools
+
+    async def timing(ctx, next, label):
+        return next()
+
+    class A(Koatty):
+        def init(self):
+            self.use(functools.partial(timing, label="t"))
+
+    with pytest.raises(TypeError, match="is async: the core is synchronous"):
+        create_application(A)
+
+    async def ready(app):
+        pass
+
+    for register in (Koatty.on, Koatty.once):
+        class B(Koatty):
+            def init(self, register=register):
+                register(self, "appReady", ready)
+
+        with pytest.raises(TypeError) as info:
+            create_application(B)
+        assert str(info.value).endswith("ready' of 'appReady' is async: the core is synchronous (WSGI); "
+                                        "use a plain def")

@@ -596,3 +596,59 @@ def test_arguments_converted_by_annotation_uuid_list_decimal_date():
     bad = c.get("/conv15?ref=x&tag=1&tag=y&price=1&day=2024-01-02", status=400).json
     assert [(e["loc"], e["rule"]) for e in bad["data"]["errors"]] == [(["query", "ref"], "type"),
                                                                        (["query", "tag", 1], "type")]
+
+
+def test_routes_differing_only_in_parameter_names_are_a_duplicate():
+    """Audit of issue 13.15: GET /x/:id and GET /x/:nid booted; the second was never reached."""
+
+    @Controller("/x")
+    class Items:
+        @GetMapping("/:id")
+        def get(self, id: str = PathVariable("id")):
+            return id
+
+        @GetMapping("/:nid")
+        def other(self, nid: str = PathVariable("nid")):
+            return nid
+
+    with pytest.raises(ValueError) as info:
+        _boot(Items)
+    assert str(info.value) == ("duplicate route GET /x/:id and GET /x/:nid (only the parameter names differ, "
+                               "so the second is never reached): Items.get and Items.other")
+
+
+def test_a_later_route_of_the_same_path_serves_the_method_the_first_lacks():
+    """Audit of issue 13: DELETE /x/5 was a 405 when DELETE /x/:nid came after GET /x/:id, and
+    DELETE /x/me when a static GET /x/me existed (koa-router tries every matching route)."""
+
+    @Controller("/x")
+    class Items:
+        @GetMapping("/:id")
+        def get(self, id: str = PathVariable("id")):
+            return {"get": id}
+
+        @GetMapping("/me")
+        def me(self):
+            return {"me": True}
+
+        @DeleteMapping("/:nid")
+        def delete(self, nid: str = PathVariable("nid")):
+            return {"delete": nid}
+
+        @PutMapping("/:a/:b")
+        def put(self, a: str = PathVariable("a"), b: str = PathVariable("b")):
+            return {"put": [a, b]}
+
+        @PostMapping("/:c/:d")
+        def post(self, c: str = PathVariable("c"), d: str = PathVariable("d")):
+            return {"post": [c, d]}
+
+    c, _ = make_client(type("ItemsApp", (Koatty,), {"components": [Items]}))
+    assert c.get("/x/5").json == {"get": "5"}
+    assert c.delete("/x/5").json == {"delete": "5"}
+    assert c.get("/x/me").json == {"me": True}
+    assert c.delete("/x/me").json == {"delete": "me"}
+    assert c.post("/x/1/2").json == {"post": ["1", "2"]}
+    res = c.patch("/x/5", status=405)
+    assert res.headers["Allow"] == "GET, HEAD, DELETE, OPTIONS"  # every matching route's methods
+    assert c.patch("/x/1/2", status=405).headers["Allow"] == "POST, PUT, OPTIONS"

@@ -369,3 +369,42 @@ def test_packaged_with_pg8000_runs_in_the_aws_runtime_client_on_postgres(pg_url,
         assert _sql(admin, "SELECT title FROM notes") == (["from lambda"],)  # written to the real database
     finally:
         admin.close()
+
+
+def test_the_test_server_moves_to_another_port_when_its_port_is_taken(monkeypatch):
+    """Two test runs at once each start their own server (own folder, own port), but the port picked as
+    free can be taken by the other run before this server binds it: the start then tried no other port
+    and every PostgreSQL test skipped. Here the first port offered is held by a listening socket."""
+    import socket
+
+    from tests import pg_support
+
+    try:
+        import pg8000  # noqa: F401
+    except ImportError:
+        pytest.skip("pg8000 is not installed (requirements-test.txt has it)")
+    if pg_support.pg_bin() is None:
+        pytest.skip("no PostgreSQL server binaries (.ci/run installs the Debian package `postgresql`)")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        busy = taken.getsockname()[1]
+        offered = []
+        real = pg_support._free_port
+
+        def free_port():
+            offered.append(busy if not offered else real())
+            return offered[-1]
+
+        monkeypatch.setattr(pg_support, "_free_port", free_port)
+        try:
+            server = PostgresServer()
+        except Unavailable as exc:
+            pytest.skip(f"no PostgreSQL server for the tests: {exc}")
+        with server as pg:
+            assert offered[0] == busy and pg.port == offered[-1] != busy
+            admin = _admin(pg.url)
+            try:
+                assert list(_sql(admin, "SELECT 1")[0]) == [1]
+            finally:
+                admin.close()
