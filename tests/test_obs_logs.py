@@ -53,6 +53,9 @@ def test_info_lines_pass_a_root_logger_at_warning():
     ({"LOG_LEVEL": "debug"}, None, logging.DEBUG),
     ({"AWS_LAMBDA_LOG_LEVEL": "ERROR", "LOG_LEVEL": "DEBUG"}, None, logging.ERROR),
     ({"LOG_LEVEL": "LOUD"}, None, logging.INFO),  # an unknown name is ignored
+    ({"AWS_LAMBDA_LOG_LEVEL": "DEBUG"}, "ERROR", logging.DEBUG),
+    ({"AWS_LAMBDA_LOG_LEVEL": "verbose", "LOG_LEVEL": "error"}, None, logging.ERROR),  # the next one is read
+    ({"AWS_LAMBDA_LOG_LEVEL": "", "LOG_LEVEL": " warn "}, None, logging.WARNING),
     ({}, "error", logging.ERROR),
     ({"LOG_LEVEL": "WARNING"}, "DEBUG", logging.WARNING),  # the environment wins over the config
 ])
