@@ -131,6 +131,8 @@ class Metrics:
             raise ValueError(f"metric {name!r}: resolution must be 1 (high resolution) or 60, not {resolution!r}")
         entry = group.metrics.get(name)
         if entry is None:
+            if name in group.dimensions:  # why: one EMF member cannot be both a string and a number
+                raise ValueError(f"metric {name!r} has the name of a dimension")
             group.metrics[name] = [unit, [value], resolution]
             return
         if entry[0] != unit:
@@ -143,6 +145,8 @@ class Metrics:
         _cloudwatch_text("dimension name", _name("dimension name", name), emf)
         value = _cloudwatch_text("dimension value", _name("dimension value", str(value), 1024), emf)
         dims = self._user.dimensions
+        if name in self._user.metrics:
+            raise ValueError(f"dimension {name!r} has the name of a metric")
         if name not in dims and len(dims) >= MAX_DIMENSIONS:
             raise ValueError(f"dimension {name!r}: more than {MAX_DIMENSIONS} dimensions")
         dims[name] = value

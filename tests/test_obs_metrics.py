@@ -161,6 +161,8 @@ def test_a_dimension_clash_gets_its_own_document():
     (lambda m: m.add_dimension("tab", "a\tb"), "printable ASCII"),
     (lambda m: m.add_dimension(":x", "v"), "not starting with ':'"),
     (lambda m: Metrics("AWS/Lambda"), "AWS/ is reserved"),
+    (lambda m: (m.add_dimension("Orders", "x"), m.add("Orders", 1)), "name of a dimension"),
+    (lambda m: (m.add("Orders", 1), m.add_dimension("Orders", "x")), "name of a metric"),
     (lambda m: Metrics("Shop;prod"), "namespace"),
 ])
 def test_bad_metrics_are_refused_with_a_clear_error(call, message):
