@@ -733,8 +733,7 @@ def _fetch(spec: ArgSpec) -> Callable:
                     multi.setdefault(k, []).append(v)
                 return multi
         elif source == "header":
-            # Field names are identifiers: a field x_api_key reads the header X-Api-Key.
-            return lambda ctx: {k.lower().replace("-", "_"): v for k, v in ctx.headers.items()}
+            return _header_dto_fetch(spec)
         elif source == "param":
             return lambda ctx: ctx.request_param()
         else:
@@ -759,6 +758,23 @@ def _fetch(spec: ArgSpec) -> Callable:
     def fetch(ctx: Any) -> Any:  # body field
         body = ctx.request_body()
         return body.get(key, _MISSING) if isinstance(body, dict) else _MISSING
+    return fetch
+
+
+def _header_dto_fetch(spec: ArgSpec) -> Callable:
+    """All headers as a mapping for a header DTO. Field names are identifiers: a field x_api_key reads
+    the header X-Api-Key; a list field's header is split on "," as for ``Header("x-ids")`` (OpenAPI's
+    style simple), the other fields take the header as sent."""
+    lists = frozenset(f.name for f in dto_fields(spec.info.arg) if f.info.kind == "list") if spec.info.kind == "dto" \
+        else frozenset()
+
+    def fetch(ctx: Any) -> dict:
+        out = {}
+        for k, v in ctx.headers.items():
+            k = k.lower().replace("-", "_")
+            out[k] = [p.strip() for p in v.split(",")] if k in lists else v
+        return out
+
     return fetch
 
 

@@ -13,7 +13,7 @@ from conftest import ROOT
 from core_support import client as make_client
 from typing import Annotated, Any, Dict, Optional
 
-from koatty_lite import (Controller, Get, GetMapping, Gte, IsCnName, IsDate, IsIdNumber, IsMobile, IsNotEmpty,
+from koatty_lite import (Controller, Get, GetMapping, Gte, Header, IsCnName, IsDate, IsIdNumber, IsMobile, IsNotEmpty,
                          IsPlateNumber, IsZipCode, Koatty, Matches, PostMapping, RequestBody, Validated,
                          create_application, validate, ValidationError)
 from koatty_lite.rules import resolve
@@ -285,3 +285,26 @@ def test_rules_on_hostile_100kb_strings_finish():
     # only the rules that accept any such string pass: not-empty, not-in, not-equals, and the numbers of "1"*N
     assert {name for name, _ in eval(out.stdout)} <= {"IsDefined", "IsNotEmpty", "IsNotIn", "NotEquals", "Gt",
                                                        "Gte"}
+
+
+# --- a header DTO's list field reads a comma-separated header, as a single Header("x") does -----
+
+
+class Hdrs:
+    x_ids: list[int] = []
+    x_name: str = ""
+
+
+@Controller("/")
+class HeaderController:
+    @GetMapping("/h")
+    def h(self, h: Hdrs = Header(), ids: list[int] = Header("x-ids", default=[])):
+        return {"dto": vars(h), "arg": ids}
+
+
+def test_header_dto_list_field_splits_on_commas_like_a_single_header():
+    c = make_client(type("HApp", (Koatty,), {"components": [HeaderController]}))[0]
+    assert c.get("/h", headers={"X-Ids": "1, 2", "X-Name": "a, b"}).json == {
+        "dto": {"x_ids": [1, 2], "x_name": "a, b"}, "arg": [1, 2]}
+    errors = c.get("/h", headers={"X-Ids": "1,x"}, status=400).json["data"]["errors"]
+    assert [e["loc"] for e in errors] == [["header", "x_ids", 1], ["header", "x-ids", 1]]
