@@ -114,11 +114,13 @@ def test_a_bad_option_is_one_line_exit_2_in_every_command(command):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["serve", "examples.demo.app:App", "--port", "abc"], "argument --port: invalid int value: 'abc'"),
+    (["serve", "examples.demo.app:App", "--port", "abc"], "argument --port: invalid port 'abc'"),
+    (["serve", "examples.demo.app:App", "--port", "99999"], "argument --port: invalid port 99999: expected 0 to 65535"),
+    (["start-api", "examples.aws.handler:handler", "--port", "-1"], "argument --port: invalid port -1"),
     (["invoke"], "the following arguments are required: target"),
     (["invoke", "tests.cli_handlers:echo", "--platform", "gcp"], "argument --platform: invalid choice: 'gcp'"),
     (["nosuchcommand"], "unknown command 'nosuchcommand'; choose one of: serve"),
-], ids=["bad-int", "missing-target", "bad-choice", "unknown-command"])
+], ids=["bad-int", "port-too-big", "negative-port", "missing-target", "bad-choice", "unknown-command"])
 def test_argument_mistakes_are_one_line(args, needle):
     one_line_exit_2(run(*args), needle)
 

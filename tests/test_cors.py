@@ -391,3 +391,18 @@ def test_an_origin_option_a_header_cannot_carry_fails_the_boot():
 def test_a_function_origin_that_is_not_plain_is_not_sent():
     c = make_client(make_app({"origin": lambda ctx: "https://a.example\nX: 1"}))[0]
     assert "Access-Control-Allow-Origin" not in c.get("/notes", headers={"Origin": SITE}).headers
+
+
+@pytest.mark.parametrize("kind", sorted(TRIGGERS))
+def test_preflight_and_404_for_an_unknown_path_on_every_trigger(fn, kind):
+    """Audit of issue 13.17: a preflight for a path no route serves is answered (a browser asks before a
+    request the API will 404), and the 404 keeps the origin and credentials, on every trigger."""
+    ans = check_response(fn(TRIGGERS[kind]("OPTIONS", "/nowhere/at/all", PREFLIGHT), FakeContext()), kind)
+    assert ans.status == 204
+    assert ans.header("access-control-allow-origin") == SITE
+    assert ans.header("access-control-allow-credentials") == "true"
+    ans = check_response(fn(TRIGGERS[kind]("DELETE", "/nowhere/at/all", {"Origin": SITE}), FakeContext()), kind)
+    assert ans.status == 404 and ans.json()["message"] == "Not Found"
+    assert ans.header("access-control-allow-origin") == SITE
+    assert ans.header("access-control-allow-credentials") == "true"
+    assert ans.header("vary") == "Origin"

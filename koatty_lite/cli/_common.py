@@ -30,6 +30,19 @@ def make_parser(prog: str, description: str | None = None):
     return _Parser(prog=prog, description=description)
 
 
+def port_number(text: str) -> int:
+    """argparse type of `--port`: a TCP port, 0 (any free one) to 65535."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected a number from 0 to 65535") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {port}: expected 0 to 65535 (0 picks a free one)")
+    return port
+
+
 def load_target(spec: str, default_attr: str = "handler"):
     """Import `module:attr` (or AWS-style `module.attr`) and return the attribute."""
     import importlib

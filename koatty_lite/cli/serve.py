@@ -1,13 +1,13 @@
 """`python -m koatty_lite serve module:App [--port 3000] [--host 127.0.0.1]`: serve an app until SIGTERM/SIGINT."""
 from __future__ import annotations
 
-from koatty_lite.cli._common import CliError, load_app, make_parser, run_cli
+from koatty_lite.cli._common import CliError, load_app, make_parser, port_number, run_cli
 
 
 def _main(argv: list) -> int:
     p = make_parser(prog="python -m koatty_lite serve", description=__doc__)
     p.add_argument("target", help="module:App, e.g. examples.demo.app:App (App is the default attribute)")
-    p.add_argument("--port", type=int, default=None, help="port (default: config server.port, 3000)")
+    p.add_argument("--port", type=port_number, default=None, help="port (default: config server.port, 3000)")
     p.add_argument("--host", default=None, help="host (default: config server.host, 127.0.0.1)")
     args = p.parse_args(argv)
     App = load_app(args.target)

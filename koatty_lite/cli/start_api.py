@@ -12,7 +12,8 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from koatty_lite.cli._common import (
-    CliError, add_import_option, fake_context, import_plugins, load_handler, make_parser, platform_event, run_cli,
+    CliError, add_import_option, fake_context, import_plugins, load_handler, make_parser, platform_event, port_number,
+    run_cli,
 )
 from koatty_lite.cli import event as _event
 from koatty_lite.cli.event import HTTP_BUILDERS, PLATFORM, HttpRequest
@@ -165,7 +166,7 @@ def _main(argv):
                                 description="Serve a handler locally through a platform event format.")
     p.add_argument("target", help="MODULE:ATTRIBUTE, e.g. examples.aws.handler:handler")
     p.add_argument("--format", default="apigw-v2", help="one of: " + ", ".join(HTTP_BUILDERS))
-    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--port", type=port_number, default=3000)
     p.add_argument("--host", default="127.0.0.1")
     add_import_option(p)
     args = p.parse_args(argv)
