@@ -607,6 +607,8 @@ def dto_plan(cls: type, strict: bool, rules_on: bool) -> Callable:
     for f in dto_fields(cls):
         conv = value_converter(f.info, strict, rules_on, own_rules=rules_on)
         required = f.default is _MISSING or (rules_on and f.defined)
+        if rules_on and f.defined:
+            required = _defined_message(f.info.rules) or True
         fields.append((f.name, conv, required, f.default, f.info.nullable and not (rules_on and f.defined)))
     fields = tuple(fields)
     new = cls.__new__
@@ -647,15 +649,25 @@ def dto_plan(cls: type, strict: bool, rules_on: bool) -> Callable:
 _MUTABLE = (list, dict, set)
 
 
-def _absent(v: Any, required: bool, default: Any, path: tuple, errors: list, values: dict, name: Any) -> bool:
+def _defined_message(rules: tuple) -> str | None:
+    """The message of an ``IsDefined(message=...)`` (or ``Valid("IsDefined", msg)``) among resolved rules."""
+    default = _rules.RULES["IsDefined"].message
+    for name, _check, message, _rule in rules:
+        if name == "IsDefined" and message != default:
+            return message
+    return None
+
+
+def _absent(v: Any, required: Any, default: Any, path: tuple, errors: list, values: dict, name: Any) -> bool:
     """A missing or null value: ``values[name]`` gets its default (a mutable one copied, a factory
-    called), or an IsDefined error is added; True when it failed."""
+    called), or an IsDefined error is added; True when it failed. ``required`` is a bool, or the
+    message of the field's own IsDefined rule."""
     if v is _MISSING and not required:
         kind = type(default)
         values[name] = default.copy() if kind in _MUTABLE else default.fn() if kind is Factory else default
         return False
-    errors.append({"loc": list(path), "rule": "IsDefined",
-                   "message": "is required" if v is _MISSING else "must not be null"})
+    message = required if type(required) is str else "is required" if v is _MISSING else "must not be null"
+    errors.append({"loc": list(path), "rule": "IsDefined", "message": message})
     return True
 
 
@@ -811,6 +823,8 @@ def compile_route(label: str, fn: Callable, signature: list, extractors: tuple) 
         where = _ROOTS.get(spec.source, spec.source)  # a user's marker: its own source name ("cookie")
         root = (where,) if spec.whole else (where, spec.key)
         required = spec.required or any(r[0] == "IsDefined" for r in info.rules)
+        if required:
+            required = _defined_message(info.rules) or True
         plan.append((spec.name, None, _fetch_for(spec, by_name[spec.name]), root, lenient, strict,
                      (required, spec.default, info.nullable)))
     plan = tuple(plan)

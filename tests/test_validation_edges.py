@@ -13,7 +13,7 @@ from conftest import ROOT
 from core_support import client as make_client
 from typing import Annotated, Any, Dict, Optional
 
-from koatty_lite import (Controller, Get, GetMapping, Gte, Header, IsCnName, IsDate, IsIdNumber, IsMobile, IsNotEmpty,
+from koatty_lite import (Controller, Get, GetMapping, Gte, Header, IsCnName, IsDefined, IsDate, IsIdNumber, IsMobile, IsNotEmpty,
                          IsPlateNumber, IsZipCode, Koatty, Matches, PostMapping, RequestBody, Validated,
                          create_application, validate, ValidationError)
 from koatty_lite.rules import resolve
@@ -308,3 +308,41 @@ def test_header_dto_list_field_splits_on_commas_like_a_single_header():
         "dto": {"x_ids": [1, 2], "x_name": "a, b"}, "arg": [1, 2]}
     errors = c.get("/h", headers={"X-Ids": "1,x"}, status=400).json["data"]["errors"]
     assert [e["loc"] for e in errors] == [["header", "x_ids", 1], ["header", "x-ids", 1]]
+
+
+RULE_ARGS = {"IsHash": ("md5",), "IsIn": (["a"],), "IsNotIn": (["a"],), "Equals": ("a",), "NotEquals": ("a",),
+             "Contains": ("zz",), "Gt": (1,), "Gte": (1,), "Lt": (1,), "Lte": (1,), "Length": (1, 10),
+             "Matches": ("x",), "CheckFunc": (bool,)}
+
+
+@pytest.mark.parametrize("name", __import__("koatty_lite.rules").rules.NAMES)
+def test_every_rule_takes_a_message_that_reaches_the_400(name):
+    import koatty_lite
+
+    rule = getattr(koatty_lite, name)(*RULE_ARGS.get(name, ()), message="custom words")
+
+    Dto = type("Dto", (), {"__annotations__": {"v": Annotated[Any, rule]}})
+    bad = {"IsDefined": None, "NotEquals": "a", "IsNotIn": "a"}.get(name, [])
+    with pytest.raises(ValidationError) as info:
+        validate(Dto, {"v": bad})
+    assert info.value.errors[0]["message"] == "custom words" and info.value.errors[0]["rule"] == name
+
+
+class Named:
+    name: Annotated[str, IsDefined(message="name, please")] = "x"
+
+
+@Controller("/")
+class DefinedController:
+    @Validated()
+    @PostMapping("/named")
+    def named(self, n: Named = RequestBody(), q: Annotated[int, IsDefined(message="q, please")] = Get("q")):
+        return None
+
+
+def test_is_defined_message_reaches_the_400_for_fields_and_arguments():
+    """IsDefined(message=...) was ignored: the 400 said "is required" / "must not be null"."""
+    c = make_client(type("DApp", (Koatty,), {"components": [DefinedController]}))[0]
+    errors = c.post_json("/named", {"name": None}, status=400).json["data"]["errors"]
+    assert errors == [{"loc": ["body", "name"], "rule": "IsDefined", "message": "name, please"},
+                      {"loc": ["query", "q"], "rule": "IsDefined", "message": "q, please"}]
