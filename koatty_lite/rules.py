@@ -412,6 +412,8 @@ for _name, _build, _schema, _msg in (
     ("IsPlateNumber", _str_check(_PLATE), _pattern(_PLATE), "must be a licence plate number"),
 ):
     register_rule(_name, _build, _schema, _msg)
+RULES["IsIn"].message = lambda values: "must be one of " + ", ".join(map(repr, values))
+RULES["IsNotIn"].message = lambda values: "must not be one of " + ", ".join(map(repr, values))
 RULES["Length"].message = lambda min=0, max=None: (f"must have a length between {min} and {max}" if max is not None
                                                    else f"must have a length of at least {min}")
 

@@ -346,3 +346,10 @@ def test_is_defined_message_reaches_the_400_for_fields_and_arguments():
     errors = c.post_json("/named", {"name": None}, status=400).json["data"]["errors"]
     assert errors == [{"loc": ["body", "name"], "rule": "IsDefined", "message": "name, please"},
                       {"loc": ["query", "q"], "rule": "IsDefined", "message": "q, please"}]
+
+
+def test_is_in_messages_list_the_values_readably():
+    from koatty_lite import IsIn, IsNotIn
+
+    assert resolve(IsIn(["a", 1]))[2] == "must be one of 'a', 1"  # was "must be one of ('a', 1)"
+    assert resolve(IsNotIn(["a"]))[2] == "must not be one of 'a'"
