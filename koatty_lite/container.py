@@ -48,6 +48,10 @@ def _markers(cls: type) -> dict:
         for key, value in klass.__dict__.items():
             if isinstance(value, (Autowired, Config)):
                 out[key] = value
+            elif value is Autowired or value is Config:
+                # why: `svc = Autowired` (no parentheses) left the class object in place of the service
+                hint = "Autowired()" if value is Autowired else "Config(\"key\", default)"
+                raise TypeError(f"{klass.__qualname__}.{key} uses {value.__name__} without parentheses: write {hint}")
             elif key in out:
                 del out[key]  # a subclass overrode the marker with a plain value
     return out

@@ -169,6 +169,9 @@ def Before(aspect: Any) -> Callable:
     _aspect("Before", aspect)
 
     def deco(fn):
+        if isinstance(fn, type):  # why: a class's __dict__ is read-only (an AttributeError that named nothing)
+            raise TypeError(f"@Before goes on a controller method; on the class {fn.__qualname__} write "
+                            f"@BeforeEach({getattr(aspect, '__name__', aspect)})")
         fn.__dict__.setdefault("__koatty_before__", []).append(aspect)
         return fn
 
@@ -180,6 +183,9 @@ def After(aspect: Any) -> Callable:
     _aspect("After", aspect)
 
     def deco(fn):
+        if isinstance(fn, type):  # why: a class's __dict__ is read-only (an AttributeError that named nothing)
+            raise TypeError(f"@After goes on a controller method; on the class {fn.__qualname__} write "
+                            f"@AfterEach({getattr(aspect, '__name__', aspect)})")
         fn.__dict__.setdefault("__koatty_after__", []).append(aspect)
         return fn
 

@@ -285,6 +285,10 @@ class Route:
         for name, default, annotation in signature:
             if isinstance(default, Param):
                 extractors.append((name, Extractor(name, default, annotation)))
+            elif isinstance(default, type) and issubclass(default, Param):
+                # why: `id: int = PathVariable` booted, then injected the class object itself
+                raise TypeError(f"{self.label}: argument {name!r} uses {default.__name__} without parentheses: "
+                                f"write {default.__name__}() or {default.__name__}({name!r})")
             elif default is _MISSING:
                 raise TypeError(f"{self.label}: argument {name!r} needs a marker default "
                                 f"(PathVariable, Get, Post, Header, RequestBody, File, RequestParam)")

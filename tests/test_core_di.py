@@ -327,3 +327,44 @@ def test_aspect_decorators_refuse_what_is_not_an_aspect():
             pass
 
     assert BeforeEach(Audit)(Notes) is Notes
+
+
+def test_markers_used_without_parentheses_name_the_fix():
+    """Audit of issue 13.15: `svc = Autowired`, `n: int = Config` and `id: int = PathVariable` booted and
+    injected the marker class itself; `@Before(Auth)` on a class was an AttributeError naming nothing."""
+    from koatty_lite import Before, BeforeEach, Get, PathVariable, create_application
+
+    @Service()
+    class Notes:
+        svc = Autowired
+
+    @Service()
+    class Limits:
+        n: int = Config
+
+    for cls, fix in [(Notes, "Notes.svc uses Autowired without parentheses: write Autowired()"),
+                     (Limits, 'Limits.n uses Config without parentheses: write Config("key", default)')]:
+        with pytest.raises(TypeError) as info:
+            create_application(type("A", (Koatty,), {"components": [cls]}))
+        assert str(info.value).endswith(fix)
+
+    for marker in (PathVariable, Get):
+        @Controller("/")
+        class Ctl:
+            @GetMapping("/:id")
+            def get(self, id: int = marker):
+                return id
+
+        with pytest.raises(TypeError) as info:
+            create_application(type("A", (Koatty,), {"components": [Ctl]}))
+        assert str(info.value) == (f"Ctl.get: argument 'id' uses {marker.__name__} without parentheses: "
+                                   f"write {marker.__name__}() or {marker.__name__}('id')")
+
+    with pytest.raises(TypeError) as info:
+        @Before("Auth")
+        class Guarded:
+            pass
+    assert str(info.value) == ("@Before goes on a controller method; on the class "
+                               "test_markers_used_without_parentheses_name_the_fix.<locals>.Guarded write "
+                               "@BeforeEach(Auth)")
+    assert BeforeEach("Auth")(type("Fine", (), {})) is not None
