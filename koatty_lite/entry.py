@@ -229,6 +229,10 @@ def _sqs_result(result: Any) -> Any:
     """SQS partial batch response: a handler returning ids answers only the failed messages."""
     if isinstance(result, (list, tuple, set, frozenset)):
         return _batch_failures(result)
+    if isinstance(result, dict) and "messageId" in result and "batchItemFailures" not in result:
+        # why: one record returned as it is reads to SQS as "all succeeded": the failed message is lost
+        raise BatchResultError("the sqs event handler returned a record instead of message ids: return the "
+                               "failed messages' ids, e.g. [record[\"messageId\"]]")
     return result
 
 

@@ -628,6 +628,21 @@ def test_sqs_handler_returning_records_is_a_clear_error(returned, got):
     assert isinstance(info.value, TypeError)
 
 
+def test_sqs_handler_returning_one_record_is_a_clear_error():
+    """Audit of issue 13.12: `return record` (one failed record) was returned as it is, which SQS reads as
+    "every message succeeded": the failed message was lost. A dict of your own is still returned."""
+    from koatty_lite.entry import BatchResultError
+
+    App, _ = make_app()
+    fn = handler(App, event_handlers={"sqs": lambda e, c, a: e["Records"][0]})
+    with pytest.raises(BatchResultError) as info:
+        fn(fixture("events/sqs"), None)
+    assert str(info.value) == ("the sqs event handler returned a record instead of message ids: return the "
+                               "failed messages' ids, e.g. [record[\"messageId\"]]")
+    own = {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert handler(App, event_handlers={"sqs": lambda e, c, a: own})(fixture("events/sqs"), None) == own
+
+
 def test_the_event_handler_example_in_docs_reaches_services_with_app_get():
     import os
     import re
