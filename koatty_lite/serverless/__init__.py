@@ -1,6 +1,7 @@
 """Serverless adapters: cloud HTTP events ⇄ PEP 3333, for any WSGI application.
 
-Imports nothing from the koatty_lite core. See docs/triggers.md.
+Imports nothing from the koatty_lite core but the leaf errors.py (the one error shape). See
+docs/triggers.md; new formats are registrations (register_format), not edits here.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ __all__ = [
     "run_wsgi", "DETECTORS", "KIND_PLATFORM", "decode_awslogs", "decode_clslogs", "MalformedEventError",
     "FORMATS", "HttpFormat", "register_format", "platforms", "formats_for",
 ]
+
 
 class HttpFormat(tuple):
     """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
