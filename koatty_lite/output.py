@@ -172,7 +172,6 @@ def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tup
 # --- renderers: how a controller's return value of a non-JSON type is written ----------------------
 
 _RENDERERS = {}  # type -> fn(obj) -> a JSON-serialisable value (register_renderer)
-JSON_TYPES = _RENDERERS  # the name validation.py registers its DTO classes under
 
 
 def _b64(data: Any) -> str:
