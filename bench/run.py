@@ -4,6 +4,9 @@ Creates bench/.venv with the pinned peers (bench/requirements.txt), then for eac
 fresh subprocesses: warm µs per invocation per event type, whole-process cold start, import time
 (-X importtime) and modules loaded, zip size of the imported runtime dependencies, peak RSS; then
 bench/listen.py (listen mode beside the Koatty 3.11 twin). `--quick` for a smoke run.
+
+Partial modes (`--help`): `--dto-only` (the validation section of RESULTS.md), `--cold-only [ROUNDS]`
+(floor and koatty_lite cold starts only, printed, RESULTS.md untouched), `--no-install`.
 """
 from __future__ import annotations
 
@@ -194,6 +197,22 @@ def cold(stacks: list[tuple[str, str]], runs: int) -> dict[str, list[float]]:
     return out
 
 
+def cold_only(argv: list[str]) -> int:
+    """`--cold-only [ROUNDS]`: the floor's and koatty_lite's cold starts (as in the full run, round-robin,
+    default 21 rounds), printed with the ratio; writes nothing."""
+    i = argv.index("--cold-only")
+    rounds = int(argv[i + 1]) if i + 1 < len(argv) and argv[i + 1].isdigit() else 21
+    stacks = [s for s in STACKS if s[0] in ("floor", "koatty_lite")]
+    times = cold(stacks, rounds)
+    floor = statistics.median(times["floor"])
+    for name, xs in times.items():
+        print(f"{name:12} {spread(xs)} ms  ({statistics.median(xs) / floor:.3f}x floor, min {min(xs):.1f})")
+    mins = min(times["koatty_lite"]) / min(times["floor"])
+    print(f"cold start koatty_lite / floor: {statistics.median(times['koatty_lite']) / floor:.3f}x median, "
+          f"{mins:.3f}x min ({rounds} rounds)")
+    return 0
+
+
 def import_time(py: str, module: str, runs: int) -> list[float]:
     """-X importtime cumulative µs of the entry module (ms)."""
     env = bench_env()
@@ -309,12 +328,17 @@ def splice_dto(section: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run everything and write bench/RESULTS.md (``--dto-only``: just the validation section)."""
     argv = sys.argv[1:] if argv is None else argv
+    if "--help" in argv or "-h" in argv:
+        print(__doc__)
+        return 0
     quick = "--quick" in argv
     n, repeat, runs = (200, 3, 3) if quick else (2000, 7, 21)
     ensure_venv("--no-install" in argv)
     if "--dto-only" in argv:
         print(splice_dto(dto_bench(n, repeat)))
         return 0
+    if "--cold-only" in argv:
+        return cold_only(argv)
     results = {}
     for name, module in STACKS:
         py = python_for(module)
