@@ -42,7 +42,7 @@ _VALIDATION_NAMES = frozenset(("Validated", "ValidationError", "validate"))
 
 
 def __getattr__(name: str):
-    """Lazy names: ``handler`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
+    """Lazy names: ``handler`` and ``register_kind`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
     validation (koatty_lite.validation, koatty_lite.rules)."""
     if name in _RULE_NAMES:
         from . import rules
@@ -52,10 +52,10 @@ def __getattr__(name: str):
         from . import validation
 
         return getattr(validation, name)
-    if name == "handler":
-        from .entry import handler
+    if name in ("handler", "register_kind"):
+        from . import entry
 
-        return handler
+        return getattr(entry, name)
     if name == "run":
         from .app import run
 

@@ -18,8 +18,8 @@ from .app import Koatty, create_application, deep_merge
 from .errors import error_body
 from .serverless import ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, formats_for, serve_http
 
-__all__ = ["handler", "UnknownEventError", "UnhandledEventError", "HealthCheckError", "BatchResultError",
-           "booted_apps"]
+__all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
+           "BatchResultError", "booted_apps"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -238,6 +238,29 @@ def _sqs_result(result: Any) -> Any:
 
 # kind -> shape(result): what an event handler returns, as that trigger's platform reads it back.
 RESULT_SHAPERS = {"sqs": _sqs_result}
+
+
+def register_kind(name: str, detect: Callable[[dict], bool], *,
+                  shape_result: Callable[[Any], Any] | None = None) -> None:
+    """Teach ``detect_event_source`` and ``handler()`` a non-HTTP event kind: one registration, no core edit.
+
+    ``detect(event)`` is asked about a dict event that no HTTP format and no built-in kind claimed
+    (kinds registered later are asked later); ``shape_result(result)``, when given, turns what the
+    kind's event handler returns into what its platform reads back (as ``sqs`` turns message ids into
+    a partial batch response). The kind's events then reach ``event_handlers[name]``.
+    """
+    from .serverless.events import KINDS, SHAPE_KINDS, EventKind  # PERF: only an app registering a kind loads it
+
+    if not isinstance(name, str) or not name:
+        raise TypeError("register_kind(name, ...): name must be a non-empty str")
+    if not callable(detect) or (shape_result is not None and not callable(shape_result)):
+        raise TypeError(f"register_kind({name!r}, ...): detect and shape_result must be callable")
+    if name in SHAPE_KINDS or any(kind.name == name for kind in KINDS):
+        raise ValueError(f"event kind {name!r} is already known: pick another name, or handle its events "
+                         f"with event_handlers={{{name!r}: fn(event, context, app)}}")
+    KINDS.append(EventKind(name, detect))
+    if shape_result is not None:
+        RESULT_SHAPERS[name] = shape_result
 
 
 def _run_scheduled(app: Any, event: Any) -> Any:

@@ -80,7 +80,7 @@ def claims(event):
         from koatty_lite.serverless.events import _batch_kind
 
         return [k for k in [_batch_kind(event)] if k]
-    return [r[0] for r in DETECTORS if r[2](event)] + [k for k, c in KINDS if c(event)]
+    return [r[0] for r in DETECTORS if r[2](event)] + [k.name for k in KINDS if k.detect(event)]
 
 
 # -- detection: one truth, one claimant ---------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_no_fixture_is_claimed_twice_and_new_kinds_never_take_an_http_event(name
     if name.split("/")[0] in ("aws", "alicloud", "tencent"):  # HTTP fixtures: an HTTP kind, never a new one
         assert found and found[0] in {r[0] for r in DETECTORS}
         assert detect_event_source(event) == "http"
-    elif name in NEW and NEW[name] in dict(KINDS):  # a new kind: its record alone claims it, no HTTP detector
+    elif name in NEW and NEW[name] in {k.name for k in KINDS}:  # a new kind: its record alone claims it, no HTTP detector
         assert found == [NEW[name]] and detect_http(event) is None
     elif found:
         assert detect_event_source(event) == found[0]

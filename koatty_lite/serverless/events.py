@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .http import UnknownEventError  # why there: the entry point catches it without loading this module
 
-__all__ = ["detect_event_source", "UnknownEventError", "KINDS"]
+__all__ = ["detect_event_source", "UnknownEventError", "KINDS", "EventKind"]
 
 # Records[0].eventSource / EventSource value -> kind (SNS spells the key with a capital E).
 _RECORD_SOURCES = {
@@ -100,25 +100,47 @@ def _is_cls(event):
     return type(logs) is dict and "data" in logs
 
 
-# The kinds added after the first release, one named record each: (kind, claims(event: dict)).
+class EventKind:
+    """One non-HTTP event kind of the KINDS table: its ``name`` and ``detect(event: dict) -> bool``.
+
+    ``koatty_lite.register_kind`` appends one (with how its platform reads a handler's result back).
+    """
+
+    __slots__ = ("name", "detect")
+
+    def __init__(self, name: str, detect) -> None:
+        self.name = name
+        self.detect = detect
+
+    def __repr__(self) -> str:
+        return f"EventKind({self.name!r})"
+
+
+# The kinds added after the first release, one named record each (EventKind: name, detect).
 # They run after every HTTP detector failed and exclude each other and every HTTP kind
 # (tests/test_events_kinds.py proves each fixture is claimed by exactly one).
 KINDS = [
-    ("kafka", lambda e: _is_kafka_or_mq(e) and _TOP_SOURCES[e["eventSource"]] == "kafka"),
-    ("mq", lambda e: _is_kafka_or_mq(e) and _TOP_SOURCES[e["eventSource"]] == "mq"),
-    ("logs", _is_logs),
-    ("firehose", _is_firehose),
-    ("cognito", _is_cognito),
-    ("cloudformation", _is_cloudformation),
-    ("secretsmanager", _is_secretsmanager),
-    ("mns", _is_mns),
-    ("sls", _is_sls),
-    ("tablestore", _is_tablestore),
-    ("cdn", _is_cdn),
-    ("cloudevents", _is_cloudevent),
-    ("ckafka", _is_ckafka),
-    ("cls", _is_cls),
+    EventKind("kafka", lambda e: _is_kafka_or_mq(e) and _TOP_SOURCES[e["eventSource"]] == "kafka"),
+    EventKind("mq", lambda e: _is_kafka_or_mq(e) and _TOP_SOURCES[e["eventSource"]] == "mq"),
+    EventKind("logs", _is_logs),
+    EventKind("firehose", _is_firehose),
+    EventKind("cognito", _is_cognito),
+    EventKind("cloudformation", _is_cloudformation),
+    EventKind("secretsmanager", _is_secretsmanager),
+    EventKind("mns", _is_mns),
+    EventKind("sls", _is_sls),
+    EventKind("tablestore", _is_tablestore),
+    EventKind("cdn", _is_cdn),
+    EventKind("cloudevents", _is_cloudevent),
+    EventKind("ckafka", _is_ckafka),
+    EventKind("cls", _is_cls),
 ]
+
+
+# The kinds the namers below give by an event's shape (before the KINDS table runs): a registered kind
+# by one of these names would never be reached, so register_kind refuses them.
+SHAPE_KINDS = frozenset(("http", "scheduled", "cloudfront", "cos", "cmq", "oss", "authorizer", "websocket",
+                         "eventbridge", *_RECORD_SOURCES.values()))
 
 
 def _batch_kind(event: list):
@@ -218,9 +240,9 @@ def _websocket_kind(event):
 
 
 def _table_kind(event):
-    for kind, claims in KINDS:
-        if claims(event):
-            return kind
+    for kind in KINDS:
+        if kind.detect(event):
+            return kind.name
     return None
 
 
