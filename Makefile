@@ -19,10 +19,12 @@ $(VENV)/.installed: requirements-test.txt
 	touch $@
 
 ## zip: build dist/function.zip: the demo, or `make zip APP=myapp ENTRY=handler.py [REQUIREMENTS=...]
-##      [RUNTIME=python3.12] [TEMPLATE=template.yaml] [ARCH=arm64]` (python -m koatty_lite package)
+##      [RUNTIME=python3.12] [TEMPLATE=template.yaml] [ARCH=arm64] [PLATFORM=aws|alicloud|tencent|all]
+##      [WITH=listen,cors] [ALL_MODULES=1] [KEEP_DOCSTRINGS=1]` (python -m koatty_lite package)
 zip:
 	APP="$(APP)" ENTRY="$(ENTRY)" REQUIREMENTS="$(REQUIREMENTS)" RUNTIME="$(RUNTIME)" TEMPLATE="$(TEMPLATE)" \
-	ARCH="$(ARCH)" PYC="$(PYC)" OUT="$(OUT)" $(PYTHON) tools/make_zip.py
+	ARCH="$(ARCH)" PYC="$(PYC)" OUT="$(OUT)" PLATFORM="$(PLATFORM)" WITH="$(WITH)" ALL_MODULES="$(ALL_MODULES)" \
+	KEEP_DOCSTRINGS="$(KEEP_DOCSTRINGS)" $(PYTHON) tools/make_zip.py
 
 ## bench: compare koatty_lite with its peers (installs them into bench/.venv)
 bench:

@@ -3,7 +3,9 @@
 Without APP: the demo (`examples/demo` as `demo/`) with a generated `index.py` (`handler` and
 `main_handler`), as before. With APP: that folder, ENTRY (required, space-separated files),
 REQUIREMENTS, TEMPLATE, RUNTIME (default: the template's, else python3.12), ARCH, PYC=0 for source only,
-OUT (default dist/function.zip).
+OUT (default dist/function.zip), PLATFORM (aws, alicloud, tencent or all; default: the template's, else
+aws), WITH (runtime features to ship whatever the app uses, e.g. `WITH=listen,cors`), ALL_MODULES=1 (the
+whole runtime, every cloud), KEEP_DOCSTRINGS=1 (the runtime's source as written).
 """
 from __future__ import annotations
 
@@ -28,13 +30,14 @@ INDEX = (
 DEMO = os.path.join(ROOT, "examples", "demo")
 
 
-def build(out: str, pyc: bool = False, runtime: str | None = None, log=None) -> tuple[int, int]:
-    """Write the demo's zip to `out`; return (size in bytes, file count)."""
+def build(out: str, pyc: bool = False, runtime: str | None = None, log=None, **options) -> tuple[int, int]:
+    """Write the demo's zip to `out`; return (size in bytes, file count). `options`: package.build's
+    platform, with_features, all_modules, keep_docstrings."""
     with tempfile.TemporaryDirectory() as tmp:
         index = os.path.join(tmp, "index.py")
         with open(index, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(INDEX)
-        res = package.build(DEMO, [index], out, runtime=runtime, bytecode=pyc, log=log)
+        res = package.build(DEMO, [index], out, runtime=runtime, bytecode=pyc, log=log, **options)
     return res.size, len(res.entries)
 
 
@@ -52,7 +55,15 @@ def argv_from_env(env, out: str) -> list:
             argv += [opt, env[var]]
     if env.get("PYC", "1") in ("", "0"):
         argv.append("--source-only")
-    return argv + ["-o", out]
+    return argv + _slim_argv(env) + ["-o", out]
+
+
+def _slim_argv(env) -> list:
+    """--platform, --with, --all-modules, --keep-docstrings from PLATFORM, WITH, ALL_MODULES, KEEP_DOCSTRINGS."""
+    argv = ["--platform", env["PLATFORM"]] if env.get("PLATFORM") else []
+    argv += ["--with", env["WITH"]] if env.get("WITH") else []
+    argv += ["--all-modules"] if env.get("ALL_MODULES", "0") not in ("", "0") else []
+    return argv + (["--keep-docstrings"] if env.get("KEEP_DOCSTRINGS", "0") not in ("", "0") else [])
 
 
 def _main(argv: list) -> int:
@@ -61,6 +72,14 @@ def _main(argv: list) -> int:
     if env.get("APP"):
         return package._main(argv_from_env(env, out))
     pyc = env.get("PYC", "1") not in ("", "0")
+    slim_args = _slim_argv(env)
+    if slim_args:  # why: the demo with slim options goes through the CLI, which checks and reports them
+        with tempfile.TemporaryDirectory() as tmp:
+            index = os.path.join(tmp, "index.py")
+            with open(index, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(INDEX)
+            return package._main([DEMO, "--entry", index, *(["--runtime", env["RUNTIME"]] if env.get("RUNTIME") else []),
+                                  *([] if pyc else ["--source-only"]), *slim_args, "-o", out])
     res_size, count = build(out, pyc=pyc, runtime=env.get("RUNTIME"))
     print(f"{out}: {res_size} bytes, {count} files")
     return 0

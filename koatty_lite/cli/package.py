@@ -3,6 +3,9 @@
 The zip holds koatty_lite's runtime (never `cli/`), APP_DIR as a top-level package (without tests,
 caches, virtualenvs, VCS and editor files), each `--entry` file at the top, and the `--requirements`
 installed for the platform (Linux, the runtime's Python and architecture), not for this machine.
+Of the runtime it ships the core, the `--platform`'s HTTP formats and the features the app uses
+(cli/slim.py: a source scan plus a probe that imports the entries), stripped of docstrings and
+comments with every line kept (cli/strip.py); `--all-modules` / `--keep-docstrings` ship it whole.
 Bytecode is compiled by the runtime's own interpreter (found on PATH or in pyenv's versions); where
 that interpreter is missing, one line says so and the zip ships source only (`--strict`: an error).
 Deterministic: sorted entries, fixed 1980-01-01 timestamps, fixed modes, deflate level 9.
@@ -20,12 +23,13 @@ import zipfile
 from koatty_lite.cli._common import CliError, make_parser, run_cli
 
 __all__ = [
-    "DEFAULT_RUNTIME", "ARCHS", "PackageResult", "build", "find_interpreter", "runtime_version",
+    "DEFAULT_RUNTIME", "DEFAULT_PLATFORM", "ARCHS", "PackageResult", "build", "choose_platform", "find_interpreter", "runtime_version",
     "read_template", "pip_platforms", "main",
 ]
 
 # Why: the runtime the examples' templates declare for AWS (examples/aws/template.yaml); a test keeps them in step.
 DEFAULT_RUNTIME = "python3.12"
+DEFAULT_PLATFORM = "aws"
 ARCHS = ("x86_64", "arm64")
 DATE = (1980, 1, 1, 0, 0, 0)
 MIN_VERSION = (3, 10)
@@ -39,10 +43,24 @@ RUNTIME_SKIP = {"cli", "__main__.py", "__pycache__"}
 
 
 class PackageResult:
-    """What `build` wrote: `path`, `size` (bytes), `entries` [(name, size)], `runtime`, `python` (None: source only)."""
+    """What `build` wrote: `path`, `size` (bytes), `entries` [(name, size)], `runtime`, `python` (None: source
+    only), `platform` ('all' with --all-modules), `features` {name: why shipped}, `left_out` [runtime files]."""
 
-    def __init__(self, path, size, entries, runtime, python):
+    def __init__(self, path, size, entries, runtime, python, platform="all", features=None, left_out=()):
         self.path, self.size, self.entries, self.runtime, self.python = path, size, entries, runtime, python
+        self.platform, self.features, self.left_out = platform, dict(features or {}), list(left_out)
+
+    def runtime_kb(self) -> float:
+        """The zipped size (KB) of the koatty_lite/ source files alone, as `write_zip` deflates them."""
+        import io
+
+        with zipfile.ZipFile(self.path) as src:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as out:
+                for info in src.infolist():
+                    if info.filename.startswith("koatty_lite/") and info.filename.endswith(".py"):
+                        out.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        return len(buf.getvalue()) / 1024
 
 
 # --- runtime, interpreter, template ----------------------------------------------------------------
@@ -354,11 +372,74 @@ def write_zip(staging: str, out: str) -> list:
     return listing
 
 
+# --- the runtime's modules -----------------------------------------------------------------------------
+def choose_platform(platform: str | None, template: str | None, entries: list, seen: dict) -> str:
+    """--platform, else the template's cloud, else the one platform every handler() names, else tencent
+    for an scf_bootstrap entry, else DEFAULT_PLATFORM (aws)."""
+    from koatty_lite.cli import slim
+
+    if platform:
+        return platform
+    cloud = slim.platform_from_template(template) if template else None
+    if cloud:
+        return cloud
+    named = {h.get("platform") for h in seen.get("handlers") or ()} - {"auto", None}
+    if len(named) == 1:
+        return named.pop()
+    if any(os.path.basename(e) == "scf_bootstrap" for e in entries):
+        return "tencent"
+    return DEFAULT_PLATFORM
+
+
+def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *, platform: str | None,
+                 template: str | None, with_features=(), log) -> tuple:
+    """Delete from staging/koatty_lite the modules the app does not use (cli/slim.py) and append the
+    left-out hook; return (platform, {feature: why}, left-out files)."""
+    from koatty_lite.cli import slim
+
+    stems = [os.path.basename(e)[:-3] for e in entries if e.endswith(".py")]
+    seen = slim.probe(staging, stems) if stems else {"error": "no .py entry to import"}
+    if seen.get("error"):
+        log(f"package: importing the entry to see what the app uses failed ({seen['error']}); the runtime's "
+            "modules are chosen from the source alone (--with NAME or --all-modules ship more)")
+    platform = choose_platform(platform, template, entries, seen)
+    shipped, left, features = slim.select(files, platform, with_features=with_features,
+                                          source_paths=app_sources + list(entries), seen=seen)
+    runtime = os.path.join(staging, "koatty_lite")
+    for rel in left:
+        os.unlink(os.path.join(runtime, rel))
+    if left:
+        with open(os.path.join(runtime, "__init__.py"), "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(slim.left_out_hook(left, platform))
+    return platform, features, left
+
+
+def strip_runtime(staging: str) -> None:
+    """Every koatty_lite/*.py in staging without docstrings and comments, lines kept (cli/strip.py)."""
+    from koatty_lite.cli.strip import strip_source
+
+    runtime = os.path.join(staging, "koatty_lite")
+    for dirpath, _, filenames in os.walk(runtime):
+        for name in filenames:
+            if name.endswith(".py"):
+                path = os.path.join(dirpath, name)
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+                with open(path, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(strip_source(text))
+
+
 # --- the build -------------------------------------------------------------------------------------------
 def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function.zip"), *, name: str | None = None,
           requirements: str | None = None, runtime: str | None = None, arch: str | None = None,
-          template: str | None = None, bytecode: bool = True, strict: bool = False, log=None) -> PackageResult:
-    """Build the function zip; see the module docstring. `log(line)` gets the one-line notices (stderr)."""
+          template: str | None = None, bytecode: bool = True, strict: bool = False, log=None,
+          platform: str | None = None, with_features=(), all_modules: bool = False,
+          keep_docstrings: bool = False) -> PackageResult:
+    """Build the function zip; see the module docstring. `log(line)` gets the one-line notices (stderr).
+
+    ``platform``: aws, alicloud, tencent or all (None: see choose_platform); ``with_features``: the
+    features to ship whatever the app seems to use; ``all_modules``: the whole runtime, every cloud;
+    ``keep_docstrings``: the runtime's source as written."""
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     if not os.path.isdir(app_dir):
         raise CliError(f"app folder {app_dir!r} is not a directory")
@@ -400,7 +481,8 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
         root, files = runtime_files()
         for rel in files:
             _copy(os.path.join(root, rel), os.path.join(staging, "koatty_lite", rel))
-        for rel in app_files(app_dir, exclude=exclude):
+        sources = app_files(app_dir, exclude=exclude)
+        for rel in sources:
             _copy(os.path.join(app_dir, rel), os.path.join(staging, name, rel))
         for entry in entries:
             _copy(entry, os.path.join(staging, os.path.basename(entry)))
@@ -422,6 +504,15 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
                 if "__pycache__" in dirnames:
                     shutil.rmtree(os.path.join(dirpath, "__pycache__"))
                     dirnames.remove("__pycache__")
+        features, left = {}, []
+        if all_modules:
+            platform = "all"
+        else:
+            platform, features, left = slim_runtime(
+                staging, files, [os.path.join(app_dir, rel) for rel in sources], entries, platform=platform,
+                template=template, with_features=with_features, log=log)
+        if not keep_docstrings:
+            strip_runtime(staging)
         if python:
             failed = compile_tree(staging, python)
             mine = [(f, e) for f, e in failed if f.split("/", 1)[0] in own]
@@ -432,7 +523,19 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
                 log(f"package: {len(failed)} file(s) of the requirements do not compile for {runtime} and ship as "
                     f"source (first: {failed[0][0]}: {failed[0][1]})")
         listing = write_zip(staging, out)
-    return PackageResult(out, os.path.getsize(out), listing, runtime, python)
+    return PackageResult(out, os.path.getsize(out), listing, runtime, python, platform, features, left)
+
+
+def runtime_summary(res: PackageResult) -> str:
+    """One line: the platform, the features shipped (and why), the left-out ones, koatty_lite's zipped source."""
+    from koatty_lite.cli import slim
+
+    if res.platform == "all" and not res.left_out:
+        return f"runtime: every module, every cloud ({res.runtime_kb():.1f} KB zipped source)"
+    chosen = ", ".join(f"{n} ({why})" for n, why in sorted(res.features.items())) or "none"
+    left = sorted(set(slim.FEATURES) - set(res.features))
+    return (f"runtime for {res.platform}: core + {chosen}; left out: {', '.join(left) or 'nothing'} "
+            f"(--with NAME ships one) ({res.runtime_kb():.1f} KB zipped source)")
 
 
 def _main(argv):
@@ -446,6 +549,15 @@ def _main(argv):
     p.add_argument("--arch", choices=ARCHS, help="x86_64 (default) or arm64, for the requirements' wheels")
     p.add_argument("--template", metavar="FILE", help="SAM template.yaml, s.yaml or serverless.yml: its runtime and architecture")
     p.add_argument("--name", help="the package name of APP_DIR in the zip (default: the folder's name)")
+    p.add_argument("--platform", choices=("aws", "alicloud", "tencent", "all"),
+                   help="the cloud whose HTTP formats ship (default: the template's, else the one handler(platform=) "
+                        f"names, else tencent for an scf_bootstrap entry, else {DEFAULT_PLATFORM}); all: every cloud")
+    p.add_argument("--with", dest="with_features", action="append", default=[], metavar="FEATURE",
+                   help="ship a runtime feature the app does not seem to use: validation, openapi, listen, cors, "
+                        "events, schedule, metrics (repeatable, or comma-separated)")
+    p.add_argument("--all-modules", action="store_true", help="ship the whole runtime, every cloud (as before 0.1.0's slim packages)")
+    p.add_argument("--keep-docstrings", action="store_true",
+                   help="ship the runtime's source as written (default: docstrings and comments stripped, lines kept)")
     p.add_argument("--source-only", action="store_true", help="ship no bytecode")
     p.add_argument("--strict", action="store_true", help="fail when the runtime's interpreter is not on this machine")
     p.add_argument("--list", action="store_true", help="print every file with its size")
@@ -453,11 +565,14 @@ def _main(argv):
     args = p.parse_args(argv)
     res = build(args.app_dir, args.entry, args.output, name=args.name, requirements=args.requirements,
                 runtime=args.runtime, arch=args.arch, template=args.template, bytecode=not args.source_only,
-                strict=args.strict)
+                strict=args.strict, platform=args.platform,
+                with_features=[f.strip() for arg in args.with_features for f in arg.split(",") if f.strip()],
+                all_modules=args.all_modules, keep_docstrings=args.keep_docstrings)
     if args.list:
         for arc, size in res.entries:
             print(f"{size:>9}  {arc}")
     code = f"bytecode for {res.runtime} ({res.python})" if res.python else f"source only (runtime {res.runtime})"
+    print(runtime_summary(res))
     print(f"{res.path}: {res.size} bytes, {len(res.entries)} files, {code}")
     return 0
 

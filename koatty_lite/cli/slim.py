@@ -1,0 +1,338 @@
+"""Which of koatty_lite's runtime modules a function zip ships: the core, one cloud's formats, the features the app uses.
+
+`package` (cli/package.py) asks `select()`: the features the app uses are found three ways, and a
+feature any of them names ships:
+- a scan of the app's and the entries' source (never run): koatty_lite names it imports or reads
+  (``Valid``, ``Scheduled``, ``koatty_lite.run``, ``.listen(``), config words (``"Cors"``,
+  ``"openapi"``, ``"metrics"``), the ``event_handlers=`` of ``handler()``, an ``scf_bootstrap`` entry;
+- a probe: a subprocess imports the entry modules as the platform's init phase would (``handler()``
+  boots the app there) and reports the koatty_lite modules loaded and what each ``handler()`` was given
+  (platform, event handlers, a foreign WSGI app); ``run()``/``listen()`` is stopped before it serves;
+- ``--with FEATURE`` from the user.
+Everything that is in no feature and no cloud's module is the core and always ships, so a new runtime
+module is shipped until a feature claims it. The modules an environment variable can switch on at
+run time (JSON logs, observability, trace ids: ``AWS_LAMBDA_LOG_FORMAT=JSON``) are core for that reason.
+
+A module left out is not silent: `left_out_hook()` is appended to the shipped ``koatty_lite/__init__.py``
+(after its last line, so line numbers hold) and turns importing it into one ImportError naming
+the module, what it is for and the option that ships it.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+
+from koatty_lite.cli._common import CliError
+
+__all__ = ["Feature", "FEATURES", "register_feature", "platform_modules", "scan", "probe", "select",
+           "left_out_hook", "platform_from_template"]
+
+
+class Feature(tuple):
+    """A named, optional part of the runtime: ``name``, ``modules`` (paths under koatty_lite/),
+    ``what`` (for messages), ``needs`` (features it imports)."""
+
+    __slots__ = ()
+
+    def __new__(cls, name, modules, what, needs=()):
+        """Build the record (see the class docstring)."""
+        return tuple.__new__(cls, (name, tuple(modules), what, tuple(needs)))
+
+    name = property(lambda self: self[0], doc="the name `--with` takes")
+    modules = property(lambda self: self[1], doc="its files, relative to koatty_lite/")
+    what = property(lambda self: self[2], doc="what it is for, as the messages say it")
+    needs = property(lambda self: self[3], doc="the features it imports")
+
+
+FEATURES = {}
+
+
+def register_feature(name, modules, what, needs=()):
+    """Add a feature (its modules then leave the core); returns the ``Feature``."""
+    FEATURES[name] = feature = Feature(name, modules, what, needs)
+    return feature
+
+
+register_feature("validation", ["validation.py", "rules.py"],
+                 "validation (Valid, Validated, DTOs and their rules)")
+register_feature("openapi", ["openapi.py"], "the OpenAPI document (config openapi, app.openapi())", ["validation"])
+register_feature("listen", ["server.py", "exchange.py", "http11.py"],
+                 "the listen server (koatty_lite.run, app.listen(): web functions, custom runtimes)")
+register_feature("cors", ["cors.py"], "the Cors middleware (\"Cors\" in middleware.list)")
+register_feature("events", ["serverless/events.py", "serverless/decode.py", "serverless/cbor.py"],
+                 "non-HTTP events (handler(event_handlers=...), @Scheduled, timers, queues, logs)")
+register_feature("schedule", ["schedule.py"], "@Scheduled tasks", ["events"])
+register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metrics, koatty_lite.metrics)")
+
+# koatty_lite names an app may import or read -> the feature that defines them.
+NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_server": "listen",
+         "openapi": "openapi", "metrics": "metrics", "event_handlers": "events", "detect_event_source": "events",
+         "decode_awslogs": "events", "decode_clslogs": "events", "MalformedEventError": "events", "Cors": "cors",
+         "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
+         "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation"}
+# Strings in the app (config keys, middleware names) -> the feature they turn on.
+WORDS = {"Cors": "cors", "openapi": "openapi", "metrics": "metrics"}
+# Attribute names that mean a feature on whatever object (`app.listen()`, `ctx.metrics`).
+ATTRS = {"listen": "listen", "metrics": "metrics", "openapi": "openapi", "event_handlers": "events"}
+
+
+def _rule_names():
+    """Koatty's rule decorators (IsEmail, Length, ...): the names koatty_lite loads from rules.py."""
+    import koatty_lite
+
+    return koatty_lite._RULE_NAMES | koatty_lite._VALIDATION_NAMES
+
+
+def platform_modules() -> dict:
+    """cloud -> its HTTP formats' module (``serverless/aws.py``), from the format registry."""
+    from koatty_lite import serverless
+
+    out = {}
+    for fmt in serverless.FORMATS:
+        module = getattr(fmt.detect, "__module__", "") or ""
+        if module.startswith("koatty_lite."):
+            out.setdefault(fmt.platform, module[len("koatty_lite."):].replace(".", "/") + ".py")
+    return out
+
+
+def _module_feature() -> dict:
+    """koatty_lite module name (``koatty_lite.server``) -> feature name."""
+    return {"koatty_lite." + m[:-3].replace("/", "."): f.name for f in FEATURES.values() for m in f.modules}
+
+
+# --- the source scan ------------------------------------------------------------------------------------
+def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
+    """Add to ``found`` (feature -> reason) what one module's syntax tree uses."""
+    by_module = _module_feature()
+    rules = _rule_names()
+    aliases = set()  # names bound to the koatty_lite package (`import koatty_lite as kl`)
+
+    def note(feature, why):
+        found.setdefault(feature, f"{where}: {why}")
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name in by_module:
+                    note(by_module[a.name], f"import {a.name}")
+                if a.name == "koatty_lite" or a.name.startswith("koatty_lite."):
+                    aliases.add((a.asname or a.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "koatty_lite":
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                if full in by_module:
+                    note(by_module[full], f"from {node.module} import {a.name}")
+                elif node.module in by_module:
+                    note(by_module[node.module], f"from {node.module} import {a.name}")
+                elif a.name in NAMES:
+                    note(NAMES[a.name], f"from {node.module} import {a.name}")
+                elif a.name in rules:
+                    note("validation", f"from {node.module} import {a.name}")
+        elif isinstance(node, ast.Attribute):
+            base = node.value.id if isinstance(node.value, ast.Name) else None
+            if base in aliases and (node.attr in NAMES or node.attr in rules):
+                note(NAMES.get(node.attr, "validation"), f"koatty_lite.{node.attr}")
+            elif node.attr in ATTRS:
+                note(ATTRS[node.attr], f".{node.attr}")
+        elif isinstance(node, ast.keyword) and node.arg in ATTRS:
+            note(ATTRS[node.arg], f"{node.arg}=")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value in WORDS:
+                note(WORDS[node.value], repr(node.value))
+            elif node.value in by_module:
+                note(by_module[node.value], repr(node.value))
+
+
+def scan(paths: list) -> dict:
+    """feature -> reason, from the source of ``paths`` (.py files are parsed; an ``scf_bootstrap``
+    entry is a web function: the listen server)."""
+    found = {}
+    for path in paths:
+        base = os.path.basename(path)
+        if base == "scf_bootstrap":
+            found.setdefault("listen", f"{base}: an SCF web function serves HTTP itself")
+            continue
+        if not base.endswith(".py"):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                tree = ast.parse(fh.read(), path)
+        except (OSError, SyntaxError, ValueError):
+            continue  # why: package reports a syntax error of the app itself when it compiles
+        _scan_tree(tree, found, base)
+    return found
+
+
+# --- the probe --------------------------------------------------------------------------------------------
+_PROBE = r"""
+import importlib, json, os, sys
+root, entries = sys.argv[1], json.loads(sys.argv[2])
+sys.path.insert(0, root)
+os.chdir(root)
+import koatty_lite.server as _server
+class _Listen(BaseException):
+    pass
+def _start_server(*args, **kwargs):
+    raise _Listen()
+_server.start_server = _start_server  # why: app.listen()/run() at import must not serve (and block) here
+out = {"listen": False, "handlers": [], "openapi": False, "error": None}
+try:
+    for name in entries:
+        try:
+            module = importlib.import_module(name)
+        except _Listen:
+            out["listen"] = True
+            continue
+        from koatty_lite.entry import _Handler
+        for value in vars(module).values():
+            if isinstance(value, _Handler):
+                app = value.app
+                config = getattr(app, "config", None) or {}
+                out["handlers"].append({
+                    "platform": value.platform, "is_app": value.is_app,
+                    "events": bool(value.event_handlers or value.fallback),
+                    "scheduled": bool(getattr(app, "scheduled_tasks", None)),
+                    "openapi": bool(isinstance(config, dict) and config.get("openapi"))})
+except BaseException as exc:
+    out["error"] = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+mods = sorted(m for m in sys.modules if m == "koatty_lite" or m.startswith("koatty_lite."))
+print("\nKOATTY-PROBE " + json.dumps(dict(out, modules=mods)))
+"""
+
+
+def probe(root: str, entries: list, timeout: float = 120) -> dict:
+    """Import each entry module (by name) from ``root`` in a fresh ``python -I -B``; return what it
+    saw: ``modules`` (koatty_lite modules loaded), ``handlers`` [{platform, is_app, events, scheduled,
+    openapi}], ``listen``, and ``error`` (why the probe failed, else None)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    try:
+        p = subprocess.run([sys.executable, "-I", "-B", "-c", _PROBE, root, json.dumps(entries)],
+                           capture_output=True, text=True, env=env, cwd=root, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return {"error": f"the entry did not finish importing within {timeout:.0f} s"}
+    for line in reversed(p.stdout.splitlines()):
+        if line.startswith("KOATTY-PROBE "):
+            return json.loads(line[len("KOATTY-PROBE "):])
+    err = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    return {"error": (err[-1] if err else f"exit status {p.returncode}")[:300]}
+
+
+def _probe_features(seen: dict) -> dict:
+    """feature -> reason from what ``probe`` saw."""
+    found = {}
+    by_module = _module_feature()
+    # Why: the probe loads the listen server itself (to stop it serving); only a call counts.
+    listen_modules = {"koatty_lite." + m[:-3].replace("/", ".") for m in FEATURES["listen"].modules}
+    for module in seen.get("modules") or ():
+        if module in by_module and module not in listen_modules:
+            found.setdefault(by_module[module], f"booting the app loads {module}")
+    if seen.get("listen"):
+        found["listen"] = "importing the entry calls run()/listen()"
+    for h in seen.get("handlers") or ():
+        if h.get("events"):
+            found.setdefault("events", "handler() is given event_handlers")
+        if h.get("scheduled"):
+            found.setdefault("schedule", "the app has @Scheduled tasks")
+        if h.get("openapi"):
+            found.setdefault("openapi", "the app's config has openapi")
+    return found
+
+
+# --- the choice ---------------------------------------------------------------------------------------------
+def platform_from_template(path: str) -> str | None:
+    """The cloud a deployment template is for: a SAM template or an AWS serverless.yml -> aws, a
+    Serverless Devs s.yaml (component fc/fc3) -> alicloud, a Tencent serverless.yml (component scf) ->
+    tencent; None when it says nothing recognisable."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    words = {}
+    for line in text.splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        key, _, value = stripped.partition(":")
+        value = value.strip().strip("'\"").lower()
+        if key.strip() in ("component", "name", "Transform", "AWSTemplateFormatVersion", "provider"):
+            words.setdefault(key.strip(), []).append(value)
+    if "Transform" in words or "AWSTemplateFormatVersion" in words or "aws" in words.get("name", ()):
+        return "aws"
+    for value in words.get("component", ()):
+        name = value.rsplit("/", 1)[-1].split("@")[0]
+        if name.startswith("fc"):
+            return "alicloud"
+        if name in ("scf", "tencent-scf", "multi-scf"):
+            return "tencent"
+    if "tencent" in words.get("name", ()):
+        return "tencent"
+    return None
+
+
+def _close(features: dict) -> dict:
+    """Add what each chosen feature needs."""
+    todo = list(features)
+    while todo:
+        name = todo.pop()
+        for need in FEATURES[name].needs:
+            if need not in features:
+                features[need] = f"{name} needs it"
+                todo.append(need)
+    return features
+
+
+def select(runtime_files: list, platform: str, *, with_features=(), source_paths=(), seen=None) -> tuple:
+    """(shipped files, left-out files, {feature: reason}) for ``platform`` ('all': every cloud).
+
+    ``runtime_files``: koatty_lite's runtime files (relative); ``source_paths``: the app's and the
+    entries' files for the scan; ``seen``: what ``probe`` reported (None: no probe)."""
+    unknown = [f for f in with_features if f not in FEATURES]
+    if unknown:
+        raise CliError(f"unknown --with {unknown[0]!r}: choose from {', '.join(sorted(FEATURES))}")
+    clouds = platform_modules()
+    if platform != "all" and platform not in clouds:
+        raise CliError(f"unknown --platform {platform!r}: choose from {', '.join(sorted(clouds))} or all")
+    chosen = dict.fromkeys(with_features, "--with")
+    for name, why in scan(source_paths).items():
+        chosen.setdefault(name, why)
+    for name, why in _probe_features(seen or {}).items():
+        chosen.setdefault(name, why)
+    _close(chosen)
+    out = {m: f.name for f in FEATURES.values() if f.name not in chosen for m in f.modules}
+    if platform != "all":
+        out.update((m, "platform " + cloud) for cloud, m in clouds.items() if cloud != platform)
+    shipped = [f for f in runtime_files if f.replace(os.sep, "/") not in out]
+    left = [f for f in runtime_files if f.replace(os.sep, "/") in out]
+    return shipped, left, chosen
+
+
+def left_out_hook(left: list, platform: str) -> str:
+    """Python source appended to the shipped koatty_lite/__init__.py: importing a left-out module
+    raises one ImportError naming it and the `package` option that ships it."""
+    by_file = {m: f for f in FEATURES.values() for m in f.modules}
+    clouds = {m: cloud for cloud, m in platform_modules().items()}
+    table = {}
+    for rel in left:
+        rel = rel.replace(os.sep, "/")
+        name = "koatty_lite." + rel[:-3].replace("/", ".")
+        if rel in by_file:
+            f = by_file[rel]
+            table[name] = (f"{f.what} was not found in the app, so `python -m koatty_lite package` left it "
+                           f"out: rebuild with --with {f.name} (or --all-modules)")
+        elif rel in clouds:
+            table[name] = (f"this package is for --platform {platform}: rebuild with --platform "
+                           f"{clouds[rel]} (or --platform all)")
+    # Why: a finder at the end of sys.meta_path is asked only after every real one failed: it costs
+    # nothing on the cold path, and an absent module's import names the fix instead of a bare
+    # "No module named". ImportError, not ModuleNotFoundError: `from . import x` swallows the latter
+    # and says "cannot import name 'x'" instead of our message.
+    return ("\n\nclass _LeftOut:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        why = _LEFT_OUT.get(name)\n"
+            "        if why:\n"
+            "            raise ImportError(name + ' is not in this function package: ' + why, name=name)\n\n\n"
+            f"_LEFT_OUT = {json.dumps(table, indent=0, sort_keys=True)}\n"
+            "__import__('sys').meta_path.append(_LeftOut())\n")

@@ -1,0 +1,341 @@
+"""Slim packages (cli/slim.py, cli/strip.py): `package` ships the core, the platform's formats and the
+features the app uses, stripped of docstrings and comments with every line kept, and serves every
+fixture of its platform exactly as the whole runtime does."""
+from __future__ import annotations
+
+import ast
+import glob
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import tokenize
+import zipfile
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+from koatty_lite.cli import package, slim
+from koatty_lite.cli.strip import docstring_lines, strip_source
+
+# An app that answers every request with what it saw: the request model's fields, headers, cookies, body.
+ECHO_APP = '''
+from koatty_lite import Koatty, Middleware
+
+
+@Middleware()
+class Echo:
+    def run(self, options, app):
+        def echo(ctx, next):
+            ctx.set_cookie("seen", "1", path="/")
+            ctx.set("X-Multi", "a")
+            ctx.append("X-Multi", "b")
+            ctx.body = {"method": ctx.method, "path": ctx.path, "query": ctx.query, "qs": ctx.querystring,
+                        "headers": dict(ctx.headers.items()), "cookies": ctx.cookies, "ip": ctx.ip, "host": ctx.host,
+                        "url": ctx.url, "platform": ctx.platform, "kind": ctx.event_kind, "raw": ctx.raw_body().hex()}
+        return echo
+
+
+class App(Koatty):
+    components = [Echo]
+    config = {"middleware": {"list": ["Echo"]}}
+'''
+ENTRY = "import koatty_lite\nfrom echoapp import App\n\nhandler = koatty_lite.handler(App)\n"
+
+# Runs in the unzipped package (first on sys.path, -I): each fixture's answer as JSON.
+RUN_FIXTURES = r'''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import handler
+
+class Ctx:
+    aws_request_id = request_id = "ctx-req-1"
+    function_name = "f"
+
+out = {}
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as fh:
+        event = json.load(fh)
+    out[path] = handler.handler(event, Ctx())
+print(json.dumps(out, sort_keys=True, default=repr))
+'''
+
+
+def _unzip(zip_path, where):
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(where)
+    return str(where)
+
+
+def _echo_project(tmp_path):
+    app = tmp_path / "src" / "echoapp"
+    app.mkdir(parents=True)
+    (app / "__init__.py").write_text(ECHO_APP)
+    entry = tmp_path / "src" / "handler.py"
+    entry.write_text(ENTRY)
+    return str(app), str(entry)
+
+
+def _run(root, script, *args, check=True):
+    p = subprocess.run([sys.executable, "-I", "-c", script, root, *args], capture_output=True, text=True,
+                       timeout=120, cwd=root)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def _platform_fixtures(platform):
+    return sorted(glob.glob(os.path.join(FIXTURES, platform, "*.json")))
+
+
+@pytest.mark.parametrize("platform", ["aws", "alicloud", "tencent"])
+def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(platform, tmp_path):
+    app, entry = _echo_project(tmp_path)
+    slim_zip = package.build(app, [entry], str(tmp_path / "slim.zip"), platform=platform, log=lambda line: None)
+    full_zip = package.build(app, [entry], str(tmp_path / "full.zip"), all_modules=True, keep_docstrings=True,
+                             bytecode=False, log=lambda line: None)
+    assert slim_zip.platform == platform and full_zip.platform == "all"
+    names = zipfile.ZipFile(slim_zip.path).namelist()
+    others = {m for cloud, m in slim.platform_modules().items() if cloud != platform}
+    assert not any(n.startswith("koatty_lite/") and n[len("koatty_lite/"):] in others for n in names)
+    assert "koatty_lite/" + slim.platform_modules()[platform] in names
+    assert "koatty_lite/server.py" not in names and "koatty_lite/validation.py" not in names
+    fixtures = _platform_fixtures(platform)
+    assert len(fixtures) >= 2
+    answers = []
+    for built in (slim_zip, full_zip):
+        root = _unzip(built.path, tmp_path / os.path.basename(built.path)[:-4])
+        answers.append(json.loads(_run(root, RUN_FIXTURES, *fixtures).stdout.strip().splitlines()[-1]))
+    assert answers[0] == answers[1]
+    assert all(a.get("statusCode", 200) == 200 for a in answers[0].values()), answers[0]
+
+
+def test_bench_app_slim_aws_runtime_is_within_60_kb(tmp_path):
+    """Issue 14's goal: the runtime a plain HTTP app ships (koatty_lite/ source, zipped) stays within 60 KB."""
+    empty = tmp_path / "benchapp"
+    empty.mkdir()
+    res = package.build(str(empty), [os.path.join(ROOT, "bench", "apps", "koatty_app.py")], str(tmp_path / "b.zip"),
+                        bytecode=False, log=lambda line: None)
+    assert res.platform == "aws" and res.features == {}
+    assert res.runtime_kb() <= 60, f"{res.runtime_kb():.1f} KB"
+    whole = package.build(str(empty), [os.path.join(ROOT, "bench", "apps", "koatty_app.py")],
+                          str(tmp_path / "w.zip"), bytecode=False, all_modules=True, keep_docstrings=True,
+                          log=lambda line: None)
+    assert whole.runtime_kb() > 2 * res.runtime_kb()
+
+
+def test_a_left_out_module_is_one_clear_error_naming_the_option(tmp_path):
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), log=lambda line: None)
+    root = _unzip(res.path, tmp_path / "u")
+    p = _run(root, "import sys; sys.path.insert(0, sys.argv[1]); import koatty_lite, echoapp; "
+                   "koatty_lite.run(echoapp.App, port=0)", check=False)
+    assert p.returncode == 1
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: koatty_lite.server is not in this function package: the listen server")
+    assert "rebuild with --with listen (or --all-modules)" in last
+    p = _run(root, "import sys; sys.path.insert(0, sys.argv[1]); import koatty_lite\n"
+                   "try:\n    import koatty_lite.serverless.tencent\nexcept ImportError as e:\n    print(e)\n"
+                   "try:\n    from koatty_lite import Valid\nexcept ImportError as e:\n    print(e)\n")
+    lines = p.stdout.strip().splitlines()
+    assert lines[0] == ("koatty_lite.serverless.tencent is not in this function package: this package is for "
+                        "--platform aws: rebuild with --platform tencent (or --platform all)")
+    assert lines[1].startswith("koatty_lite.rules is not in this function package: ") and "--with validation" in lines[1]
+
+
+def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
+    app = tmp_path / "shop"
+    app.mkdir()
+    (app / "__init__.py").write_text(textwrap.dedent('''
+        from koatty_lite import Koatty, Controller, GetMapping, Scheduled
+
+
+        @Controller("/")
+        class Home:
+            @GetMapping("/")
+            def home(self):
+                return {}
+
+            @Scheduled("0 * * * *")
+            def tick(self):
+                pass
+
+
+        class App(Koatty):
+            components = [Home]
+            config = {"middleware": {"list": ["Cors"]}}
+    '''))
+    entry = tmp_path / "index.py"
+    # run() at import time: the probe stops it before it serves (and records the listen server)
+    entry.write_text("import koatty_lite\nfrom shop import App\nkoatty_lite.run(App)\n")
+    res = package.build(str(app), [str(entry)], str(tmp_path / "f.zip"), bytecode=False, log=lambda line: None)
+    assert set(res.features) == {"schedule", "events", "cors", "listen"}
+    assert res.features["cors"] == "__init__.py: 'Cors'"
+    assert res.features["events"] == "schedule needs it"
+    names = zipfile.ZipFile(res.path).namelist()
+    assert {"koatty_lite/schedule.py", "koatty_lite/cors.py", "koatty_lite/server.py",
+            "koatty_lite/serverless/events.py"} <= set(names)
+    assert "koatty_lite/validation.py" not in names
+
+
+@pytest.mark.parametrize("source,feature", [
+    ("from koatty_lite import Valid", "validation"),
+    ("from koatty_lite import IsEmail", "validation"),
+    ("import koatty_lite as k\nk.Length(1, 2)", "validation"),
+    ("from koatty_lite.rules import Length", "validation"),
+    ("import koatty_lite\nkoatty_lite.run(None)", "listen"),
+    ("app.listen(3000)", "listen"),
+    ("config = {'openapi': {'path': '/doc'}}", "openapi"),
+    ("h = handler(App, event_handlers={})", "events"),
+    ("from koatty_lite.serverless import decode_awslogs", "events"),
+    ("from koatty_lite import Scheduled", "schedule"),
+    ("from koatty_lite import metrics", "metrics"),
+    ("ctx.metrics.add('n', 1)", "metrics"),
+    ("config = {'middleware': {'list': ['Cors']}}", "cors"),
+], ids=lambda x: x if x in slim.FEATURES else None)
+def test_the_source_scan_finds_each_feature(source, feature, tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(source + "\n")
+    assert set(slim.scan([str(path)])) == {feature}
+
+
+def test_the_source_scan_is_not_fooled_by_common_names(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("import subprocess\nsubprocess.run(['true'])\nclass M:\n    def run(self, options, app):\n"
+                    "        return 'run'\nx = {'list': ['Timing']}\n")
+    assert slim.scan([str(path)]) == {}
+
+
+@pytest.mark.parametrize("template,cloud", [
+    ("examples/aws/template.yaml", "aws"), ("examples/aws/serverless.yml", "aws"),
+    ("examples/alicloud/s.yaml", "alicloud"), ("examples/tencent/serverless.yml", "tencent"),
+    ("examples/notes/template.yaml", "aws"),
+])
+def test_the_platform_comes_from_the_template(template, cloud):
+    assert slim.platform_from_template(os.path.join(ROOT, template)) == cloud
+    assert package.choose_platform(None, os.path.join(ROOT, template), [], {}) == cloud
+
+
+def test_the_platform_default_and_its_other_sources():
+    assert package.choose_platform(None, None, ["handler.py"], {}) == "aws"
+    assert package.choose_platform("tencent", None, [], {}) == "tencent"
+    assert package.choose_platform(None, None, ["index.py", "scf_bootstrap"], {}) == "tencent"
+    assert package.choose_platform(None, None, [], {"handlers": [{"platform": "alicloud"}]}) == "alicloud"
+    assert package.choose_platform(None, None, [], {"handlers": [{"platform": "auto"}]}) == "aws"
+
+
+def test_platform_modules_cover_every_registered_cloud():
+    from koatty_lite import serverless
+
+    assert set(slim.platform_modules()) == set(serverless.platforms()) - {"auto"}
+    for module in slim.platform_modules().values():
+        assert os.path.isfile(os.path.join(ROOT, "koatty_lite", module))
+    for feature in slim.FEATURES.values():  # every feature's modules exist and no module is in two
+        for module in feature.modules:
+            assert os.path.isfile(os.path.join(ROOT, "koatty_lite", module)), module
+    every = [m for f in slim.FEATURES.values() for m in f.modules] + list(slim.platform_modules().values())
+    assert len(every) == len(set(every))
+
+
+def test_mistaken_options_are_one_line(tmp_path):
+    app, entry = _echo_project(tmp_path)
+    for args, needle in ((["--with", "nosuch"], "unknown --with 'nosuch'"),
+                         (["--platform", "azure"], "invalid choice: 'azure'")):
+        p = subprocess.run([sys.executable, "-m", "koatty_lite", "package", app, "--entry", entry, *args, "-o",
+                            str(tmp_path / "f.zip")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2 and needle in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_with_all_modules_and_keep_docstrings_ship_the_runtime_as_written(tmp_path):
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), all_modules=True, keep_docstrings=True,
+                        bytecode=False, log=lambda line: None)
+    root, files = package.runtime_files()
+    with zipfile.ZipFile(res.path) as zf:
+        for rel in files:
+            with open(os.path.join(root, rel), "rb") as fh:
+                assert zf.read("koatty_lite/" + rel.replace(os.sep, "/")) == fh.read(), rel
+    res = package.build(app, [entry], str(tmp_path / "g.zip"), with_features=["validation", "listen"],
+                        bytecode=False, log=lambda line: None)
+    names = zipfile.ZipFile(res.path).namelist()
+    assert {"koatty_lite/validation.py", "koatty_lite/rules.py", "koatty_lite/server.py"} <= set(names)
+    assert res.features["validation"] == "--with"
+
+
+# --- stripping ------------------------------------------------------------------------------------------
+def _code_lines(code):
+    """{(function name, line)} of every instruction of ``code`` and the functions inside it."""
+    out = set()
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        out.update((c.co_name, line) for _, _, line in c.co_lines() if line is not None)
+        stack.extend(k for k in c.co_consts if hasattr(k, "co_lines"))
+    return out
+
+
+def test_every_runtime_module_stripped_compiles_with_the_same_lines():
+    root, files = package.runtime_files()
+    for rel in files:
+        with open(os.path.join(root, rel), encoding="utf-8") as fh:
+            source = fh.read()
+        stripped = strip_source(source)
+        assert stripped != source, rel
+        assert stripped.count("\n") == source.count("\n"), rel
+        kept = [i for i, line in enumerate(stripped.splitlines()) if line.strip()]
+        for i in kept:  # every line left is the original line (less its comment), or `pass` for a lone docstring
+            assert source.splitlines()[i].startswith(stripped.splitlines()[i].rstrip()) or \
+                stripped.splitlines()[i].strip() == "pass", (rel, i + 1)
+        assert not [t for t in tokenize.generate_tokens(io.StringIO(stripped).readline) if t.type == tokenize.COMMENT]
+        tree = ast.parse(stripped)
+        assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                                                ast.AsyncFunctionDef)) and ast.get_docstring(n)]
+        docs = docstring_lines(source)
+        before = {(n, line) for n, line in _code_lines(compile(source, rel, "exec")) if line not in docs}
+        after = {(n, line) for n, line in _code_lines(compile(stripped, rel, "exec")) if line not in docs}
+        assert before == after, rel
+
+
+def test_strip_keeps_code_sharing_a_line_with_a_docstring():
+    source = 'def f(): "doc"\nx = 1  # why\n'
+    assert strip_source(source) == source  # the one-line def keeps its docstring rather than lose the def
+    assert strip_source('class A:\n    """Doc\n    more."""  # c\n\n\ndef g():\n    "d"\n    return 1\n') == \
+        "class A:\n    pass\n\n\n\ndef g():\n\n    return 1\n"
+
+
+TRACEBACKS = r'''
+import sys, traceback
+sys.path.insert(0, sys.argv[1])
+import koatty_lite
+from koatty_lite import Koatty, create_application
+out = []
+for attempt in (lambda: koatty_lite.handler(42), lambda: Koatty().use(1),
+                lambda: create_application(type("App", (Koatty,), {"config": {"metrics": 3}}))):
+    try:
+        attempt()
+    except Exception as exc:
+        out.append([(f.filename.split("koatty_lite")[-1], f.lineno, f.name, f.line) for f in traceback.extract_tb(exc.__traceback__)
+                    if "koatty_lite" in f.filename] + [str(exc)])
+print(repr(out))
+'''
+
+
+def test_the_stripped_packages_tracebacks_name_the_same_lines(tmp_path):
+    """Bytecode compiled from the stripped source: a runtime error points at the repository's line."""
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), platform="aws", with_features=["metrics"],
+                        log=lambda line: None)
+    root = _unzip(res.path, tmp_path / "u")
+    if res.python:
+        assert any(n.startswith("koatty_lite/__pycache__/app.") for n in zipfile.ZipFile(res.path).namelist())
+    shipped = ast.literal_eval(_run(root, TRACEBACKS).stdout.strip())
+    repo = ast.literal_eval(_run(ROOT, TRACEBACKS).stdout.strip())
+    assert len(shipped) == len(repo) == 3
+    for got, want in zip(shipped, repo):
+        assert got[-1] == want[-1]  # the same message
+        assert [f[:3] for f in got[:-1]] == [f[:3] for f in want[:-1]]  # file, line, function
+        for g, w in zip(got[:-1], want[:-1]):  # the line shown is the repository's, less a trailing comment
+            assert g[3] and w[3].startswith(g[3]), (g, w)
+    assert any(f[0].endswith("app.py") for t in shipped for f in t[:-1])
