@@ -311,7 +311,7 @@ def select(runtime_files: list, platform: str, *, with_features=(), source_paths
 
 def left_out_hook(left: list, platform: str) -> str:
     """Python source appended to the shipped koatty_lite/__init__.py: importing a left-out module
-    raises one ImportError naming it and the `package` option that ships it."""
+    raises one ImportError (a cloud's: ModuleNotFoundError) naming it and the `package` option that ships it."""
     by_file = {m: f for f in FEATURES.values() for m in f.modules}
     clouds = {m: cloud for cloud, m in platform_modules().items()}
     table = {}
@@ -323,16 +323,18 @@ def left_out_hook(left: list, platform: str) -> str:
             table[name] = (f"{f.what} was not found in the app, so `python -m koatty_lite package` left it "
                            f"out: rebuild with --with {f.name} (or --all-modules)")
         elif rel in clouds:
-            table[name] = (f"this package is for --platform {platform}: rebuild with --platform "
+            table[name] = (f"-this package is for --platform {platform}: rebuild with --platform "
                            f"{clouds[rel]} (or --platform all)")
     # Why: a finder at the end of sys.meta_path is asked only after every real one failed: it costs
     # nothing on the cold path, and an absent module's import names the fix instead of a bare
-    # "No module named". ImportError, not ModuleNotFoundError: `from . import x` swallows the latter
-    # and says "cannot import name 'x'" instead of our message.
+    # "No module named". A feature's is an ImportError, not ModuleNotFoundError: `from . import x`
+    # swallows the latter and says "cannot import name 'x'" instead. A cloud's stays a
+    # ModuleNotFoundError of that name: the serverless package skips an absent cloud's formats.
     return ("\n\nclass _LeftOut:\n"
             "    def find_spec(self, name, path=None, target=None):\n"
             "        why = _LEFT_OUT.get(name)\n"
             "        if why:\n"
-            "            raise ImportError(name + ' is not in this function package: ' + why, name=name)\n\n\n"
+            "            error = ModuleNotFoundError if why[0] == '-' else ImportError\n"
+            "            raise error(name + ' is not in this function package: ' + why.lstrip('-'), name=name)\n\n\n"
             f"_LEFT_OUT = {json.dumps(table, indent=0, sort_keys=True)}\n"
             "__import__('sys').meta_path.append(_LeftOut())\n")
