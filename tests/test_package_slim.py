@@ -197,6 +197,7 @@ def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     ("config = {'openapi': {'path': '/doc'}}", "openapi"),
     ("h = handler(App, event_handlers={})", "events"),
     ("from koatty_lite.serverless import decode_awslogs", "events"),
+    ("import koatty_lite\nkoatty_lite.register_kind('iot', lambda e: True)", "events"),
     ("from koatty_lite import Scheduled", "schedule"),
     ("from koatty_lite import metrics", "metrics"),
     ("ctx.metrics.add('n', 1)", "metrics"),

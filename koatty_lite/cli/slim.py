@@ -70,7 +70,7 @@ register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metric
 # koatty_lite names an app may import or read -> the feature that defines them.
 NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_server": "listen",
          "openapi": "openapi", "metrics": "metrics", "event_handlers": "events", "detect_event_source": "events",
-         "decode_awslogs": "events", "decode_clslogs": "events", "MalformedEventError": "events", "Cors": "cors",
+         "decode_awslogs": "events", "decode_clslogs": "events", "MalformedEventError": "events", "register_kind": "events", "Cors": "cors",
          "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
          "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation"}
 # Strings in the app (config keys, middleware names) -> the feature they turn on.
