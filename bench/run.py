@@ -153,9 +153,14 @@ def ensure_venv(skip: bool) -> None:
 
 def bench_env() -> dict:
     """The children's environment: bytecode caching on for every stack alike (pip wrote the peers'
-    pycs at install time; PYTHONDONTWRITEBYTECODE in the caller's shell would leave ours uncompiled)."""
+    pycs at install time; PYTHONDONTWRITEBYTECODE in the caller's shell would leave ours uncompiled),
+    and Lambda's AWS_LAMBDA_FUNCTION_NAME for every stack alike."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = ROOT
+    # Why: every stack runs as on Lambda, whose runtime sets this for every function; koatty_lite then
+    # loads only AWS's formats (docs/triggers.md). The peers do not read it (Powertools' idempotency and
+    # circuit breaker do, neither is imported here).
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "bench"
     return env
 
 

@@ -318,7 +318,8 @@ class _Handler:
 
     def __init__(self, target: Any, platform: str, adapter: Any, boot_func: Callable | None,
                  event_handlers: dict | None, health_check: Callable | None):
-        formats_for(platform)  # a ValueError naming the registered platforms when unknown
+        if adapter is None or platform != "auto":  # why: "auto" beside an adapter would load every cloud
+            formats_for(platform)  # a ValueError naming the registered platforms when unknown
         event_handlers = _checked_options(target, event_handlers, health_check)
         self.fallback = event_handlers.pop("*", None)  # the catch-all (docs/handler.md)
         self.event_handlers = event_handlers

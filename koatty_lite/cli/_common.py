@@ -254,6 +254,7 @@ def platform_of_event(event) -> str:
         return "aws"
     from koatty_lite import serverless
 
+    serverless.load_platforms()  # why: a developer's shell may carry a cloud's variables; the CLI knows every cloud
     try:
         kind = serverless.detect_http(event)
     except Exception:  # a malformed event is the handler's to refuse; guess from its timers below

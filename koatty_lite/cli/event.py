@@ -461,6 +461,7 @@ def register_event(kind, build, *, platform=None, http=None, claims_as=None, to_
         raise TypeError(f"register_event({kind!r}): build must be callable build(req)")
     if kind in BUILDERS:
         raise ValueError(f"event kind {kind!r} is already registered")
+    serverless.load_platforms()  # why: the CLI knows every cloud, whatever the shell's variables say
     serverless_platform = serverless.KIND_PLATFORM.get(claims_as or kind)
     if http is None:
         http = serverless_platform is not None

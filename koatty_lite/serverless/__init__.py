@@ -6,17 +6,18 @@ docs/triggers.md; new formats are registrations (register_format), not edits her
 from __future__ import annotations
 
 import json
+import sys as _sys
 from operator import itemgetter as _itemgetter
+from os import environ as _environ
 from time import perf_counter
 
-from . import aws
 from .http import BadEvent, UnknownEventError, clean_headers
 
 __all__ = [
     "ServerlessAdapter", "AwsLambdaAdapter", "AliCloudFcAdapter", "TencentScfAdapter",
     "serve_http", "detect_http", "detect_event_source", "UnknownEventError", "unclaimed_error",
     "run_wsgi", "DETECTORS", "KIND_PLATFORM", "decode_awslogs", "decode_clslogs", "MalformedEventError",
-    "FORMATS", "HttpFormat", "register_format", "platforms", "formats_for",
+    "FORMATS", "HttpFormat", "register_format", "platforms", "formats_for", "running_on", "load_platforms",
 ]
 
 
@@ -48,11 +49,55 @@ class HttpFormat(tuple):
 
 # The registry: every HTTP format in detection order. The detectors exclude each other (tests prove
 # every fixture is claimed by exactly one); the platforms, KIND_PLATFORM and the per-platform tables
-# are derived from it by _index() whenever a format is registered.
-FORMATS = []
-DETECTORS = FORMATS  # the name the table had before it held named records
-KIND_PLATFORM = {}
-_BY_PLATFORM = {"auto": FORMATS}
+# are derived from it by _index() whenever a format is registered. FORMATS, DETECTORS and
+# KIND_PLATFORM are read through __getattr__ below, which loads the built-in clouds first.
+_FORMATS = []
+_KIND_PLATFORM = {}
+_BY_PLATFORM = {"auto": _FORMATS}
+
+# The built-in clouds' format modules (serverless/<name>.py), in detection order, and the environment
+# variable that names each cloud's runtime. Pay for what you use: a process on a detected cloud loads
+# only that cloud's module; elsewhere (local, tests, CLI) "auto" loads them all. handler(platform=...)
+# loads only that platform's. A module absent from the package (a slim build for one cloud) is skipped.
+BUILTIN_PLATFORMS = ("aws", "alicloud", "tencent")
+_PENDING = list(BUILTIN_PLATFORMS)  # not imported yet
+
+
+def running_on(environ=None):
+    """The cloud whose function runtime this process runs in, from its environment: ``"aws"``
+    (AWS_LAMBDA_FUNCTION_NAME, or AWS_EXECUTION_ENV ``AWS_Lambda_*``), ``"alicloud"`` (FC_FUNCTION_NAME),
+    ``"tencent"`` (SCF_FUNCTIONNAME, or TENCENTCLOUD_RUNENV ``SCF``); None when none or several say so."""
+    env = _environ if environ is None else environ
+    found = [name for name, hit in (
+        ("aws", env.get("AWS_LAMBDA_FUNCTION_NAME") or env.get("AWS_EXECUTION_ENV", "").startswith("AWS_Lambda_")),
+        ("alicloud", env.get("FC_FUNCTION_NAME")),
+        ("tencent", env.get("SCF_FUNCTIONNAME") or env.get("TENCENTCLOUD_RUNENV") == "SCF")) if hit]
+    return found[0] if len(found) == 1 else None
+
+
+def load_platforms(*names):
+    """Import and register the named built-in clouds' formats (every built-in one when none are named)
+    that are not loaded yet; a module missing from the package is skipped. Returns the platforms loaded."""
+    done = []
+    for name in [p for p in (names or BUILTIN_PLATFORMS) if p in _PENDING]:
+        _PENDING.remove(name)
+        full = __name__ + "." + name
+        try:
+            __import__(full)  # PERF: not importlib.import_module: the importlib package is not loaded yet
+        except ModuleNotFoundError as exc:
+            if exc.name != full:
+                raise  # why: a broken import inside a present module is a bug to show, not a slim build
+            continue
+        _register_module(_sys.modules[full])
+        done.append(name)
+    return tuple(done)
+
+
+def _load_auto():
+    # Why: "auto" on a detected cloud is that cloud's formats only; elsewhere every built-in cloud's.
+    if _PENDING:
+        here = running_on()
+        load_platforms(*((here,) if here else BUILTIN_PLATFORMS))
 
 
 def register_format(kind, platform, detect, to_environ, to_response, bad_request, before=None, to_request=None):
@@ -71,36 +116,54 @@ def register_format(kind, platform, detect, to_environ, to_response, bad_request
             raise TypeError(f"register_format({kind!r}): {name} must be callable")
     if to_request is not None and not callable(to_request):
         raise TypeError(f"register_format({kind!r}): to_request must be callable or None")
-    if kind in KIND_PLATFORM:
+    if kind in _KIND_PLATFORM:
         raise ValueError(f"HTTP format {kind!r} is already registered")
     fmt = HttpFormat(kind, platform, detect, to_environ, to_response, bad_request, to_request)
-    at = len(FORMATS)
+    at = _slot(platform)
     if before is not None:
-        at = next((i for i, f in enumerate(FORMATS) if f[0] == before), None)
+        at = next((i for i, f in enumerate(_FORMATS) if f[0] == before), None)
         if at is None:
             raise ValueError(f"register_format({kind!r}, before={before!r}): no such kind")
-    FORMATS.insert(at, fmt)
+    _FORMATS.insert(at, fmt)
     _index()
     return fmt
 
 
+def _slot(platform):
+    # Why: a built-in cloud loaded late (handler(platform=...) first, "auto" later) keeps the built-in
+    # detection order: its formats go ahead of a later built-in cloud's; any other format goes last.
+    if platform in BUILTIN_PLATFORMS:
+        later = BUILTIN_PLATFORMS[BUILTIN_PLATFORMS.index(platform) + 1:]
+        return next((i for i, f in enumerate(_FORMATS) if f[1] in later), len(_FORMATS))
+    return len(_FORMATS)
+
+
 def _index():
     """Rebuild the tables derived from FORMATS (in place: importers hold the same objects)."""
-    KIND_PLATFORM.clear()
-    KIND_PLATFORM.update((f[0], f[1]) for f in FORMATS)
+    _KIND_PLATFORM.clear()
+    _KIND_PLATFORM.update((f[0], f[1]) for f in _FORMATS)
     _BY_PLATFORM.clear()
-    _BY_PLATFORM["auto"] = FORMATS
-    for f in FORMATS:
+    _BY_PLATFORM["auto"] = _FORMATS
+    for f in _FORMATS:
         _BY_PLATFORM.setdefault(f[1], []).append(f)
 
 
 def platforms():
-    """The platform names ``handler(platform=...)`` accepts: "auto" and every registered cloud."""
+    """The platform names ``handler(platform=...)`` accepts: "auto" and every registered cloud (the
+    built-in clouds loaded too, except one whose module is not in the package)."""
+    load_platforms()
     return tuple(_BY_PLATFORM)
 
 
 def formats_for(platform):
-    """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones)."""
+    """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones).
+
+    Loads what it needs first: "auto" as _load_auto says, a built-in cloud its own module only."""
+    if _PENDING:
+        if platform == "auto":
+            _load_auto()
+        elif platform in _PENDING:
+            load_platforms(platform)
     try:
         return _BY_PLATFORM[platform]
     except (KeyError, TypeError):
@@ -115,15 +178,6 @@ def _register_module(module):
         register_format(kind, platform, detect, to_environ, to_response, module.bad_request,
                         to_request=to_request[0] if to_request else None)
 
-
-_register_module(aws)
-try:  # why: platform modules land incrementally; the table grows with them
-    from . import alicloud, tencent
-except ImportError:  # pragma: no cover
-    alicloud = tencent = None
-else:
-    _register_module(alicloud)
-    _register_module(tencent)
 
 
 def _load(event):
@@ -257,6 +311,14 @@ class TencentScfAdapter(ServerlessAdapter):
 
 def __getattr__(name):
     # PERF: events.py is only needed for non-HTTP routing, wsgi.py only for foreign WSGI apps
+    if name in ("FORMATS", "DETECTORS", "KIND_PLATFORM"):  # DETECTORS: the table's name before named records
+        _load_auto()
+        return _KIND_PLATFORM if name == "KIND_PLATFORM" else _FORMATS
+    if name in BUILTIN_PLATFORMS:  # `serverless.aws` before anything loaded it
+        load_platforms(name)
+        module = _sys.modules.get(__name__ + "." + name)
+        if module is not None:
+            return module
     if name == "detect_event_source":
         from .events import detect_event_source
         return detect_event_source
