@@ -403,15 +403,70 @@ def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *,
         log(f"package: importing the entry to see what the app uses failed ({seen['error']}); the runtime's "
             "modules are chosen from the source alone (--with NAME or --all-modules ship more)")
     platform = choose_platform(platform, template, entries, seen)
-    shipped, left, features = slim.select(files, platform, with_features=with_features,
-                                          source_paths=app_sources + list(entries), seen=seen)
+    with_features, clouds, why = list(with_features), [], {}
+    root = staging + "-runtime"  # the whole runtime, to put a module back from
+    shutil.copytree(os.path.join(staging, "koatty_lite"), root)
+    try:
+        for _ in range(len(files)):
+            shipped, left, features = slim.select(files, platform, with_features=with_features,
+                                                  source_paths=app_sources + list(entries), seen=seen,
+                                                  clouds_needed=clouds)
+            features.update(why)
+            _apply(staging, root, files, left, platform)
+            if seen.get("error") or not left:
+                break
+            # Check: the slim tree imports the entries too. A left-out module imported anyway (a need
+            # the scan and the first probe could not see) ships, said in one line, and we check again.
+            check = slim.probe(staging, stems)
+            needed = _still_needed(check, left, platform)
+            if not needed:
+                if check.get("error"):
+                    log(f"package: importing the entry from the slim package failed ({check['error']})")
+                break
+            for module in needed:
+                kind, name = slim.owner(module)
+                log(f"package: importing the entry needs {module}: shipping {kind} {name}")
+                if kind == "cloud":
+                    clouds.append(name)
+                else:
+                    with_features.append(name)
+                    why[name] = f"importing the entry needs {module}"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return platform, features, left
+
+
+def _still_needed(check: dict, left: list, platform: str) -> list:
+    """The left-out modules (names) a probe of the slim tree shows it cannot do without: the one whose
+    import failed, or, when the runtime registered no format of ``platform``, the clouds it asked for."""
+    from koatty_lite.cli import slim
+
+    names = {"koatty_lite." + rel[:-3].replace(os.sep, "/").replace("/", ".") for rel in left}
+    asked = [n for n in check.get("asked") or () if n in names]
+    if check.get("error"):
+        return asked[:1]
+    registered = check.get("platforms")
+    if platform != "all" and registered is not None and platform not in registered:
+        # why: a runtime that gives up every cloud when one is absent: ship the ones it asked for
+        return [n for n in asked if slim.owner(n)[0] == "cloud"]
+    return []
+
+
+def _apply(staging: str, root: str, files: list, left: list, platform: str) -> None:
+    """Make staging/koatty_lite the whole runtime (from root) less ``left``, with the left-out hook."""
+    from koatty_lite.cli import slim
+
     runtime = os.path.join(staging, "koatty_lite")
-    for rel in left:
-        os.unlink(os.path.join(runtime, rel))
+    for rel in files:
+        path = os.path.join(runtime, rel)
+        if rel in left:
+            if os.path.exists(path):
+                os.unlink(path)
+        else:
+            _copy(os.path.join(root, rel), path)
     if left:
         with open(os.path.join(runtime, "__init__.py"), "a", encoding="utf-8", newline="\n") as fh:
             fh.write(slim.left_out_hook(left, platform))
-    return platform, features, left
 
 
 def strip_runtime(staging: str) -> None:

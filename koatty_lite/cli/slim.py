@@ -27,7 +27,7 @@ import sys
 
 from koatty_lite.cli._common import CliError
 
-__all__ = ["Feature", "FEATURES", "register_feature", "platform_modules", "scan", "probe", "select",
+__all__ = ["Feature", "FEATURES", "register_feature", "platform_modules", "scan", "probe", "select", "owner",
            "left_out_hook", "platform_from_template"]
 
 
@@ -172,12 +172,24 @@ import importlib, json, os, sys
 root, entries = sys.argv[1], json.loads(sys.argv[2])
 sys.path.insert(0, root)
 os.chdir(root)
-import koatty_lite.server as _server
+asked = []
+class _Asked:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("koatty_lite."):
+            asked.append(name)  # why: a koatty_lite module no file provides (a slim build's left-out one)
+        return None
+sys.meta_path.append(_Asked())
 class _Listen(BaseException):
     pass
 def _start_server(*args, **kwargs):
     raise _Listen()
-_server.start_server = _start_server  # why: app.listen()/run() at import must not serve (and block) here
+try:
+    import koatty_lite.server as _server
+except ImportError:  # a slim build without the listen server: run() at import fails naming it
+    pass
+else:
+    _server.start_server = _start_server  # why: app.listen()/run() at import must not serve (and block) here
+del asked[:]  # why: only what the app's import asks for counts
 out = {"listen": False, "handlers": [], "openapi": False, "error": None}
 try:
     for name in entries:
@@ -199,14 +211,21 @@ try:
 except BaseException as exc:
     out["error"] = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
 mods = sorted(m for m in sys.modules if m == "koatty_lite" or m.startswith("koatty_lite."))
-print("\nKOATTY-PROBE " + json.dumps(dict(out, modules=mods)))
+serverless = sys.modules.get("koatty_lite.serverless")
+try:
+    out["platforms"] = list(serverless.platforms()) if serverless is not None else None
+except Exception:
+    out["platforms"] = None
+print("\nKOATTY-PROBE " + json.dumps(dict(out, modules=mods, asked=asked)))
 """
 
 
 def probe(root: str, entries: list, timeout: float = 120) -> dict:
     """Import each entry module (by name) from ``root`` in a fresh ``python -I -B``; return what it
     saw: ``modules`` (koatty_lite modules loaded), ``handlers`` [{platform, is_app, events, scheduled,
-    openapi}], ``listen``, and ``error`` (why the probe failed, else None)."""
+    openapi}], ``listen``, ``asked`` (koatty_lite modules imported that no file provides), ``platforms``
+    (the clouds the serverless package registered, None when not loaded) and ``error`` (why the probe
+    failed, else None)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     try:
         p = subprocess.run([sys.executable, "-I", "-B", "-c", _PROBE, root, json.dumps(entries)],
@@ -284,11 +303,13 @@ def _close(features: dict) -> dict:
     return features
 
 
-def select(runtime_files: list, platform: str, *, with_features=(), source_paths=(), seen=None) -> tuple:
+def select(runtime_files: list, platform: str, *, with_features=(), source_paths=(), seen=None,
+           clouds_needed=()) -> tuple:
     """(shipped files, left-out files, {feature: reason}) for ``platform`` ('all': every cloud).
 
     ``runtime_files``: koatty_lite's runtime files (relative); ``source_paths``: the app's and the
-    entries' files for the scan; ``seen``: what ``probe`` reported (None: no probe)."""
+    entries' files for the scan; ``seen``: what ``probe`` reported (None: no probe); ``clouds_needed``:
+    other clouds whose module ships too (the runtime imports it whatever the platform)."""
     unknown = [f for f in with_features if f not in FEATURES]
     if unknown:
         raise CliError(f"unknown --with {unknown[0]!r}: choose from {', '.join(sorted(FEATURES))}")
@@ -303,10 +324,23 @@ def select(runtime_files: list, platform: str, *, with_features=(), source_paths
     _close(chosen)
     out = {m: f.name for f in FEATURES.values() if f.name not in chosen for m in f.modules}
     if platform != "all":
-        out.update((m, "platform " + cloud) for cloud, m in clouds.items() if cloud != platform)
+        out.update((m, "platform " + cloud) for cloud, m in clouds.items()
+                   if cloud != platform and cloud not in clouds_needed)
     shipped = [f for f in runtime_files if f.replace(os.sep, "/") not in out]
     left = [f for f in runtime_files if f.replace(os.sep, "/") in out]
     return shipped, left, chosen
+
+
+def owner(module: str):
+    """('feature', name) or ('cloud', name) for a koatty_lite module name, else None."""
+    rel = module[len("koatty_lite."):].replace(".", "/") + ".py" if module.startswith("koatty_lite.") else ""
+    for f in FEATURES.values():
+        if rel in f.modules:
+            return "feature", f.name
+    for cloud, m in platform_modules().items():
+        if rel == m:
+            return "cloud", cloud
+    return None
 
 
 def left_out_hook(left: list, platform: str) -> str:
