@@ -11,10 +11,8 @@ import sys
 from _thread import allocate_lock
 
 from . import log as _log
-from .compose import compose, refuse_async
-from .container import SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type
 from .context import _BODY_METHODS, Context
-from .decorators import _MISSING
+from .decorators import _MISSING, SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type, refuse_async
 from .errors import HttpException
 from .output import WsgiApp
 from .router import Router, allowed, join_path, path_params
@@ -41,6 +39,60 @@ BUILTIN_MIDDLEWARE = {
 }
 
 _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re when a config uses ${...}
+
+
+# --- Koa's onion, synchronous (was compose.py): ``fn(ctx, next)`` calls ``next()`` to run the rest ---
+
+class _Next:
+    """The ``next`` passed to middleware ``i``: runs middleware ``i + 1`` (once)."""
+
+    # PERF: one small object per middleware per request instead of nested closures.
+    __slots__ = ("chain", "i", "ctx", "called")
+
+    def __init__(self, chain: Any, i: int, ctx: Any):
+        self.chain = chain
+        self.i = i
+        self.ctx = ctx
+        self.called = False
+
+    def __call__(self) -> Any:
+        if self.called:
+            raise RuntimeError("next() called multiple times")
+        self.called = True
+        return self.chain.dispatch(self.i + 1, self.ctx)
+
+
+class Chain:
+    """The composed middleware list; call it with ``ctx``. ``endpoint(ctx)`` runs after the last one."""
+
+    __slots__ = ("middleware", "endpoint", "n")
+
+    def __init__(self, middleware: list, endpoint: Callable | None = None):
+        for fn in middleware:
+            if not callable(fn):
+                raise TypeError(f"middleware must be callable, got {fn!r}")
+        self.middleware = tuple(middleware)
+        self.endpoint = endpoint
+        self.n = len(self.middleware)
+
+    def dispatch(self, i: int, ctx: Any) -> Any:
+        """Run middleware ``i`` (or the endpoint when past the end)."""
+        if i < self.n:
+            return self.middleware[i](ctx, _Next(self, i, ctx))
+        if self.endpoint is not None:
+            return self.endpoint(ctx)
+        return None
+
+    def __call__(self, ctx: Any, next: Callable | None = None) -> Any:
+        if next is None:
+            return self.dispatch(0, ctx)
+        # Used as a middleware itself: the outer next() becomes the endpoint.
+        return Chain(self.middleware, lambda c: next())(ctx)
+
+
+def compose(middleware: list, endpoint: Callable | None = None) -> Chain:
+    """Compose ``fn(ctx, next)`` functions into one callable ``chain(ctx)`` (koa-compose, sync)."""
+    return Chain(middleware, endpoint)
 
 
 def _has_control(text: str) -> bool:

@@ -1,9 +1,7 @@
 """Controller routes compiled once at boot: argument extractors, converters, aspects."""
 from __future__ import annotations
 
-from .compose import refuse_async
-from .container import InjectionError, defines_init, koatty_name
-from .decorators import _MISSING, Param
+from .decorators import _MISSING, InjectionError, Param, defines_init, koatty_name, refuse_async
 from .errors import HttpException
 
 TYPE_CHECKING = False

@@ -126,7 +126,7 @@ def test_an_aspect_used_but_not_registered_names_the_referrer_and_the_fix(decora
     class A(Koatty):
         components = [Notes]
 
-    from koatty_lite.container import InjectionError
+    from koatty_lite.decorators import InjectionError
 
     with pytest.raises(InjectionError) as info:
         create_application(A)

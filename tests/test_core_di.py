@@ -6,7 +6,7 @@ import pytest
 from core_support import client as make_client
 from koatty_lite import (Autowired, Component, Config, Controller, GetMapping, Koatty, Service,
                          create_application)
-from koatty_lite.container import InjectionError
+from koatty_lite.decorators import InjectionError
 
 
 @Service()

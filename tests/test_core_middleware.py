@@ -5,8 +5,8 @@ import pytest
 
 from core_support import client as make_client
 from koatty_lite import Controller, GetMapping, Koatty, Middleware, PostMapping, RequestBody, create_application
-from koatty_lite.compose import compose
-from koatty_lite.container import InjectionError
+from koatty_lite.app import compose
+from koatty_lite.decorators import InjectionError
 
 
 def test_compose_order_and_return_values():
