@@ -404,6 +404,10 @@ def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *,
             "modules are chosen from the source alone (--with NAME or --all-modules ship more)")
     platform = choose_platform(platform, template, entries, seen)
     with_features, clouds, why = list(with_features), [], {}
+    for h in seen.get("handlers") or ():
+        if platform != "all" and h.get("platform") not in ("auto", platform, None) and h["platform"] not in clouds:
+            clouds.append(h["platform"])
+            log(f"package: handler(platform={h['platform']!r}) in the entry: shipping cloud {h['platform']} too")
     root = staging + "-runtime"  # the whole runtime, to put a module back from
     shutil.copytree(os.path.join(staging, "koatty_lite"), root)
     try:
@@ -444,7 +448,8 @@ def _still_needed(check: dict, left: list, platform: str) -> list:
     names = {"koatty_lite." + rel[:-3].replace(os.sep, "/").replace("/", ".") for rel in left}
     asked = [n for n in check.get("asked") or () if n in names]
     if check.get("error"):
-        return asked[:1]
+        # why: the module the ImportError names, else the last one asked for (a skipped cloud comes earlier)
+        return [check["missing"]] if check.get("missing") in names else asked[-1:]
     registered = check.get("platforms")
     if platform != "all" and registered is not None and platform not in registered:
         # why: a runtime that gives up every cloud when one is absent: ship the ones it asked for

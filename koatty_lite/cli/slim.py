@@ -210,6 +210,7 @@ try:
                     "openapi": bool(isinstance(config, dict) and config.get("openapi"))})
 except BaseException as exc:
     out["error"] = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+    out["missing"] = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
 mods = sorted(m for m in sys.modules if m == "koatty_lite" or m.startswith("koatty_lite."))
 serverless = sys.modules.get("koatty_lite.serverless")
 try:
@@ -224,8 +225,8 @@ def probe(root: str, entries: list, timeout: float = 120) -> dict:
     """Import each entry module (by name) from ``root`` in a fresh ``python -I -B``; return what it
     saw: ``modules`` (koatty_lite modules loaded), ``handlers`` [{platform, is_app, events, scheduled,
     openapi}], ``listen``, ``asked`` (koatty_lite modules imported that no file provides), ``platforms``
-    (the clouds the serverless package registered, None when not loaded) and ``error`` (why the probe
-    failed, else None)."""
+    (the clouds the serverless package registered, None when not loaded), ``error`` (why the probe
+    failed, else None) and ``missing`` (the module an ImportError named)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     try:
         p = subprocess.run([sys.executable, "-I", "-B", "-c", _PROBE, root, json.dumps(entries)],
