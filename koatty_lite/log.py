@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import logging
     from typing import Any
 
+    from .logsetup import Logger
+
 FORMAT = "[%(asctime)s] [%(levelname)s] [%(request_id)s] %(message)s"
 
 # Lambda's advanced logging controls use TRACE/WARN/FATAL; Python's names are accepted too.
@@ -103,198 +105,9 @@ def get_logger() -> logging.Logger:
     logger = _logger
     if logger is not None:
         return logger
+    from .logsetup import configure  # PERF: the setup and Logger load with the first line logged
+
     return configure()
-
-
-def configure(fmt: str | None = None, level: Any = None) -> logging.Logger:
-    """(Re)configure the "koatty" logger: ``fmt`` "text" or "json", ``level`` a name or number.
-
-    The environment wins over both arguments (``AWS_LAMBDA_LOG_FORMAT``/``KOATTY_LOG_FORMAT`` for
-    JSON, ``AWS_LAMBDA_LOG_LEVEL``/``LOG_LEVEL`` for the level); idempotent and thread-safe.
-    """
-    global _logger
-    with _lock:
-        import logging
-
-        logger = logging.getLogger("koatty")
-        if not any(type(f).__name__ == "RequestIdFilter" for f in logger.filters):
-            logger.addFilter(__getattr__("RequestIdFilter")())
-        want_json = json_from_env() or (fmt or _format[0]).lower() == "json"
-        _set_level(logger, level)
-        own = [h for h in logger.handlers if getattr(h, "koatty_own", False)]
-        if want_json:
-            _use_json(logger, own)
-        else:
-            _use_text(logger, own)
-        _logger = logger
-        return logger
-
-
-def _set_level(logger: logging.Logger, level: Any) -> None:
-    """The environment's level, else ``level`` (a name or number), else INFO when unset."""
-    env_level = level_from_env()
-    if env_level is not None:
-        logger.setLevel(env_level)
-    elif level is not None:
-        if not isinstance(level, int) or isinstance(level, bool):
-            if str(level).strip().upper() not in LEVELS:
-                raise ValueError(f"log level must be one of {', '.join(LEVELS)}, not {level!r}")
-            level = LEVELS[str(level).strip().upper()]
-        logger.setLevel(level)
-    elif logger.level == 0:  # logging.NOTSET
-        logger.setLevel(20)  # INFO. Why: the Lambda runtime client's root is at WARNING
-
-
-def _use_json(logger: logging.Logger, own: list) -> None:
-    """JSON lines: our own stdout handler, not propagated."""
-    if not any(getattr(h, "koatty_json", False) for h in own):
-        from .logjson import JsonHandler
-
-        for h in own:
-            logger.removeHandler(h)
-        logger.addHandler(JsonHandler())
-    # Why: one object per line; the root's handler (the runtime's) would write it again.
-    logger.propagate = False
-    _format[0] = "json"
-
-
-def _use_text(logger: logging.Logger, own: list) -> None:
-    """Text lines: a stderr handler only when neither root nor the logger has one."""
-    import logging
-
-    for h in own:
-        if getattr(h, "koatty_json", False):
-            logger.removeHandler(h)
-            logger.propagate = True
-    if not logging.getLogger().handlers and not any(
-            getattr(h, "koatty_own", False) for h in logger.handlers) and not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.koatty_own = True
-        handler.setFormatter(__getattr__("TextFormatter")(FORMAT))
-        logger.addHandler(handler)
-    _format[0] = "text"
-
-
-def _filter_class() -> type:
-    import logging
-
-    class RequestIdFilter(logging.Filter):
-        """Adds ``record.request_id``."""
-
-        def filter(self, record: logging.LogRecord) -> bool:
-            if not hasattr(record, "request_id"):
-                record.request_id = current_request_id()
-            return True
-
-    return RequestIdFilter
-
-
-def _text_formatter_class() -> type:
-    import logging
-
-    class TextFormatter(logging.Formatter):
-        """The text line, plus `` key=value`` for the keys an app added (``append_keys``, ``extra``)."""
-
-        def format(self, record: logging.LogRecord) -> str:
-            line = super().format(record)
-            keys = getattr(record, "koatty_keys", None)
-            if _keys or keys:
-                merged = {**_keys, **(keys or {})}
-                extra = " ".join(f"{k}={v}" for k, v in merged.items())
-                head, sep, tail = line.partition("\n")  # why: keys on the message line, above a traceback
-                line = f"{head} {extra}{sep}{tail}"
-            return line
-
-    return TextFormatter
-
-
-def __getattr__(name: str) -> Any:
-    """``RequestIdFilter`` and ``TextFormatter`` subclass logging's classes: built on first use."""
-    if name in globals():
-        return globals()[name]
-    if name == "RequestIdFilter":
-        cls = _filter_class()
-    elif name == "TextFormatter":
-        cls = _text_formatter_class()
-    else:
-        raise AttributeError(f"module 'koatty_lite.log' has no attribute {name!r}")
-    globals()[name] = cls
-    return cls
-
-
-class Logger:
-    """The "koatty" logger with keys, as ``app.logger`` and ``ctx.logger`` (Powertools-style).
-
-    ``logger.info("paid", extra={"order": 7})`` or ``logger.info("paid", order=7)`` add keys to one
-    line; ``append_keys(user="ann")`` adds them to every later line of this logger (``app.logger``:
-    every line of the process; ``ctx.logger``: this request's lines); ``remove_keys("user")``.
-    Text lines show the keys as ``key=value``; JSON lines as members of the object.
-    """
-
-    __slots__ = ("keys", "request_id")
-
-    def __init__(self, keys: dict | None = None, request_id: Any = None):
-        self.keys = keys  # None: process-wide keys (app.logger); a dict: this logger's own
-        # ctx.logger: its request's id, so a line written from a thread the app started names it too
-        # (the thread-local id is the serving thread's only).
-        self.request_id = request_id
-
-    def append_keys(self, **keys: Any) -> None:
-        """Add keys to every later line written through this logger."""
-        (_keys if self.keys is None else self.keys).update(keys)
-
-    def remove_keys(self, *names: str) -> None:
-        """Remove keys added by ``append_keys``."""
-        target = _keys if self.keys is None else self.keys
-        for name in names:
-            target.pop(name, None)
-
-    def _log(self, level: int, msg: Any, args: tuple, exc_info: Any, extra: dict | None, keys: dict,
-             stacklevel: int = 3) -> None:
-        logger = _logger or get_logger()
-        if not logger.isEnabledFor(level):
-            return
-        merged = dict(self.keys) if self.keys else {}
-        if extra:
-            merged.update(extra)
-        if keys:
-            merged.update(keys)
-        extra = {"koatty_keys": merged} if merged else None
-        if self.request_id:
-            extra = extra or {}
-            extra["request_id"] = self.request_id
-        logger.log(level, msg, *args, exc_info=exc_info, extra=extra, stacklevel=stacklevel)
-
-    def debug(self, msg: Any, *args: Any, exc_info: Any = None, extra: dict | None = None, **keys: Any) -> None:
-        """Write a DEBUG line."""
-        self._log(10, msg, args, exc_info, extra, keys)
-
-    def info(self, msg: Any, *args: Any, exc_info: Any = None, extra: dict | None = None, **keys: Any) -> None:
-        """Write an INFO line."""
-        self._log(20, msg, args, exc_info, extra, keys)
-
-    def warning(self, msg: Any, *args: Any, exc_info: Any = None, extra: dict | None = None, **keys: Any) -> None:
-        """Write a WARNING line."""
-        self._log(30, msg, args, exc_info, extra, keys)
-
-    def error(self, msg: Any, *args: Any, exc_info: Any = None, extra: dict | None = None, **keys: Any) -> None:
-        """Write an ERROR line."""
-        self._log(40, msg, args, exc_info, extra, keys)
-
-    def exception(self, msg: Any, *args: Any, extra: dict | None = None, **keys: Any) -> None:
-        """Write an ERROR line with the current exception's traceback."""
-        self._log(40, msg, args, True, extra, keys)
-
-    def critical(self, msg: Any, *args: Any, exc_info: Any = None, extra: dict | None = None, **keys: Any) -> None:
-        """Write a CRITICAL line."""
-        self._log(50, msg, args, exc_info, extra, keys)
-
-    def is_enabled_for(self, level: int) -> bool:
-        """True when a line of ``level`` would be written."""
-        return (_logger or get_logger()).isEnabledFor(level)
-
-
-app_logger = Logger()  # ``app.logger``: its keys are the process-wide ones
 
 
 def printable(text: str) -> str:
@@ -314,4 +127,21 @@ class AppLoggerAttribute:
     """
 
     def __get__(self, obj: Any, cls: Any = None) -> Logger:
+        from .logsetup import app_logger
+
         return app_logger
+
+
+def __getattr__(name: str) -> Any:
+    """The logger's setup and ``Logger`` live in koatty_lite.logsetup, loaded with the first line
+    logged (or ``configure``, ``Logger``, ``app_logger``, ``RequestIdFilter``, ``TextFormatter`` asked for)."""
+    if name in _SETUP_NAMES:
+        from . import logsetup
+
+        value = getattr(logsetup, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'koatty_lite.log' has no attribute {name!r}")
+
+
+_SETUP_NAMES = frozenset(("configure", "Logger", "app_logger", "RequestIdFilter", "TextFormatter"))

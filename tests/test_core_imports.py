@@ -172,3 +172,45 @@ def test_an_app_without_validation_pays_nothing_for_it():
     codes, loaded = run_isolated(PLAIN_APP % (OPTIONAL + ["typing"],))
     assert codes == [200, 400, 200, 400, 404]
     assert loaded == []
+
+
+# The whole cold path of a plain HTTP app on Lambda (issue 14): what `import koatty_lite` + handler(App)
+# + one GET load, exactly. A module added to this path (a cloud's formats, a feature the app does not
+# use, a split that costs an import) fails here: each costs ~0.3M instructions at every cold start.
+COLD_PATH = ["koatty_lite", "koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.entry",
+             "koatty_lite.errors", "koatty_lite.log", "koatty_lite.output", "koatty_lite.router", "koatty_lite.routes",
+             "koatty_lite.serverless", "koatty_lite.serverless.aws", "koatty_lite.serverless.http",
+             "koatty_lite.serverless.request"]
+COLD_APP = """
+import json as _j, sys
+from koatty_lite import Controller, GetMapping, Koatty, Middleware, handler
+@Middleware()
+class M:
+    def run(self, options, app):
+        def mw(ctx, next):
+            next()
+            ctx.set('X-Powered-By', 'koatty_lite')
+        return mw
+@Controller('/')
+class C:
+    @GetMapping('/hello')
+    def hello(self):
+        return {'hello': 'world'}
+class App(Koatty):
+    components = [M, C]
+    config = {'middleware': {'list': ['M']}}
+h = handler(App)
+ev = {'version': '2.0', 'rawPath': '/hello', 'rawQueryString': '', 'headers': {'host': 'x'},
+      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}}}
+assert h(ev, None)['statusCode'] == 200
+print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))
+"""
+
+
+def test_the_cold_path_on_lambda_loads_exactly_the_lean_set():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + COLD_APP
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == COLD_PATH
