@@ -122,22 +122,37 @@ def _install_sigterm() -> None:
     _SIGTERM_INSTALLED[0] = True
 
 
+_RANDOM = []  # [getrandbits] once an id was made: _random (C) loads only when a request has no id
+
+
+def _new_request_id() -> str:
+    """16 hex digits for a request without an id (no context, no event id): what os.urandom(8).hex()
+    gave, from a generator seeded by os.urandom (PERF: 0.70 -> 0.13 µs; reseeded in a forked child)."""
+    if not _RANDOM:
+        from _random import Random
+
+        rng = Random()  # why: seeded from os.urandom
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=rng.seed)  # why: a forked child must not repeat the parent's ids
+        _RANDOM.append(rng.getrandbits)
+    return _RANDOM[0](64).to_bytes(8, "big").hex()
+
+
 def _guard(wsgi_app: Callable) -> Callable:
-    """Wrap a foreign WSGI app: X-Request-Id on every response, a JSON 500 instead of a crash."""
+    """Wrap a foreign WSGI app: X-Request-Id on every response, a JSON 500 instead of a crash.
+
+    The wrapper's ``koatty_run(environ) -> (status, headers, body)`` is the same as running it through
+    ``serverless.run_wsgi``, in one frame: what the serverless formats call (PERF: 19.2k -> ~8k instructions
+    per request, a REST v1 GET of a bare WSGI app).
+    """
 
     def app(environ: dict, start_response: Callable) -> Any:
-        rid = environ.get("koatty.request_id") or os.urandom(8).hex()
+        rid = environ.get("koatty.request_id") or _new_request_id()
         started = []
 
         def respond(status: str, headers: list, exc_info: Any = None) -> Callable:
             started.append(status)
-            for name, _ in headers:
-                # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
-                if len(name) == 12 and name.lower() == "x-request-id":
-                    break
-            else:
-                headers = [*headers, ("X-Request-Id", rid)]
-            return start_response(status, headers, exc_info)
+            return start_response(status, _with_id(headers, rid), exc_info)
 
         try:
             result = wsgi_app(environ, respond)
@@ -152,16 +167,84 @@ def _guard(wsgi_app: Callable) -> Callable:
                 raise RuntimeError("the WSGI app returned a body without calling start_response()")
             return [body]
         except Exception:
-            # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
-            _log.get_logger().exception("unhandled exception in %s", _log.printable(
-                f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"))
+            _log_crash(environ)
             body = error_body(1, "Internal Server Error", None, rid)
-            start_response("500 Internal Server Error",
-                           [("Content-Type", "application/json; charset=utf-8"),
-                            ("Content-Length", str(len(body))), ("X-Request-Id", rid)], sys.exc_info())
+            start_response("500 Internal Server Error", _crash_headers(body, rid), sys.exc_info())
             return [body]
 
+    def run(environ: dict) -> tuple:
+        rid = environ.get("koatty.request_id") or _new_request_id()
+        head = []  # [status, headers] once start_response was called
+        written = []  # write()'s chunks: once there are any, the headers count as sent (PEP 3333 exc_info)
+
+        def write(data: bytes) -> None:
+            if data:
+                written.append(bytes(data))
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
+            headers = _with_id(headers, rid)
+            if exc_info:
+                try:
+                    if written:
+                        raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None  # why: break the traceback cycle (PEP 3333)
+            elif head:
+                raise AssertionError("start_response() called twice without exc_info")
+            if type(status) is not str:
+                raise TypeError("status must be str")
+            head[:] = status, headers
+            return write
+
+        try:
+            result = wsgi_app(environ, start_response)
+            if type(result) is list:
+                body = b"".join(result)  # PERF: a list has no close(); one bytes chunk is returned as it is
+            else:
+                body = _drain(result)
+            if not head:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
+                raise RuntimeError("the WSGI app returned a body without calling start_response()")
+        except Exception:
+            _log_crash(environ)
+            if written:
+                raise  # why: body bytes were written: the 500 can no longer replace the headers
+            body = error_body(1, "Internal Server Error", None, rid)
+            return "500 Internal Server Error", _crash_headers(body, rid), body
+        return head[0], head[1], (b"".join(written) + body) if written else body
+
+    app.koatty_run = run
     return app
+
+
+def _with_id(headers: Any, rid: str) -> list:
+    """A foreign app's header pairs as a new list, with X-Request-Id unless the app set one."""
+    for name, _ in headers:
+        # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
+        if len(name) == 12 and name.lower() == "x-request-id":
+            return list(headers)
+    return [*headers, ("X-Request-Id", rid)]
+
+
+def _drain(result: Any) -> bytes:
+    """A WSGI result iterable joined, then closed (PEP 3333), whatever the iteration raised."""
+    try:
+        # why: a body generator may fail (or call start_response) while iterated: do it here
+        return b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+def _log_crash(environ: dict) -> None:
+    # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
+    _log.get_logger().exception("unhandled exception in %s", _log.printable(
+        f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"))
+
+
+def _crash_headers(body: bytes, rid: str) -> list:
+    return [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
+            ("X-Request-Id", rid)]
 
 
 def _unavailable(environ: dict, start_response: Callable) -> list:

@@ -244,9 +244,13 @@ def _serve(fmt, wsgi_app, event, context, strip_base_path):
                 request.t0 = t0
         status, headers, body = respond(request)
     else:
-        from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
+        run = getattr(wsgi_app, "koatty_run", None)
+        if run is not None:  # PERF: handler()'s guard runs the app in one frame (entry._guard)
+            status, headers, body = run(request)
+        else:
+            from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
 
-        status, headers, body = run_wsgi(wsgi_app, request)
+            status, headers, body = run_wsgi(wsgi_app, request)
     # why: a koatty_lite app's values are text; a foreign app's are PEP 3333 native strings
     return fmt[4](request, status, clean_headers(headers, respond is not None), body)
 

@@ -9,8 +9,9 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, decode_body, encode_body, encode_query, error_body, facts, header_items, join_headers,
-    make_environ, multi_headers, path_info, request_id_of, require_str, single_headers, strip_base, unquote_plus,
+    BadEvent, aws_only, decode_body, encode_body, encode_query, env_headers, environ_base, environ_of, error_body,
+    facts, header_items, join_headers, make_environ, multi_headers, path_info, request_id_of, require_str,
+    single_headers, strip_base, unquote_plus,
 )
 from .request import XFF, body_source, check_multi, check_single, lazy_pairs, make_request, strip_request_base
 
@@ -278,9 +279,61 @@ def to_request_alb(event, context, strip_base_path=""):
 
 # ---------------------------------------------------------------- the environ of a foreign WSGI app
 # PERF: built straight from the event, as apig-wsgi does (a Request first costs ~1 µs more); the same
-# rules as Request.environ, which tests/test_request_model.py checks on every fixture.
+# rules as Request.environ, which tests/test_request_model.py checks on every fixture. Each kind has a
+# fast path for the common event (env_headers + environ_of: one dict, no per-header loop) and falls
+# back to the general one (make_environ) for anything else, BadEvents included.
+_V1_BASE = environ_base(PLATFORM, "apigw-v1")
+_V2_BASE = environ_base(PLATFORM, "apigw-v2")
+_URL_BASE = environ_base(PLATFORM, "function-url")
+_ALB_BASE = environ_base(PLATFORM, "alb")
+
+
+def _v1_rest(environ, rc, strip_base_path):
+    """The REST v1 environ's stage SCRIPT_NAME, base path and authorizer."""
+    stage = rc.get("stage")
+    if type(stage) is str and stage and stage != "$default" and ".execute-api." in environ.get("HTTP_HOST", ""):
+        environ["SCRIPT_NAME"] = "/" + stage
+    if strip_base_path:
+        strip_base(environ, strip_base_path)
+    auth = rc.get("authorizer")
+    if auth is not None:
+        environ["koatty.authorizer"] = auth
+    return environ
+
+
+_TEXT_BODY = (str, type(None))
+
+
+def _environ_rid(event, context):
+    """The request id as make_environ finds it when there is a context."""
+    rid = _request_id(event, context)
+    if rid is None:
+        rid = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+    return rid
+
+
 def to_environ_apigw_v1(event, context, strip_base_path=""):
     """Environ for an API Gateway REST (payload 1.0) event."""
+    get = event.get
+    method, path, rc, body = get("httpMethod"), get("path"), get("requestContext"), get("body")
+    multi = get("multiValueHeaders")
+    found = env_headers(multi, True) if multi is not None else env_headers(get("headers"))
+    if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
+            or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
+        return _environ_v1(event, context, strip_base_path)  # PERF: the rest, with the general helpers
+    # PERF: no query (both maps None: a chained `is`) is the common case, without _query_v1's call
+    query = "" if get("multiValueQueryStringParameters") is None is get("queryStringParameters") else _query_v1(get)
+    ident = rc.get("identity")
+    remote = ident.get("sourceIp") if type(ident) is dict else None
+    environ = environ_of(_V1_BASE, method, path, query, found, body.encode() if body else b"",
+                         remote if type(remote) is str else (_source_ip(event) or ""), "https", event, context,
+                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
+                         rc.get("domainName"))
+    return _v1_rest(environ, rc, strip_base_path)
+
+
+def _environ_v1(event, context, strip_base_path):
+    """to_environ_apigw_v1's general path: any header map, no requestContext, malformed events."""
     method = require_str(event, "httpMethod")
     path = require_str(event, "path")
     headers = _with_host(_multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers"), event)
@@ -288,11 +341,19 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     environ = make_environ(method, path_info(path), query, headers, body, _source_ip(event), "https", event,
                            context, PLATFORM, "apigw-v1", _request_id(event, context))
-    rc = event.get("requestContext") or {}
+    return _v1_rest(environ, event.get("requestContext") or {}, strip_base_path)
+
+
+def _v2_rest(environ, rc, strip_base_path):
+    """The payload 2.0 environ's stage prefix, base path and authorizer."""
     stage = rc.get("stage")
     if type(stage) is str and stage and stage != "$default" and ".execute-api." in environ.get("HTTP_HOST", ""):
-        environ["SCRIPT_NAME"] = "/" + stage
-    strip_base(environ, strip_base_path)
+        prefix, pi = "/" + stage, environ["PATH_INFO"]
+        if pi == prefix or pi.startswith(prefix + "/"):
+            environ["SCRIPT_NAME"] = prefix
+            environ["PATH_INFO"] = pi[len(prefix):] or "/"
+    if strip_base_path:
+        strip_base(environ, strip_base_path)
     auth = rc.get("authorizer")
     if auth is not None:
         environ["koatty.authorizer"] = auth
@@ -303,6 +364,35 @@ def _environ_v2(event, context, kind, strip_base_path):
     rc = event["requestContext"]
     http = rc.get("http")
     method, raw_path, query = _v2_line(event, http)
+    get = event.get
+    found = env_headers(get("headers"))
+    cookies, body = get("cookies"), get("body")
+    if cookies and found is not None:
+        found = _with_cookies(found, cookies)
+    if found is None or get("isBase64Encoded") or type(body) not in _TEXT_BODY:
+        return _environ_v2_general(event, context, kind, strip_base_path, http, method, raw_path, query)
+    environ = environ_of(_URL_BASE if kind == "function-url" else _V2_BASE, method, raw_path, query, found,
+                         body.encode() if body else b"", http.get("sourceIp") or "", "https", event, context,
+                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
+                         rc.get("domainName"))
+    return _v2_rest(environ, rc, strip_base_path)
+
+
+def _with_cookies(found, cookies):
+    """env_headers' map with HTTP API 2.0's ``cookies`` as the Cookie header; None for the general path."""
+    if type(cookies) is not list or not all(type(c) is str for c in cookies):
+        return None  # the general path names the mistake
+    joined = "; ".join(cookies)
+    if not joined.isascii():
+        return None
+    # why: Function URLs repeat the cookies in headers.cookie; one source only, last (as lazy_pairs)
+    found.pop("HTTP_COOKIE", None)
+    found["HTTP_COOKIE"] = joined
+    return found
+
+
+def _environ_v2_general(event, context, kind, strip_base_path, http, method, raw_path, query):
+    """_environ_v2's general path: repeated or uncached names, non-ASCII values, malformed maps."""
     pairs = header_items(event.get("headers"))
     cookies = event.get("cookies")
     if cookies:
@@ -314,17 +404,7 @@ def _environ_v2(event, context, kind, strip_base_path):
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     environ = make_environ(method, path_info(raw_path), query, pairs, body, http.get("sourceIp"), "https", event,
                            context, PLATFORM, kind, _request_id(event, context))
-    stage = rc.get("stage")
-    if type(stage) is str and stage and stage != "$default" and ".execute-api." in environ.get("HTTP_HOST", ""):
-        prefix, pi = "/" + stage, environ["PATH_INFO"]
-        if pi == prefix or pi.startswith(prefix + "/"):
-            environ["SCRIPT_NAME"] = prefix
-            environ["PATH_INFO"] = pi[len(prefix):] or "/"
-    strip_base(environ, strip_base_path)
-    auth = rc.get("authorizer")
-    if auth is not None:
-        environ["koatty.authorizer"] = auth
-    return environ
+    return _v2_rest(environ, event["requestContext"], strip_base_path)
 
 
 def to_environ_apigw_v2(event, context, strip_base_path=""):
@@ -337,14 +417,43 @@ def to_environ_function_url(event, context, strip_base_path=""):
     return _environ_v2(event, context, "function-url", strip_base_path)
 
 
+def _alb_query(event):
+    """The query string of an ALB event: decoded once as a WSGI server would (`+` a space, `%2B` a
+    plus), then re-encoded canonically (ALB passes the query on as sent)."""
+    query = _multi_items(event.get("multiValueQueryStringParameters"),
+                         event.get("queryStringParameters"), "QueryStringParameters")
+    return encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query]) if query else ""
+
+
 def to_environ_alb(event, context, strip_base_path=""):
     """Environ for an ALB target event (single- or multi-value mode)."""
+    get = event.get
+    method, path, body, rc = get("httpMethod"), get("path"), get("body"), get("requestContext")
+    is_multi = "multiValueHeaders" in event
+    found = env_headers(get("multiValueHeaders"), True) if is_multi else env_headers(get("headers"))
+    if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
+            or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
+        return _environ_alb(event, context, strip_base_path)  # PERF: the rest, with the general helpers
+    remote = found.get("HTTP_X_FORWARDED_FOR", "")
+    if remote:
+        remote = remote.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
+    query = _alb_query(event) if get("multiValueQueryStringParameters") is not None or get(
+        "queryStringParameters") not in (None, {}) else ""
+    environ = environ_of(_ALB_BASE, method, path, query, found, body.encode() if body else b"", remote, "http",
+                         event, context,
+                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context))
+    if strip_base_path:
+        strip_base(environ, strip_base_path)
+    environ["koatty.alb_multi"] = is_multi
+    return environ
+
+
+def _environ_alb(event, context, strip_base_path):
+    """to_environ_alb's general path."""
     method = require_str(event, "httpMethod")
     path = require_str(event, "path")
     headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
-    query = _multi_items(event.get("multiValueQueryStringParameters"),
-                         event.get("queryStringParameters"), "QueryStringParameters")
-    query = encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query]) if query else ""
+    query = _alb_query(event)
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     remote = None
     for name, value in headers:

@@ -7,7 +7,7 @@ from io import BytesIO
 __all__ = [
     "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
     "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only", "request_id_of",
-    "facts",
+    "facts", "env_headers", "environ_of", "environ_base",
 ]
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
@@ -297,33 +297,128 @@ def _env_key(name):
     return key
 
 
-def _server_address(environ, scheme):
-    """``wsgi.url_scheme``, ``SERVER_NAME`` and ``SERVER_PORT`` from Host and X-Forwarded-Proto/-Port."""
-    get = environ.get
-    host = get("HTTP_HOST")
+def _address(env, scheme):
+    """``(wsgi.url_scheme, SERVER_NAME, SERVER_PORT)`` from the Host, X-Forwarded-Proto and -Port keys
+    of ``env`` (an environ, or env_headers' map); a comma-repeated Host (FC 3.0's "h,h") is cut to its
+    first value in ``env`` too."""
+    get = env.get
     proto = get("HTTP_X_FORWARDED_PROTO")
     if proto:
-        scheme = proto.split(",", 1)[0].strip().lower() or scheme
-    environ["wsgi.url_scheme"] = scheme
+        # PERF: "https" as API Gateway sends it needs no split/strip/lower
+        scheme = proto if proto in _SCHEMES else (proto.split(",", 1)[0].strip().lower() or scheme)
     port = get("HTTP_X_FORWARDED_PORT")
     if port:
         port = port.split(",", 1)[0].strip()
-    if host:
-        if "," in host:
-            host = host.split(",", 1)[0].strip()  # why: FC 3.0 delivers "h,h"
-            environ["HTTP_HOST"] = host
-        if ":" in host:
-            name, _, hport = host.rpartition(":")
-            if hport.isdigit() and "]" not in hport:
-                environ["SERVER_NAME"] = name
-                port = port or hport
-            else:
-                environ["SERVER_NAME"] = host
-        else:
-            environ["SERVER_NAME"] = host
+    host = get("HTTP_HOST")
+    if not host:
+        name = "localhost"  # why: ALB health checks carry no Host
     else:
-        environ["SERVER_NAME"] = "localhost"  # why: ALB health checks carry no Host
-    environ["SERVER_PORT"] = port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
+        if "," in host:
+            host = env["HTTP_HOST"] = host.split(",", 1)[0].strip()
+        name = host
+        if ":" in host:
+            hname, _, hport = host.rpartition(":")
+            if hport.isdigit() and "]" not in hport:
+                name = hname
+                port = port or hport
+    return scheme, name, port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
+
+
+def _server_address(environ, scheme):
+    """``wsgi.url_scheme``, ``SERVER_NAME`` and ``SERVER_PORT`` from Host and X-Forwarded-Proto/-Port."""
+    environ["wsgi.url_scheme"], environ["SERVER_NAME"], environ["SERVER_PORT"] = _address(environ, scheme)
+
+
+def env_headers(headers, multi=False):
+    """The ``HTTP_*`` and ``CONTENT_TYPE`` keys of an event's header map, made in one C-level pass; None
+    when the map needs make_environ's general rules.
+
+    The pass applies when every name is in the key cache and has a key of its own (no repeats to join,
+    no dropped spelling), each has one str value (``multi``: a one-element list) and every value is
+    ASCII: what API Gateway, Function URLs and ALB send for a plain request. Content-Length is dropped,
+    as make_environ drops it. PERF: 8 headers, a Python loop over pairs ~1.0 µs -> ~0.35 µs.
+    """
+    if type(headers) is not dict:
+        return None
+    keys = _ENV_KEYS
+    try:
+        if multi:
+            found = {keys[n]: v[0] for n, v in headers.items() if type(v) is list and len(v) == 1}
+        else:
+            found = {keys[n]: v for n, v in headers.items()}
+        if len(found) != len(headers) or not "".join(found.values()).isascii():
+            return None
+    except (KeyError, TypeError):  # a name not cached yet (the general path caches it), a non-str value
+        return None
+    if None in found:
+        del found[None]
+    return found
+
+
+def environ_base(platform, kind):
+    """The constant part of a format's environ, copied by environ_of for each request.
+
+    PERF: a dict copy is one memcpy, and the copy has room for the header keys (sized here: ten keys
+    added and removed), so no insert resizes it: 8 headers, the environ's dict 13.8k -> 9.8k
+    instructions (callgrind).
+    """
+    base = {
+        "REQUEST_METHOD": "", "SCRIPT_NAME": "", "PATH_INFO": "", "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "", "CONTENT_LENGTH": "0",
+        "wsgi.version": (1, 0), "wsgi.input": None, "wsgi.errors": None,
+        "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "koatty.event": None, "koatty.context": None, "koatty.platform": platform, "koatty.event_kind": kind,
+        "wsgi.url_scheme": "", "SERVER_NAME": "", "SERVER_PORT": "",
+    }
+    spare = [" %d" % i for i in range(10)]
+    base.update(dict.fromkeys(spare))
+    for key in spare:
+        del base[key]
+    return base
+
+
+_FAST_PROTO = {None: None, "https": "https", "http": "http"}  # X-Forwarded-Proto as sent -> wsgi.url_scheme
+
+
+def environ_of(base, method, path, query, found, body, remote_addr, scheme, event, context, request_id,
+               default_host=None):
+    """make_environ for header keys env_headers made, on a copy of ``base`` (environ_base): the same
+    environ, with no loop and no call per header.
+
+    ``path``: the raw path (percent-decoded here); ``remote_addr``: "" when unknown; ``request_id``: the
+    id already looked up (no context fallback here); ``default_host``: the Host to add when the headers
+    have none.
+    PERF: REST v1 GET with 8 headers, event -> environ 46.8k -> ~22k instructions (with env_headers).
+    """
+    if "HTTP_HOST" not in found and type(default_host) is str and default_host:
+        found["HTTP_HOST"] = default_host
+    host = found.get("HTTP_HOST")
+    proto = found.get("HTTP_X_FORWARDED_PROTO")
+    if host and proto in _FAST_PROTO and "HTTP_X_FORWARDED_PORT" not in found and "," not in host and ":" not in host:
+        scheme = _FAST_PROTO[proto] or scheme  # PERF: the common Host and proto, without _address's call
+        name, port = host, _SCHEMES[scheme]
+    else:
+        scheme, name, port = _address(found, scheme)
+    environ = base.copy()
+    environ.update(found)
+    environ["REQUEST_METHOD"] = method
+    environ["PATH_INFO"] = path if path.isascii() and "%" not in path else path_info(path)
+    environ["QUERY_STRING"] = query
+    environ["REMOTE_ADDR"] = remote_addr  # why: "" when unknown, never 127.0.0.1, which an app may trust
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr
+    environ["koatty.event"] = event
+    environ["koatty.context"] = context
+    environ["wsgi.url_scheme"] = scheme
+    environ["SERVER_NAME"] = name
+    environ["SERVER_PORT"] = port
+    if request_id is not None:
+        environ["koatty.request_id"] = request_id if type(request_id) is str else str(request_id)
+    trace = found.get("HTTP_X_AMZN_TRACE_ID")
+    if trace:
+        environ["koatty.trace_id"] = trace
+    return environ
 
 
 def _add_plain(environ, headers):
