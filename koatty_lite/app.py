@@ -15,8 +15,7 @@ from .context import _BODY_METHODS, Context
 from .decorators import _MISSING, SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type, refuse_async
 from .errors import HttpException
 from .output import WsgiApp
-from .router import Router, allowed, join_path, path_params
-from .routes import Route, _get_path, _methods
+from .routes import Route, Router, _get_path, _methods, allowed, join_path, path_params
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import sys
 
 from .decorators import _MISSING
 from .errors import REASONS
-from .router import _tokens
+from .routes import _tokens
 from .routes import Route, _signature
 from .validation import TypeInfo, analyse, arg_specs, dto_fields, evaluate
 

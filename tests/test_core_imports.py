@@ -88,7 +88,7 @@ def test_lazy_names():
 
 def test_every_module_uses_future_annotations():
     pkg = os.path.join(ROOT, "koatty_lite")
-    for name in ("__init__", "app", "decorators", "context", "router", "errors", "log"):
+    for name in ("__init__", "app", "decorators", "context", "routes", "errors", "log"):
         with open(os.path.join(pkg, name + ".py"), encoding="utf-8") as f:
             assert "from __future__ import annotations" in f.read(), name
 
@@ -178,7 +178,7 @@ def test_an_app_without_validation_pays_nothing_for_it():
 # + one GET load, exactly. A module added to this path (a cloud's formats, a feature the app does not
 # use, a split that costs an import) fails here: each costs ~0.3M instructions at every cold start.
 COLD_PATH = ["koatty_lite", "koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.entry",
-             "koatty_lite.errors", "koatty_lite.log", "koatty_lite.output", "koatty_lite.router", "koatty_lite.routes",
+             "koatty_lite.errors", "koatty_lite.log", "koatty_lite.output", "koatty_lite.routes",
              "koatty_lite.serverless", "koatty_lite.serverless.aws", "koatty_lite.serverless.http",
              "koatty_lite.serverless.request"]
 COLD_APP = """

@@ -12,7 +12,7 @@ from core_support import error_of
 from koatty_lite import (Controller, DeleteMapping, File, Get, GetMapping, Header, HeadMapping, Koatty,
                          OptionsMapping, PatchMapping, PathVariable, Post, PostMapping, PutMapping,
                          RequestBody, RequestMapping, RequestParam)
-from koatty_lite.router import Router, join_path
+from koatty_lite.routes import Router, join_path
 
 
 @Controller("/api/")
@@ -317,7 +317,7 @@ _PATHS = ["/", "/users", "/users/1", "/users/1/", "/users/1/posts/2", "/users//p
 
 @pytest.mark.parametrize("pattern", _PATTERNS)
 def test_hand_matcher_agrees_with_the_regex_it_replaced(pattern):
-    from koatty_lite.router import Router, join_path
+    from koatty_lite.routes import Router, join_path
 
     r = Router()
     r.add("GET", pattern, "h")
@@ -353,7 +353,7 @@ def test_a_parameter_named_twice_is_refused():
 def test_property_hand_matcher_agrees_with_the_regex():
     hyp = pytest.importorskip("hypothesis")
     st = hyp.strategies
-    from koatty_lite.router import Router, join_path
+    from koatty_lite.routes import Router, join_path
 
     # Route paths and request paths over a small alphabet, so they often (nearly) match.
     piece = st.sampled_from(["a", "b", "/", ":x", ":y", ":z1", "*", ".", "-", ":", "ab"])
@@ -382,7 +382,7 @@ def test_property_hand_matcher_agrees_with_the_regex():
 
 
 def test_hostile_path_against_a_many_parameter_segment_is_bounded(monkeypatch):
-    from koatty_lite.router import Pattern
+    from koatty_lite.routes import Pattern
 
     calls = []
     original = Pattern._match_tokens
