@@ -349,17 +349,15 @@ def left_out_hook(left: list, platform: str) -> str:
     raises one ImportError (a cloud's: ModuleNotFoundError) naming it and the `package` option that ships it."""
     by_file = {m: f for f in FEATURES.values() for m in f.modules}
     clouds = {m: cloud for cloud, m in platform_modules().items()}
-    table = {}
+    table, what = {}, {}
     for rel in left:
         rel = rel.replace(os.sep, "/")
         name = "koatty_lite." + rel[:-3].replace("/", ".")
         if rel in by_file:
-            f = by_file[rel]
-            table[name] = (f"{f.what} was not found in the app, so `python -m koatty_lite package` left it "
-                           f"out: rebuild with --with {f.name} (or --all-modules)")
+            table[name] = by_file[rel].name
+            what[by_file[rel].name] = by_file[rel].what
         elif rel in clouds:
-            table[name] = (f"-this package is for --platform {platform}: rebuild with --platform "
-                           f"{clouds[rel]} (or --platform all)")
+            table[name] = "-" + clouds[rel]
     # Why: a finder at the end of sys.meta_path is asked only after every real one failed: it costs
     # nothing on the cold path, and an absent module's import names the fix instead of a bare
     # "No module named". A feature's is an ImportError, not ModuleNotFoundError: `from . import x`
@@ -367,9 +365,16 @@ def left_out_hook(left: list, platform: str) -> str:
     # ModuleNotFoundError of that name: the serverless package skips an absent cloud's formats.
     return ("\n\nclass _LeftOut:\n"
             "    def find_spec(self, name, path=None, target=None):\n"
-            "        why = _LEFT_OUT.get(name)\n"
-            "        if why:\n"
-            "            error = ModuleNotFoundError if why[0] == '-' else ImportError\n"
-            "            raise error(name + ' is not in this function package: ' + why.lstrip('-'), name=name)\n\n\n"
-            f"_LEFT_OUT = {json.dumps(table, indent=0, sort_keys=True)}\n"
+            "        part = _LEFT_OUT.get(name)\n"
+            "        if part is None:\n"
+            "            return None\n"
+            "        head = name + ' is not in this function package: '\n"
+            "        if part[0] == '-':\n"
+            f"            raise ModuleNotFoundError(head + 'it was built for --platform {platform}: rebuild with "
+            "--platform ' + part[1:] + ' (or --platform all)', name=name)\n"
+            "        raise ImportError(head + '`python -m koatty_lite package` left out ' + part + ', ' + "
+            "_WHAT[part] + ', which the app did not seem to use: rebuild with --with ' + part + "
+            "' (or --all-modules)', name=name)\n\n\n"
+            f"_LEFT_OUT = {json.dumps(table, sort_keys=True)}\n"
+            f"_WHAT = {json.dumps(what, sort_keys=True)}\n"
             "__import__('sys').meta_path.append(_LeftOut())\n")

@@ -2,7 +2,8 @@
 
 `package` ships the runtime this way by default (`--keep-docstrings` ships it as written): about a
 third fewer bytes zipped, and the bytecode is compiled from the shipped text, so a traceback names the
-same file, line and code as the repository's. Never applied to the app (OpenAPI reads its docstrings).
+same file, line and code as the repository's. Indentation is one space per block level (a traceback
+shows each line without its indentation). Never applied to the app (OpenAPI reads its docstrings).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import ast
 import io
 import tokenize
 
-__all__ = ["strip_source", "docstring_lines"]
+__all__ = ["strip_source", "docstring_lines", "reindent"]
 
 
 def _docstrings(tree: ast.AST) -> list:
@@ -41,6 +42,31 @@ def _without_docstrings(tree: ast.AST) -> str:
     return ast.dump(tree)
 
 
+def reindent(source: str) -> str:
+    """``source`` with one space per block level and no leading blanks on continuation lines; the lines
+    inside a multi-line string are untouched. Line N stays line N."""
+    keep = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Constant, ast.JoinedStr)) and getattr(node, "end_lineno", None) != node.lineno:
+            keep.update(range(node.lineno + 1, node.end_lineno + 1))
+    starts, depth, new_line = {}, 0, True
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.INDENT:
+            depth += 1
+        elif tok.type == tokenize.DEDENT:
+            depth -= 1
+        elif tok.type == tokenize.NEWLINE:
+            new_line = True
+        elif tok.type not in (tokenize.NL, tokenize.COMMENT, tokenize.ENCODING) and new_line:
+            starts[tok.start[0]] = depth
+            new_line = False
+    lines = source.splitlines(keepends=True)
+    for row, line in enumerate(lines, 1):
+        if row not in keep:
+            lines[row - 1] = " " * starts.get(row, 0) + line.lstrip(" \t")
+    return "".join(lines)
+
+
 def strip_source(source: str) -> str:
     """``source`` without comments and docstrings; line N of the result is line N of ``source`` (or blank).
 
@@ -65,6 +91,10 @@ def strip_source(source: str) -> str:
         if only:
             lines[a - 1] = indent + "pass\n"
     result = "".join(lines)
+    try:
+        result = reindent(result)
+    except (SyntaxError, tokenize.TokenError, IndentationError):  # pragma: no cover - checked below anyway
+        pass
     # Why: a docstring sharing its line with code (`def f(): "doc"`, `"doc"; x = 1`) would lose that code:
     # the comparison catches it, and every other surprise, and keeps the original.
     try:
