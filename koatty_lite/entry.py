@@ -30,29 +30,8 @@ _APPS = {}  # App class -> booted app: one bootstrap per class per process, howe
 _SIGTERM_INSTALLED = [False]
 
 
-class UnhandledEventError(UnknownEventError):
-    """A known non-HTTP event kind (e.g. "sqs") with no handler: raised so the platform retries it."""
-
-
 class HealthCheckError(RuntimeError):
     """``health_check(app)`` failed before a non-HTTP event: raised so the platform retries it."""
-
-
-class BatchResultError(TypeError):
-    """An ``sqs`` handler returned something other than the failed messages' ids: raised (the whole
-    batch is retried) rather than answering ``batchItemFailures`` the platform cannot match."""
-
-
-def _batch_failures(result: Any) -> dict:
-    """The SQS partial batch response for the ids of the failed messages."""
-    failures = []
-    for item in result:
-        if not isinstance(item, str):
-            got = "records" if isinstance(item, dict) else f"a {type(item).__name__}"
-            raise BatchResultError(f"the sqs event handler returned {got} instead of message ids: return the "
-                                   f"failed messages' ids, e.g. [record[\"messageId\"] for record in failed]")
-        failures.append({"itemIdentifier": item})
-    return {"batchItemFailures": failures}
 
 
 def booted_apps() -> list:
@@ -265,108 +244,6 @@ def _request_id(context: Any) -> str | None:
     return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
 
-def _schedule_names(event: dict) -> list:
-    """Names a scheduled event may give its task: rule name, trigger name, a ``task`` field."""
-    names = []
-    task = event.get("task")
-    if isinstance(task, str):
-        names.append(task)
-    resources = event.get("resources")
-    for arn in resources if isinstance(resources, list) else ():  # EventBridge: arn:aws:events:r:a:rule[/bus]/NAME
-        if isinstance(arn, str) and ":rule/" in arn:
-            names.append(arn.rsplit("/", 1)[-1])
-    for key in ("triggerName", "TriggerName"):
-        if isinstance(event.get(key), str):
-            names.append(event[key])
-    for key in ("payload", "Message"):  # FC timer payload / SCF timer message: a name or {"task": ...}
-        value = event.get(key)
-        if isinstance(value, str) and value:
-            if value[:1] == "{":
-                try:
-                    import json
-
-                    inner = json.loads(value)
-                except (ValueError, RecursionError):  # why: a deeply nested payload is just not a task name
-                    continue
-                if isinstance(inner, dict) and isinstance(inner.get("task"), str):
-                    names.append(inner["task"])
-            else:
-                names.append(value)
-    return names
-
-
-def _cbor_map(event: Any) -> dict | None:
-    """A CBOR-encoded map (Alibaba Tablestore triggers) decoded, else None."""
-    if not isinstance(event, (bytes, bytearray)) or not event or not 0xA0 <= event[0] <= 0xBF:
-        return None
-    from .serverless.cbor import loads  # PERF: only a non-JSON event that starts like a CBOR map loads it
-
-    try:
-        value = loads(event)
-    except ValueError:
-        return None
-    return value if type(value) is dict else None
-
-
-def _sqs_result(result: Any) -> Any:
-    """SQS partial batch response: a handler returning ids answers only the failed messages."""
-    if isinstance(result, (list, tuple, set, frozenset)):
-        return _batch_failures(result)
-    if isinstance(result, dict) and "messageId" in result and "batchItemFailures" not in result:
-        # why: one record returned as it is reads to SQS as "all succeeded": the failed message is lost
-        raise BatchResultError("the sqs event handler returned a record instead of message ids: return the "
-                               "failed messages' ids, e.g. [record[\"messageId\"]]")
-    return result
-
-
-# kind -> shape(result): what an event handler returns, as that trigger's platform reads it back.
-RESULT_SHAPERS = {"sqs": _sqs_result}
-
-
-def register_kind(name: str, detect: Callable[[dict], bool], *,
-                  shape_result: Callable[[Any], Any] | None = None) -> None:
-    """Teach ``detect_event_source`` and ``handler()`` a non-HTTP event kind: one registration, no core edit.
-
-    ``detect(event)`` is asked about a dict event that no HTTP format and no built-in kind claimed
-    (kinds registered later are asked later); ``shape_result(result)``, when given, turns what the
-    kind's event handler returns into what its platform reads back (as ``sqs`` turns message ids into
-    a partial batch response). The kind's events then reach ``event_handlers[name]``.
-    """
-    from .serverless.events import KINDS, SHAPE_KINDS, EventKind  # PERF: only an app registering a kind loads it
-
-    if not isinstance(name, str) or not name:
-        raise TypeError("register_kind(name, ...): name must be a non-empty str")
-    if not callable(detect) or (shape_result is not None and not callable(shape_result)):
-        raise TypeError(f"register_kind({name!r}, ...): detect and shape_result must be callable")
-    if name in SHAPE_KINDS or any(kind.name == name for kind in KINDS):
-        raise ValueError(f"event kind {name!r} is already known: pick another name, or handle its events "
-                         f"with event_handlers={{{name!r}: fn(event, context, app)}}")
-    KINDS.append(EventKind(name, detect))
-    if shape_result is not None:
-        RESULT_SHAPERS[name] = shape_result
-
-
-def _run_scheduled(app: Any, event: Any) -> Any:
-    """A schedule with no event handler runs the ``@Scheduled`` task its event names."""
-    from .schedule import find_task
-
-    names = _schedule_names(event)
-    task = find_task(app, names)
-    if task is None:
-        known = ", ".join(t[0] for t in app.scheduled_tasks)
-        raise UnhandledEventError(f"scheduled event names no known task (names in the event: "
-                                  f"{', '.join(names) or 'none'}; tasks: {known})")
-    try:
-        return task[2]()
-    except Exception:
-        _log.get_logger().exception("@Scheduled task %s failed; the platform may retry", task[0])
-        raise
-
-
-# kind -> (applies(app), run(app, event)): what a kind without an event handler of its own runs.
-DEFAULT_RUNNERS = {"scheduled": (lambda app: bool(getattr(app, "scheduled_tasks", None)), _run_scheduled)}
-
-
 def _checked_options(target: Any, event_handlers: dict | None, health_check: Callable | None) -> dict:
     """handler()'s arguments checked at once (a mistake fails the import, not the first event)."""
     event_handlers = dict(event_handlers or {})
@@ -458,7 +335,9 @@ class _Handler:
             try:
                 event = _load(event)  # FC 3.0 delivers the event as JSON bytes
             except ValueError as exc:
-                decoded = _cbor_map(event)  # a Tablestore trigger's rows are CBOR, not JSON
+                from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
+
+                decoded = _cbor_map(event)
                 if decoded is None:
                     return self._undecoded(event, context, exc)
                 event = decoded
@@ -491,102 +370,17 @@ class _Handler:
             return False
         return True
 
-    def _kind(self, event: Any) -> str | None:
-        """The non-HTTP kind, ``None`` for the catch-all; raises UnknownEventError when nothing takes it."""
-        from .serverless.events import detect_event_source  # PERF: non-HTTP events only; off the cold path
-
-        try:
-            return detect_event_source(event)
-        except UnknownEventError:
-            if self.custom is None and type(event) is dict and isinstance(event.get("task"), str) and \
-                    getattr(self.app, "scheduled_tasks", None):
-                return "scheduled"  # why: EventBridge Scheduler / a manual run with {"task": name} as input
-            if self.fallback is None or self.custom is not None:
-                raise
-            return None
-
     def _route(self, event: Any, context: Any) -> Any:
-        try:
-            kind = self._kind(event)
-        except UnknownEventError:
-            if self.custom is None:
-                raise
-            kind = "http"  # why: the custom adapter's own handler answers (or refuses) what nothing names
-        if kind is None:  # why outside the except: the catch-all's own failure is not chained to it
-            return self._fallback(event, context)
-        if kind == "http":
-            if self.custom is not None:
-                return self.custom_handler(event, context)
-            raise UnknownEventError(f"an HTTP event of kind {detect_http(event)!r} reached a handler for "
-                                    f"platform {self.platform!r}; use platform='auto' or the right platform")
-        rid = _request_id(context)
-        previous = self._enter(rid)
-        try:
-            spans = getattr(self.app, "_spans", None)
-            if spans is None:
-                taken, result = self._run_kind(kind, event, context)
-            else:  # trace.spans on: the invocation's span, as for HTTP (docs/observability.md)
-                with spans.event(kind, rid, _log._state.fields["cold_start"]):
-                    taken, result = self._run_kind(kind, event, context)
-        finally:
-            self._leave(previous)
-        if taken:
-            return result
-        if self.fallback is not None:  # why: "*" is the catch-all: known kinds without a handler of their own too
-            return self._fallback(event, context)
-        raise UnhandledEventError(f"no handler for {kind!r} events: pass "
-                                  f"event_handlers={{{kind!r}: fn(event, context, app)}} to koatty_lite.handler()")
+        """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it."""
+        from .kinds import route  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
 
-    def _run_kind(self, kind: str, event: Any, context: Any) -> tuple:
-        """``(True, result)`` from the kind's event handler, its default runner or the custom adapter;
-        ``(False, None)`` when none takes it."""
-        app = self.app
-        fn = self.event_handlers.get(kind)
-        if fn is not None:
-            try:
-                result = fn(event, context, app)
-            except Exception:
-                _log.get_logger().exception("event handler for %r events failed; the platform may retry", kind)
-                raise
-            shape = RESULT_SHAPERS.get(kind)
-            return True, (result if shape is None else shape(result))
-        runner = DEFAULT_RUNNERS.get(kind)
-        if runner is not None and runner[0](app):
-            return True, runner[1](app, event)
-        if self.custom is not None:
-            return True, self.custom_handler(event, context)
-        return False, None
+        return route(self, event, context)
 
     def _fallback(self, event: Any, context: Any) -> Any:
-        """event_handlers["*"]: any event no adapter, kind handler or @Scheduled task took."""
-        previous = self._enter(_request_id(context))
-        try:
-            return self.fallback(event, context, self.app)
-        except Exception:
-            _log.get_logger().exception("event handler '*' failed; the platform may retry")
-            raise
-        finally:
-            self._leave(previous)
+        """event_handlers["*"] (koatty_lite.kinds)."""
+        from .kinds import fallback
 
-    def _enter(self, request_id: Any) -> Any:
-        """Start a non-HTTP invocation: log state, and the app for ``koatty_lite.metrics.current()``."""
-        previous = _log.enter(request_id)
-        state = _log._state
-        state.app = self.app
-        state.metrics = None
-        return previous
-
-    def _leave(self, previous: Any) -> None:
-        """End it: the invocation's metrics (and ``ColdStart`` when on) written, then the log state."""
-        state = _log._state
-        try:
-            if state.metrics is not None or (state.fields["cold_start"] and self.app.config.get("metrics")):
-                from .metrics import end_invocation  # PERF: loaded only when a metric may be written
-
-                end_invocation(state, state.fields["cold_start"])
-        finally:
-            state.app = state.metrics = None
-            _log.leave(previous)
+        return fallback(self, event, context)
 
     def _fc2(self, environ: dict, start_response: Callable) -> Any:
         fc_context = environ.get("fc.context")
@@ -630,3 +424,14 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
     if not lazy:
         entry.load()
     return entry
+
+
+def __getattr__(name: str) -> Any:
+    """Names of the non-HTTP half (koatty_lite.kinds), loaded on first use: ``register_kind``,
+    ``UnhandledEventError``, ``BatchResultError``, ``RESULT_SHAPERS``, ``DEFAULT_RUNNERS``, ``_schedule_names``."""
+    if name in ("register_kind", "UnhandledEventError", "BatchResultError", "RESULT_SHAPERS", "DEFAULT_RUNNERS",
+                "_schedule_names"):
+        from . import kinds
+
+        return getattr(kinds, name)
+    raise AttributeError(f"module 'koatty_lite.entry' has no attribute {name!r}")

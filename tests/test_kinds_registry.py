@@ -29,9 +29,9 @@ def _is_acme_job(event: dict) -> bool:
 def acme_kind(monkeypatch):
     """Register "acme-job" for one test; the tables are restored afterwards."""
     monkeypatch.setattr(events, "KINDS", list(events.KINDS))
-    from koatty_lite import entry
+    from koatty_lite import kinds
 
-    monkeypatch.setattr(entry, "RESULT_SHAPERS", dict(entry.RESULT_SHAPERS))
+    monkeypatch.setattr(kinds, "RESULT_SHAPERS", dict(kinds.RESULT_SHAPERS))
     koatty_lite.register_kind("acme-job", _is_acme_job, shape_result=lambda result: {"acmeAck": result})
     return "acme-job"
 

@@ -62,7 +62,7 @@ register_feature("openapi", ["openapi.py"], "the OpenAPI document (config openap
 register_feature("listen", ["server.py", "exchange.py", "http11.py"],
                  "the listen server (koatty_lite.run, app.listen(): web functions, custom runtimes)")
 register_feature("cors", ["cors.py"], "the Cors middleware (\"Cors\" in middleware.list)")
-register_feature("events", ["serverless/events.py", "serverless/decode.py", "serverless/cbor.py"],
+register_feature("events", ["kinds.py", "serverless/events.py", "serverless/decode.py", "serverless/cbor.py"],
                  "non-HTTP events (handler(event_handlers=...), @Scheduled, timers, queues, logs)")
 register_feature("schedule", ["schedule.py"], "@Scheduled tasks", ["events"])
 register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metrics, koatty_lite.metrics)")
@@ -70,7 +70,8 @@ register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metric
 # koatty_lite names an app may import or read -> the feature that defines them.
 NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_server": "listen",
          "openapi": "openapi", "metrics": "metrics", "event_handlers": "events", "detect_event_source": "events",
-         "decode_awslogs": "events", "decode_clslogs": "events", "MalformedEventError": "events", "register_kind": "events", "Cors": "cors",
+         "decode_awslogs": "events", "decode_clslogs": "events", "MalformedEventError": "events", "register_kind": "events",
+         "UnhandledEventError": "events", "BatchResultError": "events", "Cors": "cors",
          "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
          "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation"}
 # Strings in the app (config keys, middleware names) -> the feature they turn on.
