@@ -43,6 +43,19 @@ class App(Koatty):
     config = {"middleware": {"list": ["Echo"]}}
 '''
 ENTRY = "import koatty_lite\nfrom echoapp import App\n\nhandler = koatty_lite.handler(App)\n"
+# A foreign WSGI app (handler() wraps it): what it saw of the environ, a cookie and a repeated header.
+WSGI_APP = '''
+import json
+
+
+def application(environ, start_response):
+    seen = {k: v for k, v in environ.items() if isinstance(v, str)}
+    seen["body"] = environ["wsgi.input"].read().hex()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Set-Cookie", "a=1"), ("X-Multi", "1"),
+                              ("X-Multi", "2")])
+    return [json.dumps(seen, sort_keys=True).encode()]
+'''
+WSGI_ENTRY = "import koatty_lite\nfrom echoapp import application\n\nhandler = koatty_lite.handler(application)\n"
 
 # Runs in the unzipped package (first on sys.path, -I): each fixture's answer as JSON.
 RUN_FIXTURES = r'''
@@ -69,12 +82,12 @@ def _unzip(zip_path, where):
     return str(where)
 
 
-def _echo_project(tmp_path):
+def _echo_project(tmp_path, wsgi=False):
     app = tmp_path / "src" / "echoapp"
     app.mkdir(parents=True)
-    (app / "__init__.py").write_text(ECHO_APP)
+    (app / "__init__.py").write_text(WSGI_APP if wsgi else ECHO_APP)
     entry = tmp_path / "src" / "handler.py"
-    entry.write_text(ENTRY)
+    entry.write_text(WSGI_ENTRY if wsgi else ENTRY)
     return str(app), str(entry)
 
 
@@ -90,9 +103,10 @@ def _platform_fixtures(platform):
     return sorted(glob.glob(os.path.join(FIXTURES, platform, "*.json")))
 
 
-@pytest.mark.parametrize("platform", ["aws", "alicloud", "tencent"])
-def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(platform, tmp_path):
-    app, entry = _echo_project(tmp_path)
+@pytest.mark.parametrize("platform,wsgi", [("aws", False), ("alicloud", False), ("tencent", False), ("aws", True)],
+                         ids=["aws", "alicloud", "tencent", "aws-foreign-wsgi"])
+def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(platform, wsgi, tmp_path):
+    app, entry = _echo_project(tmp_path, wsgi)
     logged = []
     slim_zip = package.build(app, [entry], str(tmp_path / "slim.zip"), platform=platform, log=logged.append)
     full_zip = package.build(app, [entry], str(tmp_path / "full.zip"), all_modules=True, keep_docstrings=True,
@@ -104,6 +118,7 @@ def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(
     assert logged == []  # nothing the import needed was left out
     assert "koatty_lite/" + slim.platform_modules()[platform] in names
     assert "koatty_lite/server.py" not in names and "koatty_lite/validation.py" not in names
+    assert ("koatty_lite/serverless/wsgi.py" in names) is wsgi
     fixtures = _platform_fixtures(platform)
     assert len(fixtures) >= 2
     answers = []
@@ -234,6 +249,8 @@ def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     ("from koatty_lite import metrics", "metrics"),
     ("ctx.metrics.add('n', 1)", "metrics"),
     ("config = {'middleware': {'list': ['Cors']}}", "cors"),
+    ("from koatty_lite.serverless import serve_http", "wsgi"),
+    ("from koatty_lite.serverless import AwsLambdaAdapter", "wsgi"),
 ], ids=lambda x: x if x in slim.FEATURES else None)
 def test_the_source_scan_finds_each_feature(source, feature, tmp_path):
     path = tmp_path / "m.py"

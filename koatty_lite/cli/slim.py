@@ -66,6 +66,8 @@ register_feature("events", ["kinds.py", "serverless/events.py", "serverless/deco
                  "non-HTTP events (handler(event_handlers=...), @Scheduled, timers, queues, logs)")
 register_feature("schedule", ["schedule.py"], "@Scheduled tasks", ["events"])
 register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metrics, koatty_lite.metrics)")
+register_feature("wsgi", ["serverless/wsgi.py"],
+                 "a foreign WSGI app served outside handler() (serve_http, run_wsgi, the adapters)")
 
 # koatty_lite names an app may import or read -> the feature that defines them.
 NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_server": "listen",
@@ -73,7 +75,9 @@ NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_se
          "decode_awslogs": "events", "decode_clslogs": "events", "MalformedEventError": "events", "register_kind": "events",
          "UnhandledEventError": "events", "BatchResultError": "events", "Cors": "cors",
          "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
-         "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation"}
+         "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation", "serve_http": "wsgi",
+         "run_wsgi": "wsgi", "ServerlessAdapter": "wsgi", "AwsLambdaAdapter": "wsgi", "AliCloudFcAdapter": "wsgi",
+         "TencentScfAdapter": "wsgi"}
 # Strings in the app (config keys, middleware names) -> the feature they turn on.
 WORDS = {"Cors": "cors", "openapi": "openapi", "metrics": "metrics"}
 # Attribute names that mean a feature on whatever object (`app.listen()`, `ctx.metrics`).
@@ -260,6 +264,8 @@ def _probe_features(seen: dict) -> dict:
             found.setdefault("schedule", "the app has @Scheduled tasks")
         if h.get("openapi"):
             found.setdefault("openapi", "the app's config has openapi")
+        if h.get("is_app") is False:
+            found.setdefault("wsgi", "handler() is given a WSGI app")
     return found
 
 
