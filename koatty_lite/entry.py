@@ -120,36 +120,11 @@ def _new_request_id() -> str:
 def _guard(wsgi_app: Callable) -> Callable:
     """Wrap a foreign WSGI app: X-Request-Id on every response, a JSON 500 instead of a crash.
 
-    The wrapper's ``koatty_run(environ) -> (status, headers, body)`` is the same as running it through
-    ``serverless.run_wsgi``, in one frame: what the serverless formats call (PERF: 19.2k -> ~8k instructions
-    per request, a REST v1 GET of a bare WSGI app).
+    The app runs to its end (body joined, written chunks first) before the server's start_response is
+    called. ``koatty_run(environ) -> (status, headers, body)``, what the serverless formats call, does it
+    without a start_response round trip (PERF: guard + run_wsgi 19.2k -> ~8k instructions per request,
+    a REST v1 GET of a bare WSGI app).
     """
-
-    def app(environ: dict, start_response: Callable) -> Any:
-        rid = environ.get("koatty.request_id") or _new_request_id()
-        started = []
-
-        def respond(status: str, headers: list, exc_info: Any = None) -> Callable:
-            started.append(status)
-            return start_response(status, _with_id(headers, rid), exc_info)
-
-        try:
-            result = wsgi_app(environ, respond)
-            try:
-                # why: a body generator may fail (or call start_response) while iterated: do it here
-                body = b"".join(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            if not started:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
-                raise RuntimeError("the WSGI app returned a body without calling start_response()")
-            return [body]
-        except Exception:
-            _log_crash(environ)
-            body = error_body(1, "Internal Server Error", None, rid)
-            start_response("500 Internal Server Error", _crash_headers(body, rid), sys.exc_info())
-            return [body]
 
     def run(environ: dict) -> tuple:
         rid = environ.get("koatty.request_id") or _new_request_id()
@@ -184,12 +159,20 @@ def _guard(wsgi_app: Callable) -> Callable:
             if not head:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
                 raise RuntimeError("the WSGI app returned a body without calling start_response()")
         except Exception:
-            _log_crash(environ)
+            # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
+            _log.get_logger().exception("unhandled exception in %s", _log.printable(
+                f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"))
             if written:
                 raise  # why: body bytes were written: the 500 can no longer replace the headers
             body = error_body(1, "Internal Server Error", None, rid)
-            return "500 Internal Server Error", _crash_headers(body, rid), body
+            return "500 Internal Server Error", [("Content-Type", "application/json; charset=utf-8"),
+                                                 ("Content-Length", str(len(body))), ("X-Request-Id", rid)], body
         return head[0], head[1], (b"".join(written) + body) if written else body
+
+    def app(environ: dict, start_response: Callable) -> list:
+        status, headers, body = run(environ)
+        start_response(status, headers)
+        return [body]
 
     app.koatty_run = run
     return app
@@ -213,17 +196,6 @@ def _drain(result: Any) -> bytes:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-
-
-def _log_crash(environ: dict) -> None:
-    # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
-    _log.get_logger().exception("unhandled exception in %s", _log.printable(
-        f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"))
-
-
-def _crash_headers(body: bytes, rid: str) -> list:
-    return [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
-            ("X-Request-Id", rid)]
 
 
 def _unavailable(environ: dict, start_response: Callable) -> list:

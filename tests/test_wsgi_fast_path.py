@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 
 import pytest
 
 from koatty_lite import handler
-from koatty_lite.serverless import _claim, _serve, aws, http
+from koatty_lite.errors import error_body
+from koatty_lite.serverless import _claim, _serve, http
+from koatty_lite.serverless import request as request_model
 from koatty_lite.serverless.http import BadEvent
 from test_request_model import CTX, EVENTS
 
@@ -69,7 +72,7 @@ def test_the_fast_path_is_taken_for_plain_events(monkeypatch):
             raise AssertionError("general path")
 
         with monkeypatch.context() as patch:
-            patch.setattr(aws, "make_environ", general)
+            patch.setattr(request_model, "make_environ", general)  # the general rules
             try:
                 fmt.to_environ(copy.deepcopy(event), CTX, "")
             except (AssertionError, BadEvent):
@@ -188,22 +191,57 @@ def _answer(serve):
         return ("raised", type(exc), str(exc))
 
 
+def reference_guard(wsgi_app):
+    """entry._guard as it was before koatty_run (a WSGI wrapper that serverless.run_wsgi then runs)."""
+
+    def app(environ, start_response):
+        rid = environ.get("koatty.request_id") or "0123456789abcdef"
+        started = []
+
+        def respond(status, headers, exc_info=None):
+            started.append(status)
+            for name, _ in headers:
+                if len(name) == 12 and name.lower() == "x-request-id":
+                    break
+            else:
+                headers = [*headers, ("X-Request-Id", rid)]
+            return start_response(status, headers, exc_info)
+
+        try:
+            result = wsgi_app(environ, respond)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            if not started:
+                raise RuntimeError("the WSGI app returned a body without calling start_response()")
+            return [body]
+        except Exception:
+            body = error_body(1, "Internal Server Error", None, rid)
+            start_response("500 Internal Server Error",
+                           [("Content-Type", "application/json; charset=utf-8"),
+                            ("Content-Length", str(len(body))), ("X-Request-Id", rid)], sys.exc_info())
+            return [body]
+
+    return app
+
+
 @pytest.mark.parametrize("app", APPS, ids=[a.__name__ for a in APPS])
 @pytest.mark.parametrize("kind", sorted(SAMPLES))
 @pytest.mark.parametrize("context", [CTX, None], ids=["ctx", "no-ctx"])
-def test_the_guarded_run_answers_as_run_wsgi_does(app, kind, context, monkeypatch):
+def test_the_guarded_run_answers_as_the_guard_under_run_wsgi_did(app, kind, context, monkeypatch):
     name, event = SAMPLES[kind]
     monkeypatch.setattr("koatty_lite.entry._new_request_id", lambda: "0123456789abcdef")
     guarded = handler(app).wsgi
     assert callable(guarded.koatty_run)
-
-    def without_run(environ, start_response):  # the guard's WSGI callable under serverless.run_wsgi
-        return guarded(environ, start_response)
-
     fmt = _claim(event, "auto")
     fast = _answer(lambda: _serve(fmt, guarded, copy.deepcopy(event), context, ""))
-    general = _answer(lambda: _serve(fmt, without_run, copy.deepcopy(event), context, ""))
-    assert fast == general
+    reference = _answer(lambda: _serve(fmt, reference_guard(app), copy.deepcopy(event), context, ""))
+    assert fast == reference
+    # the guard's own WSGI callable (FC 2.0, custom adapters) answers the same under run_wsgi
+    assert _answer(lambda: _serve(fmt, lambda e, s: guarded(e, s), copy.deepcopy(event), context, "")) == reference
 
 
 def test_a_generated_request_id_is_16_hex_digits_and_new_each_time():

@@ -9,9 +9,9 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, decode_body, encode_body, encode_query, env_headers, environ_base, environ_of, error_body,
-    facts, header_items, join_headers, make_environ, multi_headers, path_info, request_id_of, require_str,
-    single_headers, strip_base, unquote_plus,
+    BadEvent, aws_only, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
+    header_items, join_headers, multi_headers, path_info, request_id_of, require_str, single_headers, strip_base,
+    unquote_plus,
 )
 from .request import XFF, body_source, check_multi, check_single, lazy_pairs, make_request, strip_request_base
 
@@ -102,18 +102,6 @@ def _array_items(mapping, what):
                 raise BadEvent(what + " values must be lists of strings")
             out.append((name, value))
     return out
-
-
-def _with_host(pairs, event):
-    """Add Host from requestContext.domainName when the event carries no Host header."""
-    for name, _ in pairs:
-        if name.lower() == "host":
-            return pairs
-    domain = (event.get("requestContext") or {}).get("domainName")
-    if type(domain) is str and domain:
-        pairs = list(pairs)
-        pairs.append(("Host", domain))
-    return pairs
 
 
 def _source_ip(event):
@@ -264,11 +252,7 @@ def to_request_alb(event, context, strip_base_path=""):
     path = require_str(event, "path")
     multi = "multiValueHeaders" in event
     headers = _header_source(event)
-    query = _multi_items(event.get("multiValueQueryStringParameters"),
-                         event.get("queryStringParameters"), "QueryStringParameters")
-    # why: ALB passes the query on as sent: decode it exactly once as a WSGI server would (`+` is a
-    # space, `%2B` a plus), then re-encode canonically
-    query = encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query]) if query else ""
+    query = _alb_query(event)
     req = make_request(method, path_info(path), query, headers,
                        body_source(event.get("body"), event.get("isBase64Encoded")),
                        XFF, "http", event, context, PLATFORM, "alb", _request_id(event, context))
@@ -278,10 +262,9 @@ def to_request_alb(event, context, strip_base_path=""):
 
 
 # ---------------------------------------------------------------- the environ of a foreign WSGI app
-# PERF: built straight from the event, as apig-wsgi does (a Request first costs ~1 µs more); the same
-# rules as Request.environ, which tests/test_request_model.py checks on every fixture. Each kind has a
-# fast path for the common event (env_headers + environ_of: one dict, no per-header loop) and falls
-# back to the general one (make_environ) for anything else, BadEvents included.
+# PERF: the common event's environ is built straight from the event, as apig-wsgi does (env_headers +
+# environ_of: one dict, no per-header loop); any other event's (BadEvents included) is the Request's,
+# built by the general rules (make_environ). tests/test_wsgi_fast_path.py checks both give the same.
 _V1_BASE = environ_base(PLATFORM, "apigw-v1")
 _V2_BASE = environ_base(PLATFORM, "apigw-v2")
 _URL_BASE = environ_base(PLATFORM, "function-url")
@@ -320,7 +303,7 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     found = env_headers(multi, True) if multi is not None else env_headers(get("headers"))
     if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
             or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
-        return _environ_v1(event, context, strip_base_path)  # PERF: the rest, with the general helpers
+        return to_request_apigw_v1(event, context, strip_base_path).environ  # the general rules
     # PERF: no query (both maps None: a chained `is`) is the common case, without _query_v1's call
     query = "" if get("multiValueQueryStringParameters") is None is get("queryStringParameters") else _query_v1(get)
     ident = rc.get("identity")
@@ -330,18 +313,6 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
                          (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
                          rc.get("domainName"))
     return _v1_rest(environ, rc, strip_base_path)
-
-
-def _environ_v1(event, context, strip_base_path):
-    """to_environ_apigw_v1's general path: any header map, no requestContext, malformed events."""
-    method = require_str(event, "httpMethod")
-    path = require_str(event, "path")
-    headers = _with_host(_multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers"), event)
-    query = _query_v1(event.get)
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    environ = make_environ(method, path_info(path), query, headers, body, _source_ip(event), "https", event,
-                           context, PLATFORM, "apigw-v1", _request_id(event, context))
-    return _v1_rest(environ, event.get("requestContext") or {}, strip_base_path)
 
 
 def _v2_rest(environ, rc, strip_base_path):
@@ -370,7 +341,7 @@ def _environ_v2(event, context, kind, strip_base_path):
     if cookies and found is not None:
         found = _with_cookies(found, cookies)
     if found is None or get("isBase64Encoded") or type(body) not in _TEXT_BODY:
-        return _environ_v2_general(event, context, kind, strip_base_path, http, method, raw_path, query)
+        return _to_request_v2(event, context, kind, strip_base_path).environ  # the general rules
     environ = environ_of(_URL_BASE if kind == "function-url" else _V2_BASE, method, raw_path, query, found,
                          body.encode() if body else b"", http.get("sourceIp") or "", "https", event, context,
                          (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
@@ -389,22 +360,6 @@ def _with_cookies(found, cookies):
     found.pop("HTTP_COOKIE", None)
     found["HTTP_COOKIE"] = joined
     return found
-
-
-def _environ_v2_general(event, context, kind, strip_base_path, http, method, raw_path, query):
-    """_environ_v2's general path: repeated or uncached names, non-ASCII values, malformed maps."""
-    pairs = header_items(event.get("headers"))
-    cookies = event.get("cookies")
-    if cookies:
-        if type(cookies) is not list or not all(type(c) is str for c in cookies):
-            raise BadEvent("cookies must be a list of strings")
-        pairs = [p for p in pairs if p[0].lower() != "cookie"]  # why: one source only (lazy_pairs)
-        pairs.append(("cookie", "; ".join(cookies)))
-    pairs = _with_host(pairs, event)
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    environ = make_environ(method, path_info(raw_path), query, pairs, body, http.get("sourceIp"), "https", event,
-                           context, PLATFORM, kind, _request_id(event, context))
-    return _v2_rest(environ, event["requestContext"], strip_base_path)
 
 
 def to_environ_apigw_v2(event, context, strip_base_path=""):
@@ -433,7 +388,7 @@ def to_environ_alb(event, context, strip_base_path=""):
     found = env_headers(get("multiValueHeaders"), True) if is_multi else env_headers(get("headers"))
     if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
             or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
-        return _environ_alb(event, context, strip_base_path)  # PERF: the rest, with the general helpers
+        return to_request_alb(event, context, strip_base_path).environ  # the general rules
     remote = found.get("HTTP_X_FORWARDED_FOR", "")
     if remote:
         remote = remote.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
@@ -445,24 +400,6 @@ def to_environ_alb(event, context, strip_base_path=""):
     if strip_base_path:
         strip_base(environ, strip_base_path)
     environ["koatty.alb_multi"] = is_multi
-    return environ
-
-
-def _environ_alb(event, context, strip_base_path):
-    """to_environ_alb's general path."""
-    method = require_str(event, "httpMethod")
-    path = require_str(event, "path")
-    headers = _multi_items(event.get("multiValueHeaders"), event.get("headers"), "Headers")
-    query = _alb_query(event)
-    body = decode_body(event.get("body"), event.get("isBase64Encoded"))
-    remote = None
-    for name, value in headers:
-        if name.lower() == "x-forwarded-for":
-            remote = value.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
-    environ = make_environ(method, path_info(path), query, headers, body, remote, "http", event, context,
-                           PLATFORM, "alb", _request_id(event, context))
-    strip_base(environ, strip_base_path)
-    environ["koatty.alb_multi"] = "multiValueHeaders" in event
     return environ
 
 
