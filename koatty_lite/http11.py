@@ -27,6 +27,7 @@ _TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 _TARGET = bytes(range(0x21, 0x7F)) + bytes(range(0x80, 0x100))
 # field-value (RFC 9110 §5.5): HTAB, SP, VCHAR, obs-text. NUL, CR, LF and the other CTLs are a 400.
 _VALUE = b"\t" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+_HEAD = _VALUE + b"\r\n"  # a head holding only these bytes has clean field values (see parse_head)
 _HEX = b"0123456789abcdefABCDEF"
 _VERSIONS = {b"HTTP/1.1": "HTTP/1.1", b"HTTP/1.0": "HTTP/1.0"}
 
@@ -39,7 +40,17 @@ def parse_head(head: bytes, max_line: int) -> tuple:
     nginx also drop); any other syntax error is an ``HttpError`` (400, 414 or 505).
     """
     lines = head.split(b"\r\n")
-    line = lines[0]
+    method, target, version = _request_line(lines[0], max_line)
+    # PERF: one pass over the whole head proves every field value clean (no CTL or DEL, no bare CR or
+    # LF) instead of a check per value; with _NAMES, a GET head with 8 fields parses in 4.9 instead of
+    # 8.9 us (timeit, best of 9, shared machine); a head that is not clean takes the per-value checks.
+    breaks = len(lines) - 1
+    clean = not head.translate(None, _HEAD) and head.count(b"\n") == breaks and head.count(b"\r") == breaks
+    return method, target, version, _fields(lines, clean)
+
+
+def _request_line(line: bytes, max_line: int) -> tuple:
+    """``(method, target, version)`` of a request line (RFC 9112 §3)."""
     if len(line) > max_line:
         raise HttpError(414, "Request line too long")
     parts = line.split(b" ")
@@ -55,25 +66,47 @@ def parse_head(head: bytes, max_line: int) -> tuple:
         if version[:5] == b"HTTP/" and version[5:6].isdigit() and version[6:7] == b"." and len(version) == 8:
             raise HttpError(505, "HTTP version not supported")
         raise HttpError(400, "Malformed HTTP version")
+    return method.decode("ascii"), target.decode("latin-1"), proto
+
+
+def _fields(lines: list, clean: bool) -> list:
+    """The ``(lower-case name, value)`` pairs of a head's field lines, ``lines[1:]`` (RFC 9112 §5);
+    ``clean`` when no value can hold a forbidden byte (parse_head checked the whole head)."""
     fields = []
+    names = _NAMES
     for raw in lines[1:]:
         colon = raw.find(b":")
         if colon <= 0:
             # obs-fold (a line starting with SP/HTAB) lands here too: RFC 9112 §5.2 lets a server reject it.
             raise HttpError(400, "Malformed header line")
-        name = raw[:colon]
-        rest = name.translate(None, _TCHAR)
-        if rest:
-            if rest.isascii():  # a space before the colon, a separator... (RFC 9112 §5.1: 400)
-                raise HttpError(400, "Malformed header name")
-            continue  # Why: a non-ASCII name (dotless ı, long ſ) could fold onto a trusted header: drop it
-        if b"_" in name:
-            continue  # Why: x_foo and x-foo share one environ key; only the hyphen form is trusted
+        name = names.get(raw[:colon]) or _name(raw[:colon])
+        if name is None:
+            continue
         value = raw[colon + 1:].strip(b" \t")
-        if value.translate(None, _VALUE):
+        if not clean and value.translate(None, _VALUE):
             raise HttpError(400, "Malformed header value")
-        fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
-    return method.decode("ascii"), target.decode("latin-1"), proto, fields
+        fields.append((name, value.decode("latin-1")))
+    return fields
+
+
+def _name(raw: bytes) -> str | None:
+    """The lower-case name of a field name ``raw``; None to drop the field; HttpError 400 if malformed."""
+    rest = raw.translate(None, _TCHAR)
+    if rest:
+        if rest.isascii():  # a space before the colon, a separator... (RFC 9112 §5.1: 400)
+            raise HttpError(400, "Malformed header name")
+        return None  # Why: a non-ASCII name (dotless ı, long ſ) could fold onto a trusted header: drop it
+    if b"_" in raw:
+        return None  # Why: x_foo and x-foo share one environ key; only the hyphen form is trusted
+    name = raw.decode("ascii").lower()
+    if len(_NAMES) < 1024 and len(raw) <= 64:  # bounded: the names are the client's
+        _NAMES[raw] = name
+    return name
+
+
+# field name as sent → its lower-case form, filled by _name with the valid names seen (PERF: one dict
+# lookup instead of a check, a decode and a lower per field; see parse_head).
+_NAMES: dict = {}
 
 
 def read_chunked(read_line: Callable, read_exact: Callable, limit: int, max_line: int) -> bytes:

@@ -228,7 +228,7 @@ LIMIT = 15
 CEILINGS = {
     "server:Server._request": 49, "exchange:Response._send_head": 26, "server:Server._respond": 19,
     "server:Server._turn": 17, "server:Server._readable": 19, "server:Server._serve": 16,
-    "http11:parse_head": 18,  # the listen server (issue 12)
+    # the listen server (issue 12)
 }
 
 
