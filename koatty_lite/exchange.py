@@ -165,11 +165,16 @@ class BodyInput:
         return self.remaining == 0
 
 
+# The app's header fields the server frames itself: Content-Length is kept (and checked against the
+# body), Connection is replaced (its "close" is honoured), the others are dropped.
+_HOP = {"content-length": "length", "connection": "close", "transfer-encoding": "drop", "keep-alive": "drop"}
+
+
 class Response:
     """``start_response`` and the framing of one answer (Content-Length, chunked, or close)."""
 
     __slots__ = ("server", "conn", "head_only", "http11", "keep", "status", "headers", "sent", "chunked",
-                 "broken", "code", "bytes", "length")
+                 "broken", "code", "bytes", "length", "bodiless")
 
     def __init__(self, server: Server, conn: _Conn, head_only: bool, http11: bool, keep: bool):
         self.server = server
@@ -185,6 +190,7 @@ class Response:
         self.code = 0
         self.bytes = 0
         self.length = None
+        self.bodiless = False  # no body may follow the head (HEAD, 1xx, 204, 304): set with the head
 
     def start_response(self, status: str, headers: list, exc_info: Any = None) -> Callable:
         """PEP 3333 start_response."""
@@ -208,6 +214,13 @@ class Response:
             self._send_head(None)
         self._body(data)
 
+    def stream(self, result: Any) -> None:
+        """Send an iterable body part by part, then finish (chunked on HTTP/1.1 without a length)."""
+        for chunk in result:
+            if chunk:
+                self.write(chunk)
+        self.finish(b"", complete=not self.sent)
+
     def finish(self, data: bytes, complete: bool) -> None:
         """The last part of the body; ``complete`` when it is the whole body (Content-Length known)."""
         if not self.sent:
@@ -220,7 +233,7 @@ class Response:
         self._check_length()
 
     def _check_length(self) -> None:
-        if self.length is not None and not (self.head_only or self.code < 200 or self.code in (204, 304)):
+        if self.length is not None and not self.bodiless:
             try:
                 if int(self.length) != self.bytes:
                     self.keep = False  # the declared length was wrong: only a close ends the body cleanly
@@ -228,26 +241,33 @@ class Response:
                 self.keep = False
 
     def _send_head(self, length: int | None, body: bytes = b"") -> None:
-        status, headers = self.status, self.headers
+        """Send the status line and headers (with ``body`` when it fits one send); ``length`` when
+        ``body`` is the whole body."""
+        head = self._head(length)
+        self.sent = True
+        if self.bodiless:
+            self._out(head)
+        elif body and len(body) < RECV and not self.chunked:
+            self._out(head + body)  # PERF: one send for head and body
+            self.bytes += len(body)
+        else:
+            self._out(head)
+            if body:
+                self._body(body)
+        if length is not None:  # the whole body went out with the head
+            if self.chunked:
+                self._out(b"0\r\n\r\n")
+            self._check_length()
+
+    def _head(self, length: int | None) -> bytes:
+        """The answer's head: the app's status and headers, then the server's framing, Date and Connection."""
+        status = self.status
         if status is None:
             raise AssertionError("the WSGI app returned a body without calling start_response")
         code = self.code = int(status[:3])
-        no_body = self.head_only or code < 200 or code in (204, 304)
+        bodiless = self.bodiless = self.head_only or code < 200 or code in (204, 304)
         lines = [f"HTTP/1.1 {status}"]
-        has_length = False
-        for name, value in headers:
-            low = name.lower()
-            if low == "content-length":
-                has_length = True
-                self.length = value
-            elif low == "connection":
-                if "close" in value.lower():
-                    self.keep = False
-                continue  # the server frames the connection
-            elif low == "transfer-encoding" or low == "keep-alive":
-                continue
-            lines.append(f"{name}: {value}")
-        if not has_length and not no_body:
+        if not self._app_headers(lines) and not bodiless:  # no Content-Length from the app
             if length is not None:
                 lines.append(f"Content-Length: {length}")
             elif self.http11:
@@ -266,24 +286,26 @@ class Response:
         breaks = len(lines) - 1
         if head.count("\n") != breaks or head.count("\r") != breaks:  # no header may split the answer
             raise ValueError("a response header holds CR or LF")
-        head = (head + "\r\n\r\n").encode("latin-1")
-        self.sent = True
-        if no_body:
-            self._out(head)
-        elif body and len(body) < RECV and not self.chunked:
-            self._out(head + body)  # PERF: one send for head and body
-            self.bytes += len(body)
-        else:
-            self._out(head)
-            if body:
-                self._body(body)
-        if length is not None:  # the whole body went out with the head
-            if self.chunked:
-                self._out(b"0\r\n\r\n")
-            self._check_length()
+        return (head + "\r\n\r\n").encode("latin-1")
+
+    def _app_headers(self, lines: list) -> bool:
+        """Add the app's headers to ``lines``, but those framing the connection (the server's); True
+        when the app gave a Content-Length."""
+        has_length = False
+        for name, value in self.headers:
+            hop = _HOP.get(name.lower())
+            if hop is None:
+                lines.append(f"{name}: {value}")
+            elif hop == "length":
+                has_length = True
+                self.length = value
+                lines.append(f"{name}: {value}")
+            elif hop == "close" and "close" in value.lower():
+                self.keep = False
+        return has_length
 
     def _body(self, data: bytes) -> None:
-        if self.head_only or self.code < 200 or self.code in (204, 304):
+        if self.bodiless:
             return
         self.bytes += len(data)
         if self.chunked:
