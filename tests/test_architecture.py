@@ -226,7 +226,6 @@ LIMIT = 15
 # Functions above the limit in other helpers' fresh code, each with the figure it must not exceed:
 # the list may only shrink (a refactor of the file removes its entry).
 CEILINGS = {
-    "server:Server._request": 49, "server:Server._respond": 19,
     "server:Server._turn": 17, "server:Server._readable": 19, "server:Server._serve": 16,
     # the listen server (issue 12)
 }

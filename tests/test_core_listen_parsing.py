@@ -30,3 +30,17 @@ def test_the_field_names_kept_from_clients_are_bounded(monkeypatch):
         parse_head(b"GET / HTTP/1.1\r\nX-" + str(i).encode() + b": 1\r\nX-" + b"l" * 200 + b": 2", 100)
     assert 0 < len(http11._NAMES) <= 1024
     assert max(map(len, http11._NAMES)) <= 64
+
+
+def test_the_environ_keys_kept_from_clients_are_bounded(monkeypatch):
+    from koatty_lite import server
+
+    monkeypatch.setattr(server, "_KEYS", {"content-type": "CONTENT_TYPE"})  # as preloaded
+    env = {}
+    fields = [(f"x-{i}", "1") for i in range(3000)] + [("x-" + "l" * 200, "2"), ("host", "h"), ("cookie", "a"),
+                                                        ("cookie", "b"), ("content-type", "a/b"), ("content-type", "c/d")]
+    framing = server._to_environ(env, fields)
+    assert 0 < len(server._KEYS) <= 1024 and max(map(len, server._KEYS)) <= 64
+    assert env["HTTP_X_2999"] == "1" and env["HTTP_X_" + "L" * 200] == "2"
+    assert (env["HTTP_HOST"], env["HTTP_COOKIE"], env["CONTENT_TYPE"]) == ("h", "a; b", "c/d")
+    assert framing == [("host", "h")]
