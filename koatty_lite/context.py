@@ -19,6 +19,8 @@ _BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _TOKEN_CHARS = frozenset(_ALNUM + "!#$%&'*+.^_`|~-")  # RFC 9110 token: header and cookie names
 _REQUEST_ID_CHARS = frozenset(_ALNUM + "._:-")  # an incoming X-Request-Id we accept, 1 to 128 of them
+# Response header names the platform shapers treat apart (cookies, encoding, the ones render writes).
+_SPECIAL = frozenset(("set-cookie", "content-encoding", "content-length", "x-request-id"))
 
 
 def _is_token(name: Any) -> bool:
@@ -145,7 +147,7 @@ class Context:
     __slots__ = (
         "_req", "app", "method", "path", "params", "state", "body", "_status", "_type",
         "_out", "_query", "_query_pairs", "_headers", "_cookies", "_request_id", "_body_loaded",
-        "_body_data", "_files", "_request_param", "_raw_body", "_ext", "_route",
+        "_body_data", "_files", "_request_param", "_raw_body", "_ext", "_route", "_special",
     )
 
     def __init__(self, environ: Any, app: Any = None):
@@ -173,6 +175,9 @@ class Context:
         self._raw_body = None
         self._ext = None  # {"logger", "metrics", "trace", "obs"}: created on first use (observability)
         self._route = None  # (method, path, router.match(...)) once looked up
+        # True once a response header needs the shapers' general path (output.WsgiApp.koatty_answer):
+        # appended (a name may repeat), a special name (_SPECIAL), a non-ASCII value.
+        self._special = False
 
     # --- request ------------------------------------------------------------------------------
 
@@ -475,6 +480,8 @@ class Context:
         if lname == "content-type":
             self._type = value
             return
+        if lname in _SPECIAL or not value.isascii():
+            self._special = True
         out = self._out
         if out:  # PERF: the first header set needs no search for one to replace
             out[:] = [pair for pair in out if pair[0].lower() != lname]
@@ -484,6 +491,7 @@ class Context:
         """Add a response header, keeping any of the same name (several Set-Cookie survive)."""
         value = str(value)
         _check_header(name, value)
+        self._special = True
         self._out.append((name, value))
 
     def remove(self, name: str) -> None:

@@ -16,7 +16,8 @@ from _thread import RLock
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
 from .errors import error_body
-from .serverless import ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, formats_for, serve_http
+from .serverless import (ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, formats_for, serve_http,
+                         server)
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
            "BatchResultError", "booted_apps"]
@@ -246,7 +247,7 @@ class _Handler:
     ``pre_stop`` and ``get_app`` are FC's hooks and the app; ``platform`` and ``adapter`` as given."""
 
     __slots__ = ("target", "boot_func", "is_app", "platform", "adapter", "custom", "custom_handler", "table",
-                 "strip", "event_handlers", "fallback", "health_check", "app", "wsgi", "fast")
+                 "served", "strip", "event_handlers", "fallback", "health_check", "app", "wsgi", "fast")
 
     def __init__(self, target: Any, platform: str, adapter: Any, boot_func: Callable | None,
                  event_handlers: dict | None, health_check: Callable | None):
@@ -265,6 +266,7 @@ class _Handler:
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
         self.table = tuple((fmt.detect, fmt) for fmt in formats_for(platform))
         self.fast = health_check is None and self.custom is None
+        self.served = ()  # (detect, serve(event, context)) per format, made by load() for the app
         self.app = self.wsgi = None
 
     def load(self) -> Any:
@@ -279,6 +281,7 @@ class _Handler:
             app, wsgi = self.target, _guard(self.target)
         if self.custom is not None and self.custom_handler is None:
             self.custom_handler = self.custom.create_handler(wsgi)
+        self.served = tuple((detect, server(fmt, wsgi, self.strip)) for detect, fmt in self.table)
         self.app, self.wsgi = app, wsgi
         return wsgi
 
@@ -295,9 +298,9 @@ class _Handler:
             if callable(context) and "REQUEST_METHOD" in event:
                 return self._fc2(event, context)
             if self.fast:
-                for detect, fmt in self.table:
+                for detect, serve in self.served:
                     if detect(event):
-                        return _serve(fmt, wsgi, event, context, self.strip)
+                        return serve(event, context)
                 return self._route(event, context)
         return self._slow(event, context)
 

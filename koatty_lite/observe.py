@@ -191,6 +191,11 @@ class ObservedWsgiApp(WsgiApp):
             body = b""
         return status, headers, body
 
+    def koatty_answer(self, request: Any, answer: Any, to_response: Any) -> Any:
+        """As ``WsgiApp.koatty_answer``, through the measured ``koatty_respond`` (always the general shaping)."""
+        status, headers, body = self.koatty_respond(request)
+        return to_response(request, status, headers, body)
+
     def _run_in_span(self, ctx: Context, rec: _Request, cold: bool) -> tuple:
         """``_run`` inside the invocation's SERVER span (its attributes, name and status)."""
         spans = self.settings.spans

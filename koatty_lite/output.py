@@ -47,24 +47,51 @@ class WsgiApp:
         ``environ``: a PEP 3333 environ, or the serverless ``Request`` of a platform event (read
         directly: no environ is built unless app code asks for ``ctx.environ``).
 
-        The serverless adapters call this directly when a WSGI callable offers it (PERF: no
-        start_response/iteration round trip); ``__call__`` is the same answer through PEP 3333.
+        ``__call__`` is the same answer through PEP 3333; the serverless adapters call
+        ``koatty_answer``, which hands the answer straight to the platform's shaper.
         """
-        ctx = Context(environ, self.app)
+        return self.koatty_answer(environ, None, _triple)
+
+    def koatty_answer(self, request: Any, answer: Callable | None, to_response: Callable) -> Any:
+        """The platform's response for one request: ``answer(request, status, headers, body, ctype)``
+        when the answer is plain, else ``to_response(request, status_line, headers, body)``.
+
+        Plain: only ``ctx.set`` headers of ordinary names with ASCII values (no repeated name, no
+        Set-Cookie, Content-Encoding, Content-Length or X-Request-Id of the app's), no error: then
+        ``status`` is the int, ``headers`` a list of distinct pairs, ``ctype`` the content type
+        lower-cased ("" for none), and the format builds its response dict straight from them.
+        Otherwise ``headers`` is render's list with ``koatty_facts`` (serverless/http.py reads them).
+        PERF: REST v1 GET, render + shaping 3.2 -> 1.9 µs (no facts tuple, no second walk of the headers).
+        """
+        ctx = Context(request, self.app)
         # PERF: a thread-local attribute set; log.py reads it only when a line is written.
-        self.log_state.request_id = ctx.request_id
+        self.log_state.request_id = rid = ctx.request_id
         try:
             self.chain(ctx)
-            status, headers, body = render(ctx)
+            status, ctype, data = content(ctx)
         except MemoryError:
             raise
         except Exception as exc:
-            status, headers, body = self.error(ctx, exc)
-        if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
+            status, headers, data = self.error(ctx, exc)
+        else:
+            if answer is not None and not ctx._special:
+                headers = ctx._out
+                if ctype is None:
+                    headers = [*headers, ("X-Request-Id", rid)]
+                    ctype = ""
+                else:
+                    headers = [("Content-Type", ctype), *headers, ("Content-Length", str(len(data))),
+                               ("X-Request-Id", rid)]
+                    ctype = ctype if ctype is JSON_TYPE else ctype.lower()
+                if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
+                    finish(ctx)
+                return answer(request, status, headers, b"" if ctx.method == "HEAD" else data, ctype)
+            status, headers = status_line(status), _headers(ctx, ctype, data)
+        if ctx._ext is not None:
             finish(ctx)
         if ctx.method == "HEAD":
-            body = b""
-        return status, headers, body
+            data = b""
+        return to_response(request, status, headers, data)
 
     def error(self, ctx: Context, exc: Exception) -> tuple:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
@@ -92,6 +119,11 @@ class WsgiApp:
             ctx.body, ctx._status, ctx._type = saved
             return _default_error(ctx, exc, force_500=not isinstance(exc, KoattyException))
         return _default_error(ctx, exc)
+
+
+def _triple(request: Any, status: str, headers: list, body: bytes) -> tuple:
+    """``koatty_respond``'s shaper: the answer as ``(status_line, headers, body)``."""
+    return status, headers, body
 
 
 def native_headers(headers: list) -> list:
@@ -260,6 +292,13 @@ def _json_bytes(body: Any) -> bytes:
 
 def render(ctx: Context) -> tuple:
     """``(status_line, headers, body_bytes)`` from the context's response state."""
+    status, ctype, data = content(ctx)
+    return status_line(status), _headers(ctx, ctype, data), data
+
+
+def content(ctx: Context) -> tuple:
+    """``(status, content type or None, body bytes)`` from the context's response state; raises
+    Koa's default 404 when nothing answered."""
     body = ctx.body
     status = ctx._status
     ctype = ctx._type
@@ -292,7 +331,7 @@ def render(ctx: Context) -> tuple:
     elif ctype is None:
         # Why: PEP 3333 validators require a Content-Type on every response that may carry a body.
         ctype = "application/octet-stream" if data else "text/plain; charset=utf-8"
-    return status_line(status), _headers(ctx, ctype, data), data
+    return status, ctype, data
 
 
 def _headers(ctx: Context, ctype: str | None, data: bytes) -> list:

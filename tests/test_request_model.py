@@ -252,3 +252,114 @@ def test_a_format_without_to_request_serves_koatty_apps_the_environ():
 
         serverless.FORMATS.remove(fmt)
         serverless._index()
+
+
+class ShapesApp(Koatty):
+    """Plain answers of every shape the formats' ``answer`` builds: bodies, types, statuses, HEAD."""
+
+    def init(self):
+        def shapes(ctx, next):
+            what = ctx.path.strip("/")
+            ctx.set("X-Shape", what or "root")
+            if what == "text":
+                ctx.body = "caf\u00e9"
+            elif what == "html":
+                ctx.body = "<p>hi</p>"
+            elif what == "bytes":
+                ctx.body = b"\x00\xffbin"
+            elif what == "png":
+                ctx.type = "image/png"
+                ctx.body = b"\x89PNG"
+            elif what == "upper":
+                ctx.set("Content-Type", "Text/XML; Charset=UTF-8")
+                ctx.body = "<a/>"
+            elif what == "mislabelled":
+                ctx.type = "text/plain"
+                ctx.body = b"\xff\xfe"
+            elif what == "problem":
+                ctx.type = "application/problem+json"
+                ctx.body = '{"title":"x"}'
+            elif what == "empty":
+                ctx.status = 204
+            elif what == "created":
+                ctx.status = 299
+                ctx.body = ""
+            elif what == "redirect":
+                ctx.redirect("/there")
+            else:
+                ctx.body = {"hello": "w\u00f6rld", "n": [1, 2.5, None]}
+
+        self.use(shapes)
+
+
+SHAPES = create_application(ShapesApp).get_request_handler()
+SHAPE_PATHS = ["/", "/text", "/html", "/bytes", "/png", "/upper", "/mislabelled", "/problem", "/empty",
+               "/created", "/redirect"]
+
+
+def _aws_event(kind, method, path):
+    headers = {"host": "example.com", "accept": "*/*", "x-forwarded-for": "192.0.2.1"}
+    if kind in ("apigw-v2", "function-url"):
+        domain = "abc.lambda-url.us-east-1.on.aws" if kind == "function-url" else "example.com"
+        return {"version": "2.0", "rawPath": path, "rawQueryString": "", "headers": dict(headers, host=domain),
+                "requestContext": {"domainName": domain, "http": {"method": method, "sourceIp": "192.0.2.1"},
+                                   "requestId": "r1", "stage": "$default"}, "isBase64Encoded": False}
+    if kind.startswith("alb"):
+        event = {"requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:::targetgroup/t/1"}},
+                 "httpMethod": method, "path": path, "body": "", "isBase64Encoded": False}
+        if kind == "alb-multi":
+            event["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+        else:
+            event["headers"] = headers
+        return event
+    return {"resource": path, "path": path, "httpMethod": method, "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "requestContext": {"requestId": "r1", "stage": "prod", "identity": {"sourceIp": "192.0.2.1"}}}
+
+
+@pytest.mark.parametrize("kind", ["apigw-v1", "apigw-v2", "function-url", "alb", "alb-multi"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_plain_answer_is_shaped_by_answer_exactly_as_by_to_response(kind, method):
+    for path in SHAPE_PATHS:
+        event = _aws_event(kind, method, path)
+        fmt = _claim(event, "auto")
+        assert fmt.answer is not None
+        general = HttpFormat(*fmt[:7])  # the same format without answer: render's list through to_response
+        direct = _serve(fmt, SHAPES, copy.deepcopy(event), CTX, "")
+        assert direct == _serve(general, SHAPES, copy.deepcopy(event), CTX, ""), path
+        assert direct["statusCode"] in (200, 204, 299, 302)
+
+
+def test_an_answer_with_special_headers_takes_the_general_shaping():
+    """Set-Cookie, Content-Encoding, a repeated name, a non-ASCII value: ``answer`` is not called."""
+    calls = []
+
+    def answer(request, status, headers, body, ctype):
+        calls.append(status)
+        return {"answered": True}
+
+    class App(Koatty):
+        def init(self):
+            def mw(ctx, next):
+                how = ctx.path.strip("/")
+                if how == "cookie":
+                    ctx.set_cookie("a", "1")
+                elif how == "gzip":
+                    ctx.set("Content-Encoding", "identity")
+                elif how == "repeat":
+                    ctx.append("X-A", "1")
+                elif how == "utf":
+                    ctx.set("X-City", "S\u00e3o")
+                elif how == "length":
+                    ctx.set("Content-Length", "2")
+                ctx.body = "ok"
+
+            self.use(mw)
+
+    app = create_application(App).get_request_handler()
+    for how in ("cookie", "gzip", "repeat", "utf", "length", "plain"):
+        event = _aws_event("apigw-v1", "GET", "/" + how)
+        fmt = _claim(event, "auto")
+        out = _serve(HttpFormat(*fmt[:7], answer), app, event, CTX, "")
+        assert ("answered" in out) == (how == "plain"), how
+    assert calls == [200]

@@ -8,8 +8,9 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
 from __future__ import annotations
 
+from ..errors import status_line
 from .http import (
-    BadEvent, aws_only, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
+    BadEvent, aws_only, body_text, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
     header_items, join_headers, multi_headers, path_info, request_id_of, require_str, single_headers, strip_base,
     unquote_plus,
 )
@@ -173,6 +174,15 @@ def to_response_apigw_v1(environ, status, headers, body):
             "body": text, "isBase64Encoded": b64}
 
 
+def answer_apigw_v1(request, status, headers, body, ctype):
+    """REST v1 response of a plain answer (``WsgiApp.koatty_answer``: distinct names, no cookie)."""
+    text, b64 = body_text(body, ctype)
+    multi = {}
+    for name, value in headers:  # PERF: a loop, not a comprehension: no frame of its own
+        multi[name] = [value]
+    return {"statusCode": status, "multiValueHeaders": multi, "body": text, "isBase64Encoded": b64}
+
+
 # ---------------------------------------------------------------- HTTP API v2 / Function URL
 def _v2_line(event, http):
     """(method, rawPath, rawQueryString) of a payload 2.0 event, checked (BadEvent)."""
@@ -243,6 +253,12 @@ def _cookies(headers):
 
 
 to_response_apigw_v2 = to_response_function_url = to_response_v2
+
+
+def answer_v2(request, status, headers, body, ctype):
+    """HTTP API 2.0 / Function URL response of a plain answer (no Set-Cookie: ``cookies`` is empty)."""
+    text, b64 = body_text(body, ctype)
+    return {"statusCode": status, "headers": dict(headers), "cookies": [], "body": text, "isBase64Encoded": b64}
 
 
 # ---------------------------------------------------------------- ALB
@@ -416,6 +432,21 @@ def to_response_alb(environ, status, headers, body):
     return out
 
 
+def answer_alb(request, status, headers, body, ctype):
+    """ALB response of a plain answer, in the mode the request came in."""
+    text, b64 = body_text(body, ctype)
+    out = {"statusCode": status, "statusDescription": status_line(status)}
+    if request.alb_multi:
+        multi = out["multiValueHeaders"] = {}
+        for name, value in headers:
+            multi[name] = [value]
+    else:
+        out["headers"] = dict(headers)
+    out["body"] = text
+    out["isBase64Encoded"] = b64
+    return out
+
+
 def _status_line(status):
     """'200 OK' from a WSGI status line (reason phrase filled in when the app gave none)."""
     code, _, reason = status.partition(" ")
@@ -499,14 +530,15 @@ def bad_request(kind, message):
     return to_response_lattice({}, "400 Bad Request", hdrs, body.encode())
 
 
-# (kind, platform, detect, to_environ, to_response, to_request), in detection order; registered by
-# serverless/__init__.py.
+# (kind, platform, detect, to_environ, to_response, to_request, answer), in detection order; registered
+# by serverless/__init__.py.
 DETECTORS = [
-    ("apigw-v1", PLATFORM, detect_apigw_v1, to_environ_apigw_v1, to_response_apigw_v1, to_request_apigw_v1),
-    ("apigw-v2", PLATFORM, detect_apigw_v2, to_environ_apigw_v2, to_response_v2, to_request_apigw_v2),
+    ("apigw-v1", PLATFORM, detect_apigw_v1, to_environ_apigw_v1, to_response_apigw_v1, to_request_apigw_v1,
+     answer_apigw_v1),
+    ("apigw-v2", PLATFORM, detect_apigw_v2, to_environ_apigw_v2, to_response_v2, to_request_apigw_v2, answer_v2),
     ("function-url", PLATFORM, detect_function_url, to_environ_function_url, to_response_v2,
-     to_request_function_url),
-    ("alb", PLATFORM, detect_alb, to_environ_alb, to_response_alb, to_request_alb),
+     to_request_function_url, answer_v2),
+    ("alb", PLATFORM, detect_alb, to_environ_alb, to_response_alb, to_request_alb, answer_alb),
     ("lattice-v1", PLATFORM, detect_lattice_v1, to_environ_lattice_v1, to_response_lattice, to_request_lattice_v1),
     ("lattice-v2", PLATFORM, detect_lattice_v2, to_environ_lattice_v2, to_response_lattice, to_request_lattice_v2),
 ]

@@ -7,7 +7,7 @@ from io import BytesIO
 __all__ = [
     "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
     "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only", "request_id_of",
-    "facts", "env_headers", "environ_of", "environ_base",
+    "facts", "env_headers", "environ_of", "environ_base", "body_text",
 ]
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
@@ -78,12 +78,24 @@ def encode_body(headers, body):
                 ctype = value.lower()
             elif low == "content-encoding":
                 cenc = value.strip().lower()
-    if cenc in _IDENTITY and (ctype.startswith(_TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
-                              or (";" in ctype and ctype.split(";", 1)[0].strip().endswith(("+json", "+xml")))):
+    if cenc not in _IDENTITY:
+        import binascii
+
+        return binascii.b2a_base64(body, newline=False).decode("ascii"), True
+    return body_text(body, ctype)
+
+
+def body_text(body, ctype):
+    """(text, is_base64) for an uncompressed body of content type ``ctype`` (lower-cased): text for
+    text-like types whose bytes are UTF-8, else base64."""
+    if body and (ctype.startswith(_TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
+                 or (";" in ctype and ctype.split(";", 1)[0].strip().endswith(("+json", "+xml")))):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass  # why: mislabelled binary must not crash the response (apig-wsgi does)
+    elif not body:
+        return "", False
     import binascii
 
     return binascii.b2a_base64(body, newline=False).decode("ascii"), True
