@@ -45,20 +45,27 @@ _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re 
 class _Next:
     """The ``next`` passed to middleware ``i``: runs middleware ``i + 1`` (once)."""
 
-    # PERF: one small object per middleware per request instead of nested closures.
-    __slots__ = ("chain", "i", "ctx", "called")
-
-    def __init__(self, chain: Any, i: int, ctx: Any):
-        self.chain = chain
-        self.i = i
-        self.ctx = ctx
-        self.called = False
+    # PERF: one small object per middleware per request instead of nested closures, made without an
+    # __init__ frame (_new below); ``i`` is -1 once called.
+    __slots__ = ("chain", "i", "ctx")
 
     def __call__(self) -> Any:
-        if self.called:
+        i = self.i
+        if i < 0:
             raise RuntimeError("next() called multiple times")
-        self.called = True
-        return self.chain.dispatch(self.i + 1, self.ctx)
+        self.i = -1
+        # Chain.dispatch(i + 1, ctx), written out (PERF: one frame less per middleware, ~0.4k instructions)
+        chain, ctx = self.chain, self.ctx
+        i += 1
+        if i < chain.n:
+            nxt = _new(_Next)
+            nxt.chain, nxt.i, nxt.ctx = chain, i, ctx
+            return chain.middleware[i](ctx, nxt)
+        endpoint = chain.endpoint
+        return None if endpoint is None else endpoint(ctx)
+
+
+_new = object.__new__
 
 
 class Chain:
@@ -77,13 +84,19 @@ class Chain:
     def dispatch(self, i: int, ctx: Any) -> Any:
         """Run middleware ``i`` (or the endpoint when past the end)."""
         if i < self.n:
-            return self.middleware[i](ctx, _Next(self, i, ctx))
+            nxt = _new(_Next)
+            nxt.chain, nxt.i, nxt.ctx = self, i, ctx
+            return self.middleware[i](ctx, nxt)
         if self.endpoint is not None:
             return self.endpoint(ctx)
         return None
 
     def __call__(self, ctx: Any, next: Callable | None = None) -> Any:
         if next is None:
+            if self.n:  # dispatch(0, ctx), written out as in _Next.__call__
+                nxt = _new(_Next)
+                nxt.chain, nxt.i, nxt.ctx = self, 0, ctx
+                return self.middleware[0](ctx, nxt)
             return self.dispatch(0, ctx)
         # Used as a middleware itself: the outer next() becomes the endpoint.
         return Chain(self.middleware, lambda c: next())(ctx)

@@ -295,7 +295,7 @@ class _Handler:
         if wsgi is None:
             wsgi = self.load()
         if type(event) is dict:
-            if callable(context) and "REQUEST_METHOD" in event:
+            if "REQUEST_METHOD" in event and callable(context):
                 return self._fc2(event, context)
             if self.fast:
                 for detect, serve in self.served:

@@ -15,6 +15,7 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/java
                "application/x-www-form-urlencoded", "image/svg+xml", "application/ld+json",
                "application/problem+json", "application/vnd.api+json", "application/graphql")
 _IDENTITY = ("", "identity")
+_JSON = "application/json; charset=utf-8"  # the core's JSON type: told as text without the prefix scan
 
 
 class BadEvent(ValueError):
@@ -88,7 +89,7 @@ def encode_body(headers, body):
 def body_text(body, ctype):
     """(text, is_base64) for an uncompressed body of content type ``ctype`` (lower-cased): text for
     text-like types whose bytes are UTF-8, else base64."""
-    if body and (ctype.startswith(_TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
+    if body and (ctype == _JSON or ctype.startswith(_TEXT_TYPES) or ctype.endswith(("+json", "+xml"))
                  or (";" in ctype and ctype.split(";", 1)[0].strip().endswith(("+json", "+xml")))):
         try:
             return body.decode("utf-8"), False

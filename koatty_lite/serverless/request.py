@@ -327,6 +327,8 @@ def check_multi(headers, what):
     if type(headers) is not dict:
         raise BadEvent(what + " must be an object")
     for values in headers.values():
+        if type(values) is list and len(values) == 1 and type(values[0]) is str:
+            continue  # PERF: the usual one-value list in one test (8 headers: 9.0k -> 7.8k instructions)
         if type(values) is list:
             for value in values:
                 if type(value) is not str:
