@@ -394,8 +394,16 @@ def test_the_stripped_packages_tracebacks_name_the_same_lines(tmp_path):
     res = package.build(app, [entry], str(tmp_path / "f.zip"), platform="aws", with_features=["metrics"],
                         log=lambda line: None)
     root = _unzip(res.path, tmp_path / "u")
-    if res.python:
-        assert any(n.startswith("koatty_lite/__pycache__/app.") for n in zipfile.ZipFile(res.path).namelist())
+    if res.python:  # the bytecode is of the stripped source that ships (its hash in the unchecked-hash pyc)
+        with zipfile.ZipFile(res.path) as zf:
+            pyc = next(n for n in zf.namelist() if n.startswith("koatty_lite/__pycache__/app."))
+            want = subprocess.run([res.python, "-c", "import importlib.util, sys; print(importlib.util.source_hash("
+                                   "open(sys.argv[1], 'rb').read()).hex())", os.path.join(root, "koatty_lite", "app.py")],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+            assert zf.read(pyc)[8:16].hex() == want
+            tree = ast.parse(zf.read("koatty_lite/app.py"))
+            assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef))
+                        and ast.get_docstring(n)]
     shipped = ast.literal_eval(_run(root, TRACEBACKS).stdout.strip())
     repo = ast.literal_eval(_run(ROOT, TRACEBACKS).stdout.strip())
     assert len(shipped) == len(repo) == 3
