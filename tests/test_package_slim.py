@@ -199,6 +199,18 @@ def test_a_handler_naming_another_platform_ships_its_formats(tmp_path):
     assert logged == ["package: handler(platform='tencent') in the entry: shipping cloud tencent too"]
 
 
+def test_no_probe_never_imports_the_entry_and_the_scan_decides(tmp_path):
+    app, entry = _echo_project(tmp_path)
+    marker = tmp_path / "imported"
+    with open(entry, "a") as fh:
+        fh.write(f"open({str(marker)!r}, 'w').close()\nkoatty_lite.handler(App, event_handlers={{}})\n")
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=False, log=lambda line: None)
+    assert not marker.exists()
+    assert res.features == {"events": "handler.py: event_handlers="}
+    package.build(app, [entry], str(tmp_path / "g.zip"), bytecode=False, log=lambda line: None)
+    assert marker.exists()  # the probe imports it (the platform's init phase, once, on this machine)
+
+
 def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     app = tmp_path / "shop"
     app.mkdir()
@@ -273,6 +285,19 @@ def test_the_source_scan_is_not_fooled_by_common_names(tmp_path):
 def test_the_platform_comes_from_the_template(template, cloud):
     assert slim.platform_from_template(os.path.join(ROOT, template)) == cloud
     assert package.choose_platform(None, os.path.join(ROOT, template), [], {}) == cloud
+
+
+@pytest.mark.parametrize("text,listen", [
+    ("edition: 3.0.0\nresources:\n  f:\n    component: fc3\n    props:\n      runtime: custom.debian10\n", True),
+    ("component: scf\ninputs:\n  type: web\n  runtime: Python3.10\n", True),
+    ("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Properties:\n      Layers:\n"
+     "        - !Sub arn:aws:lambda:${AWS::Region}:753240598075:layer:LambdaAdapterLayerX86:24\n", True),
+    ("Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: python3.12  # custom: no\n", False),
+], ids=["fc-custom-runtime", "scf-web-function", "aws-lambda-web-adapter", "sam-python"])
+def test_a_template_for_a_function_with_its_own_server_ships_the_listen_server(text, listen, tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(text)
+    assert ("listen" in slim.template_features(str(path))) is listen
 
 
 def test_the_platform_default_and_its_other_sources():

@@ -392,13 +392,16 @@ def choose_platform(platform: str | None, template: str | None, entries: list, s
 
 
 def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *, platform: str | None,
-                 template: str | None, with_features=(), log) -> tuple:
+                 template: str | None, with_features=(), log, probe: bool = True) -> tuple:
     """Delete from staging/koatty_lite the modules the app does not use (cli/slim.py) and append the
     left-out hook; return (platform, {feature: why}, left-out files)."""
     from koatty_lite.cli import slim
 
     stems = [os.path.basename(e)[:-3] for e in entries if e.endswith(".py")]
-    seen = slim.probe(staging, stems) if stems else {"error": "no .py entry to import"}
+    if not probe:
+        seen = {"error": None, "skipped": True}
+    else:
+        seen = slim.probe(staging, stems) if stems else {"error": "no .py entry to import"}
     if seen.get("error"):
         log(f"package: importing the entry to see what the app uses failed ({seen['error']}); the runtime's "
             "modules are chosen from the source alone (--with NAME or --all-modules ship more)")
@@ -414,10 +417,10 @@ def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *,
         for _ in range(len(files)):
             shipped, left, features = slim.select(files, platform, with_features=with_features,
                                                   source_paths=app_sources + list(entries), seen=seen,
-                                                  clouds_needed=clouds)
+                                                  clouds_needed=clouds, template=template)
             features.update(why)
             _apply(staging, root, files, left, platform)
-            if seen.get("error") or not left:
+            if seen.get("error") or seen.get("skipped") or not left:
                 break
             # Check: the slim tree imports the entries too. A left-out module imported anyway (a need
             # the scan and the first probe could not see) ships, said in one line, and we check again.
@@ -494,12 +497,13 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
           requirements: str | None = None, runtime: str | None = None, arch: str | None = None,
           template: str | None = None, bytecode: bool = True, strict: bool = False, log=None,
           platform: str | None = None, with_features=(), all_modules: bool = False,
-          keep_docstrings: bool = False) -> PackageResult:
+          keep_docstrings: bool = False, probe: bool = True) -> PackageResult:
     """Build the function zip; see the module docstring. `log(line)` gets the one-line notices (stderr).
 
     ``platform``: aws, alicloud, tencent or all (None: see choose_platform); ``with_features``: the
     features to ship whatever the app seems to use; ``all_modules``: the whole runtime, every cloud;
-    ``keep_docstrings``: the runtime's source as written."""
+    ``keep_docstrings``: the runtime's source as written; ``probe``: False chooses the runtime's
+    modules from the source scan alone (the entries are not imported here)."""
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     if not os.path.isdir(app_dir):
         raise CliError(f"app folder {app_dir!r} is not a directory")
@@ -570,7 +574,7 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
         else:
             platform, features, left = slim_runtime(
                 staging, files, [os.path.join(app_dir, rel) for rel in sources], entries, platform=platform,
-                template=template, with_features=with_features, log=log)
+                template=template, with_features=with_features, log=log, probe=probe)
         if not keep_docstrings:
             strip_runtime(staging)
         if python:
@@ -616,6 +620,8 @@ def _main(argv):
                    help="ship a runtime feature the app does not seem to use: validation, openapi, listen, cors, "
                         "events, schedule, metrics (repeatable, or comma-separated)")
     p.add_argument("--all-modules", action="store_true", help="ship the whole runtime, every cloud (as before 0.1.0's slim packages)")
+    p.add_argument("--no-probe", action="store_true",
+                   help="do not import the entries here to see what the app uses: the source scan alone decides")
     p.add_argument("--keep-docstrings", action="store_true",
                    help="ship the runtime's source as written (default: docstrings and comments stripped, lines kept)")
     p.add_argument("--source-only", action="store_true", help="ship no bytecode")
@@ -627,7 +633,7 @@ def _main(argv):
                 runtime=args.runtime, arch=args.arch, template=args.template, bytecode=not args.source_only,
                 strict=args.strict, platform=args.platform,
                 with_features=[f.strip() for arg in args.with_features for f in arg.split(",") if f.strip()],
-                all_modules=args.all_modules, keep_docstrings=args.keep_docstrings)
+                all_modules=args.all_modules, keep_docstrings=args.keep_docstrings, probe=not args.no_probe)
     if args.list:
         for arc, size in res.entries:
             print(f"{size:>9}  {arc}")

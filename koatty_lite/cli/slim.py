@@ -28,7 +28,7 @@ import sys
 from koatty_lite.cli._common import CliError
 
 __all__ = ["Feature", "FEATURES", "register_feature", "platform_modules", "scan", "probe", "select", "owner",
-           "left_out_hook", "platform_from_template"]
+           "left_out_hook", "platform_from_template", "template_features"]
 
 
 class Feature(tuple):
@@ -299,6 +299,27 @@ def platform_from_template(path: str) -> str | None:
     return None
 
 
+def template_features(path: str) -> dict:
+    """feature -> reason from a deployment template: the listen server for a function that runs its own
+    HTTP server (FC `runtime: custom...`, an SCF `type: web` function, AWS Lambda Web Adapter)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = [line.split("#", 1)[0] for line in fh.read().splitlines()]
+    except (OSError, UnicodeDecodeError):
+        return {}
+    base = os.path.basename(path)
+    for line in lines:
+        key, _, value = line.strip().lstrip("- ").partition(":")
+        key, value = key.strip().lower(), value.strip().strip("'\"").lower()
+        if key == "runtime" and value.startswith("custom"):
+            return {"listen": f"{base}: runtime {value} (the function runs its own HTTP server)"}
+        if key == "type" and value == "web":
+            return {"listen": f"{base}: a web function (it runs its own HTTP server)"}
+        if "lambdaadapterlayer" in line.lower() or "aws_lwa_" in line.lower():
+            return {"listen": f"{base}: AWS Lambda Web Adapter (the function runs its own HTTP server)"}
+    return {}
+
+
 def _close(features: dict) -> dict:
     """Add what each chosen feature needs."""
     todo = list(features)
@@ -312,12 +333,13 @@ def _close(features: dict) -> dict:
 
 
 def select(runtime_files: list, platform: str, *, with_features=(), source_paths=(), seen=None,
-           clouds_needed=()) -> tuple:
+           clouds_needed=(), template=None) -> tuple:
     """(shipped files, left-out files, {feature: reason}) for ``platform`` ('all': every cloud).
 
     ``runtime_files``: koatty_lite's runtime files (relative); ``source_paths``: the app's and the
     entries' files for the scan; ``seen``: what ``probe`` reported (None: no probe); ``clouds_needed``:
-    other clouds whose module ships too (the runtime imports it whatever the platform)."""
+    other clouds whose module ships too (the runtime imports it whatever the platform); ``template``:
+    the deployment template (``template_features``)."""
     unknown = [f for f in with_features if f not in FEATURES]
     if unknown:
         raise CliError(f"unknown --with {unknown[0]!r}: choose from {', '.join(sorted(FEATURES))}")
@@ -326,6 +348,8 @@ def select(runtime_files: list, platform: str, *, with_features=(), source_paths
         raise CliError(f"unknown --platform {platform!r}: choose from {', '.join(sorted(clouds))} or all")
     chosen = dict.fromkeys(with_features, "--with")
     for name, why in scan(source_paths).items():
+        chosen.setdefault(name, why)
+    for name, why in (template_features(template) if template else {}).items():
         chosen.setdefault(name, why)
     for name, why in _probe_features(seen or {}).items():
         chosen.setdefault(name, why)
