@@ -147,6 +147,12 @@ def test_a_left_out_module_is_one_clear_error_naming_the_option(tmp_path):
     app, entry = _echo_project(tmp_path)
     res = package.build(app, [entry], str(tmp_path / "f.zip"), log=lambda line: None)
     root = _unzip(res.path, tmp_path / "u")
+    whole = _unzip(package.build(app, [entry], str(tmp_path / "w.zip"), all_modules=True, keep_docstrings=True,
+                                 bytecode=False, log=lambda line: None).path, tmp_path / "w")
+    # the hook that names the fix imports nothing: `import koatty_lite` loads the same modules either way
+    loads = "import sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); import koatty_lite; " \
+            "print(sorted(set(sys.modules) - before))"
+    assert _run(root, loads).stdout == _run(whole, loads).stdout
     p = _run(root, "import sys; sys.path.insert(0, sys.argv[1]); import koatty_lite, echoapp; "
                    "koatty_lite.run(echoapp.App, port=0)", check=False)
     assert p.returncode == 1
