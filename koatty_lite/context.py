@@ -1,7 +1,8 @@
 """Context over a request: lazy request views (parsed on first use, cached) and response state.
 
 The request is either a serverless ``Request`` (serverless/request.py: the platform event read
-directly) or a PEP 3333 environ, read through ``EnvironRequest``; both offer the same fields.
+directly) or a PEP 3333 environ, read through ``EnvironRequest`` (environ.py, loaded with the first
+environ); both offer the same fields.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from .errors import HttpException, KoattyException
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from .environ import Headers
 
 _MISSING = object()
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
@@ -39,105 +42,23 @@ def _wsgi_str(value: str) -> str:
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
-class Headers:
-    """Case-insensitive read-only view of the request headers in the environ."""
+def _environ_request(environ: dict) -> Any:
+    """The ``EnvironRequest`` over a PEP 3333 environ: koatty_lite.environ is loaded by the first one,
+    and this name is rebound to the class (``type(req) is _environ_request`` then tells them apart)."""
+    global _environ_request
+    from .environ import EnvironRequest  # PERF: a serverless request never needs it (~0.3M instructions cold)
 
-    __slots__ = ("_environ",)
-
-    def __init__(self, environ: dict):
-        self._environ = environ
-
-    @staticmethod
-    def _key(name: str) -> str:
-        key = name.upper().replace("-", "_")
-        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            return key
-        return "HTTP_" + key
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """The header value (str) or ``default``."""
-        value = self._environ.get(self._key(name))
-        return default if value is None else _wsgi_str(value)
-
-    def __getitem__(self, name: str) -> str:
-        value = self._environ.get(self._key(name))
-        if value is None:
-            raise KeyError(name)
-        return _wsgi_str(value)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._key(name) in self._environ
-
-    def keys(self) -> list:
-        """Header names, lower-case with dashes."""
-        out = []
-        for key in self._environ:
-            if key.startswith("HTTP_"):
-                out.append(key[5:].replace("_", "-").lower())
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and self._environ[key]:
-                out.append(key.replace("_", "-").lower())
-        return out
-
-    def items(self) -> list:
-        """``(name, value)`` pairs, names lower-case."""
-        return [(k, self[k]) for k in self.keys()]
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self.keys())
-
-    def __repr__(self) -> str:
-        return f"Headers({dict(self.items())!r})"
+    _environ_request = EnvironRequest
+    return EnvironRequest(environ)
 
 
-class EnvironRequest:
-    """The request fields ``Context`` reads, over a PEP 3333 environ (listen(), FC 2.0, any WSGI server).
+def __getattr__(name: str) -> Any:
+    """``EnvironRequest`` and ``Headers`` live in koatty_lite.environ (loaded on first use)."""
+    if name in ("EnvironRequest", "Headers"):
+        from . import environ
 
-    The same fields as ``koatty_lite.serverless.request.Request``, which serves them straight from a
-    platform event: ``method``, ``path`` and ``query`` (native strings), ``headers``, ``remote_addr``,
-    ``server_name``, ``request_id``, ``trace_id``, ``event``, ``context``, ``platform``, ``kind``,
-    ``t0``, ``environ``, ``has_body()``; ``body`` is None: the body is read from ``wsgi.input``.
-    """
-
-    __slots__ = ("environ", "_headers")
-    body = None
-
-    def __init__(self, environ: dict):
-        self.environ = environ
-        self._headers = None
-
-    method = property(lambda self: self.environ.get("REQUEST_METHOD") or "GET")
-    path = property(lambda self: self.environ.get("PATH_INFO"))
-    query = property(lambda self: self.environ.get("QUERY_STRING", ""))
-    remote_addr = property(lambda self: self.environ.get("REMOTE_ADDR", ""))
-    server_name = property(lambda self: self.environ.get("SERVER_NAME", ""))
-    request_id = property(lambda self: self.environ.get("koatty.request_id"))
-    event = property(lambda self: self.environ.get("koatty.event"))
-    context = property(lambda self: self.environ.get("koatty.context"))
-    platform = property(lambda self: self.environ.get("koatty.platform"))
-    kind = property(lambda self: self.environ.get("koatty.event_kind"))
-    t0 = property(lambda self: self.environ.get("koatty.t0"))
-
-    @property
-    def trace_id(self) -> str | None:
-        """``koatty.trace_id`` from the adapter, else the ``X-Amzn-Trace-Id`` header."""
-        env = self.environ
-        return env.get("koatty.trace_id") or env.get("HTTP_X_AMZN_TRACE_ID")
-
-    @property
-    def headers(self) -> Headers:
-        """The request headers (``Headers`` over the environ)."""
-        h = self._headers
-        if h is None:
-            h = self._headers = Headers(self.environ)
-        return h
-
-    def has_body(self) -> bool:
-        """True when CONTENT_LENGTH announces a body."""
-        length = self.environ.get("CONTENT_LENGTH")
-        return bool(length and length != "0")
+        return getattr(environ, name)
+    raise AttributeError(f"module 'koatty_lite.context' has no attribute {name!r}")
 
 
 class Context:
@@ -156,7 +77,7 @@ class Context:
 
     def __init__(self, environ: Any, app: Any = None):
         """``environ``: a PEP 3333 environ, or a serverless ``Request`` (read without building one)."""
-        req = self._req = EnvironRequest(environ) if isinstance(environ, dict) else environ
+        req = self._req = _environ_request(environ) if isinstance(environ, dict) else environ
         self.app = app
         # Why: methods are case-sensitive (RFC 9110 §9.1): "get" is not GET (it gets a 405 or 404).
         self.method = req.method or "GET"
@@ -317,7 +238,7 @@ class Context:
             from .tracing import from_environ  # PERF: loaded by the first request that asks
 
             req = self._req
-            if type(req) is EnvironRequest:
+            if type(req) is _environ_request:  # the class once an environ was read, else never
                 source = req.environ
             else:  # a serverless Request: the two trace headers, without building an environ
                 source = {"HTTP_TRACEPARENT": req.headers.get("traceparent"), "koatty.trace_id": req.trace_id}

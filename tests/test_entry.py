@@ -596,7 +596,7 @@ def test_cold_start_path_stays_lean():
             "heavy = ('urllib.parse', 'binascii', 'signal', 'logging', 'typing', 'koatty_lite.payload',\n"
             "         'koatty_lite.schedule', 'traceback', 'threading', 'uuid', 'koatty_lite.serverless.events',\n"
             "         'koatty_lite.serverless.wsgi', 'koatty_lite.cors', 'koatty_lite.validation', 'koatty_lite.rules',\n"
-            "         'koatty_lite.openapi', 'koatty_lite.logsetup', 'logging', 'koatty_lite.kinds')\n"
+            "         'koatty_lite.openapi', 'koatty_lite.logsetup', 'logging', 'koatty_lite.kinds', 'koatty_lite.environ')\n"
             "print(' '.join(m for m in heavy if m in sys.modules), *compiled)\n") % ROOT
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
