@@ -96,6 +96,29 @@ class _Conn:
         self.linger = False  # closing: the client may still be sending (see _LINGER_CLOSE)
         self.need = 0  # bytes of buf the next request needs, once its head is complete (see _wanted)
 
+    def feed(self, data: bytes) -> bool | None:
+        """Add bytes read by the loop: True once the request's head (and a small Content-Length body,
+        see _wanted) is complete, None when ``data`` is only CRLFs before a request line."""
+        buf = self.buf
+        if buf:
+            if type(buf) is bytes:
+                buf = bytearray(buf)  # PERF: a head arriving in pieces grows in place (no quadratic copy)
+            start = len(buf) - 3
+            buf += data
+            self.buf = buf
+            done = len(buf) >= self.need if self.need else buf.find(b"\r\n\r\n", max(0, start)) >= 0
+        else:
+            data = data.lstrip(b"\r\n")  # RFC 9112 §2.2: ignore CRLFs before a request line
+            if not data:
+                return None
+            self.buf = buf = data
+            done = data.find(b"\r\n\r\n") >= 0
+        if done and not self.need:
+            need = _wanted(buf)
+            if len(buf) < need:  # the head is here, its small body is not yet: the loop gathers it
+                self.need, done = need, False
+        return done
+
 
 def _head_end(buf: Any) -> int:
     """Index of the blank line ending the head in ``buf`` (after any leading CRLFs), or -1."""
@@ -323,13 +346,8 @@ class Server:
             self._close_loop()
 
     def _turn(self) -> None:
-        idle, heads, lingers = self.idle, self.heads, self.lingers
-        timeout = None
-        if idle or heads or lingers or self.accept_resume:
-            first = min([next(iter(od)).deadline for od in (idle, heads, lingers) if od]
-                        + ([self.accept_resume] if self.accept_resume else []))
-            timeout = max(0.0, first - monotonic())
-        for key, _ in self.selector.select(timeout):
+        """One turn of the loop: wait for sockets until the next deadline, handle them, sweep the late."""
+        for key, _ in self.selector.select(self._timeout()):
             data = key.data
             if data is None:
                 self._accept()
@@ -337,11 +355,18 @@ class Server:
                 self._woken()
             else:
                 self._readable(data)
-        if idle or heads or lingers:
+        if self.idle or self.heads or self.lingers:
             self._sweep(monotonic())
         if self.accept_resume and monotonic() >= self.accept_resume and not self.stopping:
             self.accept_resume = 0.0
             self.selector.register(self.socket, selectors.EVENT_READ, None)
+
+    def _timeout(self) -> float | None:
+        """Seconds until the first deadline (the oldest of each waiting list, the accept pause); None: none."""
+        deadlines = [next(iter(od)).deadline for od in (self.idle, self.heads, self.lingers) if od]
+        if self.accept_resume:
+            deadlines.append(self.accept_resume)
+        return max(0.0, min(deadlines) - monotonic()) if deadlines else None
 
     def _close_loop(self) -> None:
         try:
@@ -433,6 +458,8 @@ class Server:
                 self._wait(conn)
 
     def _readable(self, conn: _Conn) -> None:
+        """Bytes from a waiting connection: a request whose head (and small body) is complete goes to a
+        worker; the first bytes of a head start its read deadline."""
         try:
             data = conn.sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
@@ -444,35 +471,20 @@ class Server:
                 del self.lingers[conn]
                 self._drop(conn)
             return
-        in_idle = conn in self.idle
+        waiting = self.idle if conn in self.idle else self.heads
         if not data:
-            (self.idle if in_idle else self.heads).pop(conn, None)
+            waiting.pop(conn, None)
             self._drop(conn)
             return
-        buf = conn.buf
-        if buf:
-            if type(buf) is bytes:
-                buf = bytearray(buf)  # PERF: a head arriving in pieces grows in place (no quadratic copy)
-            start = len(buf) - 3
-            buf += data
-            conn.buf = buf
-            done = len(buf) >= conn.need if conn.need else buf.find(b"\r\n\r\n", max(0, start)) >= 0
-        else:
-            data = data.lstrip(b"\r\n")  # RFC 9112 §2.2: ignore CRLFs before a request line
-            if not data:
-                return
-            conn.buf = buf = data
-            done = data.find(b"\r\n\r\n") >= 0
-        if done and not conn.need:
-            need = _wanted(buf)
-            if len(buf) < need:  # the head is here, its small body is not yet: gather it here
-                conn.need, done = need, False
-        if done or (not conn.need and len(buf) > self.max_head):
+        done = conn.feed(data)
+        if done is None:
+            return  # only CRLFs before a request line
+        if done or (not conn.need and len(conn.buf) > self.max_head):
             conn.need = 0
-            (self.idle if in_idle else self.heads).pop(conn, None)
+            waiting.pop(conn, None)
             self.selector.unregister(conn.sock)
             self._dispatch(conn)
-        elif in_idle:  # the first bytes of a head: from now on the read deadline runs
+        elif waiting is self.idle:  # the first bytes of a head: from now on the read deadline runs
             del self.idle[conn]
             conn.deadline = monotonic() + self.read_timeout
             self.heads[conn] = None
@@ -550,35 +562,46 @@ class Server:
 
     def _serve(self, conn: _Conn) -> bool:
         """Serve requests on ``conn`` while the client sends them; True to hand it back to the loop."""
+        conn.sock.settimeout(self.read_timeout)
+        while self._request(conn):
+            after = self._next(conn)
+            if after is not None:
+                return after
+        return False
+
+    def _next(self, conn: _Conn) -> bool | None:
+        """After an answer: None to serve the next request now, True to hand ``conn`` back to the loop,
+        False to close it."""
+        if self.stopping:
+            return False
+        buf = conn.buf
+        if _head_end(buf) >= 0:  # a pipelined request already arrived
+            return None if len(buf) >= _wanted(buf) else True  # its body on its way: the loop gathers it
+        if len(buf) > self.max_head:
+            return None  # _request answers 414/431
+        if not self.work.empty():
+            return True  # others wait for a worker: do not linger
+        return self._linger(conn)
+
+    def _linger(self, conn: _Conn) -> bool | None:
+        """Wait _LINGER on the socket for the client's next request: None when it is here in full, True
+        to hand ``conn`` back to the loop (nothing yet, or a request in pieces), False when it closed."""
         sock = conn.sock
+        try:
+            sock.settimeout(_LINGER)
+            data = sock.recv(_RECV)
+        except (socket.timeout, BlockingIOError, InterruptedError):
+            data = None
+        except OSError:
+            return False
+        if data == b"":
+            return False
+        if data is not None:
+            conn.buf = (conn.buf + data) if conn.buf else data.lstrip(b"\r\n")
+        if not conn.buf or len(conn.buf) < (_wanted(conn.buf) or len(conn.buf) + 1):
+            return True  # the loop waits for it, not a worker
         sock.settimeout(self.read_timeout)
-        while True:
-            if not self._request(conn):
-                return False
-            if self.stopping:
-                return False
-            if _head_end(conn.buf) >= 0:  # a pipelined request already arrived
-                if len(conn.buf) >= _wanted(conn.buf):
-                    continue
-                return True  # its body is on its way: the loop gathers it, not a worker
-            if len(conn.buf) > self.max_head:
-                continue  # _request answers 414/431
-            if not self.work.empty():
-                return True  # others wait for a worker: do not linger
-            try:
-                sock.settimeout(_LINGER)
-                data = sock.recv(_RECV)
-            except (socket.timeout, BlockingIOError, InterruptedError):
-                data = None
-            except OSError:
-                return False
-            if data == b"":
-                return False
-            if data is not None:
-                conn.buf = (conn.buf + data) if conn.buf else data.lstrip(b"\r\n")
-            if not conn.buf or len(conn.buf) < (_wanted(conn.buf) or len(conn.buf) + 1):
-                return True  # nothing yet, or a request in pieces: the loop waits for it, not a worker
-            sock.settimeout(self.read_timeout)
+        return None
 
     def _request(self, conn: _Conn) -> bool:
         """Read one request from ``conn.buf`` + the socket, run the app, answer; True to keep alive."""
