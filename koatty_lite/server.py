@@ -54,6 +54,7 @@ _LINGER = 0.005
 # side is shut and the rest is read and dropped by the loop for up to this many seconds.
 _LINGER_CLOSE = 5.0
 _JSON = "application/json; charset=utf-8"
+_CRLF = (b"\r", b"\n")
 # Why: the loop gathers a Content-Length body up to this size before a worker takes the request, so a
 # client trickling a small body holds a descriptor, not a worker; a bigger one is read by the worker.
 _BODY_BUFFER = 1024 * 1024
@@ -121,7 +122,8 @@ class _Conn:
 
 
 def _head_end(buf: Any) -> int:
-    """Index of the blank line ending the head in ``buf`` (after any leading CRLFs), or -1."""
+    """Index of the blank line ending the head in ``buf``, or -1 (CRLFs before a request line are
+    dropped before: _Conn.feed, Server._next)."""
     return buf.find(b"\r\n\r\n")
 
 
@@ -575,6 +577,8 @@ class Server:
         if self.stopping:
             return False
         buf = conn.buf
+        if buf[:1] in _CRLF:  # RFC 9112 §2.2: ignore CRLFs before a request line (some send one after a body)
+            buf = conn.buf = buf.lstrip(b"\r\n")
         if _head_end(buf) >= 0:  # a pipelined request already arrived
             return None if len(buf) >= _wanted(buf) else True  # its body on its way: the loop gathers it
         if len(buf) > self.max_head:

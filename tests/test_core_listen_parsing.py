@@ -1,6 +1,10 @@
 """The listen() server's request parsing (koatty_lite/http11.py, server.py): the fast paths answer as
-the careful ones, and what they cache from clients stays bounded."""
+the careful ones, what they cache from clients stays bounded, and CRLFs before a request line are
+ignored wherever they arrive."""
 from __future__ import annotations
+
+import socket
+import time
 
 import pytest
 
@@ -44,3 +48,37 @@ def test_the_environ_keys_kept_from_clients_are_bounded(monkeypatch):
     assert env["HTTP_X_2999"] == "1" and env["HTTP_X_" + "L" * 200] == "2"
     assert (env["HTTP_HOST"], env["HTTP_COOKIE"], env["CONTENT_TYPE"]) == ("h", "a; b", "c/d")
     assert framing == [("host", "h")]
+
+
+def _echo(environ, start_response):
+    body = b"ok " + environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    out = b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return out
+        out += data
+
+
+@pytest.mark.parametrize("pause", [0, 0.3], ids=["pipelined", "later"])
+@pytest.mark.parametrize("between", [b"\r\n", b"\r\n\r\n", b"\n"])
+def test_crlfs_after_a_request_are_ignored_before_the_next_request_line(pause, between):
+    """RFC 9112 §2.2 (old clients send a CRLF after a POST body): the next request is served, not a 400."""
+    from koatty_lite.server import start_server
+
+    server = start_server(_echo, "127.0.0.1", 0)
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=10) as sock:
+            sock.sendall(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab" + between)
+            time.sleep(pause)  # the next request arrives after the worker handed the connection back
+            sock.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = _read_all(sock)
+    finally:
+        server.stop()
+    assert answer.count(b"HTTP/1.1 200 OK") == 2, answer
+    assert answer.endswith(b"\r\n\r\nok ") and b"400" not in answer
