@@ -15,6 +15,7 @@ __all__ = ["Request", "HeaderView", "make_request", "strip_request_base", "XFF",
 
 XFF = object()  # remote_addr marker: the last X-Forwarded-For entry, read when first asked (ALB, Lattice)
 
+_LOOKUP_KEYS = {}  # a name asked for -> the view key it finds
 _VIEW_KEYS = {"content-length": None}  # header name as sent -> lower-case view key (None: dropped)
 
 
@@ -108,8 +109,12 @@ class HeaderView:
             if type(name) is not str:
                 return default
             # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
-            key = name.upper().replace("_", "-").lower()
-            value = m.get(key)
+            key = _LOOKUP_KEYS.get(name)
+            if key is None:
+                key = name.upper().replace("_", "-").lower()
+                if len(_LOOKUP_KEYS) < 256:  # PERF: names the app asks for, cached (bounded: any str may come)
+                    _LOOKUP_KEYS[name] = key
+            value = None if key == name else m.get(key)
             if value is None:
                 # why: CONTENT_LENGTH always describes the bytes handed over
                 return self._length() if key == "content-length" else default
