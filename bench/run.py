@@ -6,7 +6,8 @@ fresh subprocesses: warm µs per invocation per event type, whole-process cold s
 bench/listen.py (listen mode beside the Koatty 3.11 twin). `--quick` for a smoke run.
 
 Partial modes (`--help`): `--dto-only` (the validation section of RESULTS.md), `--cold-only [ROUNDS]`
-(floor and koatty_lite cold starts only, printed, RESULTS.md untouched), `--size-only` (the shipped
+(floor and koatty_lite cold starts only: wall and CPU ms, `--icount` adds callgrind instructions;
+printed, RESULTS.md untouched), `--size-only` (the shipped
 runtime's size goal line, printed), `--no-install`.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -204,18 +206,42 @@ def cold(stacks: list[tuple[str, str]], runs: int) -> dict[str, list[float]]:
 
 
 def cold_only(argv: list[str]) -> int:
-    """`--cold-only [ROUNDS]`: the floor's and koatty_lite's cold starts (as in the full run, round-robin,
-    default 21 rounds), printed with the ratio; writes nothing."""
+    """`--cold-only [ROUNDS] [--icount]`: the floor's and koatty_lite's cold starts (the full run's COLD
+    snippet and environment, round-robin, default 21 rounds), printed with the ratio: wall ms, and the
+    child's CPU ms (user + sys: steadier than wall on a shared machine); `--icount` adds callgrind's
+    instruction count of one whole cold process each (repeatable under load). Writes nothing."""
+    import resource
+
     i = argv.index("--cold-only")
     rounds = int(argv[i + 1]) if i + 1 < len(argv) and argv[i + 1].isdigit() else 21
-    stacks = [s for s in STACKS if s[0] in ("floor", "koatty_lite")]
-    times = cold(stacks, rounds)
-    floor = statistics.median(times["floor"])
-    for name, xs in times.items():
-        print(f"{name:12} {spread(xs)} ms  ({statistics.median(xs) / floor:.3f}x floor, min {min(xs):.1f})")
-    mins = min(times["koatty_lite"]) / min(times["floor"])
-    print(f"cold start koatty_lite / floor: {statistics.median(times['koatty_lite']) / floor:.3f}x median, "
-          f"{mins:.3f}x min ({rounds} rounds)")
+    env = bench_env()
+    event = json.dumps(make_event("v2", "GET", "/hello"))
+    cmds = {name: [python_for(module), "-c", COLD % (APPS, event, module, "v2")]
+            for name, module in STACKS if name in ("floor", "koatty_lite")}
+    wall = {name: [] for name in cmds}
+    cpu = {name: [] for name in cmds}
+    for r in range(rounds + 1):
+        for name, cmd in cmds.items():
+            before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+            subprocess.run(cmd, check=True, env=env, cwd=APPS, stdout=subprocess.DEVNULL)
+            t, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+            if r:  # Why: the first round warms the page cache and writes pycs
+                wall[name].append(t * 1e3)
+                cpu[name].append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1e3)
+    med = statistics.median
+    for label, xs in (("wall", wall), ("CPU", cpu)):
+        for name in cmds:
+            print(f"{label:4} {name:12} {spread(xs[name])} ms  (min {min(xs[name]):.1f})")
+        print(f"{label:4} koatty_lite / floor: {med(xs['koatty_lite']) / med(xs['floor']):.3f}x median, "
+              f"{min(xs['koatty_lite']) / min(xs['floor']):.3f}x min ({rounds} rounds)")
+    if "--icount" in argv:
+        counts = {}
+        for name, cmd in cmds.items():
+            p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd], env=env,
+                               cwd=APPS, capture_output=True, text=True)
+            counts[name] = int(re.search(r"Collected : (\d+)", p.stderr).group(1))
+            print(f"instructions {name:12} {counts[name] / 1e6:.2f} M")
+        print(f"instructions koatty_lite / floor: {counts['koatty_lite'] / counts['floor']:.3f}x")
     return 0
 
 
