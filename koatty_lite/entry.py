@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from _thread import RLock
+from itertools import chain
 
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
@@ -104,6 +105,7 @@ def _install_sigterm() -> None:
 
 
 _new_request_id = new_request_id  # the name the guard (and its tests) use
+_chain = chain.from_iterable
 
 
 def _guard(wsgi_app: Callable) -> Callable:
@@ -167,8 +169,47 @@ def _guard(wsgi_app: Callable) -> Callable:
     return app
 
 
+class _Facts(list):
+    """A foreign app's header pairs with ``koatty_facts`` (serverless.http.facts): clean_headers and the
+    response shapers read them instead of lower-casing every name again."""
+
+    __slots__ = ("koatty_facts",)
+
+
+_UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
+
+
 def _with_id(headers: Any, rid: str) -> list:
-    """A foreign app's header pairs as a new list, with X-Request-Id unless the app set one."""
+    """A foreign app's header pairs as a new list, with X-Request-Id unless the app set one.
+
+    When the pairs are plain (ASCII text without CR/LF, no name repeated, no Set-Cookie, Content-Encoding
+    or X-Request-Id of the app's own), the list carries ``koatty_facts`` found in this one pass, so
+    clean_headers and the response shapers skip theirs (PERF: REST v1 GET of a bare WSGI app,
+    start_response + clean_headers + shaping 27.8k -> ~19k instructions).
+    """
+    ctype = ""
+    lows = set()
+    try:
+        for name, value in headers:
+            low = name.lower()
+            if low in _UNPLAIN or low in lows:
+                return _added_id(headers, rid)
+            lows.add(low)
+            if low == "content-type":
+                ctype = value
+        text = "".join(_chain(headers)) + rid  # a TypeError unless every name and value is a str
+    except (AttributeError, TypeError, ValueError):
+        return _added_id(headers, rid)  # the general rules (clean_headers drops what is not text)
+    if "\n" in text or "\r" in text or not text.isascii():
+        return _added_id(headers, rid)
+    out = _Facts(headers)
+    out.append(("X-Request-Id", rid))
+    out.koatty_facts = (ctype.lower(), "", (), True, True)
+    return out
+
+
+def _added_id(headers: Any, rid: str) -> list:
+    """_with_id for pairs that are not plain (what a pair that is no pair raises, it raises)."""
     for name, _ in headers:
         # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
         if len(name) == 12 and name.lower() == "x-request-id":

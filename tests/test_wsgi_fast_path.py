@@ -176,7 +176,24 @@ def odd_values(environ, start_response):
     return [b"\x1f\x8b binary"]
 
 
-APPS = [plain, chunks_and_close, uses_write, own_request_id, raises_first, raises_in_body, writes_then_raises,
+def repeats_and_cookies(environ, start_response):
+    start_response("200 OK", [("Content-Type", "Text/Plain; charset=utf-8"), ("X-A", "1"), ("x-a", "2"),
+                              ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2; Path=/"), ("content-type", "text/csv")])
+    return [b"a,b"]
+
+
+def gzipped(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Encoding", " GZip "),
+                              ("Cache-Control", "no-store")])
+    return [b"\x1f\x8b\x08\x00 not really"]
+
+
+def tuple_headers(environ, start_response):
+    start_response("200 OK", (("Content-Type", "application/json"), ("X-Request-Id", "own")))
+    return (b"{}",)
+
+
+APPS = [repeats_and_cookies, gzipped, tuple_headers, plain, chunks_and_close, uses_write, own_request_id, raises_first, raises_in_body, writes_then_raises,
         catches_and_replaces, twice, never_starts, text_body, bad_headers, int_status, odd_values]
 SAMPLES = {}
 for _name, _event in EVENTS:

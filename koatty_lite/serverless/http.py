@@ -218,9 +218,11 @@ def _native_to_text(value):
 def multi_headers(headers):
     """Group header pairs case-insensitively into {name: [values]} (first spelling wins)."""
     known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
-    if known is not None and known[3]:
-        return {name: [value] for name, value in headers}
     out = {}
+    if known is not None and known[3]:
+        for name, value in headers:  # PERF: a loop, not a comprehension: no frame of its own
+            out[name] = [value]
+        return out
     seen = {}
     for name, value in headers:
         low = name.lower()
