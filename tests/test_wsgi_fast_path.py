@@ -18,7 +18,7 @@ import pytest
 
 from koatty_lite import handler
 from koatty_lite.errors import error_body
-from koatty_lite.serverless import _claim, _serve, http
+from koatty_lite.serverless import _claim, _serve, http, server
 from koatty_lite.serverless import request as request_model
 from koatty_lite.serverless.http import BadEvent
 from test_request_model import CTX, EVENTS
@@ -188,17 +188,23 @@ def gzipped(environ, start_response):
     return [b"\x1f\x8b\x08\x00 not really"]
 
 
+def own_reason(environ, start_response):
+    start_response("200 Fine", [("Content-Type", "application/json")])
+    return [b"{}"]
+
+
 def tuple_headers(environ, start_response):
     start_response("200 OK", (("Content-Type", "application/json"), ("X-Request-Id", "own")))
     return (b"{}",)
 
 
-APPS = [repeats_and_cookies, gzipped, tuple_headers, plain, chunks_and_close, uses_write, own_request_id, raises_first, raises_in_body, writes_then_raises,
+APPS = [repeats_and_cookies, gzipped, own_reason, tuple_headers, plain, chunks_and_close, uses_write, own_request_id, raises_first, raises_in_body, writes_then_raises,
         catches_and_replaces, twice, never_starts, text_body, bad_headers, int_status, odd_values]
-SAMPLES = {}
+SAMPLES = {}  # one event per kind (ALB in both header modes)
 for _name, _event in EVENTS:
     _fmt = _claim(_event, "auto")
-    SAMPLES.setdefault(_fmt.kind, (_name, _event))
+    SAMPLES.setdefault(_fmt.kind + ("-multi" if _fmt.kind == "alb" and "multiValueHeaders" in _event else ""),
+                       (_name, _event))
 
 
 def _answer(serve):
@@ -254,7 +260,8 @@ def test_the_guarded_run_answers_as_the_guard_under_run_wsgi_did(app, kind, cont
     guarded = handler(app).wsgi
     assert callable(guarded.koatty_run)
     fmt = _claim(event, "auto")
-    fast = _answer(lambda: _serve(fmt, guarded, copy.deepcopy(event), context, ""))
+    fast = _answer(lambda: server(fmt, guarded)(copy.deepcopy(event), context))  # what handler() calls
+    assert fast == _answer(lambda: _serve(fmt, guarded, copy.deepcopy(event), context, ""))
     reference = _answer(lambda: _serve(fmt, reference_guard(app), copy.deepcopy(event), context, ""))
     assert fast == reference
     # the guard's own WSGI callable (FC 2.0, custom adapters) answers the same under run_wsgi

@@ -494,7 +494,7 @@ def answer_alb(request, status, headers, body, ctype):
     """ALB response of a plain answer, in the mode the request came in."""
     text, b64 = body_text(body, ctype)
     out = {"statusCode": status, "statusDescription": status_line(status)}
-    if request.alb_multi:
+    if (request.get("koatty.alb_multi") if type(request) is dict else request.alb_multi):
         multi = out["multiValueHeaders"] = {}
         for name, value in headers:
             multi[name] = [value]
