@@ -135,7 +135,7 @@ def _wanted(buf: Any) -> int:
     if end < 0:
         return 0
     need = end + 4
-    head = bytes(buf[:end]).lower()
+    head = buf[:end].lower()  # bytes or bytearray: both find, strip and int() alike
     i = head.find(b"\r\ncontent-length:")
     if (i >= 0 and b"\r\nexpect:" not in head and b"\r\ntransfer-encoding:" not in head
             and head.find(b"\r\ncontent-length:", i + 17) < 0):  # two lengths: the worker refuses them
