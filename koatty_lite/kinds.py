@@ -6,6 +6,7 @@ platform (``RESULT_SHAPERS``: SQS partial batch responses); ``register_kind``. S
 from __future__ import annotations
 
 from . import log as _log
+from .app import Koatty
 from .entry import _request_id
 from .serverless import UnknownEventError, detect_http
 
@@ -238,7 +239,9 @@ def _leave(h: _Handler, previous: Any) -> None:
     """End it: the invocation's metrics (and ``ColdStart`` when on) written, then the log state."""
     state = _log._state
     try:
-        if state.metrics is not None or (state.fields["cold_start"] and h.app.config.get("metrics")):
+        # why: h.app is any WSGI callable when handler() wraps one (no Koatty config to read)
+        if state.metrics is not None or (state.fields["cold_start"] and isinstance(h.app, Koatty)
+                                         and h.app.config.get("metrics")):
             from .metrics import end_invocation  # PERF: loaded only when a metric may be written
 
             end_invocation(state, state.fields["cold_start"])

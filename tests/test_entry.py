@@ -656,3 +656,23 @@ def test_the_event_handler_example_in_docs_reaches_services_with_app_get():
     assert ns["handler"](event, None) == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
     orders = ns["handler"].get_app().get(ns["Orders"])
     assert orders.saved == [r["body"] for r in event["Records"] if r["body"] != "fail"]
+
+
+def test_a_wsgi_callable_whose_first_invocation_is_not_http_gets_its_event_handler():
+    """A handler() around a foreign WSGI callable, first invocation of the process an SQS batch: the
+    event handler's answer (the cold start's metrics check read the WSGI function's `.config`:
+    AttributeError). A fresh process, so the invocation is the cold start."""
+    import subprocess
+
+    from conftest import ROOT
+
+    code = ("import sys, json; sys.path.insert(0, %r)\n"
+            "import koatty_lite\n"
+            "def wsgi(environ, start_response):\n"
+            "    start_response('200 OK', []); return [b'']\n"
+            "h = koatty_lite.handler(wsgi, event_handlers={'sqs': lambda e, c, a: []})\n"
+            "print(json.dumps(h({'Records': [{'eventSource': 'aws:sqs', 'messageId': 'm-1', 'body': 'x'}]}, None)))\n"
+            ) % ROOT
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"batchItemFailures": []}
