@@ -40,7 +40,7 @@ def new_request_id() -> str:
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=rng.seed)  # why: a forked child must not repeat the parent's ids
         _RANDOM.append(rng.getrandbits)
-    return _RANDOM[0](64).to_bytes(8, "big").hex()
+    return "%016x" % _RANDOM[0](64)  # PERF: one format, not to_bytes + hex (-1k instructions)
 
 
 def _is_token(name: Any) -> bool:

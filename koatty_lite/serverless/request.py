@@ -16,7 +16,8 @@ __all__ = ["Request", "HeaderView", "make_request", "strip_request_base", "XFF",
 XFF = object()  # remote_addr marker: the last X-Forwarded-For entry, read when first asked (ALB, Lattice)
 
 _LOOKUP_KEYS = {}  # a name asked for -> the view key it finds
-_VIEW_KEYS = {"content-length": None}  # header name as sent -> lower-case view key (None: dropped)
+_VIEW_KEYS = {"content-length": None}
+_SELF_KEYS = set()  # the names of _VIEW_KEYS that are their own key  # header name as sent -> lower-case view key (None: dropped)
 
 
 def _view_key(name):
@@ -31,6 +32,8 @@ def _view_key(name):
     key = None if low == "content-length" else low
     if len(_VIEW_KEYS) < 1024:  # why: bounded; header names are client-chosen
         _VIEW_KEYS[name] = key
+        if key == name:
+            _SELF_KEYS.add(name)
     return key
 
 
@@ -44,6 +47,10 @@ def _fast_map(source):
     try:
         if multi:
             out = {keys[n]: (v[0] if len(v) == 1 else None) for n, v in headers.items()}
+        elif _SELF_KEYS.issuperset(headers):
+            # PERF: every name already its own key (sent lower-case): one C copy, not a dict built
+            # item by item (ALB, 8 headers: 12k -> 2k instructions)
+            out = headers.copy()
         else:
             out = {keys[n]: v for n, v in headers.items()}
     except (KeyError, TypeError):  # a name not seen before, a None value list
@@ -53,6 +60,9 @@ def _fast_map(source):
     if default_host and "host" not in out:
         out["host"] = default_host
     return out
+
+
+_new = object.__new__
 
 
 class HeaderView:
@@ -212,7 +222,10 @@ class Request:
         """The request headers (``HeaderView``)."""
         h = self._headers
         if h is None:
-            h = self._headers = HeaderView(self)
+            # PERF: HeaderView's fields set here, without an __init__ frame (-1.5k instructions)
+            h = self._headers = _new(HeaderView)
+            h._map = h.raw_host = None
+            h._req = self
         return h
 
     @property
