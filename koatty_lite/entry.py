@@ -112,14 +112,15 @@ def _guard(wsgi_app: Callable) -> Callable:
     """Wrap a foreign WSGI app: X-Request-Id on every response, a JSON 500 instead of a crash.
 
     The app runs to its end (body joined, written chunks first) before the server's start_response is
-    called. ``koatty_run(environ) -> (status, headers, body)``, what the serverless formats call, does it
-    without a start_response round trip (PERF: guard + run_wsgi 19.2k -> ~8k instructions per request,
-    a REST v1 GET of a bare WSGI app).
+    called. ``koatty_run(environ) -> (status, headers, body, plain)``, what the serverless formats call,
+    does it without a start_response round trip (PERF: guard + run_wsgi 19.2k -> ~8k instructions per
+    request, a REST v1 GET of a bare WSGI app); ``plain``: the lower-cased content type when the header
+    pairs are plain (see _with_id), else None.
     """
 
     def run(environ: dict) -> tuple:
         rid = environ.get("koatty.request_id") or _new_request_id()
-        head = []  # [status, headers] once start_response was called
+        head = []  # [status, headers, plain] once start_response was called
         written = []  # write()'s chunks: once there are any, the headers count as sent (PEP 3333 exc_info)
 
         def write(data: bytes) -> None:
@@ -127,7 +128,7 @@ def _guard(wsgi_app: Callable) -> Callable:
                 written.append(bytes(data))
 
         def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
-            headers = _with_id(headers, rid)
+            headers, plain = _with_id(headers, rid)
             if exc_info:
                 try:
                     if written:
@@ -138,7 +139,7 @@ def _guard(wsgi_app: Callable) -> Callable:
                 raise AssertionError("start_response() called twice without exc_info")
             if type(status) is not str:
                 raise TypeError("status must be str")
-            head[:] = status, headers
+            head[:] = status, headers, plain
             return write
 
         try:
@@ -157,11 +158,11 @@ def _guard(wsgi_app: Callable) -> Callable:
                 raise  # why: body bytes were written: the 500 can no longer replace the headers
             body = error_body(1, "Internal Server Error", None, rid)
             return "500 Internal Server Error", [("Content-Type", "application/json; charset=utf-8"),
-                                                 ("Content-Length", str(len(body))), ("X-Request-Id", rid)], body
-        return head[0], head[1], (b"".join(written) + body) if written else body
+                                                 ("Content-Length", str(len(body))), ("X-Request-Id", rid)], body, None
+        return head[0], head[1], (b"".join(written) + body) if written else body, head[2]
 
     def app(environ: dict, start_response: Callable) -> list:
-        status, headers, body = run(environ)
+        status, headers, body, _ = run(environ)
         start_response(status, headers)
         return [body]
 
@@ -169,23 +170,17 @@ def _guard(wsgi_app: Callable) -> Callable:
     return app
 
 
-class _Facts(list):
-    """A foreign app's header pairs with ``koatty_facts`` (serverless.http.facts): clean_headers and the
-    response shapers read them instead of lower-casing every name again."""
-
-    __slots__ = ("koatty_facts",)
-
-
 _UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
 
 
-def _with_id(headers: Any, rid: str) -> list:
-    """A foreign app's header pairs as a new list, with X-Request-Id unless the app set one.
+def _with_id(headers: Any, rid: str) -> tuple:
+    """``(pairs, plain)``: a foreign app's header pairs as a new list, with X-Request-Id unless the app
+    set one, and their lower-cased content type ("" without one) when they are plain, else None.
 
-    When the pairs are plain (ASCII text without CR/LF, no name repeated, no Set-Cookie, Content-Encoding
-    or X-Request-Id of the app's own), the list carries ``koatty_facts`` found in this one pass, so
-    clean_headers and the response shapers skip theirs (PERF: REST v1 GET of a bare WSGI app,
-    start_response + clean_headers + shaping 27.8k -> ~19k instructions).
+    Plain: ASCII text without CR/LF, no name repeated, no Set-Cookie, Content-Encoding or X-Request-Id
+    of the app's own; the format's ``answer`` then shapes them as it shapes a Koatty app's plain answer,
+    with no clean_headers and no shaper pass of their own (PERF: REST v1 GET of a bare WSGI app,
+    start_response + clean_headers + shaping 27.8k -> ~16k instructions).
     """
     ctype = ""
     lows = set()
@@ -193,19 +188,16 @@ def _with_id(headers: Any, rid: str) -> list:
         for name, value in headers:
             low = name.lower()
             if low in _UNPLAIN or low in lows:
-                return _added_id(headers, rid)
+                return _added_id(headers, rid), None
             lows.add(low)
             if low == "content-type":
                 ctype = value
         text = "".join(_chain(headers)) + rid  # a TypeError unless every name and value is a str
     except (AttributeError, TypeError, ValueError):
-        return _added_id(headers, rid)  # the general rules (clean_headers drops what is not text)
+        return _added_id(headers, rid), None  # the general rules (clean_headers drops what is not text)
     if "\n" in text or "\r" in text or not text.isascii():
-        return _added_id(headers, rid)
-    out = _Facts(headers)
-    out.append(("X-Request-Id", rid))
-    out.koatty_facts = (ctype.lower(), "", (), True, True)
-    return out
+        return _added_id(headers, rid), None
+    return [*headers, ("X-Request-Id", rid)], ctype.lower()
 
 
 def _added_id(headers: Any, rid: str) -> list:

@@ -256,7 +256,7 @@ def _serve(fmt, wsgi_app, event, context, strip_base_path):
     if respond is None:
         run = getattr(wsgi_app, "koatty_run", None)
         if run is not None:  # PERF: handler()'s guard runs the app in one frame (entry._guard)
-            status, headers, body = run(request)
+            status, headers, body, _ = run(request)
         else:
             from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
 
@@ -318,9 +318,9 @@ def server(fmt, wsgi_app, strip_base_path=""):
 
 def _wsgi_server(fmt, run, strip_base_path):
     """``server()`` for a foreign WSGI app run by handler()'s guard (``koatty_run``): the environ, the
-    run, and plain header pairs (the guard's ``koatty_facts``) with a canonical status line shaped by
-    the format's ``answer``, as a koatty_lite app's plain answer is (PERF: REST v1 GET of a bare WSGI
-    app -5k instructions); anything else by ``to_response``."""
+    run, and plain header pairs (the guard tells their content type) with a canonical status line
+    shaped by the format's ``answer``, as a koatty_lite app's plain answer is (PERF: REST v1 GET of a
+    bare WSGI app -5k instructions); anything else by ``to_response``."""
     kind, to_environ, to_response, bad_request, answer = fmt[0], fmt[3], fmt[4], fmt[5], fmt[7]
 
     def serve_wsgi(event, context):
@@ -328,12 +328,11 @@ def _wsgi_server(fmt, run, strip_base_path):
             environ = to_environ(event, context, strip_base_path)
         except BadEvent as exc:
             return bad_request(kind, str(exc))
-        status, headers, body = run(environ)
-        known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
-        if known is not None and answer is not None:
+        status, headers, body, plain = run(environ)
+        if plain is not None and answer is not None:
             code = int(status[:3])
             if status == status_line(code):
-                return answer(environ, code, headers, body, known[0])
+                return answer(environ, code, headers, body, plain)
         return to_response(environ, status, clean_headers(headers), body)  # values: PEP 3333 native strings
 
     return serve_wsgi
