@@ -331,7 +331,7 @@ class Koatty:
         found = ctx._route
         # Why: a middleware may have asked ctx.route already (then rewritten the path: look up again).
         if found is None or found[0] != method or found[1] != path:
-            found = ctx._route = (method, path, self.router.match(method, path))
+            found = ctx._route = (method, path, self.router.lookup(method, path))
         handler, params, table, _ = found[2]
         if handler is None:
             if table is None:
@@ -347,6 +347,10 @@ class Koatty:
                 # PERF: isprintable() is one C scan; only a path with an unusual character looks closer.
                 if not value.isprintable() and _has_control(value):
                     raise HttpException("invalid path: control character in a path parameter", 1, 400)
+        elif ctx.params:  # a static route's match has no params: the context's own empty dict stays
+            params = {}
+        else:
+            params = ctx.params
         # Why: the body is parsed once a route will serve the request, before the controller runs, so
         # 413/400/415 come first; a 404/405 never pays for parsing a body (issue 12).
         if method in _BODY_METHODS and not ctx._body_loaded and ctx._has_body():

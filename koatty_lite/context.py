@@ -414,18 +414,20 @@ class Context:
 
     def set(self, name: str | dict, value: Any = None) -> None:
         """Set a response header (replacing one of the same name); ``ctx.set({...})`` sets several."""
-        if isinstance(name, dict):
+        # PERF: a name already checked (its lower case cached) with a printable ASCII value needs no
+        # _check_header call nor lower() (ctx.set of one header: 4.3k -> 3.2k instructions)
+        lname = _GOOD_NAMES.get(name) if type(name) is str else None
+        if lname is None and isinstance(name, dict):
             for k, v in name.items():
                 self.set(k, v)
             return
         if type(value) is not str:
             value = str(value)
-        # PERF: a name already checked with a printable ASCII value needs no _check_header call
-        if type(name) is not str or name not in _GOOD_NAMES or not value.isprintable() or not value.isascii():
+        if lname is None or not value.isprintable() or not value.isascii():
             _check_header(name, value)
             if not value.isascii():
                 self._special = True
-        lname = name.lower()
+            lname = name.lower()
         if lname == "content-type":
             self._type = value
             return
@@ -524,7 +526,7 @@ _SHORT_TYPES = {
 }
 
 
-_GOOD_NAMES = set()  # header names already checked (bounded below)
+_GOOD_NAMES = {}  # header name already checked -> its lower case (bounded below)
 _payload = None  # koatty_lite.payload once a request had a body
 
 
@@ -544,7 +546,7 @@ def _check_header(name: str, value: str) -> None:
         if not _is_token(name):
             raise ValueError(f"invalid header name {name!r}")
         if len(_GOOD_NAMES) < 512:
-            _GOOD_NAMES.add(name)
+            _GOOD_NAMES[name] = name.lower()
     # PERF: one C-level scan (isprintable) for the usual value instead of a regex search.
     if not value.isprintable() and any((c < " " and c != "\t") or c == "\x7f" for c in value):
         raise ValueError(f"invalid header value for {name!r}: contains a control character (CR, LF, NUL, ...)")

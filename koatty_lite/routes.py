@@ -190,10 +190,13 @@ class Pattern:
         return None
 
 
+_NO_PARAMS = {}  # a static route's params in Router.lookup's kept answers (read, never handed out)
+
+
 class Router:
     """The route table. ``add()`` while building; ``find()`` per request."""
 
-    __slots__ = ("static", "dynamic", "_dynamic_index", "_shapes", "frozen")
+    __slots__ = ("static", "dynamic", "_dynamic_index", "_shapes", "frozen", "_hits")
 
     def __init__(self):
         self.static = {}  # path -> {METHOD: handler}
@@ -201,6 +204,7 @@ class Router:
         self._dynamic_index = {}
         self._shapes = {}  # _shape(path) -> [path, ...]: finds routes differing only in parameter names
         self.frozen = False
+        self._hits = {}  # (frozen) request path -> {method: match() of a static route, params _NO_PARAMS}
 
     def add(self, method: str, path: str, handler: Any) -> None:
         """Register ``handler`` for ``method`` (or ``"ALL"``) on ``path``."""
@@ -245,6 +249,21 @@ class Router:
         out = [(m, p) for p, t in self.static.items() for m in t]
         out += [(m, p) for _, p, t in self.dynamic for m in t]
         return sorted(out, key=lambda r: (r[1], r[0]))
+
+    def lookup(self, method: str, path: str) -> tuple:
+        """``match()`` for a request: once the table is frozen, a static route's answer is kept per path
+        and method (its params ``_NO_PARAMS``, an empty dict nobody may change: Koatty's endpoint does
+        not hand it to the context). PERF: GET /hello, match() 2.5k -> 0.9k instructions."""
+        methods = self._hits.get(path)
+        if methods is not None:
+            found = methods.get(method)
+            if found is not None:
+                return found
+        found = self.match(method, path)
+        if self.frozen and found[0] is not None and found[3] == path and path in self.static:
+            if len(self._hits) < 1024:  # why: static paths are finite, but stay bounded anyway
+                self._hits.setdefault(path, {})[method] = (found[0], _NO_PARAMS, found[2], path)
+        return found
 
     def find(self, method: str, path: str) -> tuple:
         """``(handler, params, table)``: handler None when the method is not allowed; table None when no path matches."""

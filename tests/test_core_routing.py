@@ -652,3 +652,46 @@ def test_a_later_route_of_the_same_path_serves_the_method_the_first_lacks():
     res = c.patch("/x/5", status=405)
     assert res.headers["Allow"] == "GET, HEAD, DELETE, OPTIONS"  # every matching route's methods
     assert c.patch("/x/1/2", status=405).headers["Allow"] == "POST, PUT, OPTIONS"
+
+
+def test_a_static_route_kept_by_lookup_answers_as_match_and_its_params_stay_per_request():
+    """Router.lookup keeps a frozen static route's match per path: the same handler and table as
+    match(); ctx.params is still each request's own dict (a controller writing to it, or a middleware
+    filling it before the route, leaks nothing into the next request)."""
+    seen = []
+
+    @Controller("/")
+    class Ctl:
+        @GetMapping("/s")
+        def s(self):
+            seen.append(dict(self.ctx.params))
+            self.ctx.params["written"] = 1
+            return {"ok": True}
+
+        @GetMapping("/d/:x")
+        def d(self, x: str = PathVariable("x")):
+            return {"x": x, "params": dict(self.ctx.params)}
+
+    class App(Koatty):
+        components = [Ctl]
+
+        def init(self):
+            def fill(ctx, next):
+                if ctx.get("x-fill"):
+                    ctx.params["filled"] = "yes"
+                return next()
+
+            self.use(fill)
+
+    c, app = make_client(App)
+    router = app.router
+    assert router.frozen
+    for _ in range(3):
+        assert c.get("/s").json == {"ok": True}
+    assert c.get("/s", headers={"X-Fill": "1"}).json == {"ok": True}
+    assert seen == [{}, {}, {}, {}]  # neither the previous request's write nor the middleware's fill
+    kept, matched = router.lookup("GET", "/s"), router.match("GET", "/s")
+    assert (kept[0], kept[2], kept[3]) == (matched[0], matched[2], matched[3]) and kept[1] == {} == matched[1]
+    assert router.lookup("GET", "/s/") == router.match("GET", "/s/")  # a trailing slash: not kept, matched
+    assert router.lookup("POST", "/s")[0] is None and router.lookup("GET", "/nope") == (None, None, None, None)
+    assert c.get("/d/7").json == {"x": "7", "params": {"x": "7"}}
