@@ -190,6 +190,7 @@ class Pattern:
         return None
 
 
+_KEPT_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 _NO_PARAMS = {}  # a static route's params in Router.lookup's kept answers (read, never handed out)
 
 
@@ -261,7 +262,9 @@ class Router:
                 return found
         found = self.match(method, path)
         if self.frozen and found[0] is not None and found[3] == path and path in self.static:
-            if len(self._hits) < 1024:  # why: static paths are finite, but stay bounded anyway
+            # why: the method is the client's: an ALL route matches any string, so only a method the
+            # table names or a standard one is kept (else every new method grew the table, unbounded)
+            if len(self._hits) < 1024 and (method in found[2] or method in _KEPT_METHODS):
                 self._hits.setdefault(path, {})[method] = (found[0], _NO_PARAMS, found[2], path)
         return found
 

@@ -695,3 +695,25 @@ def test_a_static_route_kept_by_lookup_answers_as_match_and_its_params_stay_per_
     assert router.lookup("GET", "/s/") == router.match("GET", "/s/")  # a trailing slash: not kept, matched
     assert router.lookup("POST", "/s")[0] is None and router.lookup("GET", "/nope") == (None, None, None, None)
     assert c.get("/d/7").json == {"x": "7", "params": {"x": "7"}}
+
+
+def test_lookup_keeps_no_answer_per_client_chosen_method():
+    """An ALL route matches any method string the client sends: Router.lookup keeps the standard
+    methods' and the table's own, never one per new string (unbounded memory before)."""
+
+    @Controller("/")
+    class Ctl:
+        @RequestMapping("/any")
+        def any(self):
+            return {"ok": True}
+
+    class App(Koatty):
+        components = [Ctl]
+
+    c, app = make_client(App)
+    router = app.router
+    for i in range(50):
+        assert router.lookup("M%03d" % i + "X" * 100, "/any")[0] is not None
+    assert router.lookup("GET", "/any")[0] is not None
+    kept = sum(len(methods) for methods in router._hits.values())
+    assert kept == 1 and list(router._hits["/any"]) == ["GET"]
