@@ -322,6 +322,7 @@ def _wsgi_server(fmt, run, strip_base_path):
     shaped by the format's ``answer``, as a koatty_lite app's plain answer is (PERF: REST v1 GET of a
     bare WSGI app -5k instructions); anything else by ``to_response``."""
     kind, to_environ, to_response, bad_request, answer = fmt[0], fmt[3], fmt[4], fmt[5], fmt[7]
+    canonical = {}  # status line -> its code, for the lines status_line() writes (PERF: no call per request)
 
     def serve_wsgi(event, context):
         try:
@@ -330,12 +331,23 @@ def _wsgi_server(fmt, run, strip_base_path):
             return bad_request(kind, str(exc))
         status, headers, body, plain = run(environ)
         if plain is not None and answer is not None:
-            code = int(status[:3])
-            if status == status_line(code):
+            code = canonical.get(status) or _canonical(status, canonical)
+            if code:
                 return answer(environ, code, headers, body, plain)
         return to_response(environ, status, clean_headers(headers), body)  # values: PEP 3333 native strings
 
     return serve_wsgi
+
+
+def _canonical(status, seen):
+    """The code of a WSGI status line when it is the line ``status_line`` writes for it ("200 OK"),
+    remembered in ``seen`` (bounded: apps choose their reason phrases); else 0."""
+    code = int(status[:3])
+    if status != status_line(code):
+        return 0
+    if len(seen) < 64:
+        seen[status] = code
+    return code
 
 
 def unclaimed_error(event):
