@@ -34,8 +34,10 @@ class HttpFormat(tuple):
     A koatty_lite app reads the ``Request`` (serverless/request.py) directly; a format without
     ``to_request`` serves it the environ instead. ``answer`` shapes a koatty_lite app's plain answer
     (``output.WsgiApp.koatty_answer``: int status, distinct header pairs, no Set-Cookie or
-    Content-Encoding, the content type lower-cased) straight into the response; without it (or for
-    any other answer) ``to_response`` does. A tuple subclass: cheap to build and iterate, read by name.
+    Content-Encoding, the content type lower-cased) straight into the response, and a foreign WSGI
+    app's plain answer under handler()'s guard too (its ``request`` is then the environ, as for
+    ``to_response``); without it (or for any other answer) ``to_response`` does. A tuple subclass:
+    cheap to build and iterate, read by name.
     """
 
     __slots__ = ()
