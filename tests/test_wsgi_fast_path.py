@@ -18,7 +18,7 @@ import pytest
 
 from koatty_lite import handler
 from koatty_lite.errors import error_body
-from koatty_lite.serverless import _claim, _serve, http, server
+from koatty_lite.serverless import _claim, _serve, aws, http, server
 from koatty_lite.serverless import request as request_model
 from koatty_lite.serverless.http import BadEvent
 from test_request_model import CTX, EVENTS
@@ -73,6 +73,7 @@ def test_the_fast_path_is_taken_for_plain_events(monkeypatch):
 
         with monkeypatch.context() as patch:
             patch.setattr(request_model, "make_environ", general)  # the general rules
+            patch.setattr(aws, "make_environ", general, raising=False)  # where they were called before
             try:
                 fmt.to_environ(copy.deepcopy(event), CTX, "")
             except (AssertionError, BadEvent):
