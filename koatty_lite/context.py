@@ -230,7 +230,10 @@ class Context:
         if rid is None:
             rid = self._req.request_id
             if not rid:
-                rid = self.headers.get("x-request-id")
+                # PERF: a serverless Request reads one header without building the view when it can
+                # (ALB GET without a context: -13k instructions)
+                header = getattr(self._req, "header", None)
+                rid = self.headers.get("x-request-id") if header is None else header("x-request-id")
                 if not rid or len(rid) > 128 or not _REQUEST_ID_CHARS.issuperset(rid):
                     rid = new_request_id()
             self._request_id = rid = str(rid)

@@ -363,3 +363,25 @@ def test_an_answer_with_special_headers_takes_the_general_shaping():
         out = _serve(HttpFormat(*fmt[:7], answer), app, event, CTX, "")
         assert ("answered" in out) == (how == "plain"), how
     assert calls == [200]
+
+
+@pytest.mark.parametrize("name,event", EVENTS, ids=[n for n, _ in EVENTS])
+def test_request_header_reads_what_the_header_view_reads(name, event):
+    """Request.header(key) (one header without the view, when the event's names are already view
+    keys) gives exactly headers.get(key), before and after the view's name cache knows the names."""
+    fmt = _claim(event, "auto")
+    keys = [k for k in NAMES if k == k.lower()] + ["x-request-id", "x-missing"]
+    for _ in range(2):  # the first round may run before _SELF_KEYS knows this event's names
+        for key in keys:
+            direct = fmt.to_request(copy.deepcopy(event), CTX, "")
+            viewed = fmt.to_request(copy.deepcopy(event), CTX, "")
+            assert direct.header(key) == viewed.headers.get(key), key
+
+
+def test_request_header_builds_no_view_for_lower_case_single_value_headers():
+    event = _aws_event("alb", "GET", "/")
+    fmt = _claim(event, "auto")
+    fmt.to_request(copy.deepcopy(event), None, "").headers.get("accept")  # the name cache learns the names
+    req = fmt.to_request(copy.deepcopy(event), None, "")
+    assert req.header("x-request-id") is None and req.header("accept") == "*/*"
+    assert req._headers is None  # read from the event's own map

@@ -239,6 +239,20 @@ class Request:
             h._req = self
         return h
 
+    def header(self, key):
+        """``headers.get(key)``, read straight from the event's single-value map when ``key`` is an
+        ASCII lower-case name (not host or content-length) and every name in the map is already its
+        own view key (sent lower-case: the view would be a copy of it), without building the view."""
+        source = self._pairs
+        if (type(source) is tuple and not source[1] and not source[3] and key.isascii() and key.islower()
+                and "_" not in key and key != "host" and key != "content-length"):  # a key the view keeps as it is
+            headers = source[0]
+            if not headers:
+                return None
+            if _SELF_KEYS.issuperset(headers):
+                return headers.get(key)
+        return self.headers.get(key)
+
     @property
     def body(self):
         """The body bytes (a text body is encoded on first use)."""
