@@ -120,7 +120,7 @@ def _guard(wsgi_app: Callable) -> Callable:
 
     def run(environ: dict) -> tuple:
         rid = environ.get("koatty.request_id") or _new_request_id()
-        head = []  # [status, headers, plain] once start_response was called
+        status_line = out_headers = plain = None  # set by start_response (PERF: cells, no list)
         written = []  # write()'s chunks: once there are any, the headers count as sent (PEP 3333 exc_info)
 
         def write(data: bytes) -> None:
@@ -128,18 +128,19 @@ def _guard(wsgi_app: Callable) -> Callable:
                 written.append(bytes(data))
 
         def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
-            headers, plain = _with_id(headers, rid)
+            nonlocal status_line, out_headers, plain
+            headers, is_plain = _with_id(headers, rid)
             if exc_info:
                 try:
                     if written:
                         raise exc_info[1].with_traceback(exc_info[2])
                 finally:
                     exc_info = None  # why: break the traceback cycle (PEP 3333)
-            elif head:
+            elif status_line is not None:
                 raise AssertionError("start_response() called twice without exc_info")
             if type(status) is not str:
                 raise TypeError("status must be str")
-            head[:] = status, headers, plain
+            status_line, out_headers, plain = status, headers, is_plain
             return write
 
         try:
@@ -148,7 +149,7 @@ def _guard(wsgi_app: Callable) -> Callable:
                 body = b"".join(result)  # PERF: a list has no close(); one bytes chunk is returned as it is
             else:
                 body = _drain(result)
-            if not head:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
+            if status_line is None:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
                 raise RuntimeError("the WSGI app returned a body without calling start_response()")
         except Exception:
             # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
@@ -159,7 +160,7 @@ def _guard(wsgi_app: Callable) -> Callable:
             body = error_body(1, "Internal Server Error", None, rid)
             return "500 Internal Server Error", [("Content-Type", "application/json; charset=utf-8"),
                                                  ("Content-Length", str(len(body))), ("X-Request-Id", rid)], body, None
-        return head[0], head[1], (b"".join(written) + body) if written else body, head[2]
+        return status_line, out_headers, (b"".join(written) + body) if written else body, plain
 
     def app(environ: dict, start_response: Callable) -> list:
         status, headers, body, _ = run(environ)
