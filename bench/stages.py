@@ -4,8 +4,10 @@
 
 Times, with timeit (CPU time, best of 30: the machine is shared), each stage of
 `koatty_lite.handler(App)` answering `GET /hello` (8 headers) with the bench app: detection, event →
-Request (what a koatty_lite app reads), the app (`koatty_respond`), response shaping, the whole
-call; and, for comparison, event → PEP 3333 environ (what a foreign WSGI app gets).
+Request (what a koatty_lite app reads), the app with its answer shaped straight into the platform
+response (`koatty_answer`, what `handler()` runs), the app alone and the general shaping (what an
+answer with cookies or an error takes), the whole call; and, for comparison, event → PEP 3333
+environ (what a foreign WSGI app gets).
 """
 from __future__ import annotations
 
@@ -41,13 +43,15 @@ def main(kind: str = "v1") -> None:
     stages = [
         ("detect the event kind", per_call(lambda: next(f for f in FORMATS if f.detect(event)))),
         ("event -> Request", to_request),
-        ("the app (koatty_respond)", per_call(lambda: app.koatty_respond(fmt.to_request(event, None, ""))) - to_request),
-        ("response shaping", per_call(lambda: fmt.to_response(request, status, clean_headers(headers), body))),
+        ("the app + its answer (koatty_answer)",
+         per_call(lambda: app.koatty_answer(fmt.to_request(event, None, ""), fmt.answer, fmt.to_response)) - to_request),
+        ("(the app alone, koatty_respond)", per_call(lambda: app.koatty_respond(fmt.to_request(event, None, ""))) - to_request),
+        ("(general shaping, to_response)", per_call(lambda: fmt.to_response(request, status, clean_headers(headers), body))),
         ("whole handler(event, None)", per_call(lambda: koatty_app.handler(dict(event), None))),
         ("(event -> environ, foreign apps)", per_call(lambda: fmt.to_environ(event, None, ""))),
     ]
     for name, us in stages:
-        print(f"{name:34} {us:6.2f} µs")
+        print(f"{name:38} {us:6.2f} µs")
 
 
 if __name__ == "__main__":
