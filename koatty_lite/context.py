@@ -548,7 +548,7 @@ def _check_header(name: str, value: str) -> None:
     if type(name) is not str or name not in _GOOD_NAMES:
         if not _is_token(name):
             raise ValueError(f"invalid header name {name!r}")
-        if len(_GOOD_NAMES) < 512:
+        if len(_GOOD_NAMES) < 512 and len(name) <= 64:  # why: bounded; a name may come from a client
             _GOOD_NAMES[name] = name.lower()
     # PERF: one C-level scan (isprintable) for the usual value instead of a regex search.
     if not value.isprintable() and any((c < " " and c != "\t") or c == "\x7f" for c in value):

@@ -193,7 +193,7 @@ def text_codec(charset):
         except LookupError:
             name = ""
         codec = name if name in TEXT_CHARSETS else None
-        if len(_charsets) < 256:
+        if len(_charsets) < 256 and len(charset) <= 40:  # why: bounded in size too: the client's text
             _charsets[charset] = codec
     return codec
 

@@ -303,11 +303,13 @@ def _env_key(name):
         return None  # why: never cached, so a client cannot fill the cache with such names
     low = name.lower()
     key = _ENV_KEYS.get(low, 0)
+    # why: bounded as listen mode's cache is (1024 names of <= 64 bytes); header names are client-chosen
+    keep = len(_ENV_KEYS) < 1024 and len(name) <= 64
     if key == 0:
         key = "HTTP_" + low.upper().replace("-", "_")
-        if len(_ENV_KEYS) < 1024:  # why: bounded; header names are client-chosen
+        if keep:
             _ENV_KEYS[low] = key
-    if key is not None and name is not low and len(_ENV_KEYS) < 1024:
+    if key is not None and name is not low and keep:
         _ENV_KEYS[name] = key  # the spelling the platform sends, for the fast lookup
     return key
 

@@ -30,7 +30,7 @@ def _view_key(name):
         return None  # why: never cached, so a client cannot fill the cache with such names
     low = name.lower()
     key = None if low == "content-length" else low
-    if len(_VIEW_KEYS) < 1024:  # why: bounded; header names are client-chosen
+    if len(_VIEW_KEYS) < 1024 and len(name) <= 64:  # why: bounded (as listen mode's); names are client-chosen
         _VIEW_KEYS[name] = key
         if key == name:
             _SELF_KEYS.add(name)
@@ -133,7 +133,7 @@ class HeaderView:
             key = _LOOKUP_KEYS.get(name)
             if key is None:
                 key = name.upper().replace("_", "-").lower()
-                if len(_LOOKUP_KEYS) < 256:  # PERF: names the app asks for, cached (bounded: any str may come)
+                if len(_LOOKUP_KEYS) < 256 and len(name) <= 64:  # PERF: names asked for, cached (bounded: any str may come)
                     _LOOKUP_KEYS[name] = key
             value = None if key == name else m.get(key)
             if value is None:

@@ -1,0 +1,91 @@
+"""Issue 14's fast paths probed as a hostile client and a careless app would: the caches keyed on
+client-chosen text stay bounded, a foreign WSGI app's bad answer is no crash, and what the fast
+paths skip never reaches the platform response. Each test failed on the code before its fix.
+"""
+from __future__ import annotations
+
+import copy
+import glob
+import json
+import os
+
+import pytest
+
+import koatty_lite
+from conftest import FIXTURES
+from koatty_lite import Koatty, Middleware
+from koatty_lite import context as context_module
+from koatty_lite import payload as payload_module
+from koatty_lite.serverless import _claim
+from koatty_lite.serverless import http as http_module
+from koatty_lite.serverless import request as request_module
+
+EVENTS = []
+for _path in sorted(glob.glob(os.path.join(FIXTURES, "*", "*.json"))):
+    with open(_path, encoding="utf-8") as _fh:
+        _event = json.load(_fh)
+    if type(_event) is dict and _claim(_event, "auto") is not None:
+        EVENTS.append(pytest.param(_event, id=os.path.basename(_path)))
+
+
+def _with_header(event, name, value):
+    """A copy of ``event`` with one more request header, in whichever map the event carries."""
+    event = copy.deepcopy(event)
+    multi = event.get("multiValueHeaders")
+    if type(multi) is dict:
+        multi[name] = [value]
+    else:
+        headers = event.get("headers")
+        if type(headers) is not dict:
+            headers = event["headers"] = {}
+        headers[name] = value
+    return event
+
+
+@Middleware()
+class AskAndSet:
+    """Reads a long header name and sets one, as an app echoing client-chosen names would."""
+
+    def run(self, options, app):
+        def ask(ctx, next):
+            long_name = "x-" + "n" * 300
+            ctx.get(long_name + ctx.get("x-suffix", ""))
+            ctx.set("X-" + "s" * 300, "v")
+            ctx.body = {"ok": True}
+        return ask
+
+
+class LongNamesApp(Koatty):
+    components = [AskAndSet]
+    config = {"middleware": {"list": ["AskAndSet"]}}
+
+
+def _bare(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+def _long_cached(name_set):
+    return [name for name in name_set if type(name) is str and len(name) > 64]
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_caches_keyed_on_header_names_keep_no_long_name(event):
+    """Header names and charsets are the client's (any length): the lookup caches keep at most 64
+    bytes a name (listen mode's bound), so 1024 names of 8 KB cannot hold 8 MB+ for the process."""
+    koatty, bare = koatty_lite.handler(LongNamesApp), koatty_lite.handler(_bare)
+    for i in range(3):
+        hostile = _with_header(event, "X-Long-%d-" % i + "a" * 5000, "v")
+        for serve in (koatty, bare):
+            assert serve(copy.deepcopy(hostile), None)["statusCode"] in (200, 400, 415)
+    assert _long_cached(request_module._VIEW_KEYS) == []
+    assert _long_cached(request_module._LOOKUP_KEYS) == []
+    assert _long_cached(http_module._ENV_KEYS) == []
+    assert _long_cached(context_module._GOOD_NAMES) == []
+
+
+def test_charset_cache_keeps_no_long_charset():
+    """A Content-Type's charset parameter is the client's text: refused when long, and not kept."""
+    for i in range(3):
+        assert payload_module.text_codec("u" * 3000 + str(i)) is None
+    assert _long_cached(payload_module._charsets) == []
