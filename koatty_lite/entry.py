@@ -17,7 +17,7 @@ from itertools import chain
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
 from .context import new_request_id
-from .errors import error_body
+from .errors import KNOWN_LINES, check_status, error_body
 from .serverless import (ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, formats_for, serve_http,
                          server)
 
@@ -138,8 +138,8 @@ def _guard(wsgi_app: Callable) -> Callable:
                     exc_info = None  # why: break the traceback cycle (PEP 3333)
             elif status_line is not None:
                 raise AssertionError("start_response() called twice without exc_info")
-            if type(status) is not str:
-                raise TypeError("status must be str")
+            if status not in KNOWN_LINES:  # PERF: the usual line without a call
+                check_status(status)  # why: a bad line is the app's fault: the JSON 500, not a crash or a split line
             status_line, out_headers, plain = status, headers, is_plain
             return write
 

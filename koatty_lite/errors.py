@@ -66,6 +66,26 @@ def status_line(status: int) -> str:
     return line
 
 
+KNOWN_LINES = frozenset(_LINES.values())  # "200 OK", ...: lines check_status passes without a look
+
+
+def check_status(status: Any) -> None:
+    """ValueError unless ``status`` is a PEP 3333 status line a platform can send: three ASCII digits
+    100-599, then the end or a space and a reason phrase of printable ASCII.
+
+    Why: the serverless shapers read its first three characters as the code (" 200 OK" was 20,
+    "abc" a crash) and ALB / VPC Lattice send the line as statusDescription (a CR/LF in the reason
+    would split the balancer's status line).
+    """
+    if type(status) is str and status in KNOWN_LINES:
+        return  # PERF: the usual line, one set lookup
+    if type(status) is not str:
+        raise TypeError("status must be str")
+    if not ("1" <= status[:1] <= "5" and status[1:3].isdigit() and status[3:4] in ("", " ")
+            and status.isascii() and status.isprintable()):
+        raise ValueError(f"invalid WSGI status line {status!r}: want three digits 100-599 and a reason phrase")
+
+
 def finite(obj: Any) -> Any:
     """``obj`` with every NaN / ±Infinity float replaced by None (what JSON.stringify writes: null)."""
     if isinstance(obj, float):

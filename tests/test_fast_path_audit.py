@@ -89,3 +89,37 @@ def test_charset_cache_keeps_no_long_charset():
     for i in range(3):
         assert payload_module.text_codec("u" * 3000 + str(i)) is None
     assert _long_cached(payload_module._charsets) == []
+
+
+def _answering(status):
+    def app(environ, start_response):
+        start_response(status, [("Content-Type", "text/plain")])
+        return [b"body"]
+    return app
+
+
+@pytest.mark.parametrize("event", EVENTS)
+@pytest.mark.parametrize("status", ["abc", " 200 OK", "2_0 Odd", "42 Short", "999 Odd", "200 OK\r\nX-Evil: 1",
+                                    "200 OK\nX-Evil: 1", "２00 OK", "200OK"])
+def test_foreign_app_bad_status_line_is_a_json_500(event, status):
+    """A foreign WSGI app's status line that is no PEP 3333 line: the JSON 500 with the request id,
+    not a crash of the handler ("abc"), a wrong code (" 200 OK" was sent as 20) or a CR/LF passed on
+    in ALB's and Lattice's statusDescription."""
+    out = koatty_lite.handler(_answering(status))(copy.deepcopy(event), None)
+    assert out["statusCode"] == 500
+    assert json.loads(out["body"])["message"] == "Internal Server Error"
+    assert "\n" not in out.get("statusDescription", "")
+
+
+@pytest.mark.parametrize("status", ["200 OK", "200", "201 Created", "299 Fine", "404 not found", "599 Custom"])
+def test_foreign_app_status_lines_that_are_lines_still_pass(status):
+    event = next(p.values[0] for p in EVENTS if "alb-single" in p.id)
+    out = koatty_lite.handler(_answering(status))(copy.deepcopy(event), None)
+    assert out["statusCode"] == int(status[:3]) and out["body"] == "body"
+
+
+def test_run_wsgi_refuses_a_bad_status_line():
+    from koatty_lite.serverless.wsgi import run_wsgi
+
+    with pytest.raises(ValueError, match="status line"):
+        run_wsgi(_answering("200 OK\r\nX-Evil: 1"), {})

@@ -1,6 +1,8 @@
 """run_wsgi(): the one place a WSGI application runs (PEP 3333)."""
 from __future__ import annotations
 
+from ..errors import check_status
+
 __all__ = ["run_wsgi"]
 
 
@@ -26,8 +28,7 @@ def run_wsgi(app, environ):
                 exc_info = None  # why: break the traceback cycle (PEP 3333)
         elif state:
             raise AssertionError("start_response() called twice without exc_info")
-        if type(status) is not str:
-            raise TypeError("status must be str")
+        check_status(status)
         state[:] = [status, list(headers)]
         return write
 
