@@ -233,6 +233,25 @@ def _unavailable(environ: dict, start_response: Callable) -> list:
     return [body]
 
 
+def _no_kinds(exc: ImportError) -> None:
+    """Re-raise ``exc`` unless it says koatty_lite.kinds is absent: a slim function package (cli/slim.py) left
+    out the non-HTTP half, so the app gave no event handler, and an event no HTTP format claims is
+    unhandled, as with the whole runtime (not an ImportError about packaging)."""
+    if exc.name != __package__ + ".kinds":
+        raise exc
+
+
+def _unavailable_run(environ: dict) -> tuple:
+    """``_unavailable`` as a ``koatty_run`` (see _guard): the serverless formats answer the 503 without
+    run_wsgi (serverless/wsgi.py, which a slim package of a Koatty app leaves out)."""
+    head = []
+    body = _unavailable(environ, lambda status, headers: head.extend((status, headers)))
+    return head[0], head[1], body[0], None
+
+
+_unavailable.koatty_run = _unavailable_run
+
+
 def _request_id(context: Any) -> str | None:
     if context is None:
         return None
@@ -332,8 +351,11 @@ class _Handler:
             try:
                 event = _load(event)  # FC 3.0 delivers the event as JSON bytes
             except ValueError as exc:
-                from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
-
+                try:
+                    from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
+                except ImportError as missing:
+                    _no_kinds(missing)  # a slim package without non-HTTP events: no Tablestore trigger either
+                    return self._undecoded(event, context, exc)
                 decoded = _cbor_map(event)
                 if decoded is None:
                     return self._undecoded(event, context, exc)
@@ -369,8 +391,16 @@ class _Handler:
 
     def _route(self, event: Any, context: Any) -> Any:
         """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it."""
-        from .kinds import route  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
-
+        try:
+            from .kinds import route  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
+        except ImportError as missing:
+            _no_kinds(missing)
+            keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
+            raise UnknownEventError(
+                f"no handler for this event (top-level keys: {keys or '(none)'}; not an HTTP event of this "
+                "function's platform): pass event_handlers={kind: fn(event, context, app)} to koatty_lite.handler(); "
+                "this function package has no non-HTTP event support (`python -m koatty_lite package` ships it "
+                "when the entry gives event_handlers, or with --with events)") from None
         return route(self, event, context)
 
     def _fallback(self, event: Any, context: Any) -> Any:

@@ -195,6 +195,89 @@ def test_a_left_out_module_the_entry_imports_after_all_ships_said_in_one_line(tm
     assert "koatty_lite/cors.py" in zipfile.ZipFile(res.path).namelist()
 
 
+# Runs in an unzipped package: what each event gives (the answer's status, or the exception's class names
+# and message); HC_FAIL=1 makes the health check fail.
+RUN_EVENTS = r'''
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import handler
+
+class Ctx:
+    aws_request_id = request_id = "ctx-req-1"
+    function_name = "f"
+
+out = []
+for arg in sys.argv[2:]:
+    event = arg.encode() if arg.startswith("raw:") else json.loads(open(arg).read()) if arg.endswith(".json") else json.loads(arg)
+    try:
+        answer = handler.handler(event, Ctx())
+        out.append(answer.get("statusCode") if isinstance(answer, dict) else answer)
+    except Exception as exc:
+        out.append([[c.__name__ for c in type(exc).__mro__[:-3]], str(exc)])
+print(json.dumps(out))
+'''
+HEALTH_ENTRY = ("import os\nimport koatty_lite\nfrom echoapp import App\n\n\ndef health_check(app):\n"
+                "    if os.environ.get('HC_FAIL'):\n        raise RuntimeError('db down')\n\n\n"
+                "handler = koatty_lite.handler(App, health_check=health_check)\n")
+
+
+def _events_of(root, *events, **env):
+    p = subprocess.run([sys.executable, "-I", "-c", RUN_EVENTS, root, *events], capture_output=True, text=True,
+                       timeout=120, cwd=root, env=dict(os.environ, **env))
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def health_packages(tmp_path_factory):
+    """(slim, whole) unzipped: the echo app with a health check, built for aws without event handlers."""
+    tmp_path = tmp_path_factory.mktemp("health")
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "w") as fh:
+        fh.write(HEALTH_ENTRY)
+    slim_zip = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, log=lambda line: None)
+    names = zipfile.ZipFile(slim_zip.path).namelist()
+    assert "koatty_lite/kinds.py" not in names and "koatty_lite/serverless/wsgi.py" not in names
+    whole = package.build(app, [entry], str(tmp_path / "w.zip"), all_modules=True, bytecode=False, log=lambda line: None)
+    return _unzip(slim_zip.path, tmp_path / "u"), _unzip(whole.path, tmp_path / "w")
+
+
+def test_an_http_only_package_answers_events_it_has_no_handler_for_as_the_whole_runtime(health_packages):
+    """A slim package without the non-HTTP half (no event_handlers) answers an SQS message, a console test
+    event or a non-JSON payload with the whole runtime's UnknownEventError (its text names event_handlers),
+    not an ImportError about packaging."""
+    root, whole = health_packages
+    events = [os.path.join(FIXTURES, "events", "sqs.json"), '{"key1": "value1"}', "raw:not json"]
+    got, want = _events_of(root, *events), _events_of(whole, *events)
+    assert [g[0][-2:] for g in got] == [w[0][-2:] for w in want] == [["UnknownEventError", "ValueError"]] * 3
+    assert "Records" in got[0][1] and "event_handlers" in got[0][1] and "--with events" in got[0][1]
+    assert "top-level keys: key1" in got[1][1] and got[2] == want[2]
+
+
+def test_a_failing_health_check_is_the_503_in_a_package_without_the_wsgi_feature(health_packages):
+    root, whole = health_packages
+    http = [os.path.join(FIXTURES, "aws", "apigw-v1-get-multivalue.json"),
+            os.path.join(FIXTURES, "aws", "alb-single-value.json")]
+    assert _events_of(root, *http, HC_FAIL="1") == _events_of(whole, *http, HC_FAIL="1") == [503, 503]
+    assert _events_of(root, *http) == [200, 200]
+
+
+def test_an_adapter_of_your_own_ships_the_non_http_half_it_is_served_through(tmp_path):
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "w") as fh:
+        fh.write("import koatty_lite\nfrom koatty_lite.serverless import serve_http\nfrom echoapp import App\n\n\n"
+                 "class Mine:\n    name = 'mine'\n\n    def create_handler(self, app):\n"
+                 "        def handle(event, context=None):\n"
+                 "            return {'statusCode': 299} if event.get('mine') else serve_http(app, event, context)\n"
+                 "        return handle\n\n\nhandler = koatty_lite.handler(App, adapter=Mine())\n")
+    for probe in (True, False):
+        res = package.build(app, [entry], str(tmp_path / f"f{probe}.zip"), bytecode=False, probe=probe,
+                            log=lambda line: None)
+        assert "events" in res.features, res.features
+    root = _unzip(res.path, tmp_path / "u")
+    assert _events_of(root, '{"mine": 1}', os.path.join(FIXTURES, "aws", "apigw-v1-get-multivalue.json")) == [299, 200]
+
+
 def test_a_handler_naming_another_platform_ships_its_formats(tmp_path):
     app, entry = _echo_project(tmp_path)
     with open(entry, "a") as fh:

@@ -144,6 +144,9 @@ def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
                 note(ATTRS[node.attr], f".{node.attr}")
         elif isinstance(node, ast.keyword) and node.arg in ATTRS:
             note(ATTRS[node.arg], f"{node.arg}=")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "create_handler":
+            # why: an adapter of your own (handler(adapter=...)) is served through koatty_lite.kinds
+            note("events", "def create_handler (an adapter of your own)")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if node.value in WORDS:
                 note(WORDS[node.value], repr(node.value))
@@ -211,6 +214,7 @@ try:
                 out["handlers"].append({
                     "platform": value.platform, "is_app": value.is_app,
                     "events": bool(value.event_handlers or value.fallback),
+                    "custom": getattr(value, "custom", None) is not None,
                     "scheduled": bool(getattr(app, "scheduled_tasks", None)),
                     "openapi": bool(isinstance(config, dict) and config.get("openapi"))})
 except BaseException as exc:
@@ -228,8 +232,8 @@ print("\nKOATTY-PROBE " + json.dumps(dict(out, modules=mods, asked=asked)))
 
 def probe(root: str, entries: list, timeout: float = 120) -> dict:
     """Import each entry module (by name) from ``root`` in a fresh ``python -I -B``; return what it
-    saw: ``modules`` (koatty_lite modules loaded), ``handlers`` [{platform, is_app, events, scheduled,
-    openapi}], ``listen``, ``asked`` (koatty_lite modules imported that no file provides), ``platforms``
+    saw: ``modules`` (koatty_lite modules loaded), ``handlers`` [{platform, is_app, events, custom,
+    scheduled, openapi}], ``listen``, ``asked`` (koatty_lite modules imported that no file provides), ``platforms``
     (the clouds the serverless package registered, None when not loaded), ``error`` (why the probe
     failed, else None) and ``missing`` (the module an ImportError named)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -260,6 +264,9 @@ def _probe_features(seen: dict) -> dict:
     for h in seen.get("handlers") or ():
         if h.get("events"):
             found.setdefault("events", "handler() is given event_handlers")
+        if h.get("custom"):
+            # why: every event a custom adapter serves goes through koatty_lite.kinds (its route())
+            found.setdefault("events", "handler() is given an adapter of your own")
         if h.get("scheduled"):
             found.setdefault("schedule", "the app has @Scheduled tasks")
         if h.get("openapi"):
