@@ -178,7 +178,7 @@ def _with_id(headers: Any, rid: str) -> tuple:
     """``(pairs, plain)``: a foreign app's header pairs as a new list, with X-Request-Id unless the app
     set one, and their lower-cased content type ("" without one) when they are plain, else None.
 
-    Plain: ASCII text without CR/LF, no name repeated, no Set-Cookie, Content-Encoding or X-Request-Id
+    Plain: ASCII text without CR/LF/NUL, no name repeated, no Set-Cookie, Content-Encoding or X-Request-Id
     of the app's own; the format's ``answer`` then shapes them as it shapes a Koatty app's plain answer,
     with no clean_headers and no shaper pass of their own (PERF: REST v1 GET of a bare WSGI app,
     start_response + clean_headers + shaping 27.8k -> ~16k instructions).
@@ -196,7 +196,7 @@ def _with_id(headers: Any, rid: str) -> tuple:
         text = "".join(_chain(headers)) + rid  # a TypeError unless every name and value is a str
     except (AttributeError, TypeError, ValueError):
         return _added_id(headers, rid), None  # the general rules (clean_headers drops what is not text)
-    if "\n" in text or "\r" in text or not text.isascii():
+    if "\n" in text or "\r" in text or "\0" in text or not text.isascii():  # PERF: memchr scans, not isprintable
         return _added_id(headers, rid), None
     return [*headers, ("X-Request-Id", rid)], ctype.lower()
 

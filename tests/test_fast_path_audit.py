@@ -123,3 +123,31 @@ def test_run_wsgi_refuses_a_bad_status_line():
 
     with pytest.raises(ValueError, match="status line"):
         run_wsgi(_answering("200 OK\r\nX-Evil: 1"), {})
+
+
+def _controls(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Nul", "a\x00b"), ("X-Tab", "a\tb"),
+                              ("X-Ok", "fine")])
+    return [b"ok"]
+
+
+def _response_headers(out):
+    if "multiValueHeaders" in out and "headers" not in out:
+        return {k: v[0] for k, v in out["multiValueHeaders"].items()}
+    return out["headers"]
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_foreign_app_header_with_a_nul_never_reaches_the_platform(event):
+    """A NUL in a foreign app's header value went out as it was (only CR/LF were dropped), on the
+    plain path and the general one: the header is dropped, as a CR/LF one is; HTAB is allowed."""
+    out = koatty_lite.handler(_controls)(copy.deepcopy(event), None)
+    assert out["statusCode"] == 200
+    headers = {k.lower(): v for k, v in _response_headers(out).items()}
+    assert headers["x-ok"] == "fine" and headers["x-tab"] == "a\tb"
+    assert "x-nul" not in headers
+
+
+def test_clean_headers_drops_a_nul_value():
+    pairs = [("X-Nul", "a\x00b"), ("X-Ok", "v")]
+    assert http_module.clean_headers(pairs) == [("X-Ok", "v")] == http_module.clean_headers(pairs, True)

@@ -172,7 +172,8 @@ def error_body(message, request_id=None):
 def clean_headers(headers, text=False):
     """Response header pairs as the platform's JSON wants them.
 
-    Drops a header whose name or value would break the platform (CR/LF, not a string); a non-ASCII
+    Drops a header whose name or value would break the platform (CR/LF, a NUL in the value, not a
+    string); a non-ASCII
     value, a PEP 3333 latin-1 native string, becomes the text its bytes spell in UTF-8 (the platform
     sends JSON strings as UTF-8), or stays as it is when those bytes are not UTF-8. ``text``: the
     values are text already (a koatty_lite app's ``koatty_respond``) and are sent as they are.
@@ -182,7 +183,7 @@ def clean_headers(headers, text=False):
         return headers  # PERF: render() checked every value when it was set: nothing to drop
     for name, value in headers:
         if (type(value) is not str or type(name) is not str or not name
-                or "\n" in value or "\r" in value or "\n" in name or "\r" in name
+                or "\n" in value or "\r" in value or "\0" in value or "\n" in name or "\r" in name
                 or (not text and not value.isascii())):
             break
     else:
@@ -198,8 +199,9 @@ def _cleaned(headers, text=False):
             continue
         if type(value) is not str:
             value = str(value)
-        # why: a CR/LF in a header value would smuggle extra headers; never echo it
-        if "\n" in value or "\r" in value or "\n" in name or "\r" in name or not name:
+        # why: a CR/LF in a header value would smuggle extra headers, a NUL makes the platform's answer
+        # a 502 (API Gateway, ALB); never echo one
+        if "\n" in value or "\r" in value or "\0" in value or "\n" in name or "\r" in name or not name:
             continue
         if not text and not value.isascii():
             value = _native_to_text(value)
