@@ -18,8 +18,8 @@ from . import log as _log
 from .app import Koatty, create_application, deep_merge
 from .context import new_request_id
 from .errors import KNOWN_LINES, check_status, error_body
-from .serverless import (ServerlessAdapter, UnknownEventError, _load, _serve, detect_http, formats_for, serve_http,
-                         server)
+from .serverless import (ServerlessAdapter, UnknownEventError, _left_out_here, _load, _serve, detect_http, formats_for,
+                         serve_http, server)
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
            "BatchResultError", "booted_apps"]
@@ -233,6 +233,15 @@ def _unavailable(environ: dict, start_response: Callable) -> list:
     return [body]
 
 
+def _unserved(exc: UnknownEventError) -> UnknownEventError:
+    """``exc``, saying first that this package has no HTTP formats of the cloud it runs on (a slim package
+    built with ``--platform`` for another cloud: its HTTP events reach no format) when that is so."""
+    missing = _left_out_here()
+    if missing is None:
+        return exc
+    return type(exc)(f"{missing}; the HTTP events of this cloud cannot be served ({exc})")
+
+
 def _no_kinds(exc: ImportError) -> None:
     """Re-raise ``exc`` unless it says koatty_lite.kinds is absent: a slim function package (cli/slim.py) left
     out the non-HTTP half, so the app gave no event handler, and an event no HTTP format claims is
@@ -306,6 +315,8 @@ class _Handler:
         self.platform = platform
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
         self.table = tuple((fmt.detect, fmt) for fmt in formats_for(platform))
+        if not self.table and _left_out_here():  # a slim package deployed on another cloud: say so at init
+            _log.get_logger().warning("%s: its HTTP events will not be served", _left_out_here())
         self.fast = health_check is None and self.custom is None
         self.served = ()  # (detect, serve(event, context)) per format, made by load() for the app
         self.app = self.wsgi = None
@@ -396,12 +407,17 @@ class _Handler:
         except ImportError as missing:
             _no_kinds(missing)
             keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
-            raise UnknownEventError(
+            raise _unserved(UnknownEventError(
                 f"no handler for this event (top-level keys: {keys or '(none)'}; not an HTTP event of this "
                 "function's platform): pass event_handlers={kind: fn(event, context, app)} to koatty_lite.handler(); "
                 "this function package has no non-HTTP event support (`python -m koatty_lite package` ships it "
-                "when the entry gives event_handlers, or with --with events)") from None
-        return route(self, event, context)
+                "when the entry gives event_handlers, or with --with events)")) from None
+        try:
+            return route(self, event, context)
+        except UnknownEventError as exc:
+            if _left_out_here() is None:
+                raise
+            raise _unserved(exc) from None
 
     def _fallback(self, event: Any, context: Any) -> Any:
         """event_handlers["*"] (koatty_lite.kinds)."""

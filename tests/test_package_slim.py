@@ -262,6 +262,30 @@ def test_a_failing_health_check_is_the_503_in_a_package_without_the_wsgi_feature
     assert _events_of(root, *http) == [200, 200]
 
 
+@pytest.mark.parametrize("events", [False, True], ids=["http-only", "with-events"])
+def test_a_package_for_one_cloud_deployed_on_another_says_which_platform_to_build(events, tmp_path):
+    """The aws package (make zip's default) on FC or SCF: the runtime skips the absent cloud's formats, so
+    every HTTP event was "unknown event kind"; now a warning at init and each unserved event name the fix."""
+    app, entry = _echo_project(tmp_path)
+    if events:
+        with open(entry, "a") as fh:
+            fh.write("handler = koatty_lite.handler(App, event_handlers={'sqs': lambda e, c, a: []})\n")
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, log=lambda line: None)
+    assert res.platform == "aws" and ("events" in res.features) is events
+    root = _unzip(res.path, tmp_path / "u")
+    for cloud, var, fixture in (("alicloud", "FC_FUNCTION_NAME", "fc-apigw-get.json"),
+                                ("tencent", "SCF_FUNCTIONNAME", "scf-url-post.json")):
+        env = dict(os.environ, **{var: "f"})
+        p = subprocess.run([sys.executable, "-I", "-c", RUN_EVENTS, root, os.path.join(FIXTURES, cloud, fixture)],
+                           capture_output=True, text=True, timeout=120, cwd=root, env=env)
+        assert p.returncode == 0, p.stderr
+        (classes, message), = json.loads(p.stdout.strip().splitlines()[-1])
+        fix = f"koatty_lite.serverless.{cloud} is not in this function package: it was built for --platform aws: " \
+              f"rebuild with --platform {cloud} (or --platform all)"
+        assert "UnknownEventError" in classes and message.startswith(fix + "; the HTTP events of this cloud"), message
+        assert fix + ": its HTTP events will not be served" in p.stderr
+
+
 def test_an_adapter_of_your_own_ships_the_non_http_half_it_is_served_through(tmp_path):
     app, entry = _echo_project(tmp_path)
     with open(entry, "w") as fh:

@@ -71,6 +71,7 @@ _BY_PLATFORM = {"auto": _FORMATS}
 # loads only that platform's. A module absent from the package (a slim build for one cloud) is skipped.
 BUILTIN_PLATFORMS = ("aws", "alicloud", "tencent")
 _PENDING = list(BUILTIN_PLATFORMS)  # not imported yet
+_SKIPPED = {}  # built-in cloud -> why its module is absent (a slim package built for another cloud)
 
 
 def running_on(environ=None):
@@ -100,10 +101,18 @@ def load_platforms(*names):
         except ModuleNotFoundError as exc:
             if exc.name != full:
                 raise  # why: a broken import inside a present module is a bug to show, not a slim build
+            _SKIPPED[name] = str(exc)
             continue
         _register_module(_sys.modules[full])
         done.append(name)
     return tuple(done)
+
+
+def _left_out_here():
+    """Why the formats of the cloud this process runs on are absent (its module is not in this slim
+    package: the message names the ``--platform`` to rebuild with), else None."""
+    here = running_on()
+    return _SKIPPED.get(here) if here else None
 
 
 def _load_auto():
