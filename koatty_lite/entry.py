@@ -408,10 +408,9 @@ class _Handler:
             _no_kinds(missing)
             keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
             raise _unserved(UnknownEventError(
-                f"no handler for this event (top-level keys: {keys or '(none)'}; not an HTTP event of this "
-                "function's platform): pass event_handlers={kind: fn(event, context, app)} to koatty_lite.handler(); "
-                "this function package has no non-HTTP event support (`python -m koatty_lite package` ships it "
-                "when the entry gives event_handlers, or with --with events)")) from None
+                f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
+                "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
+                "package --with events)")) from None
         try:
             return route(self, event, context)
         except UnknownEventError as exc:

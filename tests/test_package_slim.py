@@ -250,7 +250,8 @@ def test_an_http_only_package_answers_events_it_has_no_handler_for_as_the_whole_
     events = [os.path.join(FIXTURES, "events", "sqs.json"), '{"key1": "value1"}', "raw:not json"]
     got, want = _events_of(root, *events), _events_of(whole, *events)
     assert [g[0][-2:] for g in got] == [w[0][-2:] for w in want] == [["UnknownEventError", "ValueError"]] * 3
-    assert "Records" in got[0][1] and "event_handlers" in got[0][1] and "--with events" in got[0][1]
+    assert "Records" in got[0][1] and "event_handlers={kind: fn(event, context, app)} to" in got[0][1]
+    assert "--with events" in got[0][1]
     assert "top-level keys: key1" in got[1][1] and got[2] == want[2]
 
 
