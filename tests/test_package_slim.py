@@ -287,6 +287,16 @@ def test_a_package_for_one_cloud_deployed_on_another_says_which_platform_to_buil
         assert fix + ": its HTTP events will not be served" in p.stderr
 
 
+def test_a_failing_probe_is_one_line_naming_the_file_in_the_zip_not_the_staging_folder(tmp_path):
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "a") as fh:
+        fh.write("from echoapp import nothing_here\n")
+    logged = []
+    package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, log=logged.append)
+    assert len(logged) == 1 and "cannot import name 'nothing_here' from 'echoapp' (echoapp/__init__.py)" in logged[0]
+    assert "koatty-package-" not in logged[0]
+
+
 def test_an_adapter_of_your_own_ships_the_non_http_half_it_is_served_through(tmp_path):
     app, entry = _echo_project(tmp_path)
     with open(entry, "w") as fh:

@@ -245,7 +245,10 @@ def probe(root: str, entries: list, timeout: float = 120) -> dict:
         return {"error": f"the entry did not finish importing within {timeout:.0f} s"}
     for line in reversed(p.stdout.splitlines()):
         if line.startswith("KOATTY-PROBE "):
-            return json.loads(line[len("KOATTY-PROBE "):])
+            seen = json.loads(line[len("KOATTY-PROBE "):])
+            if seen.get("error"):  # why: the staging folder is gone when the line is read: name the zip's path
+                seen["error"] = seen["error"].replace(os.path.join(root, ""), "")
+            return seen
     err = [ln for ln in p.stderr.splitlines() if ln.strip()]
     return {"error": (err[-1] if err else f"exit status {p.returncode}")[:300]}
 
