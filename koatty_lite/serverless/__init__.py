@@ -129,11 +129,15 @@ def register_format(kind, platform, detect, to_environ, to_response, bad_request
     ``before``: the kind whose detector this one must run ahead of (default: last). The platform
     becomes valid for ``handler(platform=...)`` and ``ServerlessAdapter.platform``. ``to_request``
     (optional): the event as a ``serverless.request.Request`` for koatty_lite apps; without it they
-    are served the environ ``to_environ`` builds. ``answer`` (optional, with ``to_request``): a
-    koatty_lite app's plain answer shaped directly (see ``HttpFormat``); ``to_response`` shapes the rest.
+    are served the environ ``to_environ`` builds. ``to_environ`` may be None when ``to_request`` is
+    given: the Request's own environ then serves foreign WSGI apps (one set of rules for both).
+    ``answer`` (optional, with ``to_request``): a koatty_lite app's plain answer shaped directly (see
+    ``HttpFormat``); ``to_response`` shapes the rest.
     """
     if not (isinstance(kind, str) and kind and isinstance(platform, str) and platform and platform != "auto"):
         raise ValueError("register_format needs a kind and a platform name (not 'auto')")
+    if to_environ is None and callable(to_request):
+        to_environ = _environ_via(to_request)
     _check_functions(kind, detect=detect, to_environ=to_environ, to_response=to_response, bad_request=bad_request)
     _check_functions(kind, True, to_request=to_request, answer=answer)
     if kind in _KIND_PLATFORM:
@@ -147,6 +151,13 @@ def register_format(kind, platform, detect, to_environ, to_response, bad_request
     _FORMATS.insert(at, fmt)
     _index()
     return fmt
+
+
+def _environ_via(to_request):
+    """``to_environ`` for a format whose ``Request`` builds the environ (``Request.environ``)."""
+    def to_environ(event, context, strip_base_path=""):
+        return to_request(event, context, strip_base_path).environ
+    return to_environ
 
 
 def _slot(platform):

@@ -68,16 +68,6 @@ def to_request_fc_apigw(event, context, strip_base_path=""):
     return strip_request_base(req, strip_base_path)
 
 
-def to_environ_fc3(event, context, strip_base_path=""):
-    """Environ for an FC 3.0 HTTP trigger event."""
-    return to_request_fc3(event, context, strip_base_path).environ
-
-
-def to_environ_fc_apigw(event, context, strip_base_path=""):
-    """Environ for an Alibaba API Gateway → FC event."""
-    return to_request_fc_apigw(event, context, strip_base_path).environ
-
-
 def to_response_fc(environ, status, headers, body):
     """The FC 3.0 and API Gateway → FC response {isBase64Encoded, statusCode, headers, body};
     headers single-valued (``single_headers``)."""
@@ -96,6 +86,6 @@ def bad_request(kind, message):
 
 
 DETECTORS = [
-    ("fc3", PLATFORM, detect_fc3, to_environ_fc3, to_response_fc3, to_request_fc3),
-    ("fc-apigw", PLATFORM, detect_fc_apigw, to_environ_fc_apigw, to_response_fc_apigw, to_request_fc_apigw),
+    ("fc3", PLATFORM, detect_fc3, None, to_response_fc3, to_request_fc3),
+    ("fc-apigw", PLATFORM, detect_fc_apigw, None, to_response_fc_apigw, to_request_fc_apigw),
 ]

@@ -561,16 +561,6 @@ def to_request_lattice_v2(event, context, strip_base_path=""):
     return strip_request_base(req, strip_base_path)
 
 
-def to_environ_lattice_v1(event, context, strip_base_path=""):
-    """Environ for a VPC Lattice v1 (snake_case) event."""
-    return to_request_lattice_v1(event, context, strip_base_path).environ
-
-
-def to_environ_lattice_v2(event, context, strip_base_path=""):
-    """Environ for a VPC Lattice v2 event (array values; path may carry the query)."""
-    return to_request_lattice_v2(event, context, strip_base_path).environ
-
-
 def to_response_lattice(environ, status, headers, body):
     """VPC Lattice response: ALB-like, headers comma-joined into one value each."""
     text, b64 = encode_body(headers, body)
@@ -598,7 +588,7 @@ def bad_request(kind, message):
 
 
 # (kind, platform, detect, to_environ, to_response, to_request, answer), in detection order; registered
-# by serverless/__init__.py.
+# by serverless/__init__.py (to_environ None: the Request's own environ).
 DETECTORS = [
     ("apigw-v1", PLATFORM, detect_apigw_v1, to_environ_apigw_v1, to_response_apigw_v1, to_request_apigw_v1,
      answer_apigw_v1),
@@ -606,6 +596,6 @@ DETECTORS = [
     ("function-url", PLATFORM, detect_function_url, to_environ_function_url, to_response_v2,
      to_request_function_url, answer_v2),
     ("alb", PLATFORM, detect_alb, to_environ_alb, to_response_alb, to_request_alb, answer_alb),
-    ("lattice-v1", PLATFORM, detect_lattice_v1, to_environ_lattice_v1, to_response_lattice, to_request_lattice_v1),
-    ("lattice-v2", PLATFORM, detect_lattice_v2, to_environ_lattice_v2, to_response_lattice, to_request_lattice_v2),
+    ("lattice-v1", PLATFORM, detect_lattice_v1, None, to_response_lattice, to_request_lattice_v1),
+    ("lattice-v2", PLATFORM, detect_lattice_v2, None, to_response_lattice, to_request_lattice_v2),
 ]

@@ -171,21 +171,6 @@ def to_request_scf_clb(event, context, strip_base_path=""):
     return strip_request_base(req, strip_base_path)
 
 
-def to_environ_scf_apigw(event, context, strip_base_path=""):
-    """Environ for an SCF API Gateway event."""
-    return to_request_scf_apigw(event, context, strip_base_path).environ
-
-
-def to_environ_scf_url(event, context, strip_base_path=""):
-    """Environ for an SCF function URL event."""
-    return to_request_scf_url(event, context, strip_base_path).environ
-
-
-def to_environ_scf_clb(event, context, strip_base_path=""):
-    """Environ for an SCF CLB trigger event."""
-    return to_request_scf_clb(event, context, strip_base_path).environ
-
-
 def _headers(headers):
     """Single value per name, an array for a repeated one (SCF's only multi-value mechanism)."""
     return {k: (v[0] if len(v) == 1 else v) for k, v in multi_headers(headers).items()}
@@ -209,7 +194,7 @@ def bad_request(kind, message):
 
 
 DETECTORS = [
-    ("scf-apigw", PLATFORM, detect_scf_apigw, to_environ_scf_apigw, to_response_scf_apigw, to_request_scf_apigw),
-    ("scf-url", PLATFORM, detect_scf_url, to_environ_scf_url, to_response_scf_url, to_request_scf_url),
-    ("scf-clb", PLATFORM, detect_scf_clb, to_environ_scf_clb, to_response_scf_clb, to_request_scf_clb),
+    ("scf-apigw", PLATFORM, detect_scf_apigw, None, to_response_scf_apigw, to_request_scf_apigw),
+    ("scf-url", PLATFORM, detect_scf_url, None, to_response_scf_url, to_request_scf_url),
+    ("scf-clb", PLATFORM, detect_scf_clb, None, to_response_scf_clb, to_request_scf_clb),
 ]
