@@ -250,7 +250,7 @@ class Server:
         self.shutdown_timeout = opts["shutdown_timeout"]
         self.max_line = opts["max_request_line"]
         self.max_fields = opts["max_header_bytes"]
-        self.max_head = opts["max_request_line"] + opts["max_header_bytes"] + 4
+        self.min_over = min(self.max_line + 2, self.max_fields + 4)  # bytes before _overflow can be True
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server((host, port), family=family, backlog=self.backlog)
         self.socket.setblocking(False)
@@ -481,7 +481,7 @@ class Server:
         done = conn.feed(data)
         if done is None:
             return  # only CRLFs before a request line
-        if done or (not conn.need and len(conn.buf) > self.max_head):
+        if done or (not conn.need and self._overflow(conn.buf)):
             conn.need = 0
             waiting.pop(conn, None)
             self.selector.unregister(conn.sock)
@@ -581,7 +581,7 @@ class Server:
             buf = conn.buf = buf.lstrip(b"\r\n")
         if _head_end(buf) >= 0:  # a pipelined request already arrived
             return None if len(buf) >= _wanted(buf) else True  # its body on its way: the loop gathers it
-        if len(buf) > self.max_head:
+        if self._overflow(buf):
             return None  # _request answers 414/431
         if not self.work.empty():
             return True  # others wait for a worker: do not linger
@@ -602,10 +602,25 @@ class Server:
             return False
         if data is not None:
             conn.buf = (conn.buf + data) if conn.buf else data.lstrip(b"\r\n")
-        if not conn.buf or len(conn.buf) < (_wanted(conn.buf) or len(conn.buf) + 1):
+        buf = conn.buf
+        want = _wanted(buf) if buf else 0
+        if not buf or (len(buf) < want if want else not self._overflow(buf)):
             return True  # the loop waits for it, not a worker
         sock.settimeout(self.read_timeout)
         return None
+
+    def _overflow(self, buf: Any) -> bool:
+        """True when ``buf``, a request head without its end yet, is already over a limit: its request
+        line (no CRLF within max_request_line) or its header section; _request answers 414/431 now."""
+        # Why: waiting for the rest would answer 408 after read_timeout (30 s) to what is already a
+        # 414/431, holding the descriptor meanwhile. The length test first: a normal head costs nothing.
+        n = len(buf)
+        if n < self.min_over:
+            return False
+        line_end = buf.find(b"\r\n", 0, self.max_line + 2)
+        if line_end < 0:
+            return n >= self.max_line + 2
+        return n - line_end > self.max_fields + 3  # the blank line can start at n - 3 at the earliest
 
     def _request(self, conn: _Conn) -> bool:
         """Read one request from ``conn.buf`` + the socket, run the app, answer; True to keep alive."""
@@ -688,6 +703,11 @@ class Server:
         keep = response.keep and not response.broken and not stream.short
         if stream.remaining:
             keep = self._unread(conn, response, stream, keep)
+        elif not keep and not response.broken and not stream.short:
+            # Why: a request pipelined after this last one (Connection: close, HTTP/1.0) may sit unread in
+            # the socket: a plain close sends RST, which drops the answer's unsent tail and can make the
+            # client discard what it got. Close lingering: FIN after the answer, the rest read and dropped.
+            conn.linger = True
         return keep
 
     def _close_result(self, result: Any, env: dict, response: Response) -> None:

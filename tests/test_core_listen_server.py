@@ -714,3 +714,47 @@ def test_any_bytes_from_a_client_get_a_4xx_or_an_answer_never_a_5xx_and_the_serv
         assert status_and_json(ok) == (200, {"ok": True})
 
     check()
+
+
+@pytest.mark.parametrize("first,data,status", [
+    (b"", b"GET /" + b"a" * 8190, 414),  # more than the 8190-byte limit, no CRLF, and the client waits
+    (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"GET /" + b"a" * 8190, 414),
+    (b"", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 65536, 431),
+], ids=["new", "keep-alive", "431"])
+def test_an_overlong_request_line_without_its_end_is_414_at_once_not_408_after_the_read_timeout(
+        served, first, data, status):
+    addr = served(environ_app)  # read_timeout stays 30 s: the answer must not wait for it
+    with socket.create_connection(addr, timeout=5) as s:
+        if first:
+            s.sendall(first)
+            assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        s.sendall(data)
+        answer = b""
+        while not answer.endswith(b"}"):
+            chunk = s.recv(65536)  # socket.timeout (5 s) on a server waiting for the line's end
+            assert chunk, answer
+            answer += chunk
+        assert status_and_json(answer)[0] == status and b"\r\nConnection: close\r\n" in answer
+        assert s.recv(10) == b""  # then closed
+
+
+def test_a_request_pipelined_after_connection_close_is_dropped_without_a_reset_losing_the_answer(served):
+    big = b"x" * 8_000_000
+
+    def large(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(big)))])
+        return [big]
+
+    addr = served(large)
+    with socket.create_connection(addr, timeout=10) as s:
+        s.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = s.recv(65536)  # the server has read the request and is sending the answer
+        s.sendall(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n")  # unread by the server: a plain close resets
+        while True:
+            chunk = s.recv(1 << 20)  # ConnectionResetError on the old code
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"\r\nConnection: close" in head
+    assert len(body) == len(big) and answer.count(b"HTTP/1.1 ") == 1  # the whole answer, the second unanswered
