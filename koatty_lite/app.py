@@ -370,11 +370,13 @@ class Koatty:
 
     def listen(self, port: int | None = None, host: str | None = None) -> Any:
         """Serve on the stdlib HTTP/1.1 server (server.py: a selector loop and a bounded worker pool,
-        tuned by the ``server.*`` config); return the server, already serving."""
+        tuned by the ``server.*`` config); return the server, already serving. As Koatty's (Node's)
+        ``app.listen()``, the process then serves until ``stop()``, SIGTERM or SIGINT, even after the
+        main module's last line (server.hold_process)."""
         handler = self.get_request_handler()
         host = self.get_config("server.host", "127.0.0.1") if host is None else host
         port = self.get_config("server.port", 3000) if port is None else port
-        from .server import start_server  # PERF: a serverless boot never loads the listen server
+        from .server import hold_process, start_server  # PERF: a serverless boot never loads the listen server
 
         settings = self.get_config("server", {})
         server = start_server(handler, host, int(port), settings=settings if isinstance(settings, dict) else {},
@@ -388,6 +390,7 @@ class Koatty:
             stopper = start_scheduler(self)
             if callable(stopper):
                 self._drains.insert(0, stopper)  # no new task starts while the server drains
+        self._drains.append(hold_process(server, self.stop))
         self.emit("appStart")
         return server
 

@@ -14,6 +14,7 @@ Every knob is a ``server.*`` config key (``SETTINGS``); docs/core.md lists them.
 from __future__ import annotations
 
 import errno
+import os
 import selectors
 import socket
 import sys
@@ -82,6 +83,70 @@ def start_server(wsgi_app: Callable, host: str, port: int, shutdown_timeout: flo
     server = Server(wsgi_app, host, port, opts, int(max_body))
     server.start()
     return server
+
+
+def hold_process(server: Server, stop: Callable) -> Callable:
+    """Keep the process serving as Node keeps one with a listening server: return the release to call
+    once the app has stopped (``app.stop()`` runs it).
+
+    A non-daemon thread waits for the stop, so a script whose last line is ``app.listen()`` serves on
+    (the server's own threads are daemons: ``start_server`` alone holds nothing). On the main thread,
+    SIGTERM and SIGINT, while still at Python's defaults, run ``stop`` (the drain, then ``appStop``, as
+    ``run()`` does); a second signal acts at once. The process then exits 0 if its main module had
+    ended; otherwise the signal is delivered again, so the code still running sees it as it would have.
+    """
+    hold = _Hold(stop)
+    if (3, 12, 0) <= sys.version_info[:3] < (3, 12, 3):
+        # Why: these refuse new threads once the main thread has ended (CPython gh-113964, fixed in
+        # 3.12.3), and the pool starts its workers on demand: start them all while that still works.
+        server.prestart()
+    return hold.release
+
+
+class _Hold:
+    """hold_process's state: the keeper thread, the signal handlers it replaced, the signal seen."""
+
+    def __init__(self, stop: Callable):
+        import signal
+
+        self.stop = stop
+        self.done = threading.Event()
+        self.signum = None
+        self.previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig, default in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler)):
+                if signal.getsignal(sig) is default:  # Why: an app's or a framework's own handler wins
+                    self.previous[sig] = signal.signal(sig, self._signalled)
+        threading.Thread(target=self._keep, name="koatty-listen-hold", daemon=False).start()
+
+    def _signalled(self, signum: int, frame: Any) -> None:
+        self._restore()  # a second signal acts at once
+        if self.done.is_set():  # the app stopped from another thread, which could not restore the handler
+            os.kill(os.getpid(), signum)
+            return
+        self.signum = signum
+        self.done.set()
+
+    def _keep(self) -> None:
+        self.done.wait()
+        if self.signum is not None:
+            self.stop()
+            if threading.main_thread().is_alive():  # the main module still runs: it gets the signal too
+                os.kill(os.getpid(), self.signum)
+
+    def _restore(self) -> None:
+        import signal
+
+        previous, self.previous = self.previous, {}
+        for sig, old in previous.items():
+            if signal.getsignal(sig) == self._signalled:  # unless someone replaced ours since
+                signal.signal(sig, old)
+
+    def release(self) -> None:
+        """The app stopped: the keeper thread ends and, on the main thread, the handlers are restored."""
+        if threading.current_thread() is threading.main_thread():
+            self._restore()
+        self.done.set()
 
 
 class _Conn:
@@ -285,6 +350,15 @@ class Server:
         self.date = (0, "")
 
     # --- lifecycle --------------------------------------------------------------------------------
+
+    def prestart(self) -> None:
+        """Start every worker thread now rather than on demand (see hold_process)."""
+        with self.lock:
+            for _ in range(self.workers - len(self.threads)):
+                t = threading.Thread(target=self._worker, name=f"koatty-worker-{len(self.threads) + 1}", daemon=True)
+                self.threads.append(t)
+                self.idle_workers += 1
+                t.start()
 
     def start(self) -> None:
         """Start the selector loop thread."""

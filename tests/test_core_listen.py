@@ -75,6 +75,55 @@ def test_serve_cli_stops_gracefully_on_signal(sig):
     assert proc.returncode == 0, err
 
 
+# A script whose last line is app.listen(), as a Koatty user writes it (Node keeps such a process serving).
+LISTEN_SCRIPT = """
+from koatty_lite import create_application
+from core_listen_app import App
+app = create_application(App)
+server = app.listen(0, "127.0.0.1")
+print("port", server.server_address[1], flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_script_ending_with_app_listen_serves_until_a_signal_then_stops_gracefully(sig):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-c", LISTEN_SCRIPT], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "appStart"
+        port = proc.stdout.readline().split()[1]  # printed by the script's last line: its main module has ended
+        result = {}
+        t = threading.Thread(target=lambda: result.update(res=fetch(f"http://127.0.0.1:{port}/slow?t=0.5")))
+        t.start()  # on the old code the process had exited: connection refused
+        assert proc.stdout.readline().strip() == "slow-start"
+        proc.send_signal(sig)  # while the request is in flight
+        out, err = proc.communicate(timeout=10)
+        t.join(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert result["res"][0] == 200 and result["res"][2] == {"slept": 0.5}  # drained, as run() does
+    assert out.split() == ["appStop"] and proc.returncode == 0, err  # appStop once, no traceback
+
+
+def test_listen_restores_the_signal_handlers_it_set_once_the_app_stops():
+    before = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
+    app = create_application(App)
+    app.listen(port=0, host="127.0.0.1")
+    try:
+        assert signal.getsignal(signal.SIGTERM) is not before[0]  # graceful SIGTERM while serving
+        holds = [t for t in threading.enumerate() if t.name == "koatty-listen-hold"]
+        assert len(holds) == 1 and not holds[0].daemon  # what keeps the process serving
+    finally:
+        app.stop()
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    holds[0].join(10)
+    assert not holds[0].is_alive()  # the process may exit
+
+
 def start_serve(shutdown: str):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]), PYTHONUNBUFFERED="1",
                KOATTY_TEST_SHUTDOWN=shutdown)
