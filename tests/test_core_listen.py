@@ -110,6 +110,16 @@ def test_a_script_ending_with_app_listen_serves_until_a_signal_then_stops_gracef
 
 
 def test_listen_restores_the_signal_handlers_it_set_once_the_app_stops():
+    earlier = {sig: signal.signal(sig, default) for sig, default in  # another test's handler may be left
+               ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGINT, signal.default_int_handler))}
+    try:
+        check_listen_restores_the_handlers()
+    finally:
+        for sig, handler in earlier.items():
+            signal.signal(sig, handler)
+
+
+def check_listen_restores_the_handlers():
     before = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
     app = create_application(App)
     app.listen(port=0, host="127.0.0.1")
