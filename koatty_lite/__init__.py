@@ -4,8 +4,6 @@
 as are validation (``Validated``, ``Valid``, Koatty's rules: koatty_lite.validation, koatty_lite.rules).
 This module never imports the serverless package.
 """
-from __future__ import annotations
-
 from .app import Koatty, create_application
 from .context import Context
 from .decorators import (

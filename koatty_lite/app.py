@@ -3,8 +3,6 @@
 Routes and their arguments live in routes.py, the response side in output.py, the listen server
 in server.py (loaded by listen() only).
 """
-from __future__ import annotations
-
 import os
 import re
 import sys
@@ -49,7 +47,7 @@ class _Next:
     # __init__ frame (_new below); ``i`` is -1 once called.
     __slots__ = ("chain", "i", "ctx")
 
-    def __call__(self) -> Any:
+    def __call__(self) -> "Any":
         i = self.i
         if i < 0:
             raise RuntimeError("next() called multiple times")
@@ -73,7 +71,7 @@ class Chain:
 
     __slots__ = ("middleware", "endpoint", "n")
 
-    def __init__(self, middleware: list, endpoint: Callable | None = None):
+    def __init__(self, middleware: list, endpoint: "Callable | None" = None):
         for fn in middleware:
             if not callable(fn):
                 raise TypeError(f"middleware must be callable, got {fn!r}")
@@ -81,7 +79,7 @@ class Chain:
         self.endpoint = endpoint
         self.n = len(self.middleware)
 
-    def dispatch(self, i: int, ctx: Any) -> Any:
+    def dispatch(self, i: int, ctx: "Any") -> "Any":
         """Run middleware ``i`` (or the endpoint when past the end)."""
         if i < self.n:
             nxt = _new(_Next)
@@ -91,7 +89,7 @@ class Chain:
             return self.endpoint(ctx)
         return None
 
-    def __call__(self, ctx: Any, next: Callable | None = None) -> Any:
+    def __call__(self, ctx: "Any", next: "Callable | None" = None) -> "Any":
         if next is None:
             if self.n:  # dispatch(0, ctx), written out as in _Next.__call__
                 nxt = _new(_Next)
@@ -102,7 +100,7 @@ class Chain:
         return Chain(self.middleware, lambda c: next())(ctx)
 
 
-def compose(middleware: list, endpoint: Callable | None = None) -> Chain:
+def compose(middleware: list, endpoint: "Callable | None" = None) -> "Chain":
     """Compose ``fn(ctx, next)`` functions into one callable ``chain(ctx)`` (koa-compose, sync)."""
     return Chain(middleware, endpoint)
 
@@ -125,7 +123,7 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def fill_placeholders(value: Any, environ: Any = None) -> Any:
+def fill_placeholders(value: "Any", environ: "Any" = None) -> "Any":
     """Replace ``${VAR}`` / ``${VAR:default}`` in every string of ``value`` (a missing VAR → default or "")."""
     environ = os.environ if environ is None else environ
     if isinstance(value, str):
@@ -190,19 +188,19 @@ class Koatty:
 
     # --- events -------------------------------------------------------------------------------
 
-    def on(self, event: str, fn: Callable) -> Koatty:
+    def on(self, event: str, fn: "Callable") -> "Koatty":
         """Call ``fn(app)`` each time ``event`` is emitted."""
         refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
         self._listeners.setdefault(str(event), []).append((fn, False))
         return self
 
-    def once(self, event: str, fn: Callable) -> Koatty:
+    def once(self, event: str, fn: "Callable") -> "Koatty":
         """Call ``fn(app)`` the next time ``event`` is emitted."""
         refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
         self._listeners.setdefault(str(event), []).append((fn, True))
         return self
 
-    def off(self, event: str, fn: Callable | None = None) -> Koatty:
+    def off(self, event: str, fn: "Callable | None" = None) -> "Koatty":
         """Remove ``fn`` (or every listener) from ``event``."""
         if fn is None:
             self._listeners.pop(event, None)
@@ -210,7 +208,7 @@ class Koatty:
             self._listeners[event] = [p for p in self._listeners.get(event, []) if p[0] is not fn]
         return self
 
-    def emit(self, event: str, *args: Any) -> None:
+    def emit(self, event: str, *args: "Any") -> None:
         """Run the listeners of ``event`` in order, with ``(app, *args)``; an exception propagates."""
         listeners = self._listeners.get(event)
         if not listeners:
@@ -226,7 +224,7 @@ class Koatty:
 
     # --- config -------------------------------------------------------------------------------
 
-    def get_config(self, key: str | None = None, default: Any = None) -> Any:
+    def get_config(self, key: "str | None" = None, default: "Any" = None) -> "Any":
         """A config value by dot path (``"db.path"``), or ``default``; no key → the whole dict."""
         node = self.config
         if not key:
@@ -256,18 +254,18 @@ class Koatty:
 
     # --- registry -----------------------------------------------------------------------------
 
-    def register(self, cls: type, name: str | None = None) -> type:
+    def register(self, cls: type, name: "str | None" = None) -> type:
         """Register a decorated class by hand (e.g. from ``boot_func``)."""
         if self._ready:
             raise RuntimeError("components cannot be registered after the app is ready")
         return self.container.register(cls, name)
 
-    def get(self, target: Any) -> Any:
+    def get(self, target: "Any") -> "Any":
         """The singleton for a class or registered name: how event handlers, ``boot_func`` and tests
         reach services (``app.get(UserService)``); raises InjectionError when it is not registered."""
         return self.container.get(target)
 
-    def use(self, fn: Callable) -> Koatty:
+    def use(self, fn: "Callable") -> "Koatty":
         """Add an onion middleware ``fn(ctx, next)`` (runs outside the ``middleware.list`` ones)."""
         if self._ready:
             raise RuntimeError("middleware cannot be added after the app is ready")
@@ -309,7 +307,7 @@ class Koatty:
             self._handler = ObservedWsgiApp(self, settings)
         self._ready = True
 
-    def get_request_handler(self, protocol: str = "http") -> Callable:
+    def get_request_handler(self, protocol: str = "http") -> "Callable":
         """The cached PEP 3333 callable (Koatty's ``getRequestHandler``)."""
         if protocol != "http":
             raise ValueError(f"protocol {protocol!r} is not supported: koatty_lite serves HTTP only "
@@ -318,15 +316,15 @@ class Koatty:
             raise RuntimeError("Application is not ready: call create_application(App) first")
         return self._handler
 
-    def callback(self, protocol: str = "http") -> Callable:
+    def callback(self, protocol: str = "http") -> "Callable":
         """Same cached callable as ``get_request_handler()`` (Koa's ``callback()``)."""
         return self.get_request_handler(protocol)
 
-    def __call__(self, environ: dict, start_response: Callable) -> Any:
+    def __call__(self, environ: dict, start_response: "Callable") -> "Any":
         """The app is itself a WSGI callable once ready."""
         return self.get_request_handler()(environ, start_response)
 
-    def _endpoint(self, ctx: Context) -> Any:
+    def _endpoint(self, ctx: "Context") -> "Any":
         method, path = ctx.method, ctx.path
         found = ctx._route
         # Why: a middleware may have asked ctx.route already (then rewritten the path: look up again).
@@ -368,7 +366,7 @@ class Koatty:
 
     # --- serving --------------------------------------------------------------------------------
 
-    def listen(self, port: int | None = None, host: str | None = None) -> Any:
+    def listen(self, port: "int | None" = None, host: "str | None" = None) -> "Any":
         """Serve on the stdlib HTTP/1.1 server (server.py: a selector loop and a bounded worker pool,
         tuned by the ``server.*`` config); return the server, already serving. As Koatty's (Node's)
         ``app.listen()``, the process then serves until ``stop()``, SIGTERM or SIGINT, even after the
@@ -414,7 +412,7 @@ class Koatty:
                 _log.get_logger().exception("appStop listener %r failed", fn)
 
     @property
-    def server(self) -> Any:
+    def server(self) -> "Any":
         """The server started by ``listen()``, or None."""
         return self._server
 
@@ -422,7 +420,7 @@ class Koatty:
 # --- bootstrap -----------------------------------------------------------------------------------
 
 
-def create_application(App: Any, boot_func: Callable | None = None) -> Koatty:
+def create_application(App: "Any", boot_func: "Callable | None" = None) -> "Koatty":
     """Run the whole bootstrap, emit the lifecycle events, mark ready; open no socket."""
     app = App() if isinstance(App, type) else App
     if not isinstance(app, Koatty):
@@ -449,7 +447,7 @@ def create_application(App: Any, boot_func: Callable | None = None) -> Koatty:
     return app
 
 
-def _hook(app: Koatty, obj: Any, hooked: set) -> None:
+def _hook(app: "Koatty", obj: "Any", hooked: set) -> None:
     """Subscribe ``obj``'s @OnEvent methods to the app's events (once per object)."""
     if id(obj) in hooked:
         return
@@ -462,14 +460,14 @@ def _hook(app: Koatty, obj: Any, hooked: set) -> None:
             app.on(event, getattr(obj, name))
 
 
-def _load_components(app: Koatty, hooked: set) -> None:
+def _load_components(app: "Koatty", hooked: set) -> None:
     """loadComponent: plain components are created (with their dependencies) and hooked to events."""
     container = app.container
     for c in container.of_type("COMPONENT"):
         _hook(app, container.get(c), hooked)
 
 
-def _configured(app: Koatty, kind: str, section: str, decorator: str) -> list:
+def _configured(app: "Koatty", kind: str, section: str, decorator: str) -> list:
     """``[(name, options)]`` for ``config[section]["list"]`` (every registered ``kind`` when empty for
     plugins), enabled ones only; a name that is not a registered ``kind`` is a boot error."""
     container = app.container
@@ -490,7 +488,7 @@ def _configured(app: Koatty, kind: str, section: str, decorator: str) -> list:
     return out
 
 
-def _load_plugins(app: Koatty, hooked: set) -> None:
+def _load_plugins(app: "Koatty", hooked: set) -> None:
     """loadPlugin: plugins run in config["plugin"]["list"] order (every registered plugin when empty)."""
     for name, options in _configured(app, "PLUGIN", "plugin", "@Plugin()"):
         plugin = app.container.get(name)
@@ -498,7 +496,7 @@ def _load_plugins(app: Koatty, hooked: set) -> None:
         plugin.run(options, app)
 
 
-def _load_middleware(app: Koatty, hooked: set) -> None:
+def _load_middleware(app: "Koatty", hooked: set) -> None:
     """loadMiddleware: config["middleware"]["list"] gives the order; options from middleware.config[name]."""
     for name, options in _configured(app, "MIDDLEWARE", "middleware", "@Middleware()"):
         middleware = app.container.get(name)
@@ -510,13 +508,13 @@ def _load_middleware(app: Koatty, hooked: set) -> None:
         app._middleware.append(fn)
 
 
-def _load_services(app: Koatty, hooked: set) -> None:
+def _load_services(app: "Koatty", hooked: set) -> None:
     """loadService: every service is created now, so a missing/circular dependency fails here."""
     for c in app.container.of_type("SERVICE"):
         app.container.get(c)
 
 
-def _load_controllers(app: Koatty, hooked: set) -> None:
+def _load_controllers(app: "Koatty", hooked: set) -> None:
     """loadController: injections resolved once per controller class; routes collected."""
     container = app.container
     routes = app._pending_routes = []
@@ -533,7 +531,7 @@ def _load_controllers(app: Koatty, hooked: set) -> None:
                 routes.append((method, join_path(prefix, path), c, fn, prepared))
 
 
-def _load_router(app: Koatty, hooked: set) -> None:
+def _load_router(app: "Koatty", hooked: set) -> None:
     """loadRouter: routes compiled (argument extractors, aspects) and added to the table."""
     container = app.container
     for c in container.of_type("ASPECT"):
@@ -551,7 +549,7 @@ def _load_router(app: Koatty, hooked: set) -> None:
         app.router.add("GET", str(doc_path), _serve_openapi)
 
 
-def _serve_openapi(ctx: Context) -> None:
+def _serve_openapi(ctx: "Context") -> None:
     """GET <config openapi.path>: the document, built on the first request (openapi.py loads only then)."""
     app = ctx.app
     doc = app.__dict__.get("_openapi_doc")
@@ -560,7 +558,7 @@ def _serve_openapi(ctx: Context) -> None:
     ctx.body = doc
 
 
-def _check_path_variables(route: Route, method: str, path: str, all_paths: list) -> None:
+def _check_path_variables(route: "Route", method: str, path: str, all_paths: list) -> None:
     """A PathVariable must name a parameter of the route's path: without a default on every path it
     is mounted on; with a default on at least one (else the name is a typo that never matches)."""
     names = path_params(path)
@@ -585,7 +583,7 @@ BOOT_PHASES = (
 )
 
 
-def _load_singletons(app: Koatty, hooked: set) -> None:
+def _load_singletons(app: "Koatty", hooked: set) -> None:
     """Every singleton hooked to events; the exception handler chosen; @Scheduled tasks collected."""
     container = app.container
     for kind in SINGLETON_TYPES:
@@ -612,7 +610,7 @@ def _load_singletons(app: Koatty, hooked: set) -> None:
         validate(app)  # a typo fails the boot (and the deployment), not the first run at 2 a.m.
 
 
-def run(App: Any, port: int | None = None, host: str | None = None, boot_func: Callable | None = None) -> Koatty:
+def run(App: "Any", port: "int | None" = None, host: "str | None" = None, boot_func: "Callable | None" = None) -> "Koatty":
     """Create the app, listen, block until SIGTERM/SIGINT, then stop gracefully (``appStop`` once)."""
     import signal
     import threading
@@ -621,7 +619,7 @@ def run(App: Any, port: int | None = None, host: str | None = None, boot_func: C
     server = app.listen(port, host)
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: "Any") -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -4,8 +4,6 @@ The request is either a serverless ``Request`` (serverless/request.py: the platf
 directly) or a PEP 3333 environ, read through ``EnvironRequest`` (environ.py, loaded with the first
 environ); both offer the same fields.
 """
-from __future__ import annotations
-
 import os
 
 from .errors import HttpException, KoattyException
@@ -43,7 +41,7 @@ def new_request_id() -> str:
     return "%016x" % _RANDOM[0](64)  # PERF: one format, not to_bytes + hex (-1k instructions)
 
 
-def _is_token(name: Any) -> bool:
+def _is_token(name: "Any") -> bool:
     """True for a non-empty string of RFC 9110 token characters (a header or cookie name)."""
     return isinstance(name, str) and bool(name) and _TOKEN_CHARS.issuperset(name)
 
@@ -59,7 +57,7 @@ def _wsgi_str(value: str) -> str:
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
-def _environ_request(environ: dict) -> Any:
+def _environ_request(environ: dict) -> "Any":
     """The ``EnvironRequest`` over a PEP 3333 environ: koatty_lite.environ is loaded by the first one,
     and this name is rebound to the class (``type(req) is _environ_request`` then tells them apart)."""
     global _environ_request
@@ -69,7 +67,7 @@ def _environ_request(environ: dict) -> Any:
     return EnvironRequest(environ)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     """``EnvironRequest`` and ``Headers`` live in koatty_lite.environ (loaded on first use)."""
     if name in ("EnvironRequest", "Headers"):
         from . import environ
@@ -92,7 +90,7 @@ class Context:
     _state = None
     _body_loaded = False
 
-    def __init__(self, environ: Any, app: Any = None):
+    def __init__(self, environ: "Any", app: "Any" = None):
         """``environ``: a PEP 3333 environ, or a serverless ``Request`` (read without building one)."""
         req = self._req = _environ_request(environ) if isinstance(environ, dict) else environ
         self.app = app
@@ -132,14 +130,14 @@ class Context:
         return self._req.environ
 
     @property
-    def headers(self) -> Headers:
+    def headers(self) -> "Headers":
         """Request headers, case-insensitive (``ctx.headers["x-api-key"]``)."""
         h = self._headers
         if h is None:
             h = self._headers = self._req.headers
         return h
 
-    def get(self, name: str, default: Any = None) -> Any:
+    def get(self, name: str, default: "Any" = None) -> "Any":
         """A request header (Koa's ``ctx.get``)."""
         return self.headers.get(name, default)
 
@@ -205,7 +203,7 @@ class Context:
         return self.get("host") or self._req.server_name
 
     @property
-    def route(self) -> str | None:
+    def route(self) -> "str | None":
         """The route pattern that will serve this request (``"/users/:id"``), None when none will (404,
         405). Middleware checks this, not ``ctx.path``: ``/admin/stats/`` is served by ``/admin/stats``."""
         method, path = self.method, self.path
@@ -240,13 +238,13 @@ class Context:
         return rid
 
     @property
-    def trace_id(self) -> str | None:
+    def trace_id(self) -> "str | None":
         """``koatty.trace_id`` from the adapter, else the ``X-Amzn-Trace-Id`` header, else ``_X_AMZN_TRACE_ID``."""
         # Why: the Lambda runtime sets _X_AMZN_TRACE_ID per invocation; read only when asked (os.environ is slow).
         return self._req.trace_id or os.environ.get("_X_AMZN_TRACE_ID")
 
     @property
-    def trace(self) -> Any:
+    def trace(self) -> "Any":
         """The parsed trace (``koatty_lite.tracing.TraceContext``): ``trace_id``, ``parent_id``, and
         ``headers()`` for an outgoing request (``traceparent`` and ``X-Amzn-Trace-Id``)."""
         ext = self._ext
@@ -265,7 +263,7 @@ class Context:
         return trace
 
     @property
-    def logger(self) -> Any:
+    def logger(self) -> "Any":
         """This request's logger (``koatty_lite.log.Logger``): ``ctx.logger.info("paid", order=7)``;
         ``ctx.logger.append_keys(user=...)`` adds keys to this request's later lines. Its lines carry
         this request's id even when written from a thread the app started."""
@@ -280,7 +278,7 @@ class Context:
         return logger
 
     @property
-    def metrics(self) -> Any:
+    def metrics(self) -> "Any":
         """This request's metrics (``koatty_lite.metrics.Metrics``): ``ctx.metrics.add("Orders", 1, "Count")``;
         written once when the request ends (EMF on AWS, JSON lines on Alibaba Cloud and Tencent Cloud)."""
         ext = self._ext
@@ -294,22 +292,22 @@ class Context:
         return metrics
 
     @property
-    def event(self) -> Any:
+    def event(self) -> "Any":
         """The raw platform event (None outside serverless)."""
         return self._req.event
 
     @property
-    def platform_context(self) -> Any:
+    def platform_context(self) -> "Any":
         """The platform's context object (None outside serverless)."""
         return self._req.context
 
     @property
-    def platform(self) -> str | None:
+    def platform(self) -> "str | None":
         """``"aws"``, ``"alicloud"``, ``"tencent"`` or None."""
         return self._req.platform
 
     @property
-    def event_kind(self) -> str | None:
+    def event_kind(self) -> "str | None":
         """The HTTP event kind the adapter detected (``"apigw-v2"``, ...), or None."""
         return self._req.kind
 
@@ -348,7 +346,7 @@ class Context:
         self._body_data = {} if data is None else data
         self._files = files or {}
 
-    def request_body(self) -> Any:
+    def request_body(self) -> "Any":
         """The parsed body: a dict for JSON objects/forms/multipart, str for text/*, else bytes; ``{}`` when empty."""
         if not self._body_loaded:
             self._load_body()
@@ -360,7 +358,7 @@ class Context:
             self._load_body()
         return self._raw_body
 
-    def request_file(self, name: str | None = None) -> Any:
+    def request_file(self, name: "str | None" = None) -> "Any":
         """The uploaded file ``name`` (an ``UploadedFile``; the last one when the field is repeated, as
         for query keys), or a dict of every field's file; ``request_files(name)`` gives them all."""
         if not self._body_loaded:
@@ -403,19 +401,19 @@ class Context:
         self._status = value
 
     @property
-    def type(self) -> str | None:
+    def type(self) -> "str | None":
         """Response Content-Type as set (None: derived from the body)."""
         return self._type
 
     @type.setter
-    def type(self, value: str | None) -> None:
+    def type(self, value: "str | None") -> None:
         if value is not None:
             _check_header("Content-Type", value)
             if "/" not in value:
                 value = _SHORT_TYPES.get(value.lstrip("."), value)
         self._type = value
 
-    def set(self, name: str | dict, value: Any = None) -> None:
+    def set(self, name: "str | dict", value: "Any" = None) -> None:
         """Set a response header (replacing one of the same name); ``ctx.set({...})`` sets several."""
         # PERF: a name already checked (its lower case cached) with a printable ASCII value needs no
         # _check_header call nor lower() (ctx.set of one header: 4.3k -> 3.2k instructions)
@@ -441,7 +439,7 @@ class Context:
             out[:] = [pair for pair in out if pair[0].lower() != lname]
         out.append((name, value))
 
-    def append(self, name: str, value: Any) -> None:
+    def append(self, name: str, value: "Any") -> None:
         """Add a response header, keeping any of the same name (several Set-Cookie survive)."""
         value = str(value)
         _check_header(name, value)
@@ -455,7 +453,7 @@ class Context:
             self._type = None
         self._out[:] = [pair for pair in self._out if pair[0].lower() != lname]
 
-    def response_header(self, name: str, default: Any = None) -> Any:
+    def response_header(self, name: str, default: "Any" = None) -> "Any":
         """A response header already set (the last one of that name)."""
         lname = name.lower()
         if lname == "content-type":
@@ -470,9 +468,9 @@ class Context:
         """The response headers set so far, as ``(name, value)`` pairs."""
         return list(self._out)
 
-    def set_cookie(self, name: str, value: str, *, max_age: int | None = None, expires: str | None = None,
-                   path: str | None = "/", domain: str | None = None, secure: bool = False,
-                   httponly: bool = True, samesite: str | None = "Lax") -> None:
+    def set_cookie(self, name: str, value: str, *, max_age: "int | None" = None, expires: "str | None" = None,
+                   path: "str | None" = "/", domain: "str | None" = None, secure: bool = False,
+                   httponly: bool = True, samesite: "str | None" = "Lax") -> None:
         """Append a ``Set-Cookie`` header (attributes as keywords)."""
         if not _is_token(name):
             raise ValueError(f"invalid cookie name {name!r}")
@@ -499,7 +497,7 @@ class Context:
                 raise ValueError(f"invalid cookie attribute {p!r}")
         self.append("Set-Cookie", "; ".join(parts))
 
-    def throw(self, *args: Any) -> None:
+    def throw(self, *args: "Any") -> None:
         """Raise ``KoattyException``: ``ctx.throw(404)``, ``ctx.throw(404, "msg")``, ``ctx.throw("msg", code, status)``."""
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
             status = args[0]
@@ -533,7 +531,7 @@ _GOOD_NAMES = {}  # header name already checked -> its lower case (bounded below
 _payload = None  # koatty_lite.payload once a request had a body
 
 
-def _load_payload() -> Any:
+def _load_payload() -> "Any":
     """koatty_lite.payload, imported on the first request with a body (PERF: not at cold start)."""
     global _payload
     from . import payload

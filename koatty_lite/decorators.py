@@ -7,8 +7,6 @@ class ``__koatty_type__``, ``__koatty_name__``, controllers ``__koatty_path__``;
 ``__koatty_routes__``, ``__koatty_before__``/``__koatty_after__``, ``__koatty_events__``,
 ``__koatty_scheduled__``; classes ``__koatty_before_each__``/``__koatty_after_each__``.
 """
-from __future__ import annotations
-
 import sys
 from functools import partial  # why: free, `re` and `enum` have loaded functools already
 
@@ -17,7 +15,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
 
-def _bare(decorator: str, value: Any, fix: str) -> None:
+def _bare(decorator: str, value: "Any", fix: str) -> None:
     """Refuse a decorator factory used without its call: ``@Service`` instead of ``@Service()``.
 
     Why: the bare form replaces the class or method by the factory's inner function, so the class
@@ -28,7 +26,7 @@ def _bare(decorator: str, value: Any, fix: str) -> None:
                         f"write {fix}")
 
 
-def _aspect(decorator: str, aspect: Any) -> None:
+def _aspect(decorator: str, aspect: "Any") -> None:
     """Refuse what cannot be an aspect: a function (``@Before`` used bare on a method) or a class
     that is not an ``@Aspect()`` (``@BeforeEach`` used bare on a controller class)."""
     if isinstance(aspect, type):
@@ -39,7 +37,7 @@ def _aspect(decorator: str, aspect: Any) -> None:
     _bare(decorator, aspect, f"@{decorator}(AspectClass)")
 
 
-def _class_decorator(kind: str, name: str | None = None, **extra: Any) -> Callable:
+def _class_decorator(kind: str, name: "str | None" = None, **extra: "Any") -> "Callable":
     def deco(cls):
         cls.__koatty_type__ = kind
         cls.__koatty_name__ = name or cls.__name__
@@ -50,49 +48,49 @@ def _class_decorator(kind: str, name: str | None = None, **extra: Any) -> Callab
     return deco
 
 
-def Component(name: str | None = None) -> Callable:
+def Component(name: "str | None" = None) -> "Callable":
     """Mark a class as a singleton component (it may carry ``@OnEvent`` methods)."""
     _bare("Component", name, "@Component()")
     return _class_decorator("COMPONENT", name)
 
 
-def Service(name: str | None = None) -> Callable:
+def Service(name: "str | None" = None) -> "Callable":
     """Mark a class as a singleton service."""
     _bare("Service", name, "@Service()")
     return _class_decorator("SERVICE", name)
 
 
-def Controller(path: str = "", name: str | None = None) -> Callable:
+def Controller(path: str = "", name: "str | None" = None) -> "Callable":
     """Mark a class as a controller mounted under ``path``; instantiated per request."""
     _bare("Controller", path, "@Controller() or @Controller(\"/prefix\")")
     return _class_decorator("CONTROLLER", name, __koatty_path__=path or "")
 
 
-def Middleware(name: str | None = None) -> Callable:
+def Middleware(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``run(self, options, app)`` returns an onion function ``fn(ctx, next)``."""
     _bare("Middleware", name, "@Middleware()")
     return _class_decorator("MIDDLEWARE", name)
 
 
-def Plugin(name: str | None = None) -> Callable:
+def Plugin(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``run(self, options, app)`` runs at ``loadPlugin``."""
     _bare("Plugin", name, "@Plugin()")
     return _class_decorator("PLUGIN", name)
 
 
-def Aspect(name: str | None = None) -> Callable:
+def Aspect(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``run(self, ctx, *args)`` runs before/after controller methods."""
     _bare("Aspect", name, "@Aspect()")
     return _class_decorator("ASPECT", name)
 
 
-def ExceptionHandler(name: str | None = None) -> Callable:
+def ExceptionHandler(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``handle(self, ctx, exc)`` replaces the default error output."""
     _bare("ExceptionHandler", name, "@ExceptionHandler()")
     return _class_decorator("EXCEPTION_HANDLER", name)
 
 
-def Bootstrap(boot_func: Callable | None = None) -> Callable:
+def Bootstrap(boot_func: "Callable | None" = None) -> "Callable":
     """Record ``boot_func`` on the App class; ``koatty_lite.run(App)`` then creates and listens.
 
     Unlike Koatty, decorating does not boot: importing a module must never open a socket.
@@ -110,7 +108,7 @@ def Bootstrap(boot_func: Callable | None = None) -> Callable:
 # --- routes -----------------------------------------------------------------------------------
 
 
-def RequestMapping(path: str = "/", method: str = "ALL") -> Callable:
+def RequestMapping(path: str = "/", method: str = "ALL") -> "Callable":
     """Route ``method`` (or ``"ALL"``) requests on ``path`` (Koatty syntax ``/:id``) to this method."""
     _bare("RequestMapping", path, "@RequestMapping(\"/path\", method) (or @GetMapping(\"/path\"), ...)")
     methods = [method] if isinstance(method, str) else list(method)
@@ -124,43 +122,43 @@ def RequestMapping(path: str = "/", method: str = "ALL") -> Callable:
     return deco
 
 
-def GetMapping(path: str = "/") -> Callable:
+def GetMapping(path: str = "/") -> "Callable":
     """Route GET (and HEAD) requests on ``path``."""
     _bare("GetMapping", path, "@GetMapping() or @GetMapping(\"/path\")")
     return RequestMapping(path, "GET")
 
 
-def PostMapping(path: str = "/") -> Callable:
+def PostMapping(path: str = "/") -> "Callable":
     """Route POST requests on ``path``."""
     _bare("PostMapping", path, "@PostMapping() or @PostMapping(\"/path\")")
     return RequestMapping(path, "POST")
 
 
-def PutMapping(path: str = "/") -> Callable:
+def PutMapping(path: str = "/") -> "Callable":
     """Route PUT requests on ``path``."""
     _bare("PutMapping", path, "@PutMapping() or @PutMapping(\"/path\")")
     return RequestMapping(path, "PUT")
 
 
-def DeleteMapping(path: str = "/") -> Callable:
+def DeleteMapping(path: str = "/") -> "Callable":
     """Route DELETE requests on ``path``."""
     _bare("DeleteMapping", path, "@DeleteMapping() or @DeleteMapping(\"/path\")")
     return RequestMapping(path, "DELETE")
 
 
-def PatchMapping(path: str = "/") -> Callable:
+def PatchMapping(path: str = "/") -> "Callable":
     """Route PATCH requests on ``path``."""
     _bare("PatchMapping", path, "@PatchMapping() or @PatchMapping(\"/path\")")
     return RequestMapping(path, "PATCH")
 
 
-def OptionsMapping(path: str = "/") -> Callable:
+def OptionsMapping(path: str = "/") -> "Callable":
     """Route OPTIONS requests on ``path``."""
     _bare("OptionsMapping", path, "@OptionsMapping() or @OptionsMapping(\"/path\")")
     return RequestMapping(path, "OPTIONS")
 
 
-def HeadMapping(path: str = "/") -> Callable:
+def HeadMapping(path: str = "/") -> "Callable":
     """Route HEAD requests on ``path`` (otherwise HEAD is served by the GET route)."""
     _bare("HeadMapping", path, "@HeadMapping() or @HeadMapping(\"/path\")")
     return RequestMapping(path, "HEAD")
@@ -169,7 +167,7 @@ def HeadMapping(path: str = "/") -> Callable:
 # --- aspects and events -----------------------------------------------------------------------
 
 
-def Before(aspect: Any) -> Callable:
+def Before(aspect: "Any") -> "Callable":
     """Run aspect ``aspect`` (class or registered name) before this controller method."""
     _aspect("Before", aspect)
 
@@ -183,7 +181,7 @@ def Before(aspect: Any) -> Callable:
     return deco
 
 
-def After(aspect: Any) -> Callable:
+def After(aspect: "Any") -> "Callable":
     """Run aspect ``aspect`` (class or registered name) after this controller method."""
     _aspect("After", aspect)
 
@@ -197,7 +195,7 @@ def After(aspect: Any) -> Callable:
     return deco
 
 
-def BeforeEach(aspect: Any) -> Callable:
+def BeforeEach(aspect: "Any") -> "Callable":
     """Run aspect ``aspect`` before every route method of this controller class."""
     _aspect("BeforeEach", aspect)
 
@@ -208,7 +206,7 @@ def BeforeEach(aspect: Any) -> Callable:
     return deco
 
 
-def AfterEach(aspect: Any) -> Callable:
+def AfterEach(aspect: "Any") -> "Callable":
     """Run aspect ``aspect`` after every route method of this controller class."""
     _aspect("AfterEach", aspect)
 
@@ -219,7 +217,7 @@ def AfterEach(aspect: Any) -> Callable:
     return deco
 
 
-def OnEvent(event: str) -> Callable:
+def OnEvent(event: str) -> "Callable":
     """Call this singleton method ``(self, app)`` when the app emits ``event``."""
     _bare("OnEvent", event, "@OnEvent(\"appReady\") (an event name)")
 
@@ -230,7 +228,7 @@ def OnEvent(event: str) -> Callable:
     return deco
 
 
-def Scheduled(expression: str, name: str | None = None) -> Callable:
+def Scheduled(expression: str, name: "str | None" = None) -> "Callable":
     """Run this singleton method on a schedule (``rate(...)``/``cron(...)``, see schedule.py)."""
     _bare("Scheduled", expression, "@Scheduled(\"rate(5 minutes)\") (an expression)")
 
@@ -249,7 +247,7 @@ class Autowired:
 
     __slots__ = ("name",)
 
-    def __init__(self, name: Any = None):
+    def __init__(self, name: "Any" = None):
         self.name = name
 
     def __repr__(self) -> str:
@@ -264,7 +262,7 @@ class Config:
 
     __slots__ = ("key", "default")
 
-    def __init__(self, key: str, default: Any = None):
+    def __init__(self, key: str, default: "Any" = None):
         self.key = key
         self.default = default
 
@@ -289,7 +287,7 @@ class Param:
     source = "param"
     MISSING = _MISSING  # what get(self, ctx, key) returns when the request has no value
 
-    def __init__(self, name: str | None = None, default: Any = _MISSING):
+    def __init__(self, name: "str | None" = None, default: "Any" = _MISSING):
         self.name = name
         self.default = default
 
@@ -372,7 +370,7 @@ class InjectionError(RuntimeError):
     """A missing or circular dependency; raised by ``create_application``, never at request time."""
 
 
-def koatty_type(cls: type) -> str | None:
+def koatty_type(cls: type) -> "str | None":
     """The class's own ``__koatty_type__`` (not inherited)."""
     return cls.__dict__.get("__koatty_type__")
 
@@ -421,7 +419,7 @@ def defines_init(cls: type) -> bool:
 class Container:
     """Registered classes by name, and the singletons built from them."""
 
-    def __init__(self, app: Any):
+    def __init__(self, app: "Any"):
         self.app = app
         self.classes = {}  # name -> cls
         self.instances = {}  # name -> singleton
@@ -429,7 +427,7 @@ class Container:
         self._stack = []  # names being created (cycle detection)
         self._prepared = {}  # cls -> injection dict
 
-    def register(self, cls: type, name: str | None = None) -> type:
+    def register(self, cls: type, name: "str | None" = None) -> type:
         """Register a decorated class under its identifier."""
         if not isinstance(cls, type):
             raise TypeError(f"components must be classes, got {cls!r}")
@@ -447,7 +445,7 @@ class Container:
         """Registered classes of one ``__koatty_type__``, in registration order."""
         return [c for c in self.classes.values() if koatty_type(c) == kind]
 
-    def name_of(self, target: Any, owner: type | None = None) -> str | None:
+    def name_of(self, target: "Any", owner: "type | None" = None) -> "str | None":
         """Resolve a class, a registered name, or an annotation string to a registered name."""
         if isinstance(target, type):
             name = self._by_class.get(target)
@@ -475,7 +473,7 @@ class Container:
                     return tail
         return None
 
-    def get(self, target: Any) -> Any:
+    def get(self, target: "Any") -> "Any":
         """The singleton for a class or name, created (with its dependencies) on first use."""
         name = target if isinstance(target, str) and target in self.classes else self.name_of(target)
         if name is None:
@@ -485,7 +483,7 @@ class Container:
             obj = self._create(name)
         return obj
 
-    def _create(self, name: str) -> Any:
+    def _create(self, name: str) -> "Any":
         cls = self.classes[name]
         if koatty_type(cls) == "CONTROLLER":
             raise InjectionError(f"{name} is a controller (created per request) and cannot be injected")
@@ -540,7 +538,7 @@ class Container:
         return values
 
 
-def _config_value(app: Any, owner: str, attr: str, marker: Config, annotation: Any) -> Any:
+def _config_value(app: "Any", owner: str, attr: str, marker: "Config", annotation: "Any") -> "Any":
     """The config value for ``owner.attr = Config(key)``, converted to the attribute's annotation as
     controller parameters are (``int``, ``float``, ``bool``, ``str``; others as they are); an absent
     key without a default stays None. A value that cannot be converted is a boot error."""
@@ -561,7 +559,7 @@ def _config_value(app: Any, owner: str, attr: str, marker: Config, annotation: A
                              f"expected {type_name}") from None
 
 
-def _label(target: Any) -> str:
+def _label(target: "Any") -> str:
     if isinstance(target, type):
         return target.__name__
     return str(target)
@@ -583,7 +581,7 @@ _CO_COROUTINE = 0x80 | 0x100  # CO_COROUTINE | CO_ITERABLE_COROUTINE (inspect's 
 _CO_ASYNC_GENERATOR = 0x200
 
 
-def refuse_async(fn: Any, label: str, hint: str = "use a plain def") -> None:
+def refuse_async(fn: "Any", label: str, hint: str = "use a plain def") -> None:
     """Raise TypeError when ``fn`` (a function, bound method or object with ``__call__``) is
     ``async def`` or an async generator: the core is synchronous, and a coroutine nobody awaits
     would silently do nothing. A ``functools.partial`` is looked through."""

@@ -3,8 +3,6 @@
 A leaf module (it imports nothing from koatty_lite): the core and the serverless adapters both
 build every error body with ``error_body``.
 """
-from __future__ import annotations
-
 import json
 
 TYPE_CHECKING = False
@@ -18,8 +16,8 @@ class KoattyException(Exception):
     """An error that becomes the response: ``status`` with body ``{"code", "message", "data"}``, plus
     ``headers`` (a dict or ``(name, value)`` pairs) set on that answer."""
 
-    def __init__(self, message: str = "", code: int = 1, status: int = 500, data: Any = None,
-                 headers: Any = None):
+    def __init__(self, message: str = "", code: int = 1, status: int = 500, data: "Any" = None,
+                 headers: "Any" = None):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -69,7 +67,7 @@ def status_line(status: int) -> str:
 KNOWN_LINES = frozenset(_LINES.values())  # "200 OK", ...: lines check_status passes without a look
 
 
-def check_status(status: Any) -> None:
+def check_status(status: "Any") -> None:
     """ValueError unless ``status`` is a PEP 3333 status line a platform can send: three ASCII digits
     100-599, then the end or a space and a reason phrase of printable ASCII.
 
@@ -86,7 +84,7 @@ def check_status(status: Any) -> None:
         raise ValueError(f"invalid WSGI status line {status!r}: want three digits 100-599 and a reason phrase")
 
 
-def finite(obj: Any) -> Any:
+def finite(obj: "Any") -> "Any":
     """``obj`` with every NaN / ±Infinity float replaced by None (what JSON.stringify writes: null)."""
     if isinstance(obj, float):
         return None if obj - obj else obj  # inf - inf and NaN - NaN are NaN, which is truthy
@@ -97,7 +95,7 @@ def finite(obj: Any) -> Any:
     return obj
 
 
-def error_body(code: Any, message: str, data: Any = None, request_id: str | None = None) -> bytes:
+def error_body(code: "Any", message: str, data: "Any" = None, request_id: "str | None" = None) -> bytes:
     """The JSON error body bytes: ``{"code", "message", "data", "requestId"}``, the one error shape
     of every answer koatty_lite gives (the core, the adapters' 400s, the entry point's 500/503).
     NaN / Infinity in ``data`` are written as null (RFC 8259 has no such numbers)."""

@@ -10,8 +10,6 @@ own every INFO line of the "koatty" logger would vanish there. With ``AWS_LAMBDA
 ``KOATTY_LOG_FORMAT=json`` or the app's ``log.format: "json"`` every line is one JSON object
 (koatty_lite.logjson, loaded only then). See docs/observability.md.
 """
-from __future__ import annotations
-
 import os
 from _thread import RLock, _local
 from itertools import count
@@ -43,7 +41,7 @@ def current_request_id() -> str:
     return getattr(_state, "request_id", None) or "-"
 
 
-def enter(request_id: Any) -> Any:
+def enter(request_id: "Any") -> "Any":
     """Start a non-HTTP invocation on this thread: its request id on each line, counted for
     ``cold_start``; returns what ``leave`` restores."""
     state = _state
@@ -67,12 +65,12 @@ def next_invocation() -> int:
     return n
 
 
-def leave(previous: Any) -> None:
+def leave(previous: "Any") -> None:
     """End the invocation ``enter`` started."""
     _state.request_id, _state.fields = previous
 
 
-def level_from_env(environ: Any = None) -> int | None:
+def level_from_env(environ: "Any" = None) -> "int | None":
     """The level named by ``AWS_LAMBDA_LOG_LEVEL``, else ``LOG_LEVEL`` (an unknown name is ignored)."""
     environ = os.environ if environ is None else environ
     for key in ("AWS_LAMBDA_LOG_LEVEL", "LOG_LEVEL"):
@@ -84,7 +82,7 @@ def level_from_env(environ: Any = None) -> int | None:
     return None
 
 
-def json_from_env(environ: Any = None) -> bool:
+def json_from_env(environ: "Any" = None) -> bool:
     """True when ``AWS_LAMBDA_LOG_FORMAT=JSON`` or ``KOATTY_LOG_FORMAT=json`` asks for JSON lines."""
     environ = os.environ if environ is None else environ
     return ((environ.get("AWS_LAMBDA_LOG_FORMAT") or "").strip().upper() == "JSON"
@@ -96,7 +94,7 @@ def is_json() -> bool:
     return _format[0] == "json"
 
 
-def get_logger() -> logging.Logger:
+def get_logger() -> "logging.Logger":
     """``logging.getLogger("koatty")``, set up once (under a lock): request-id filter, level, handler.
 
     Text (the default): a stderr handler only when root has none (the Lambda runtime installs one;
@@ -126,13 +124,13 @@ class AppLoggerAttribute:
     A non-data descriptor, so an app that sets its own ``self.logger`` (in ``init``) keeps it.
     """
 
-    def __get__(self, obj: Any, cls: Any = None) -> Logger:
+    def __get__(self, obj: "Any", cls: "Any" = None) -> "Logger":
         from .logsetup import app_logger
 
         return app_logger
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     """The logger's setup and ``Logger`` live in koatty_lite.logsetup, loaded with the first line
     logged (or ``configure``, ``Logger``, ``app_logger``, ``RequestIdFilter``, ``TextFormatter`` asked for)."""
     if name in _SETUP_NAMES:

@@ -4,8 +4,6 @@ One request: a Context, the onion, then ``render`` turns the context's response 
 ``(status_line, headers, body_bytes)``; an exception goes through the app's @ExceptionHandler or
 the one JSON error shape (errors.error_body).
 """
-from __future__ import annotations
-
 import json
 import sys
 
@@ -26,13 +24,13 @@ class WsgiApp:
     __slots__ = ("app", "chain", "handler", "log_state")
     koatty_timed = False  # serverless._serve stamps ``koatty.t0`` only for an app that reports the adapter's time
 
-    def __init__(self, app: Koatty):
+    def __init__(self, app: "Koatty"):
         self.app = app
         self.chain = app._chain
         self.handler = app.exception_handler
         self.log_state = _log._state
 
-    def __call__(self, environ: dict, start_response: Callable) -> list:
+    def __call__(self, environ: dict, start_response: "Callable") -> list:
         status, headers, body = self.koatty_respond(environ)
         for value in headers:
             if not value[1].isascii():
@@ -41,7 +39,7 @@ class WsgiApp:
         start_response(status, list(headers))  # why: PEP 3333 validators want the list type itself
         return [body] if body else []
 
-    def koatty_respond(self, environ: Any) -> tuple:
+    def koatty_respond(self, environ: "Any") -> tuple:
         """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
 
         ``environ``: a PEP 3333 environ, or the serverless ``Request`` of a platform event (read
@@ -52,7 +50,7 @@ class WsgiApp:
         """
         return self.koatty_answer(environ, None, _triple)
 
-    def koatty_answer(self, request: Any, answer: Callable | None, to_response: Callable) -> Any:
+    def koatty_answer(self, request: "Any", answer: "Callable | None", to_response: "Callable") -> "Any":
         """The platform's response for one request: ``answer(request, status, headers, body, ctype)``
         when the answer is plain, else ``to_response(request, status_line, headers, body)``.
 
@@ -98,7 +96,7 @@ class WsgiApp:
             data = b""
         return to_response(request, status, headers, data)
 
-    def error(self, ctx: Context, exc: Exception) -> tuple:
+    def error(self, ctx: "Context", exc: "Exception") -> tuple:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
         _error_headers(ctx, exc)
         handler = self.handler
@@ -126,7 +124,7 @@ class WsgiApp:
         return _default_error(ctx, exc)
 
 
-def _triple(request: Any, status: str, headers: list, body: bytes) -> tuple:
+def _triple(request: "Any", status: str, headers: list, body: bytes) -> tuple:
     """``koatty_respond``'s shaper: the answer as ``(status_line, headers, body)``."""
     return status, headers, body
 
@@ -142,7 +140,7 @@ def native_headers(headers: list) -> list:
             for name, value in headers]
 
 
-def finish(ctx: Context) -> None:
+def finish(ctx: "Context") -> None:
     """End of a request: write the metrics it added with ``ctx.metrics`` (once), if any."""
     metrics = ctx._ext.get("metrics")
     if metrics:
@@ -158,7 +156,7 @@ def finish(ctx: Context) -> None:
 _KEPT_ON_ERROR = frozenset(("vary", "x-request-id", "cross-origin-opener-policy", "cross-origin-embedder-policy"))
 
 
-def _error_headers(ctx: Context, exc: Exception) -> None:
+def _error_headers(ctx: "Context", exc: "Exception") -> None:
     """Koa's onerror: drop the headers set before the failure (a ``Set-Cookie``, a ``Cache-Control:
     public`` meant for the success), keep ``Access-Control-*``, ``Vary`` and ``X-Request-Id``, then set
     the headers a ``KoattyException`` carries (``exc.headers``)."""
@@ -174,7 +172,7 @@ def _error_headers(ctx: Context, exc: Exception) -> None:
                 _log.get_logger().warning("header %s on %s dropped: invalid", _log.printable(name), type(exc).__name__)
 
 
-def _write_traceback(ctx: Context, what: str) -> None:
+def _write_traceback(ctx: "Context", what: str) -> None:
     # Why: the method and path are the client's; a CR/LF or ESC in them must not forge a log line.
     where = _log.printable(f"{ctx.method} {ctx.path}")
     if _log.is_json():
@@ -192,7 +190,7 @@ def _write_traceback(ctx: Context, what: str) -> None:
         pass
 
 
-def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tuple:
+def _default_error(ctx: "Context", exc: "Exception", force_500: bool = False) -> tuple:
     if isinstance(exc, KoattyException) and not force_500:
         status, body = exc.status, error_body(exc.code, exc.message, exc.data, ctx.request_id)
     else:
@@ -211,19 +209,19 @@ def _default_error(ctx: Context, exc: Exception, force_500: bool = False) -> tup
 _RENDERERS = {}  # type -> fn(obj) -> a JSON-serialisable value (register_renderer)
 
 
-def _b64(data: Any) -> str:
+def _b64(data: "Any") -> str:
     import binascii  # PERF: only apps that return bytes inside a JSON body load it
 
     return binascii.b2a_base64(bytes(data), newline=False).decode("ascii")
 
 
-def _dataclass(obj: Any) -> Any:
+def _dataclass(obj: "Any") -> "Any":
     import dataclasses  # PERF: only apps that return dataclasses load it (it imports inspect)
 
     return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}  # nested values render in turn
 
 
-def _iso(obj: Any) -> str:
+def _iso(obj: "Any") -> str:
     return obj.isoformat()
 
 
@@ -237,7 +235,7 @@ _DEFAULT_RENDERERS = {
 }
 
 
-def register_renderer(type_: type, fn: Callable) -> None:
+def register_renderer(type_: type, fn: "Callable") -> None:
     """Teach the JSON output a type: a returned ``type_`` (or subclass) is written as ``fn(obj)``,
     which returns something JSON can hold (str, number, list, dict, ... or another renderable type).
     Registered renderers win over the defaults (Decimal, datetime/date/time, UUID, set, bytes, Enum,
@@ -247,12 +245,12 @@ def register_renderer(type_: type, fn: Callable) -> None:
     _RENDERERS[type_] = fn
 
 
-def register_json_type(type_: type, fn: Callable) -> None:
+def register_json_type(type_: type, fn: "Callable") -> None:
     """A renderer that does not replace one the app registered (validation.py's DTO classes use it)."""
     _RENDERERS.setdefault(type_, fn)
 
 
-def _json_default(obj: Any) -> Any:
+def _json_default(obj: "Any") -> "Any":
     """The JSON encoder's hook for a value it cannot write: the first renderer along the MRO."""
     for klass in type(obj).__mro__:
         fn = _RENDERERS.get(klass) or _DEFAULT_RENDERERS.get(f"{klass.__module__}.{klass.__qualname__}")
@@ -272,7 +270,7 @@ try:
     # allow_nan False: NaN/Infinity are not JSON (RFC 8259); _json_bytes then writes them as null.
     _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, False)
 
-    def _json_encode(obj: Any) -> str:
+    def _json_encode(obj: "Any") -> str:
         return "".join(_c_encoder(obj, 0))
 except (ImportError, TypeError):  # an interpreter without the C accelerator
     _c_encoder = None
@@ -280,7 +278,7 @@ except (ImportError, TypeError):  # an interpreter without the C accelerator
                                     allow_nan=False).encode
 
 
-def _json_bytes(body: Any) -> bytes:
+def _json_bytes(body: "Any") -> bytes:
     """The JSON body as UTF-8: NaN / Infinity written as null (as Koatty's JSON.stringify does), a lone
     surrogate as a ``\\udXXX`` escape (UTF-8 cannot carry it; it came from a client's JSON string)."""
     try:
@@ -297,7 +295,7 @@ def _json_bytes(body: Any) -> bytes:
         return json.dumps(body, separators=(",", ":"), default=_json_default, allow_nan=False).encode("ascii")
 
 
-def render(ctx: Context) -> tuple:
+def render(ctx: "Context") -> tuple:
     """``(status_line, headers, body_bytes)`` from the context's response state."""
     status, ctype, data = content(ctx)
     return status_line(status), _headers(ctx, ctype, data), data
@@ -314,7 +312,7 @@ def _utf8(text: str) -> bytes:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
 
 
-def content(ctx: Context) -> tuple:
+def content(ctx: "Context") -> tuple:
     """``(status, content type or None, body bytes)`` from the context's response state; raises
     Koa's default 404 when nothing answered."""
     body = ctx.body
@@ -353,7 +351,7 @@ def content(ctx: Context) -> tuple:
     return status, ctype, data
 
 
-def _headers(ctx: Context, ctype: str | None, data: bytes) -> list:
+def _headers(ctx: "Context", ctype: "str | None", data: bytes) -> list:
     """The response headers: Content-Type (unless ``ctype`` is None), the context's, Content-Length,
     X-Request-Id; with ``koatty_facts`` for the serverless shapers (PERF: REST v1 GET -1 µs)."""
     out = ctx._out

@@ -1,8 +1,6 @@
 """Routing: the route table (static routes by dict, dynamic ``/:param`` routes matched segment by segment,
 405 with Allow; was router.py, merged for the cold start) and the controller routes compiled once at
 boot (argument extractors, converters, aspects)."""
-from __future__ import annotations
-
 from .decorators import _MISSING, InjectionError, Param, defines_init, koatty_name, refuse_async
 from .errors import HttpException
 
@@ -130,7 +128,7 @@ class Pattern:
         self.literals = tuple((i + 1, lit) for i, (lit, _) in enumerate(simple) if lit is not None)
         self.params = tuple((i + 1, name) for i, (_, name) in enumerate(simple) if name is not None)
 
-    def match(self, path: str) -> dict | None:
+    def match(self, path: str) -> "dict | None":
         """The parameters when ``path`` matches, else None."""
         if self.segments is None:
             if self.slashes != -1 and path.count("/") != self.slashes:
@@ -153,7 +151,7 @@ class Pattern:
             params["wildcard"] = "/".join(parts[count:])
         return params
 
-    def _match_tokens(self, path: str, i: int, t: int, params: dict, budget: list) -> dict | None:
+    def _match_tokens(self, path: str, i: int, t: int, params: dict, budget: list) -> "dict | None":
         budget[0] -= 1
         if budget[0] < 0:
             return None
@@ -207,7 +205,7 @@ class Router:
         self.frozen = False
         self._hits = {}  # (frozen) request path -> {method: match() of a static route, params _NO_PARAMS}
 
-    def add(self, method: str, path: str, handler: Any) -> None:
+    def add(self, method: str, path: str, handler: "Any") -> None:
         """Register ``handler`` for ``method`` (or ``"ALL"``) on ``path``."""
         if self.frozen:
             raise RuntimeError("routes cannot be added after the app is ready")
@@ -230,7 +228,7 @@ class Router:
             raise ValueError(f"duplicate route {method} {path}{both}")
         table[method] = handler
 
-    def _same_shape(self, method: str, path: str, handler: Any) -> None:
+    def _same_shape(self, method: str, path: str, handler: "Any") -> None:
         """Refuse a dynamic route that differs from one already added only in its parameter names
         (``GET /x/:id`` and ``GET /x/:nid``): the second could never be reached."""
         paths = self._shapes.setdefault(_shape(path), [])
@@ -298,7 +296,7 @@ class Router:
                 return self._other_method(method, path, table, params, route)
         return handler, params if params is not None else {}, table, route
 
-    def _other_method(self, method: str, path: str, table: dict, params: dict | None, route: str) -> tuple:
+    def _other_method(self, method: str, path: str, table: dict, params: "dict | None", route: str) -> tuple:
         """The first path that matched has no ``method``: as koa-router does, a later route whose path
         matches too and has the method serves it (``GET /x/:id`` beside ``DELETE /x/:nid``, or a static
         ``GET /x/me`` beside ``DELETE /x/:id``). Without one it is a 405 whose table joins every matching
@@ -320,7 +318,7 @@ class Router:
         return None, params if params is not None else {}, merged or table, route
 
 
-def _pick(table: dict, method: str) -> Any:
+def _pick(table: dict, method: str) -> "Any":
     """The handler of ``table`` for ``method``: its own, else ``ALL``, else (HEAD) the GET one."""
     handler = table.get(method)
     if handler is None:
@@ -348,7 +346,7 @@ def allowed(table: dict) -> str:
 _CONVERTERS = {}
 
 
-def _to_bool(value: Any) -> bool:
+def _to_bool(value: "Any") -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -363,7 +361,7 @@ _DIGITS = frozenset("0123456789")
 _FLOAT_CHARS = frozenset("0123456789+-.eE")
 
 
-def _to_int(value: Any) -> int:
+def _to_int(value: "Any") -> int:
     if type(value) is str and value.isascii() and value.isdigit():  # PERF: the usual "42", no sign
         return int(value)
     if isinstance(value, bool):
@@ -382,7 +380,7 @@ def _to_int(value: Any) -> int:
     return int(text)
 
 
-def _to_float(value: Any) -> float:
+def _to_float(value: "Any") -> float:
     if isinstance(value, bool):
         raise ValueError(value)
     if not isinstance(value, (int, float)):
@@ -396,7 +394,7 @@ def _to_float(value: Any) -> float:
     return result
 
 
-def _to_str(value: Any) -> str:
+def _to_str(value: "Any") -> str:
     if isinstance(value, (dict, list)):
         raise ValueError(value)
     return value if isinstance(value, str) else str(value)
@@ -406,7 +404,7 @@ _CONVERTERS.update({int: _to_int, float: _to_float, bool: _to_bool, str: _to_str
                     "int": _to_int, "float": _to_float, "bool": _to_bool, "str": _to_str})
 
 
-def _converter(annotation: Any) -> tuple:
+def _converter(annotation: "Any") -> tuple:
     """``(convert_fn or None, type name)`` for an annotation (class or string, ``X | None`` allowed)."""
     if annotation is None:
         return None, ""
@@ -421,27 +419,27 @@ def _converter(annotation: Any) -> tuple:
     return conv, getattr(annotation, "__name__", str(annotation))
 
 
-def _get_path(ctx: Context, key: str) -> Any:
+def _get_path(ctx: "Context", key: str) -> "Any":
     return ctx.params.get(key, _MISSING)
 
 
-def _get_query(ctx: Context, key: str) -> Any:
+def _get_query(ctx: "Context", key: str) -> "Any":
     return ctx.query.get(key, _MISSING)
 
 
-def _get_body(ctx: Context, key: str) -> Any:
+def _get_body(ctx: "Context", key: str) -> "Any":
     body = ctx.request_body()
     if isinstance(body, dict):
         return body.get(key, _MISSING)
     return _MISSING
 
 
-def _get_header(ctx: Context, key: str) -> Any:
+def _get_header(ctx: "Context", key: str) -> "Any":
     value = ctx.headers.get(key)
     return _MISSING if value is None else value
 
 
-def _get_file(ctx: Context, key: str) -> Any:
+def _get_file(ctx: "Context", key: str) -> "Any":
     if key is None:
         files = ctx.request_file()
         return files if files else _MISSING
@@ -449,12 +447,12 @@ def _get_file(ctx: Context, key: str) -> Any:
     return _MISSING if value is None else value
 
 
-def _get_param(ctx: Context, key: str) -> Any:
+def _get_param(ctx: "Context", key: str) -> "Any":
     params = ctx.request_param()
     return params if key is None else params.get(key, _MISSING)
 
 
-def _get_body_all(ctx: Context, key: str) -> Any:
+def _get_body_all(ctx: "Context", key: str) -> "Any":
     return ctx.request_body()
 
 
@@ -466,7 +464,7 @@ class MarkerSource(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, source: str, get: Callable, where: str, keyed: bool = True, converts: bool = True):
+    def __new__(cls, source: str, get: "Callable", where: str, keyed: bool = True, converts: bool = True):
         """Build the record (see the class docstring for the fields)."""
         return tuple.__new__(cls, (source, get, where, keyed, converts))
 
@@ -481,8 +479,8 @@ class MarkerSource(tuple):
 MARKERS = {}
 
 
-def register_marker(source: str, get: Callable, where: str, *, keyed: bool = True,
-                    converts: bool = True) -> MarkerSource:
+def register_marker(source: str, get: "Callable", where: str, *, keyed: bool = True,
+                    converts: bool = True) -> "MarkerSource":
     """Add a parameter source: a ``Param`` subclass with ``source = <source>`` then reads its
     value with ``get(ctx, key)`` (return ``Param.MISSING`` when absent). Returns the record."""
     if not (isinstance(source, str) and source):
@@ -504,7 +502,7 @@ register_marker("param", _get_param, "query/path parameter", keyed=False)
 register_marker("body-all", _get_body_all, "request body", keyed=False, converts=False)
 
 
-def marker_source(marker: Param) -> MarkerSource:
+def marker_source(marker: "Param") -> "MarkerSource":
     """The record a marker reads its value with: its class's own ``get`` or its source's registration."""
     cls = type(marker)
     get = getattr(marker, "get", None)
@@ -524,7 +522,7 @@ class Extractor:
 
     __slots__ = ("arg", "getter", "key", "default", "convert", "type_name", "where")
 
-    def __init__(self, arg: str, marker: Param, annotation: Any):
+    def __init__(self, arg: str, marker: "Param", annotation: "Any"):
         self.arg = arg
         record = marker_source(marker)
         # PERF: the getter is bound here, at boot: a request calls one function, no registry lookup.
@@ -538,7 +536,7 @@ class Extractor:
         where = record[2]
         self.where = f"{where} {key!r}" if key is not None and record[0] != "body-all" else where
 
-    def __call__(self, ctx: Context) -> Any:
+    def __call__(self, ctx: "Context") -> "Any":
         value = self.getter(ctx, self.key)
         if value is _MISSING:
             if self.default is _MISSING:
@@ -554,7 +552,7 @@ class Extractor:
         return value
 
 
-def _signature(fn: Callable) -> list:
+def _signature(fn: "Callable") -> list:
     """``[(name, default or _MISSING, annotation)]`` for the arguments after ``self``; no inspect import."""
     code = fn.__code__
     names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
@@ -580,7 +578,7 @@ def _signature(fn: Callable) -> list:
 _PLAIN = frozenset((None, dict, list, object, bytes, "dict", "list", "object", "bytes", "Any"))
 
 
-def _needs_validation(fn: Callable, signature: list) -> bool:
+def _needs_validation(fn: "Callable", signature: list) -> bool:
     if fn.__dict__.get("__koatty_validated__"):
         return True
     for _name, default, annotation in signature:
@@ -597,7 +595,7 @@ class Route:
     __slots__ = ("app", "cls", "fn", "prepared", "init_mode", "extractors", "extract", "before", "after",
                  "own_before", "own_after", "has_aspects", "label", "fields", "path_args", "bare")
 
-    def __init__(self, app: Koatty, cls: type, fn: Callable, prepared: dict):
+    def __init__(self, app: "Koatty", cls: type, fn: "Callable", prepared: dict):
         self.app = app
         self.cls = cls
         self.fn = fn
@@ -631,7 +629,7 @@ class Route:
             self.extract = compile_route(self.label, fn, signature, self.extractors)
         container = app.container
 
-        def aspects(items: Any, decorator: str) -> list:
+        def aspects(items: "Any", decorator: str) -> list:
             out = []
             for item in items or ():
                 if container.name_of(item) is None:
@@ -661,7 +659,7 @@ class Route:
         self.path_args = _path_args(self.extractors) if self.extract is None else None
         self.bare = not (self.init_mode or self.extractors or self.extract or self.has_aspects)
 
-    def __call__(self, ctx: Context) -> Any:
+    def __call__(self, ctx: "Context") -> "Any":
         cls = self.cls
         # PERF: no per-request resolution: injections were resolved at boot; __new__ + dict update.
         obj = cls.__new__(cls)
@@ -675,7 +673,7 @@ class Route:
             return result
         return self._result(ctx, result)
 
-    def _call(self, obj: Any, ctx: Context) -> Any:
+    def _call(self, obj: "Any", ctx: "Context") -> "Any":
         """The method called with its arguments (and aspects), after the controller's ``__init__``."""
         if self.init_mode:
             if self.init_mode == 2:
@@ -702,7 +700,7 @@ class Route:
         return self.fn(obj, **kwargs)
 
     @staticmethod
-    def _result(ctx: Context, result: Any) -> Any:
+    def _result(ctx: "Context", result: "Any") -> "Any":
         """What the method returned, applied: an exception raised, a response tuple unpacked, else the body."""
         if result is not None:
             if isinstance(result, BaseException):
@@ -714,7 +712,7 @@ class Route:
             ctx._status = 204
         return result
 
-    def _with_aspects(self, obj: Any, ctx: Context, kwargs: dict) -> Any:
+    def _with_aspects(self, obj: "Any", ctx: "Context", kwargs: dict) -> "Any":
         """The method between its aspects: ``_before``, @BeforeEach/@Before, the call, @After/@AfterEach, ``_after``."""
         args = tuple(kwargs.values())
         if self.own_before:
@@ -729,7 +727,7 @@ class Route:
         return result
 
 
-def _path_args(extractors: tuple) -> tuple | None:
+def _path_args(extractors: tuple) -> "tuple | None":
     """``((argument, key), ...)`` when every argument is a required ``PathVariable`` read as text
     (no annotation, or ``str``): the router's match always holds its key (a route whose path lacks it
     fails the boot), so the value needs neither a lookup with a default nor a conversion. Else None."""
@@ -757,7 +755,7 @@ def _is_response_tuple(result: tuple) -> bool:
     return isinstance(headers, list) and all(type(p) is tuple and len(p) == 2 for p in headers)
 
 
-def _unpack(ctx: Context, result: tuple) -> Any:
+def _unpack(ctx: "Context", result: tuple) -> "Any":
     """Apply a response tuple: the body, the status, then the headers (a dict sets, pairs append)."""
     ctx.body = result[0]
     ctx.status = result[1]
