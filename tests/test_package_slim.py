@@ -579,3 +579,52 @@ def test_make_zip_passes_platform_with_all_modules_and_keep_docstrings():
         "--keep-docstrings", "-o", "o.zip"]
     assert make_zip.argv_from_env({"APP": "shop", "ENTRY": "h.py", "ALL_MODULES": "0"}, "o.zip") == [
         "shop", "--entry", "h.py", "-o", "o.zip"]
+
+
+def test_an_app_whose_openapi_use_is_only_in_a_json_config_ships_openapi_without_the_probe(tmp_path):
+    app = tmp_path / "docsapp"
+    app.mkdir()
+    (app / "config.json").write_text('{"openapi": {"path": "/docs.json", "title": "Docs"}}')
+    (app / "__init__.py").write_text(textwrap.dedent('''
+        import json, os
+        from koatty_lite import Controller, GetMapping, Koatty
+
+
+        @Controller("/")
+        class Home:
+            @GetMapping("/")
+            def home(self):
+                return {}
+
+
+        class App(Koatty):
+            components = [Home]
+            with open(os.path.join(os.path.dirname(__file__), "config.json")) as fh:
+                config = json.load(fh)
+    '''))
+    entry = tmp_path / "handler.py"
+    entry.write_text("import koatty_lite\nfrom docsapp import App\n\nhandler = koatty_lite.handler(App)\n")
+    res = package.build(str(app), [str(entry)], str(tmp_path / "f.zip"), bytecode=False, probe=False,
+                        log=lambda line: None)
+    assert res.features == {"openapi": "config.json: 'openapi'", "validation": "openapi needs it"}
+    event = tmp_path / "docs.json"
+    event.write_text(json.dumps({"httpMethod": "GET", "path": "/docs.json", "resource": "/{proxy+}", "headers": {},
+                                 "requestContext": {"requestId": "r", "stage": "prod"}, "body": None}))
+    root = _unzip(res.path, tmp_path / "u")
+    answer = json.loads(_run(root, RUN_FIXTURES, str(event)).stdout)[str(event)]
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["info"]["title"] == "Docs"  # was a 500
+
+
+def test_a_server_started_at_import_stops_the_probe_at_once_and_a_hung_import_after_probe_timeout(
+        tmp_path, monkeypatch):
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "a") as fh:  # a foreign server at import: the probe waited 120 s for it
+        fh.write("from wsgiref.simple_server import make_server\n"
+                 "make_server('127.0.0.1', 0, lambda e, s: []).serve_forever()\n")
+    logged = []
+    package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, log=logged.append)
+    assert len(logged) == 1 and "importing handler starts a server (socket.listen)" in logged[0], logged
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(60)\n")  # any import that never ends
+    monkeypatch.setattr(slim, "PROBE_TIMEOUT", 1)
+    seen = slim.probe(str(tmp_path), ["slow"])
+    assert seen["error"].startswith("the entry did not finish importing within 1 s (a server or a loop"), seen

@@ -154,14 +154,40 @@ def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
                 note(by_module[node.value], repr(node.value))
 
 
+def _scan_json(path: str, found: dict, where: str) -> None:
+    """Add to ``found`` the config words (``WORDS``) a JSON file holds as a key or a string value: an app
+    may read its config (``"openapi"``, ``"Cors"``) from one."""
+    try:
+        if os.path.getsize(path) > 1 << 20:  # a data file, not a config: not worth parsing
+            return
+        with open(path, encoding="utf-8") as fh:
+            todo = [json.load(fh)]
+    except (OSError, ValueError, RecursionError):
+        return
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            for key in value:
+                if key in WORDS:
+                    found.setdefault(WORDS[key], f"{where}: {key!r}")
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+        elif isinstance(value, str) and value in WORDS:
+            found.setdefault(WORDS[value], f"{where}: {value!r}")
+
+
 def scan(paths: list) -> dict:
-    """feature -> reason, from the source of ``paths`` (.py files are parsed; an ``scf_bootstrap``
-    entry is a web function: the listen server)."""
+    """feature -> reason, from the source of ``paths`` (.py files are parsed, .json ones read for config
+    words; an ``scf_bootstrap`` entry is a web function: the listen server)."""
     found = {}
     for path in paths:
         base = os.path.basename(path)
         if base == "scf_bootstrap":
             found.setdefault("listen", f"{base}: an SCF web function serves HTTP itself")
+            continue
+        if base.endswith(".json"):
+            _scan_json(path, found, base)
             continue
         if not base.endswith(".py"):
             continue
@@ -197,6 +223,12 @@ except ImportError:  # a slim build without the listen server: run() at import f
     pass
 else:
     _server.start_server = _start_server  # why: app.listen()/run() at import must not serve (and block) here
+import socket as _socket
+class _Serves(BaseException):
+    pass
+def _no_listen(self, *args):
+    raise _Serves()
+_socket.socket.listen = _no_listen  # why: another server at import (Flask's app.run()) must not block here
 del asked[:]  # why: only what the app's import asks for counts
 out = {"listen": False, "handlers": [], "openapi": False, "error": None}
 try:
@@ -206,6 +238,9 @@ try:
         except _Listen:
             out["listen"] = True
             continue
+        except _Serves:
+            raise RuntimeError("importing %s starts a server (socket.listen): a function's init phase would "
+                               "never finish; start it under if __name__ == '__main__'" % name) from None
         from koatty_lite.entry import _Handler
         for value in vars(module).values():
             if isinstance(value, _Handler):
@@ -230,19 +265,26 @@ print("\nKOATTY-PROBE " + json.dumps(dict(out, modules=mods, asked=asked)))
 """
 
 
-def probe(root: str, entries: list, timeout: float = 120) -> dict:
+# Why: Lambda gives a function's init phase 10 s (then retries it inside the first invoke), so an import
+# slower than this is a fault of its own; the margin is for a first import of big dependencies here.
+PROBE_TIMEOUT = 30
+
+
+def probe(root: str, entries: list, timeout: float | None = None) -> dict:
     """Import each entry module (by name) from ``root`` in a fresh ``python -I -B``; return what it
     saw: ``modules`` (koatty_lite modules loaded), ``handlers`` [{platform, is_app, events, custom,
     scheduled, openapi}], ``listen``, ``asked`` (koatty_lite modules imported that no file provides), ``platforms``
     (the clouds the serverless package registered, None when not loaded), ``error`` (why the probe
-    failed, else None) and ``missing`` (the module an ImportError named)."""
+    failed, else None) and ``missing`` (the module an ImportError named). ``timeout``: PROBE_TIMEOUT s."""
+    timeout = PROBE_TIMEOUT if timeout is None else timeout
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     try:
         p = subprocess.run([sys.executable, "-I", "-B", "-c", _PROBE, root, json.dumps(entries)],
                            capture_output=True, text=True, env=env, cwd=root, timeout=timeout,
                            stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return {"error": f"the entry did not finish importing within {timeout:.0f} s"}
+        return {"error": f"the entry did not finish importing within {timeout:.0f} s (a server or a loop started "
+                         "at import? a function's init phase would not finish either)"}
     for line in reversed(p.stdout.splitlines()):
         if line.startswith("KOATTY-PROBE "):
             seen = json.loads(line[len("KOATTY-PROBE "):])
