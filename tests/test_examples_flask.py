@@ -42,3 +42,34 @@ def test_v2_cookies_array(handler):
 def test_flask_errors_pass_through(handler):
     assert handler(http("function-url", path="/todos/999"), fake_context("aws"))["statusCode"] == 404
     assert handler(http("apigw-v2", "POST", "/todos", b"{}"), fake_context("aws"))["statusCode"] == 400
+
+
+def test_the_readme_s_package_command_builds_a_zip_that_serves_the_flask_app(tmp_path):
+    """`python -m koatty_lite package` as the README runs it (Flask comes from this environment here, not
+    --requirements: no network in tests); the zip's handler serves the app with its two cookies."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import ROOT
+    from koatty_lite.cli import package
+
+    logged = []
+    here = os.path.join(ROOT, "examples", "flask_migration")
+    res = package.build(here, [os.path.join(here, "handler.py")], str(tmp_path / "f.zip"), bytecode=False,
+                        log=logged.append)
+    assert logged == [] and "wsgi" in res.features  # the probe imported the entry (it failed before)
+    with zipfile.ZipFile(res.path) as zf:
+        names = zf.namelist()
+        assert {"handler.py", "flask_migration/app.py"} <= set(names)
+        assert "flask_migration/handler.py" not in names  # the entry ships once, at the top
+        zf.extractall(tmp_path / "u")
+    event = json.dumps(http("apigw-v1", "POST", "/todos", b'{"title":"ship"}'))
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import handler; "
+              "print(json.dumps(handler.handler(json.loads(sys.argv[2]), None)))")
+    p = subprocess.run([sys.executable, "-I", "-c", script, str(tmp_path / "u"), event], capture_output=True,
+                       text=True, timeout=60, cwd=str(tmp_path / "u"))
+    assert p.returncode == 0, p.stderr
+    resp = json.loads(p.stdout)
+    assert resp["statusCode"] == 201 and len(resp["multiValueHeaders"]["Set-Cookie"]) == 2

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 try:
-    from app import flask_app  # the package puts app.py at the top level
+    from flask_migration.app import flask_app  # the function zip: `package` ships this folder as flask_migration/
 except ModuleNotFoundError as exc:
-    if exc.name != "app":  # Why: never hide a missing dependency (e.g. flask) behind the fallback
+    if exc.name != "flask_migration":  # Why: never hide a missing dependency (e.g. flask) behind the fallback
         raise
     from examples.flask_migration.app import flask_app  # running from the repository root
 

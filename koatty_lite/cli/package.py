@@ -540,7 +540,8 @@ def build(app_dir: str, entries: list, out: str = os.path.join("dist", "function
             if strict:
                 raise CliError(msg)
             log(f"package: {msg}. Shipping source only (each cold start compiles every module).")
-    exclude = [out] + ([template] if template else []) + ([requirements] if requirements else [])
+    # Why: an entry kept in APP_DIR (examples/flask_migration/handler.py) ships once, at the top.
+    exclude = [out] + ([template] if template else []) + ([requirements] if requirements else []) + list(entries)
     with tempfile.TemporaryDirectory(prefix="koatty-package-") as staging:
         root, files = runtime_files()
         for rel in files:
