@@ -7,10 +7,9 @@ This module never imports the serverless package.
 from .app import Koatty, create_application
 from .context import Context
 from .decorators import (
-    After, AfterEach, AppEvent, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Config,
-    Controller, DeleteMapping, ExceptionHandler, File, Get, GetMapping, Header, HeadMapping, Middleware,
-    OnEvent, OptionsMapping, Param, PatchMapping, PathVariable, Plugin, Post, PostMapping, PutMapping,
-    RequestBody, RequestMapping, RequestParam, Scheduled, Service,
+    After, AfterEach, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Config, Controller,
+    DeleteMapping, ExceptionHandler, GetMapping, HeadMapping, Middleware, OnEvent, OptionsMapping, Param,
+    PatchMapping, Plugin, PostMapping, PutMapping, RequestMapping, Scheduled, Service,
 )
 from .errors import HttpException, KoattyException
 from .output import register_renderer
@@ -37,11 +36,14 @@ _RULE_NAMES = frozenset((
     "IsDate", "Equals", "NotEquals", "Contains", "Gt", "Gte", "Lt", "Lte", "Length", "Matches", "IsCnName",
     "IsIdNumber", "IsZipCode", "IsMobile", "IsPlateNumber", "CheckFunc", "Rule", "register_rule"))
 _VALIDATION_NAMES = frozenset(("Validated", "ValidationError", "validate"))
+# The parameter markers and AppEvent: classes koatty_lite.decorators makes when first asked for (PERF).
+_CLASSES_MADE_ON_USE = frozenset(("PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam",
+                                  "AppEvent"))
 
 
 def __getattr__(name: str):
     """Lazy names: ``handler`` and ``register_kind`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
-    validation (koatty_lite.validation, koatty_lite.rules)."""
+    validation (koatty_lite.validation, koatty_lite.rules), the parameter markers and ``AppEvent`` (made on first use)."""
     if name in _RULE_NAMES:
         from . import rules
 
@@ -58,6 +60,11 @@ def __getattr__(name: str):
         from .app import run
 
         return run
+    if name in _CLASSES_MADE_ON_USE:
+        from . import decorators
+
+        value = globals()[name] = getattr(decorators, name)  # made once, then a plain attribute here
+        return value
     if name == "UploadedFile":
         from .payload import UploadedFile
 

@@ -5,12 +5,11 @@ in server.py (loaded by listen() only).
 """
 import os
 import re
-import sys
 from _thread import allocate_lock
 
 from . import log as _log
 from .context import _BODY_METHODS, Context
-from .decorators import _MISSING, SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type, refuse_async
+from .decorators import _MISSING, EVENTS, SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type, refuse_async
 from .errors import HttpException
 from .output import WsgiApp
 from .routes import Route, Router, _get_path, _methods, allowed, join_path, path_params
@@ -18,9 +17,6 @@ from .routes import Route, Router, _get_path, _methods, allowed, join_path, path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
-
-EVENTS = ("appBoot", "loadConfigure", "loadComponent", "loadPlugin", "loadMiddleware", "loadService",
-          "loadController", "loadRouter", "loadServe", "appReady", "appStart", "appStop")
 
 DEFAULT_CONFIG = {
     # 6 MB: the largest synchronous AWS Lambda payload.
@@ -371,26 +367,9 @@ class Koatty:
         tuned by the ``server.*`` config); return the server, already serving. As Koatty's (Node's)
         ``app.listen()``, the process then serves until ``stop()``, SIGTERM or SIGINT, even after the
         main module's last line (server.hold_process)."""
-        handler = self.get_request_handler()
-        host = self.get_config("server.host", "127.0.0.1") if host is None else host
-        port = self.get_config("server.port", 3000) if port is None else port
-        from .server import hold_process, start_server  # PERF: a serverless boot never loads the listen server
+        from .server import listen  # PERF: a serverless boot never loads (nor ships) the listen server
 
-        settings = self.get_config("server", {})
-        server = start_server(handler, host, int(port), settings=settings if isinstance(settings, dict) else {},
-                              max_body=self.payload_limit)
-        self._server = server
-        # Why: the server drains in-flight requests BEFORE the appStop listeners close what they use.
-        self._drains.append(server.stop)
-        if self.scheduled_tasks:
-            from .schedule import start_scheduler  # loaded (and the tasks checked) by create_application
-
-            stopper = start_scheduler(self)
-            if callable(stopper):
-                self._drains.insert(0, stopper)  # no new task starts while the server drains
-        self._drains.append(hold_process(server, self.stop))
-        self.emit("appStart")
-        return server
+        return listen(self, port, host)
 
     def stop(self) -> None:
         """Stop: the ``listen()`` server finishes the requests in flight and the scheduler stops, then
@@ -610,26 +589,9 @@ def _load_singletons(app: "Koatty", hooked: set) -> None:
         validate(app)  # a typo fails the boot (and the deployment), not the first run at 2 a.m.
 
 
+
 def run(App: "Any", port: "int | None" = None, host: "str | None" = None, boot_func: "Callable | None" = None) -> "Koatty":
     """Create the app, listen, block until SIGTERM/SIGINT, then stop gracefully (``appStop`` once)."""
-    import signal
-    import threading
+    from .server import run as serve_until_stopped  # listen mode (slim packages: the listen feature)
 
-    app = create_application(App, boot_func)
-    server = app.listen(port, host)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: "Any") -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    h, p = server.server_address[:2]
-    print(f"koatty_lite: serving {type(app).__name__} on http://{h}:{p} (Ctrl+C to stop)", file=sys.stderr, flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        app.stop()
-    return app
+    return serve_until_stopped(App, port, host, boot_func)

@@ -43,22 +43,24 @@ def _name_at(path: str, i: int) -> str:
 def _tokens(path: str) -> list:
     """Split a route path into literal text and parameters: ``[("text", "/users/"), ("param", "id")]``."""
     out = []
-    text = []
-    i = 0
-    while i < len(path):
-        c = path[i]
-        name = _name_at(path, i + 1) if c == ":" else ""
-        if name or c == "*":
-            if text:
-                out.append(("text", "".join(text)))
-                text = []
+    start = i = 0  # start: where the pending text begins; i: where to look for the next ":" or "*"
+    n = len(path)
+    while i < n:
+        # PERF: jump to the next ":" or "*" (str.find) instead of walking the text character by character
+        colon, star = path.find(":", i), path.find("*", i)
+        j = colon if star == -1 or (colon != -1 and colon < star) else star
+        if j == -1:
+            break
+        name = _name_at(path, j + 1) if j == colon else ""
+        if name or j == star:
+            if j > start:
+                out.append(("text", path[start:j]))
             out.append(("param", name or "wildcard"))
-            i += 1 + len(name)
+            i = start = j + 1 + len(name)
         else:
-            text.append(c)
-            i += 1
-    if text:
-        out.append(("text", "".join(text)))
+            i = j + 1  # a ":" without a name is text
+    if start < n:
+        out.append(("text", path[start:]))
     return out
 
 
@@ -627,26 +629,16 @@ class Route:
             from .validation import compile_route
 
             self.extract = compile_route(self.label, fn, signature, self.extractors)
-        container = app.container
-
-        def aspects(items: "Any", decorator: str) -> list:
-            out = []
-            for item in items or ():
-                if container.name_of(item) is None:
-                    what = item if isinstance(item, str) else getattr(item, "__name__", None) or repr(item)
-                    raise InjectionError(f"{self.label}: aspect {what} (from @{decorator}) is not registered: "
-                                         f"add it to App.components")
-                aspect = container.get(item)
-                if not callable(getattr(aspect, "run", None)):
-                    raise TypeError(f"aspect {koatty_name(type(aspect))} has no run(self, ctx, *args) method")
-                refuse_async(aspect.run, f"aspect {koatty_name(type(aspect))}.run")
-                out.append(aspect.run)
-            return out
-
-        self.before = tuple(aspects(cls.__dict__.get("__koatty_before_each__"), "BeforeEach")
-                            + aspects(fn.__dict__.get("__koatty_before__"), "Before"))
-        self.after = tuple(aspects(fn.__dict__.get("__koatty_after__"), "After")
-                           + aspects(cls.__dict__.get("__koatty_after_each__"), "AfterEach"))
+        declared = (cls.__dict__.get("__koatty_before_each__"), fn.__dict__.get("__koatty_before__"),
+                    fn.__dict__.get("__koatty_after__"), cls.__dict__.get("__koatty_after_each__"))
+        if any(declared):  # PERF: a route without @Before/@After/...Each resolves no aspect
+            container, label = app.container, self.label
+            self.before = tuple(_aspect_runs(container, label, declared[0], "BeforeEach")
+                                + _aspect_runs(container, label, declared[1], "Before"))
+            self.after = tuple(_aspect_runs(container, label, declared[2], "After")
+                               + _aspect_runs(container, label, declared[3], "AfterEach"))
+        else:
+            self.before = self.after = ()
         self.own_before = callable(getattr(cls, "_before", None))
         self.own_after = callable(getattr(cls, "_after", None))
         self.has_aspects = bool(self.before or self.after or self.own_before or self.own_after)
@@ -727,6 +719,22 @@ class Route:
         return result
 
 
+def _aspect_runs(container: "Any", label: str, items: "Any", decorator: str) -> list:
+    """The ``run`` methods of the aspects a route declares with ``@<decorator>``, checked at boot."""
+    out = []
+    for item in items or ():
+        if container.name_of(item) is None:
+            what = item if isinstance(item, str) else getattr(item, "__name__", None) or repr(item)
+            raise InjectionError(f"{label}: aspect {what} (from @{decorator}) is not registered: "
+                                 f"add it to App.components")
+        aspect = container.get(item)
+        if not callable(getattr(aspect, "run", None)):
+            raise TypeError(f"aspect {koatty_name(type(aspect))} has no run(self, ctx, *args) method")
+        refuse_async(aspect.run, f"aspect {koatty_name(type(aspect))}.run")
+        out.append(aspect.run)
+    return out
+
+
 def _path_args(extractors: tuple) -> "tuple | None":
     """``((argument, key), ...)`` when every argument is a required ``PathVariable`` read as text
     (no annotation, or ``str``): the router's match always holds its key (a route whose path lacks it
@@ -776,8 +784,7 @@ def _methods(cls: type) -> dict:
         if klass is object:
             continue
         for name, value in klass.__dict__.items():
-            if isinstance(value, (staticmethod, classmethod)):
-                continue
-            if callable(value) and hasattr(value, "__code__"):
+            # PERF: most entries (``__module__``, ``__doc__``, data) fail the first test
+            if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
                 out[name] = value
     return out

@@ -867,3 +867,55 @@ _KEYS = {"user-agent": "HTTP_USER_AGENT", "accept": "HTTP_ACCEPT", "accept-encod
 # keep-alive GET with 8 fields (callgrind).
 _FRAMING = {"host": "HTTP_HOST", "connection": "HTTP_CONNECTION", "expect": "HTTP_EXPECT",
             "content-length": None, "transfer-encoding": None}
+
+
+# --- the app side of listen mode (was in app.py: Koatty.listen's body and run) --------------------
+
+
+def listen(app: Any, port: int | None = None, host: str | None = None) -> Server:
+    """``app.listen()``: serve the ready ``app`` (host and port from ``server.*`` unless given), start
+    its @Scheduled timer, hold the process (``hold_process``), emit ``appStart``; return the server."""
+    handler = app.get_request_handler()
+    host = app.get_config("server.host", "127.0.0.1") if host is None else host
+    port = app.get_config("server.port", 3000) if port is None else port
+    settings = app.get_config("server", {})
+    server = start_server(handler, host, int(port), settings=settings if isinstance(settings, dict) else {},
+                          max_body=app.payload_limit)
+    app._server = server
+    # Why: the server drains in-flight requests BEFORE the appStop listeners close what they use.
+    app._drains.append(server.stop)
+    if app.scheduled_tasks:
+        from .schedule import start_scheduler  # loaded (and the tasks checked) by create_application
+
+        stopper = start_scheduler(app)
+        if callable(stopper):
+            app._drains.insert(0, stopper)  # no new task starts while the server drains
+    app._drains.append(hold_process(server, app.stop))
+    app.emit("appStart")
+    return server
+
+
+def run(App: Any, port: int | None = None, host: str | None = None, boot_func: Callable | None = None) -> Any:
+    """Create the app, listen, block until SIGTERM/SIGINT, then stop gracefully (``appStop`` once)."""
+    import signal
+
+    from .app import create_application
+
+    app = create_application(App, boot_func)
+    server = app.listen(port, host)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    h, p = server.server_address[:2]
+    print(f"koatty_lite: serving {type(app).__name__} on http://{h}:{p} (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        app.stop()
+    return app

@@ -247,3 +247,49 @@ def test_the_cold_path_on_lambda_loads_exactly_the_lean_set():
     out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == COLD_PATH
+
+
+MADE_ON_USE = ["PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam", "AppEvent"]
+
+
+def test_the_cold_path_makes_no_marker_class_it_does_not_use():
+    """The built-in parameter markers and AppEvent are classes made when first imported (each costs ~80k
+    instructions to create): a boot + GET of an app importing none of them makes none."""
+    prog = COLD_APP.replace("print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))",
+                            "import koatty_lite.decorators as d; "
+                            f"print(_j.dumps([n for n in {MADE_ON_USE!r} if n in vars(d)]))")
+    assert run_isolated(prog) == []
+
+
+def test_marker_classes_made_on_first_use_from_two_threads_are_one_class_each():
+    """Threads asking for the same lazily made class at once all get one class, the module's; it works as a
+    marker (an app boots and answers with it) and as AppEvent."""
+    code = """
+import json as _j, threading
+import koatty_lite, koatty_lite.decorators as d
+names = %r
+got, barrier = [], threading.Barrier(8)
+def ask():
+    barrier.wait()
+    got.append([getattr(koatty_lite if i %% 2 else d, n) for i, n in enumerate(names)])
+threads = [threading.Thread(target=ask) for _ in range(8)]
+[t.start() for t in threads]; [t.join() for t in threads]
+same = all(all(a is b for a, b in zip(row, got[0])) for row in got) and len(got) == 8
+mine = all(getattr(d, n) is getattr(koatty_lite, n) is c for n, c in zip(names, got[0]))
+from koatty_lite import Controller, GetMapping, Koatty, PathVariable, Header, Get, create_application
+@Controller('/')
+class C:
+    @GetMapping('/u/:id')
+    def u(self, id: int = PathVariable('id'), h: str = Header('x-h', default='-'), q: str = Get('q', default='')):
+        return {'id': id, 'h': h, 'q': q}
+class App(Koatty):
+    components = [C]
+h = create_application(App).get_request_handler()
+out = []
+body = h({'REQUEST_METHOD': 'GET', 'PATH_INFO': '/u/7', 'QUERY_STRING': 'q=x', 'HTTP_X_H': 'v'}, lambda s, hs: out.append(s))
+print(_j.dumps([same, mine, out[0], b''.join(body).decode(), koatty_lite.AppEvent.appReady,
+                issubclass(koatty_lite.File, koatty_lite.Param), repr(koatty_lite.RequestParam('p')),
+                koatty_lite.Header.__module__, koatty_lite.Header.__qualname__]))
+""" % (MADE_ON_USE,)
+    assert run_isolated(code) == [True, True, "200 OK", '{"id":7,"h":"v","q":"x"}', "appReady", True,
+                                  "RequestParam('p')", "koatty_lite.decorators", "Header"]
