@@ -18,7 +18,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from koatty_lite.cli import package, slim
-from koatty_lite.cli.strip import docstring_lines, strip_source
+from koatty_lite.cli.strip import docstring_lines, strip_source, strip_unread
 
 # An app that answers every request with what it saw: the request model's fields, headers, cookies, body.
 ECHO_APP = '''
@@ -151,10 +151,12 @@ def test_a_left_out_module_is_one_clear_error_naming_the_option(tmp_path):
     root = _unzip(res.path, tmp_path / "u")
     whole = _unzip(package.build(app, [entry], str(tmp_path / "w.zip"), all_modules=True, keep_docstrings=True,
                                  bytecode=False, log=lambda line: None).path, tmp_path / "w")
-    # the hook that names the fix imports nothing: `import koatty_lite` loads the same modules either way
+    # the hook that names the fix imports nothing: `import koatty_lite` loads the same modules either way, but
+    # __future__ (the shipped source has no `from __future__ import annotations`: no annotation left to postpone)
     loads = "import sys; sys.path.insert(0, sys.argv[1]); before = set(sys.modules); import koatty_lite; " \
             "print(sorted(set(sys.modules) - before))"
-    assert _run(root, loads).stdout == _run(whole, loads).stdout
+    shipped, written = (ast.literal_eval(_run(tree, loads).stdout) for tree in (root, whole))
+    assert "__future__" not in shipped and shipped == [m for m in written if m != "__future__"]
     p = _run(root, "import sys; sys.path.insert(0, sys.argv[1]); import koatty_lite, echoapp; "
                    "koatty_lite.run(echoapp.App, port=0)", check=False)
     assert p.returncode == 1
@@ -492,15 +494,24 @@ def test_every_runtime_module_stripped_compiles_with_the_same_lines():
         stripped = strip_source(source)
         assert stripped != source, rel
         assert stripped.count("\n") == source.count("\n"), rel
+        bare = strip_unread(source).splitlines()  # the original less annotations and the like, lines kept
         kept = [i for i, line in enumerate(stripped.splitlines()) if line.strip()]
-        for i in kept:  # every line left is the original line (less its comment and indentation), or `pass`
-            assert source.splitlines()[i].strip().startswith(stripped.splitlines()[i].strip()) or \
+        for i in kept:  # every line left is that line (less its comment and indentation), or `pass`
+            assert bare[i].strip().startswith(stripped.splitlines()[i].strip()) or \
                 stripped.splitlines()[i].strip() == "pass", (rel, i + 1)
         assert not [t for t in tokenize.generate_tokens(io.StringIO(stripped).readline) if t.type == tokenize.COMMENT]
         tree = ast.parse(stripped)
         assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef,
                                                                 ast.AsyncFunctionDef)) and ast.get_docstring(n)]
-        docs = docstring_lines(source)
+        # nothing was left unstripped: no annotation but a class body's (as the DI reads it)
+        in_class = {id(s) for c in ast.walk(tree) if isinstance(c, ast.ClassDef) for s in c.body}
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.arg) and n.annotation
+                    or isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.returns
+                    or isinstance(n, ast.ImportFrom) and n.module == "__future__"
+                    or isinstance(n, ast.AnnAssign) and id(n) not in in_class], rel
+        # the lines of the statements strip_unread drops (`from __future__ import annotations`, TYPE_CHECKING)
+        docs = docstring_lines(source) | {i for i, (a, b) in enumerate(zip(source.splitlines(), bare), 1)
+                                          if a.strip() and not b.strip()}
         before = {(n, line) for n, line in _code_lines(compile(source, rel, "exec")) if line not in docs}
         after = {(n, line) for n, line in _code_lines(compile(stripped, rel, "exec")) if line not in docs}
         assert before == after, rel
@@ -520,6 +531,73 @@ def test_reindent_keeps_strings_and_continuations_meaning_the_same():
     assert out == ('def f(a,\nb):\n if a:\n  x = """one\n    two\n        three"""\n'
                    '  return (x +\nf"""{a}\n  {b}""")\n else:\n  return \\\nb\n')
     assert ast.dump(ast.parse(out)) == ast.dump(ast.parse(source))
+
+
+UNREAD = (
+    '"""Doc."""\nfrom __future__ import annotations\n\nimport os\n\nTYPE_CHECKING = False\nif TYPE_CHECKING:\n'
+    '    from typing import Any\n\nLIMIT: int = 3\n\n\n'
+    'def f(a: int, b: "Any" = 2, *rest: str, c: dict | None = None, **kw: Any) -> list:  # why\n'
+    '    total: int = a + b\n    return [total, rest, c, kw]\n\n\n'
+    'class C:\n    """Doc."""\n\n    name: str = "c"\n    tags: list[str]\n    quoted: "os.PathLike" = None\n'
+    '    size = property(lambda self: 1, doc="the size")\n\n'
+    '    def m(self, x: int=1) -> "C":\n        y: int\n        return x\n')
+
+
+def test_strip_unread_drops_annotations_and_the_like_keeping_lines_and_what_the_runtime_reads():
+    out = strip_source(UNREAD)
+    assert out.splitlines() == [
+        "", "", "", "import os", "", "", "", "", "", "LIMIT = 3", "", "",
+        "def f(a, b=2, *rest, c=None, **kw):", " total = a + b", " return [total, rest, c, kw]", "", "",
+        "class C:", "", "", " name: 'str' = \"c\"", " tags: 'list[str]'", " quoted: \"'os.PathLike'\" = None",
+        " size = property(lambda self: 1)", "", " def m(self, x=1):", "  y: 'int'", "  return x"]
+    before, after = {}, {}
+    exec(compile(UNREAD, "m.py", "exec", dont_inherit=True), before)  # (this file's own __future__ not inherited)
+    exec(compile(out, "m.py", "exec", dont_inherit=True), after)
+    # a class's annotations read the same (the DI and validation read them); the functions answer the same
+    assert after["C"].__annotations__ == before["C"].__annotations__ == {
+        "name": "str", "tags": "list[str]", "quoted": "'os.PathLike'"}
+    assert after["f"](1, 2, 3, c=4, d=5) == before["f"](1, 2, 3, c=4, d=5) and after["C"]().m() == 1
+    assert not after["f"].__annotations__ and before["f"].__annotations__
+    assert "TYPE_CHECKING" not in after and "annotations" not in after
+    # without the __future__ import, a class body's annotations are evaluated objects: kept as written
+    plain = "class D:\n    name: str = 'd'\n    quoted: 'os.PathLike' = None\n\n    def m(self, x: 'int') -> 'D':\n" \
+            "        return x\n"
+    assert strip_unread(plain) == ("class D:\n    name: str = 'd'\n    quoted: 'os.PathLike' = None\n\n"
+                                   "    def m(self, x):\n        return x\n")
+    # a module that defines its own `property`, or an annotation across lines: left as written
+    own = "def property(f, doc=None):\n    return doc\n\n\nx = property(len, doc='kept')\n"
+    assert strip_unread(own) == own
+    wide = "def f(a: dict[str,\n           int]) -> None:\n    pass\n"
+    assert strip_unread(wide) == wide
+
+
+CLASS_ANNOTATIONS = r'''
+import importlib, sys
+sys.path.insert(0, sys.argv[1])
+out = {}
+for name in sys.argv[2:]:
+    module = importlib.import_module(name)
+    for value in vars(module).values():
+        if isinstance(value, type) and value.__module__ == name:
+            ann = value.__dict__.get("__annotations__")
+            if ann is None and "__annotate__" in value.__dict__:
+                ann = value.__annotations__
+            out[name + "." + value.__qualname__] = {k: repr(v) for k, v in ann.items()} if ann else None
+print(repr(out))
+'''
+
+
+def test_the_runtimes_classes_keep_the_annotations_the_di_reads_in_the_stripped_package(tmp_path):
+    """The DI and validation read a class's annotations along its MRO (the runtime's base classes too)."""
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), all_modules=True, bytecode=False,
+                        log=lambda line: None)
+    root = _unzip(res.path, tmp_path / "u")
+    names = ["koatty_lite." + rel[:-3].replace(os.sep, ".").replace("/", ".").replace(".__init__", "")
+             for rel in package.runtime_files()[1]]
+    shipped = ast.literal_eval(_run(root, CLASS_ANNOTATIONS, *names).stdout)
+    assert shipped == ast.literal_eval(_run(ROOT, CLASS_ANNOTATIONS, *names).stdout)
+    assert shipped["koatty_lite.app.Koatty"].keys() == {"components", "config", "env_config"}
 
 
 TRACEBACKS = r'''

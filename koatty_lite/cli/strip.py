@@ -11,7 +11,7 @@ import ast
 import io
 import tokenize
 
-__all__ = ["strip_source", "docstring_lines", "reindent"]
+__all__ = ["strip_source", "strip_unread", "docstring_lines", "reindent"]
 
 
 def _docstrings(tree: ast.AST) -> list:
@@ -31,15 +31,15 @@ def docstring_lines(source: str) -> set:
     return {n for a, b, _ in _docstrings(ast.parse(source)) for n in range(a, b + 1)}
 
 
-def _without_docstrings(tree: ast.AST) -> str:
-    """The AST dump with every docstring statement removed (a lone one becomes ``pass``)."""
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    """``tree`` with every docstring statement removed (a lone one becomes ``pass``)."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
             if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
                     and isinstance(first.value.value, str)):
                 node.body[0:1] = [] if len(node.body) > 1 else [ast.Pass()]
-    return ast.dump(tree)
+    return tree
 
 
 def reindent(source: str) -> str:
@@ -67,12 +67,187 @@ def reindent(source: str) -> str:
     return "".join(lines)
 
 
-def strip_source(source: str) -> str:
-    """``source`` without comments and docstrings; line N of the result is line N of ``source`` (or blank).
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _is_future_annotations(node: ast.AST) -> bool:
+    return (isinstance(node, ast.ImportFrom) and node.module == "__future__" and len(node.names) == 1
+            and node.names[0].name == "annotations" and node.names[0].asname is None)
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` holding only imports (names for annotations, never bound at run time)."""
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+            and not node.orelse and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body))
+
+
+def _is_type_checking_flag(node: ast.AST) -> bool:
+    """``TYPE_CHECKING = False``."""
+    return (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == "TYPE_CHECKING" and isinstance(node.value, ast.Constant)
+            and node.value.value is False)
+
+
+def _unread_statements(tree: ast.Module) -> list:
+    """The module-level statements only tools read: ``from __future__ import annotations`` (no annotation
+    is left to postpone), ``if TYPE_CHECKING:`` imports, and ``TYPE_CHECKING = False`` when that is all
+    that reads it."""
+    out = [n for n in tree.body if _is_future_annotations(n) or _is_type_checking(n)]
+    flags = [n for n in tree.body if _is_type_checking_flag(n)]
+    uses = sum(1 for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "TYPE_CHECKING")
+    if len(flags) == 1 and uses == 1 + sum(1 for n in out if isinstance(n, ast.If)):
+        out += flags
+    return out
+
+
+def _binds_property(tree: ast.AST) -> bool:
+    """True when the module defines its own ``property`` (then ``property(doc=...)`` is not the builtin's)."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == "property":
+            return True
+        if isinstance(node, ast.Name) and node.id == "property" and not isinstance(node.ctx, ast.Load):
+            return True
+        if isinstance(node, ast.alias) and (node.asname or node.name) == "property":
+            return True
+        if isinstance(node, ast.arg) and node.arg == "property":
+            return True
+    return False
+
+
+def _property_doc(node: ast.AST, builtin: bool):
+    """The ``doc=`` keyword of a ``property(...)`` call (a docstring by another name), else None."""
+    if builtin and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "property":
+        for kw in node.keywords:
+            if kw.arg == "doc" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                return kw
+    return None
+
+
+def _unread_edits(tree: ast.Module, lines: list) -> list | None:
+    """[(line, start byte, end byte, replacement)] dropping what nothing reads at run time: each argument's
+    and return's annotation (``b: int = 3`` -> ``b=3``), the one of ``x: T = v`` outside a class body
+    (``x = v``), and a ``property(...)``'s ``doc=``. A class body's ``x: T`` keeps its annotation (the DI
+    and validation read class annotations): under ``from __future__ import annotations``, which goes, as
+    the very string that made of it. None when one of them spans lines (then nothing is dropped)."""
+    edits = []
+    builtin = not _binds_property(tree)
+    postponed = any(_is_future_annotations(n) for n in tree.body)
+
+    def one_line(*nodes):
+        if len({n.lineno for n in nodes} | {n.end_lineno for n in nodes}) != 1:
+            raise ValueError(nodes[0].lineno)
+
+    def visit(node, in_class):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _FUNCS):
+                a = child.args
+                positional = a.posonlyargs + a.args
+                defaults = dict(zip(map(id, positional[len(positional) - len(a.defaults):]), a.defaults))
+                defaults.update((id(arg), d) for arg, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)
+                for arg in positional + a.kwonlyargs + [a.vararg, a.kwarg]:
+                    if arg is not None and arg.annotation is not None:
+                        one_line(arg)
+                        start, default = arg.col_offset + len(arg.arg.encode()), defaults.get(id(arg))
+                        if default is not None and default.lineno == arg.lineno:
+                            edits.append((arg.lineno, start, default.col_offset, b"="))
+                        else:
+                            edits.append((arg.lineno, start, arg.end_col_offset, b""))
+                ret = child.returns
+                if ret is not None:
+                    one_line(ret)
+                    line = lines[ret.lineno - 1]
+                    arrow = line.rfind(b"->", 0, ret.col_offset)
+                    if arrow < 0 or line[arrow + 2:ret.col_offset].strip():
+                        raise ValueError(ret.lineno)
+                    edits.append((ret.lineno, len(line[:arrow].rstrip()), ret.end_col_offset, b""))
+            elif isinstance(child, ast.AnnAssign):
+                ann = child.annotation
+                one_line(child.target, ann)
+                if child.value is not None and not in_class:
+                    edits.append((ann.lineno, child.target.end_col_offset, ann.end_col_offset, b""))
+                elif postponed:
+                    edits.append((ann.lineno, ann.col_offset, ann.end_col_offset, repr(ast.unparse(ann)).encode()))
+            doc = _property_doc(child, builtin)
+            if doc is not None:
+                before = [n for n in child.args + child.keywords if n is not doc]
+                if not before:
+                    raise ValueError(doc.lineno)
+                last = max(before, key=lambda n: (n.end_lineno, n.end_col_offset))
+                one_line(last, doc)
+                edits.append((doc.lineno, last.end_col_offset, doc.end_col_offset, b""))
+            visit(child, isinstance(child, ast.ClassDef) or (in_class and not isinstance(child, _FUNCS)))
+
+    try:
+        visit(tree, False)
+    except ValueError:
+        return None
+    return edits
+
+
+def _without_unread(tree: ast.Module) -> ast.Module:
+    """``tree`` as ``strip_unread`` leaves it (for the check)."""
+    drop = set(map(id, _unread_statements(tree)))
+    builtin = not _binds_property(tree)
+    postponed = any(_is_future_annotations(n) for n in tree.body)
+
+    def visit(node, in_class):
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                out = []
+                for child in value:
+                    if id(child) in drop:
+                        continue
+                    if isinstance(child, ast.AnnAssign) and child.value is not None and not in_class:
+                        child = ast.Assign(targets=[child.target], value=child.value, type_comment=None)
+                    elif isinstance(child, ast.AnnAssign) and postponed:
+                        child.annotation = ast.Constant(value=ast.unparse(child.annotation))
+                    out.append(child)
+                setattr(node, field, out)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _FUNCS):
+                for arg in ast.walk(child.args):
+                    if isinstance(arg, ast.arg):
+                        arg.annotation = None
+                child.returns = None
+            doc = _property_doc(child, builtin)
+            if doc is not None:
+                child.keywords.remove(doc)
+            visit(child, isinstance(child, ast.ClassDef) or (in_class and not isinstance(child, _FUNCS)))
+        return node
+
+    return visit(tree, False)
+
+
+def strip_unread(source: str) -> str:
+    """``source`` without what nothing reads at run time (``_unread_edits``, ``_unread_statements``):
+    annotations, ``from __future__ import annotations``, ``if TYPE_CHECKING:`` imports, property docs.
+    Line N stays line N (a dropped statement leaves blank lines). Checked like ``strip_source``: its
+    syntax tree must be the original's less exactly those, else ``source`` comes back unchanged."""
+    tree = ast.parse(source)
+    lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
+    edits = _unread_edits(tree, lines)
+    if edits is None:
+        return source
+    for row, start, end, text in sorted(edits, reverse=True):
+        lines[row - 1] = lines[row - 1][:start] + text + lines[row - 1][end:]
+    for node in _unread_statements(tree):
+        for row in range(node.lineno, node.end_lineno + 1):
+            lines[row - 1] = b"\n"
+    result = b"".join(lines).decode("utf-8")
+    try:
+        same = ast.dump(ast.parse(result)) == ast.dump(_without_unread(ast.parse(source)))
+    except SyntaxError:
+        same = False
+    return result if same and result.count("\n") == source.count("\n") else source
+
+
+def strip_source(source: str, unread: bool = True) -> str:
+    """``source`` without comments and docstrings (and, with ``unread``, what ``strip_unread`` drops:
+    annotations and the like); line N of the result is line N of ``source`` (or blank).
 
     A docstring that is the only statement of its body becomes ``pass`` on its first line. The result
-    is checked: its syntax tree must equal the original's without docstrings, else ``source`` is
-    returned unchanged (never a different program).
+    is checked: its syntax tree must equal the original's without docstrings (and what strip_unread drops),
+    else ``source`` is returned unchanged (never a different program).
     """
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
@@ -91,14 +266,19 @@ def strip_source(source: str) -> str:
         if only:
             lines[a - 1] = indent + "pass\n"
     result = "".join(lines)
+    bare = strip_unread(result) if unread else result
+    dropped = bare != result
     try:
-        result = reindent(result)
+        result = reindent(bare)
     except (SyntaxError, tokenize.TokenError, IndentationError):  # pragma: no cover - checked below anyway
-        pass
+        result = bare
     # Why: a docstring sharing its line with code (`def f(): "doc"`, `"doc"; x = 1`) would lose that code:
     # the comparison catches it, and every other surprise, and keeps the original.
     try:
-        same = ast.dump(ast.parse(result)) == _without_docstrings(ast.parse(source))
+        want = _without_docstrings(ast.parse(source))
+        if dropped:
+            want = _without_unread(want)
+        same = ast.dump(ast.parse(result)) == ast.dump(want)
     except SyntaxError:
         same = False
     return result if same and result.count("\n") == source.count("\n") else source
