@@ -170,6 +170,29 @@ class BodyInput:
 _HOP = {"content-length": "length", "connection": "close", "transfer-encoding": "drop", "keep-alive": "drop"}
 
 
+# Response header names known to be RFC 9110 tokens (bounded: a foreign app may make names up).
+_NAMES = {"Content-Type", "Content-Length", "X-Request-Id", "Set-Cookie", "Cache-Control", "Location"}
+_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# field-value (RFC 9110 §5.5): no control character but HTAB (obs-text, 0x80-0xFF, is allowed).
+_CTLS = frozenset(map(chr, (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)))
+
+
+def _check_name(name: str) -> None:
+    """ValueError (the JSON 500, as for CR/LF) unless ``name`` is an RFC 9110 token: a space or a colon
+    in a name would make the client read another header than the app wrote."""
+    if not name or not _TCHARS.issuperset(name):
+        raise ValueError(f"a response header name is not a token: {name!r}")
+    if len(_NAMES) < 256 and len(name) <= 64:
+        _NAMES.add(name)
+
+
+def _check_value(name: str, value: str) -> None:
+    """ValueError unless ``value`` is free of control characters (HTAB aside; CR and LF are refused
+    with the whole head)."""
+    if not _CTLS.isdisjoint(value):
+        raise ValueError(f"the response header {name!r} holds a control character")
+
+
 class Response:
     """``start_response`` and the framing of one answer (Content-Length, chunked, or close)."""
 
@@ -293,6 +316,10 @@ class Response:
         when the app gave a Content-Length."""
         has_length = False
         for name, value in self.headers:
+            if name not in _NAMES:
+                _check_name(name)
+            if not value.isprintable():  # PERF: one C pass for the usual value; HTAB, obs-text: the slow path
+                _check_value(name, value)
             hop = _HOP.get(name.lower())
             if hop is None:
                 lines.append(f"{name}: {value}")

@@ -758,3 +758,23 @@ def test_a_request_pipelined_after_connection_close_is_dropped_without_a_reset_l
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK") and b"\r\nConnection: close" in head
     assert len(body) == len(big) and answer.count(b"HTTP/1.1 ") == 1  # the whole answer, the second unanswered
+
+
+@pytest.mark.parametrize("header", [("Bad Name", "v"), ("X:Y", "v"), ("X-Ünï", "v"), ("", "v"), ("X-Ctl", "a\x01b"),
+                                    ("X-Esc", "\x1b[31m"), ("X-Del", "a\x7fb")], ids=repr)
+def test_a_header_name_that_is_no_token_or_a_control_character_from_the_app_is_the_json_500(served, header, capsys):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), header])
+        return [b"x"]
+
+    answer = raw(served(app), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status_and_json(answer)[0] == 500  # as a CR/LF is: the client would read another header
+
+
+def test_a_tab_and_obs_text_in_an_app_s_header_value_are_sent(served):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("X-Tab", "a\tb"), ("X-Obs", "S\xe3o")])
+        return [b"x"]
+
+    answer = raw(served(app), b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200") and b"\r\nX-Tab: a\tb\r\n" in answer and b"\r\nX-Obs: S\xe3o\r\n" in answer
