@@ -115,10 +115,10 @@ def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(
                              bytecode=False, log=lambda line: None)
     assert slim_zip.platform == platform and full_zip.platform == "all"
     names = zipfile.ZipFile(slim_zip.path).namelist()
-    others = {m for cloud, m in slim.platform_modules().items() if cloud != platform}
-    assert len(others) == 2 and not [n for n in names if n[len("koatty_lite/"):] in others]
+    others = {m for cloud, ms in slim.platform_modules().items() if cloud != platform for m in ms}
+    assert len(others) >= 2 and not [n for n in names if n[len("koatty_lite/"):] in others]
     assert logged == []  # nothing the import needed was left out
-    assert "koatty_lite/" + slim.platform_modules()[platform] in names
+    assert {"koatty_lite/" + m for m in slim.platform_modules()[platform]} <= set(names)
     assert "koatty_lite/server.py" not in names and "koatty_lite/validation.py" not in names
     assert ("koatty_lite/serverless/wsgi.py" in names) is wsgi
     fixtures = _platform_fixtures(platform)
@@ -129,6 +129,26 @@ def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(
         answers.append(json.loads(_run(root, RUN_FIXTURES, *fixtures).stdout.strip().splitlines()[-1]))
     assert answers[0] == answers[1]
     assert all(a.get("statusCode", 200) == 200 for a in answers[0].values()), answers[0]
+
+
+def test_a_slim_package_built_here_for_python3_10_serves_there_as_the_whole_runtime(tmp_path):
+    """Built with this Python (stripped here, its probe run here) for a python3.10 function: the shipped source
+    and its 3.10 bytecode import and serve on 3.10 exactly as the whole runtime does here."""
+    py310 = package.find_interpreter("3.10")
+    if py310 is None:
+        pytest.skip("no Python 3.10 on this machine (PATH or pyenv)")
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "slim.zip"), runtime="python3.10", log=lambda line: None)
+    names = zipfile.ZipFile(res.path).namelist()
+    assert res.python == py310 and "koatty_lite/__pycache__/app.cpython-310.pyc" in names
+    whole = package.build(app, [entry], str(tmp_path / "w.zip"), all_modules=True, keep_docstrings=True,
+                          bytecode=False, log=lambda line: None)
+    fixtures = _platform_fixtures("aws")
+    got = subprocess.run([py310, "-I", "-c", RUN_FIXTURES, _unzip(res.path, tmp_path / "u"), *fixtures],
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    want = _run(_unzip(whole.path, tmp_path / "w"), RUN_FIXTURES, *fixtures)
+    assert json.loads(got.stdout.strip().splitlines()[-1]) == json.loads(want.stdout.strip().splitlines()[-1])
 
 
 def test_bench_app_slim_aws_runtime_is_within_60_kb(tmp_path):
@@ -440,13 +460,80 @@ def test_platform_modules_cover_every_registered_cloud():
     from koatty_lite import serverless
 
     assert set(slim.platform_modules()) == set(serverless.platforms()) - {"auto"}
-    for module in slim.platform_modules().values():
-        assert os.path.isfile(os.path.join(ROOT, "koatty_lite", module))
-    for feature in slim.FEATURES.values():  # every feature's modules exist and no module is in two
-        for module in feature.modules:
+    assert set(slim.CLOUD_MODULES) <= set(slim.platform_modules())
+    for modules in slim.platform_modules().values():
+        for module in modules:
             assert os.path.isfile(os.path.join(ROOT, "koatty_lite", module)), module
-    every = [m for f in slim.FEATURES.values() for m in f.modules] + list(slim.platform_modules().values())
-    assert len(every) == len(set(every))
+    for module in [m for f in slim.FEATURES.values() for m in f.modules] + list(slim.CORE):
+        assert os.path.isfile(os.path.join(ROOT, "koatty_lite", module)), module
+    # no module is in two places (core, a feature, a cloud)
+    every = ([m for f in slim.FEATURES.values() for m in f.modules] + list(slim.CORE)
+             + [m for ms in slim.platform_modules().values() for m in ms])
+    assert len(every) == len(set(every)), sorted(m for m in every if every.count(m) > 1)
+
+
+def test_every_runtime_module_is_placed_core_feature_or_cloud():
+    """A module added to the runtime (a piece loaded on first use) must say whether every function needs it
+    (CORE), the apps that use a feature (register_feature) or one cloud's formats (CLOUD_MODULES)."""
+    assert slim.unplaced(package.runtime_files()[1]) == []
+    assert set(slim.placement()) == set(package.runtime_files()[1])
+
+
+def test_an_unplaced_module_ships_as_core_and_is_named_with_the_registries(monkeypatch):
+    root, files = package.runtime_files()
+    monkeypatch.setattr(slim, "CORE", tuple(m for m in slim.CORE if m != "tracing.py"))
+    assert slim.unplaced(files) == [
+        "koatty_lite/tracing.py is in no registry of koatty_lite/cli/slim.py, so every function package ships it: "
+        "add it to CORE (always shipped), to a feature's modules (register_feature: shipped when the app uses it) "
+        "or to CLOUD_MODULES[cloud] (shipped with that cloud's formats)"]
+    shipped, left, _ = slim.select(files, "aws")
+    assert "tracing.py" in shipped and "tracing.py" not in left
+
+
+def test_a_clouds_module_loaded_on_first_use_ships_with_that_cloud_only(monkeypatch):
+    root, files = package.runtime_files()
+    files = sorted(files + ["serverless/tencent_more.py"])
+    monkeypatch.setitem(slim.CLOUD_MODULES, "tencent", ("serverless/tencent_more.py",))
+    assert slim.owner("koatty_lite.serverless.tencent_more") == ("cloud", "tencent")
+    for platform, ships in (("aws", False), ("tencent", True), ("all", True)):
+        shipped, left, _ = slim.select(files, platform)
+        assert ("serverless/tencent_more.py" in shipped) is ships and ("serverless/tencent_more.py" in left) is not ships
+    shipped, left, _ = slim.select(files, "aws", clouds_needed=["tencent"])
+    assert {"serverless/tencent.py", "serverless/tencent_more.py"} <= set(shipped)
+    hook = slim.left_out_hook(slim.select(files, "aws")[1], "aws")
+    assert '"koatty_lite.serverless.tencent_more": "-tencent"' in hook
+
+
+@pytest.mark.parametrize("line,cloud", [
+    ("from koatty_lite.serverless.aws import to_request_apigw_v1", "aws"),
+    ("import koatty_lite.serverless.tencent", "tencent"),
+    ("from koatty_lite.serverless import tencent", "tencent"),
+    ("handler = koatty_lite.handler(App, platform='alicloud')", "alicloud"),
+    ("importlib.import_module('koatty_lite.serverless.tencent')", "tencent"),
+])
+def test_the_source_scan_finds_another_clouds_formats(line, cloud, tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(line + "\n")
+    assert set(slim.scan_clouds([str(path)])) == {cloud}
+
+
+def test_no_probe_ships_a_cloud_the_entry_imports(tmp_path):
+    """--no-probe: the scan alone decides; an entry importing another cloud's formats module got a package
+    whose import failed (ModuleNotFoundError: ... rebuild with --platform aws, which breaks the other cloud)."""
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "a") as fh:
+        fh.write("from koatty_lite.serverless.aws import to_request_apigw_v1\n"
+                 "tencent_handler = koatty_lite.handler(App, platform='tencent')\n")
+    logged = []
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), platform="alicloud", bytecode=False, probe=False,
+                        log=logged.append)
+    names = zipfile.ZipFile(res.path).namelist()
+    assert {"koatty_lite/serverless/aws.py", "koatty_lite/serverless/tencent.py",
+            "koatty_lite/serverless/alicloud.py"} <= set(names)
+    assert logged == ["package: handler.py: koatty_lite.serverless.aws: shipping cloud aws too",
+                      "package: handler.py: platform='tencent': shipping cloud tencent too"]
+    root = _unzip(res.path, tmp_path / "u")
+    assert _events_of(root, os.path.join(FIXTURES, "alicloud", "fc-apigw-get.json"), FC_FUNCTION_NAME="f") == [200]
 
 
 def test_mistaken_options_are_one_line(tmp_path):

@@ -411,6 +411,11 @@ def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *,
         if platform != "all" and h.get("platform") not in ("auto", platform, None) and h["platform"] not in clouds:
             clouds.append(h["platform"])
             log(f"package: handler(platform={h['platform']!r}) in the entry: shipping cloud {h['platform']} too")
+    # Why: what the source imports of another cloud (its formats module, platform="..."): --no-probe too.
+    for cloud, where in slim.scan_clouds(app_sources + list(entries)).items():
+        if platform != "all" and cloud != platform and cloud not in clouds:
+            clouds.append(cloud)
+            log(f"package: {where}: shipping cloud {cloud} too")
     root = staging + "-runtime"  # the whole runtime, to put a module back from
     shutil.copytree(os.path.join(staging, "koatty_lite"), root)
     try:

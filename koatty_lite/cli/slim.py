@@ -9,9 +9,12 @@ feature any of them names ships:
   boots the app there) and reports the koatty_lite modules loaded and what each ``handler()`` was given
   (platform, event handlers, a foreign WSGI app); ``run()``/``listen()`` is stopped before it serves;
 - ``--with FEATURE`` from the user.
-Everything that is in no feature and no cloud's module is the core and always ships, so a new runtime
-module is shipped until a feature claims it. The modules an environment variable can switch on at
-run time (JSON logs, observability, trace ids: ``AWS_LAMBDA_LOG_FORMAT=JSON``) are core for that reason.
+Every runtime module has one place (``placement()``): listed in ``CORE`` (always ships), a feature's
+module (``register_feature``) or a cloud's (``platform_modules()``: the module registering its formats,
+plus ``CLOUD_MODULES`` for what those load later). A module in none of them ships as core, so nothing
+is ever missing, and tests/test_package_slim.py fails naming it and these registries until it is placed.
+The modules an environment variable can switch on at run time (JSON logs, observability, trace ids:
+``AWS_LAMBDA_LOG_FORMAT=JSON``) are core for that reason.
 
 A module left out is not silent: `left_out_hook()` is appended to the shipped ``koatty_lite/__init__.py``
 (after its last line, so line numbers hold) and turns importing it into one ImportError naming
@@ -27,8 +30,18 @@ import sys
 
 from koatty_lite.cli._common import CliError
 
-__all__ = ["Feature", "FEATURES", "register_feature", "platform_modules", "scan", "probe", "select", "owner",
-           "left_out_hook", "platform_from_template", "template_features"]
+__all__ = ["Feature", "FEATURES", "CORE", "CLOUD_MODULES", "register_feature", "platform_modules", "placement",
+           "unplaced", "scan", "scan_clouds", "probe", "select", "owner", "left_out_hook", "platform_from_template",
+           "template_features"]
+
+# The modules every package ships, on purpose (paths under koatty_lite/): what serves an HTTP event of
+# any format, and what the platform can switch on without a new zip (JSON logs, observability, trace ids).
+CORE = ("__init__.py", "app.py", "context.py", "decorators.py", "entry.py", "environ.py", "errors.py", "log.py",
+        "logjson.py", "logsetup.py", "observe.py", "output.py", "payload.py", "routes.py", "tracing.py",
+        "serverless/__init__.py", "serverless/http.py", "serverless/request.py")
+
+# cloud -> the modules its formats load on first use, beside the one that registers them (platform_modules()).
+CLOUD_MODULES = {"aws": (), "alicloud": (), "tencent": ()}
 
 
 class Feature(tuple):
@@ -92,15 +105,37 @@ def _rule_names():
 
 
 def platform_modules() -> dict:
-    """cloud -> its HTTP formats' module (``serverless/aws.py``), from the format registry."""
+    """cloud -> its HTTP formats' modules (``("serverless/aws.py", ...)``): the module of each registered
+    format's ``detect``, then ``CLOUD_MODULES[cloud]``."""
     from koatty_lite import serverless
 
     out = {}
     for fmt in serverless.FORMATS:
         module = getattr(fmt.detect, "__module__", "") or ""
         if module.startswith("koatty_lite."):
-            out.setdefault(fmt.platform, module[len("koatty_lite."):].replace(".", "/") + ".py")
+            rel = module[len("koatty_lite."):].replace(".", "/") + ".py"
+            if rel not in CORE and rel not in out.setdefault(fmt.platform, []):  # why: a shared helper stays core
+                out[fmt.platform].append(rel)
+    for cloud, modules in CLOUD_MODULES.items():
+        out.setdefault(cloud, []).extend(m for m in modules if m not in out[cloud])
+    return {cloud: tuple(modules) for cloud, modules in out.items()}
+
+
+def placement() -> dict:
+    """Runtime module (path under koatty_lite/) -> ('core', None), ('feature', name) or ('cloud', name)."""
+    out = {m: ("core", None) for m in CORE}
+    out.update((m, ("feature", f.name)) for f in FEATURES.values() for m in f.modules)
+    out.update((m, ("cloud", cloud)) for cloud, modules in platform_modules().items() for m in modules)
     return out
+
+
+def unplaced(runtime_files: list) -> list:
+    """The runtime files in no registry (they ship as core), each with the one line that says where to put it."""
+    placed = placement()
+    return [f"koatty_lite/{rel} is in no registry of koatty_lite/cli/slim.py, so every function package ships it: "
+            "add it to CORE (always shipped), to a feature's modules (register_feature: shipped when the app uses "
+            "it) or to CLOUD_MODULES[cloud] (shipped with that cloud's formats)"
+            for rel in (f.replace(os.sep, "/") for f in runtime_files) if rel not in placed]
 
 
 def _module_feature() -> dict:
@@ -152,6 +187,39 @@ def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
                 note(WORDS[node.value], repr(node.value))
             elif node.value in by_module:
                 note(by_module[node.value], repr(node.value))
+
+
+def scan_clouds(paths: list) -> dict:
+    """cloud -> reason, from the source of ``paths``: a cloud's formats module imported or named
+    (``from koatty_lite.serverless.aws import ...``), or ``platform="tencent"`` given to a call
+    (``handler(App, platform=...)``): that cloud ships too, whatever ``--platform`` says."""
+    modules = {"koatty_lite." + m[:-3].replace("/", "."): cloud
+               for cloud, ms in platform_modules().items() for m in ms}
+    found = {}
+    for path in paths:
+        base = os.path.basename(path)
+        if not base.endswith(".py"):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                tree = ast.parse(fh.read(), path)
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("koatty_lite"):
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names = [node.value]
+            elif (isinstance(node, ast.keyword) and node.arg == "platform" and isinstance(node.value, ast.Constant)
+                  and node.value.value in {m for m in modules.values()}):
+                found.setdefault(node.value.value, f"{base}: platform={node.value.value!r}")
+            for name in names:
+                if name in modules:
+                    found.setdefault(modules[name], f"{base}: {name}")
+    return found
 
 
 def _scan_json(path: str, found: dict, where: str) -> None:
@@ -408,8 +476,9 @@ def select(runtime_files: list, platform: str, *, with_features=(), source_paths
     _close(chosen)
     out = {m: f.name for f in FEATURES.values() if f.name not in chosen for m in f.modules}
     if platform != "all":
-        out.update((m, "platform " + cloud) for cloud, m in clouds.items()
-                   if cloud != platform and cloud not in clouds_needed)
+        keep = {m for cloud, modules in clouds.items() if cloud == platform or cloud in clouds_needed for m in modules}
+        out.update((m, "platform " + cloud) for cloud, modules in clouds.items()
+                   if cloud != platform and cloud not in clouds_needed for m in modules if m not in keep)
     shipped = [f for f in runtime_files if f.replace(os.sep, "/") not in out]
     left = [f for f in runtime_files if f.replace(os.sep, "/") in out]
     return shipped, left, chosen
@@ -421,8 +490,8 @@ def owner(module: str):
     for f in FEATURES.values():
         if rel in f.modules:
             return "feature", f.name
-    for cloud, m in platform_modules().items():
-        if rel == m:
+    for cloud, modules in platform_modules().items():
+        if rel in modules:
             return "cloud", cloud
     return None
 
@@ -431,7 +500,7 @@ def left_out_hook(left: list, platform: str) -> str:
     """Python source appended to the shipped koatty_lite/__init__.py: importing a left-out module
     raises one ImportError (a cloud's: ModuleNotFoundError) naming it and the `package` option that ships it."""
     by_file = {m: f for f in FEATURES.values() for m in f.modules}
-    clouds = {m: cloud for cloud, m in platform_modules().items()}
+    clouds = {m: cloud for cloud, modules in platform_modules().items() for m in modules}
     table, what = {}, {}
     for rel in left:
         rel = rel.replace(os.sep, "/")
