@@ -7,8 +7,6 @@ the module is imported (the platform's init phase), and returns the function the
 ``koatty_lite.serverless``; other events go to ``event_handlers[kind](event, context, app)`` or,
 for schedules, to the matching ``@Scheduled`` task. See docs/handler.md.
 """
-from __future__ import annotations
-
 import os
 import sys
 from _thread import RLock
@@ -42,7 +40,7 @@ def booted_apps() -> list:
     return list(_APPS.values())
 
 
-def _boot(App: Any, boot_func: Callable | None) -> Koatty:
+def _boot(App: "Any", boot_func: "Callable | None") -> "Koatty":
     """Boot ``App`` once per process (thread-safe); a failed boot is logged, raised and not cached."""
     app = _APPS.get(App)
     if app is not None:
@@ -70,7 +68,7 @@ def _boot(App: Any, boot_func: Callable | None) -> Koatty:
         return app
 
 
-def _serverless_mode(app: Koatty) -> None:
+def _serverless_mode(app: "Koatty") -> None:
     # Why: loadServe creates no server (the plan's NoopServer); components and boot_func can read the flag.
     app.config = deep_merge(app.config, {"server": {"serverless": True}})
     # Why: an env_config overlay merged at boot must not turn it off again.
@@ -88,7 +86,7 @@ def _install_sigterm() -> None:
     try:
         previous = signal.getsignal(signal.SIGTERM)
 
-        def on_sigterm(signum: int, frame: Any) -> None:
+        def on_sigterm(signum: int, frame: "Any") -> None:
             for app in booted_apps():
                 app.stop()
             if callable(previous):
@@ -108,7 +106,7 @@ _new_request_id = new_request_id  # the name the guard (and its tests) use
 _chain = chain.from_iterable
 
 
-def _guard(wsgi_app: Callable) -> Callable:
+def _guard(wsgi_app: "Callable") -> "Callable":
     """Wrap a foreign WSGI app: X-Request-Id on every response, a JSON 500 instead of a crash.
 
     The app runs to its end (body joined, written chunks first) before the server's start_response is
@@ -127,7 +125,7 @@ def _guard(wsgi_app: Callable) -> Callable:
             if data:
                 written.append(bytes(data))
 
-        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
+        def start_response(status: str, headers: list, exc_info: "Any" = None) -> "Callable":
             nonlocal status_line, out_headers, plain
             headers, is_plain = _with_id(headers, rid)
             if exc_info:
@@ -162,7 +160,7 @@ def _guard(wsgi_app: Callable) -> Callable:
                                                  ("Content-Length", str(len(body))), ("X-Request-Id", rid)], body, None
         return status_line, out_headers, (b"".join(written) + body) if written else body, plain
 
-    def app(environ: dict, start_response: Callable) -> list:
+    def app(environ: dict, start_response: "Callable") -> list:
         status, headers, body, _ = run(environ)
         start_response(status, headers)
         return [body]
@@ -174,7 +172,7 @@ def _guard(wsgi_app: Callable) -> Callable:
 _UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
 
 
-def _with_id(headers: Any, rid: str) -> tuple:
+def _with_id(headers: "Any", rid: str) -> tuple:
     """``(pairs, plain)``: a foreign app's header pairs as a new list, with X-Request-Id unless the app
     set one, and their lower-cased content type ("" without one) when they are plain, else None.
 
@@ -201,7 +199,7 @@ def _with_id(headers: Any, rid: str) -> tuple:
     return [*headers, ("X-Request-Id", rid)], ctype.lower()
 
 
-def _added_id(headers: Any, rid: str) -> list:
+def _added_id(headers: "Any", rid: str) -> list:
     """_with_id for pairs that are not plain (what a pair that is no pair raises, it raises)."""
     for name, _ in headers:
         # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
@@ -210,7 +208,7 @@ def _added_id(headers: Any, rid: str) -> list:
     return [*headers, ("X-Request-Id", rid)]
 
 
-def _drain(result: Any) -> bytes:
+def _drain(result: "Any") -> bytes:
     """A WSGI result iterable joined, then closed (PEP 3333), whatever the iteration raised."""
     try:
         # why: a body generator may fail (or call start_response) while iterated: do it here
@@ -221,7 +219,7 @@ def _drain(result: Any) -> bytes:
             close()
 
 
-def _unavailable(environ: dict, start_response: Callable) -> list:
+def _unavailable(environ: dict, start_response: "Callable") -> list:
     """The 503 answered to an HTTP event when ``health_check`` fails."""
     rid = environ.get("koatty.request_id")
     body = error_body(1, "Service Unavailable", None, rid)
@@ -233,7 +231,7 @@ def _unavailable(environ: dict, start_response: Callable) -> list:
     return [body]
 
 
-def _unserved(exc: UnknownEventError) -> UnknownEventError:
+def _unserved(exc: "UnknownEventError") -> "UnknownEventError":
     """``exc``, saying first that this package has no HTTP formats of the cloud it runs on (a slim package
     built with ``--platform`` for another cloud: its HTTP events reach no format) when that is so."""
     missing = _left_out_here()
@@ -242,7 +240,7 @@ def _unserved(exc: UnknownEventError) -> UnknownEventError:
     return type(exc)(f"{missing}; the HTTP events of this cloud cannot be served ({exc})")
 
 
-def _no_kinds(exc: ImportError) -> None:
+def _no_kinds(exc: "ImportError") -> None:
     """Re-raise ``exc`` unless it says koatty_lite.kinds is absent: a slim function package (cli/slim.py) left
     out the non-HTTP half, so the app gave no event handler, and an event no HTTP format claims is
     unhandled, as with the whole runtime (not an ImportError about packaging)."""
@@ -261,13 +259,13 @@ def _unavailable_run(environ: dict) -> tuple:
 _unavailable.koatty_run = _unavailable_run
 
 
-def _request_id(context: Any) -> str | None:
+def _request_id(context: "Any") -> "str | None":
     if context is None:
         return None
     return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
 
-def _checked_options(target: Any, event_handlers: dict | None, health_check: Callable | None) -> dict:
+def _checked_options(target: "Any", event_handlers: "dict | None", health_check: "Callable | None") -> dict:
     """handler()'s arguments checked at once (a mistake fails the import, not the first event)."""
     event_handlers = dict(event_handlers or {})
     for kind, fn in event_handlers.items():
@@ -281,7 +279,7 @@ def _checked_options(target: Any, event_handlers: dict | None, health_check: Cal
     return event_handlers
 
 
-def _adapter_mode(adapter: Any, platform: str) -> tuple:
+def _adapter_mode(adapter: "Any", platform: str) -> tuple:
     """``(platform, strip_base_path, custom adapter or None)`` for handler()'s ``adapter``."""
     if adapter is None:
         return platform, "", None
@@ -299,8 +297,8 @@ class _Handler:
     __slots__ = ("target", "boot_func", "is_app", "platform", "adapter", "custom", "custom_handler", "table",
                  "served", "strip", "event_handlers", "fallback", "health_check", "app", "wsgi", "fast")
 
-    def __init__(self, target: Any, platform: str, adapter: Any, boot_func: Callable | None,
-                 event_handlers: dict | None, health_check: Callable | None):
+    def __init__(self, target: "Any", platform: str, adapter: "Any", boot_func: "Callable | None",
+                 event_handlers: "dict | None", health_check: "Callable | None"):
         if adapter is None or platform != "auto":  # why: "auto" beside an adapter would load every cloud
             formats_for(platform)  # a ValueError naming the registered platforms when unknown
         event_handlers = _checked_options(target, event_handlers, health_check)
@@ -321,7 +319,7 @@ class _Handler:
         self.served = ()  # (detect, serve(event, context)) per format, made by load() for the app
         self.app = self.wsgi = None
 
-    def load(self) -> Any:
+    def load(self) -> "Any":
         """Boot the app (or guard the WSGI callable) once; returns the WSGI callable."""
         wsgi = self.wsgi
         if wsgi is not None:
@@ -337,7 +335,7 @@ class _Handler:
         self.app, self.wsgi = app, wsgi
         return wsgi
 
-    def __call__(self, event: Any, context: Any = None) -> Any:
+    def __call__(self, event: "Any", context: "Any" = None) -> "Any":
         """Serve one platform event (or one FC 2.0 WSGI request)."""
         # PERF: the common case (a dict HTTP event, no health check, no custom adapter) reads four
         # slots and runs the detectors; everything else is in _slow. The entry's own dispatch (adapter
@@ -356,7 +354,7 @@ class _Handler:
                 return self._route(event, context)
         return self._slow(event, context)
 
-    def _slow(self, event: Any, context: Any) -> Any:
+    def _slow(self, event: "Any", context: "Any") -> "Any":
         """Bytes / str events (FC 3.0 JSON, Tablestore CBOR), a health check, a custom adapter."""
         if type(event) is not dict:
             try:
@@ -383,7 +381,7 @@ class _Handler:
             raise HealthCheckError("health_check failed; the platform may retry this event")
         return self._route(event, context)
 
-    def _undecoded(self, event: Any, context: Any, exc: ValueError) -> Any:
+    def _undecoded(self, event: "Any", context: "Any", exc: "ValueError") -> "Any":
         """An event that is neither JSON nor CBOR: the catch-all's (e.g. an MNS STREAM message's raw text)."""
         if self.fallback is None:
             raise UnknownEventError(str(exc)) from None
@@ -391,7 +389,7 @@ class _Handler:
             raise HealthCheckError("health_check failed; the platform may retry this event") from None
         return self._fallback(event, context)
 
-    def _check(self, context: Any) -> bool:
+    def _check(self, context: "Any") -> bool:
         _log._state.request_id = _request_id(context)  # why: the failure's log line names the invocation
         try:
             self.health_check(self.app)
@@ -400,7 +398,7 @@ class _Handler:
             return False
         return True
 
-    def _route(self, event: Any, context: Any) -> Any:
+    def _route(self, event: "Any", context: "Any") -> "Any":
         """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it."""
         try:
             from .kinds import route  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
@@ -418,13 +416,13 @@ class _Handler:
                 raise
             raise _unserved(exc) from None
 
-    def _fallback(self, event: Any, context: Any) -> Any:
+    def _fallback(self, event: "Any", context: "Any") -> "Any":
         """event_handlers["*"] (koatty_lite.kinds)."""
         from .kinds import fallback
 
         return fallback(self, event, context)
 
-    def _fc2(self, environ: dict, start_response: Callable) -> Any:
+    def _fc2(self, environ: dict, start_response: "Callable") -> "Any":
         fc_context = environ.get("fc.context")
         environ.setdefault("koatty.platform", "alicloud")
         environ.setdefault("koatty.event_kind", "fc2-wsgi")
@@ -436,24 +434,24 @@ class _Handler:
             return _unavailable(environ, start_response)
         return self.wsgi(environ, start_response)
 
-    def initialize(self, context: Any = None) -> None:
+    def initialize(self, context: "Any" = None) -> None:
         """FC's initializer hook: boot the app now (a no-op once booted)."""
         self.load()
 
-    def pre_stop(self, context: Any = None) -> None:
+    def pre_stop(self, context: "Any" = None) -> None:
         """FC's pre-stop hook: run appStop (once)."""
         if isinstance(self.app, Koatty):
             self.app.stop()
 
-    def get_app(self) -> Any:
+    def get_app(self) -> "Any":
         """The booted app (or the WSGI callable given), booting it first when lazy."""
         self.load()
         return self.app
 
 
-def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | None = None,
-            boot_func: Callable | None = None, event_handlers: dict | None = None,
-            health_check: Callable | None = None, lazy: bool = False) -> Callable:
+def handler(target: "Any", platform: str = "auto", adapter: "ServerlessAdapter | None" = None,
+            boot_func: "Callable | None" = None, event_handlers: "dict | None" = None,
+            health_check: "Callable | None" = None, lazy: bool = False) -> "Callable":
     """The function the platform calls, for a Koatty app class, a created app, or any WSGI callable.
 
     platform: "auto" (detect from each event), "aws", "alicloud" or "tencent"; ``adapter`` (a
@@ -468,7 +466,7 @@ def handler(target: Any, platform: str = "auto", adapter: ServerlessAdapter | No
     return entry
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     """Names of the non-HTTP half (koatty_lite.kinds), loaded on first use: ``register_kind``,
     ``UnhandledEventError``, ``BatchResultError``, ``RESULT_SHAPERS``, ``DEFAULT_RUNNERS``, ``_schedule_names``."""
     if name in ("register_kind", "UnhandledEventError", "BatchResultError", "RESULT_SHAPERS", "DEFAULT_RUNNERS",

@@ -3,8 +3,6 @@
 Imports nothing from the koatty_lite core but the leaf errors.py (the one error shape). See
 docs/triggers.md; new formats are registrations (register_format), not edits here.
 """
-from __future__ import annotations
-
 import json
 import sys as _sys
 from operator import itemgetter as _itemgetter

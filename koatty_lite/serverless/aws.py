@@ -6,8 +6,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html,
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html,
 https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
-from __future__ import annotations
-
 from ..errors import JSON_TYPE, status_line
 from .http import (
     BadEvent, aws_only, body_text, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,

@@ -1,6 +1,4 @@
 """Shared helpers for the HTTP adapters: bodies, header lists, the environ base."""
-from __future__ import annotations
-
 import sys
 from io import BytesIO
 

@@ -7,8 +7,6 @@ WSGI app, or app code reading ``ctx.environ``. Both views follow the same rules 
 the environ is made by ``http.make_environ`` from the same fields, and tests run every fixture
 through both.
 """
-from __future__ import annotations
-
 from .http import BadEvent, decode_body, make_environ
 
 __all__ = ["Request", "HeaderView", "make_request", "strip_request_base", "XFF", "lazy_pairs", "body_source"]
