@@ -24,21 +24,27 @@ _REQUEST_ID_CHARS = frozenset(_ALNUM + "._:-")  # an incoming X-Request-Id we ac
 _SPECIAL = frozenset(("set-cookie", "content-encoding", "content-length", "x-request-id"))
 
 
-_RANDOM = []  # [getrandbits] once an id was made: _random (C) loads only when a request has no id
+_IDS = []  # [iterator of ids] once an id was made (none is made when every request brings its own)
 
 
 def new_request_id() -> str:
-    """16 hex digits for a request without an id (no platform id, no valid X-Request-Id): what
-    os.urandom(8).hex() gave, from a generator seeded by os.urandom (PERF: 0.70 -> 0.13 µs; reseeded
-    in a forked child)."""
-    if not _RANDOM:
-        from _random import Random
+    """16 hex digits for a request without an id (no platform id, no valid X-Request-Id): a per-process
+    random start (63 bits from os.urandom) counted up by one. Unique within the process (it never
+    repeats), unguessable from outside it, fresh in a forked child; not a secret (ids are echoed in
+    X-Request-Id). PERF: one C-level next() (map of a format over itertools.count), no random draw per
+    request (koatty_app ALB GET, new_request_id 2.8k -> ~1.2k instructions)."""
+    if not _IDS:
+        _start_ids()
+    return next(_IDS[0])
 
-        rng = Random()  # why: seeded from os.urandom
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=rng.seed)  # why: a forked child must not repeat the parent's ids
-        _RANDOM.append(rng.getrandbits)
-    return "%016x" % _RANDOM[0](64)  # PERF: one format, not to_bytes + hex (-1k instructions)
+
+def _start_ids() -> None:
+    from itertools import count
+
+    first = not _IDS
+    _IDS[:] = [map("%016x".__mod__, count(int.from_bytes(os.urandom(8), "big") >> 1))]
+    if first and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_start_ids)  # why: a forked child must not repeat the parent's ids
 
 
 def _is_token(name: "Any") -> bool:

@@ -112,3 +112,34 @@ def test_before_puts_a_detector_ahead_of_a_built_in_one(acme):
     finally:
         serverless.FORMATS.remove(first)
         serverless._index()
+
+
+def _alb_get(path):
+    return {"requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/t/1"}},
+            "httpMethod": "GET", "path": path, "queryStringParameters": {}, "headers": {"host": "h"}, "body": "",
+            "isBase64Encoded": False}
+
+
+def test_each_event_is_served_by_its_own_format_whatever_kind_came_before():
+    # handler() asks the built-in format that claimed the last event first (entry._Handler._claimed)
+    fn = handler(App)
+    v2 = {"version": "2.0", "rawPath": "/where", "rawQueryString": "", "headers": {"host": "h"},
+          "requestContext": {"http": {"method": "GET", "path": "/where", "sourceIp": "192.0.2.7"}, "domainName": "h"}}
+    for event, kind in [(_alb_get("/where"), "alb"), (_alb_get("/where"), "alb"), (v2, "apigw-v2"),
+                        (_alb_get("/where"), "alb"), (v2, "apigw-v2"), (v2, "apigw-v2")]:
+        answer = fn(json.loads(json.dumps(event)), None)
+        assert json.loads(answer["body"])["kind"] == kind
+
+
+def test_a_format_registered_ahead_of_the_built_in_ones_still_claims_first_after_another_kind():
+    # a format put before apigw-v1 may overlap a built-in one: it is asked first on every event
+    mine = register_format("acme-alb", "acme", lambda e: e.get("path") == "/acme", to_environ_acme, to_response_acme,
+                           bad_request_acme, before="apigw-v1")
+    try:
+        fn = handler(App)
+        assert json.loads(fn(_alb_get("/where"), None)["body"])["kind"] == "alb"
+        assert fn(dict(_alb_get("/acme"), verb="GET", where="/where"), None)["code"] == 200  # acme's answer
+        assert json.loads(fn(_alb_get("/where"), None)["body"])["kind"] == "alb"
+    finally:
+        serverless.FORMATS.remove(mine)
+        serverless._index()

@@ -11,6 +11,7 @@ the answers of the general code they shortcut.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import sys
 
@@ -277,3 +278,21 @@ def test_a_generated_request_id_is_16_hex_digits_and_new_each_time():
         [h(copy.deepcopy(event), None)["multiValueHeaders"]["X-Request-Id"][0] for _ in range(3)]
     assert all(re.fullmatch(r"[0-9a-f]{16}", rid) for rid in ids)
     assert len(set(ids)) == 3
+
+
+def test_generated_ids_never_repeat_in_a_process_and_a_forked_child_starts_afresh():
+    # the ids a process makes without a platform id: a random start counted up (context.new_request_id)
+    from koatty_lite.context import new_request_id
+
+    ids = [new_request_id() for _ in range(2000)]
+    assert len(set(ids)) == 2000 and all(re.fullmatch(r"[0-9a-f]{16}", rid) for rid in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.close(write)
+    assert re.fullmatch(r"[0-9a-f]{16}", child) and child not in ids and child != new_request_id()
