@@ -6,7 +6,7 @@ environ); both offer the same fields.
 """
 import os
 
-from .errors import HttpException, KoattyException
+from .errors import HttpException
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,11 +74,16 @@ def _environ_request(environ: dict) -> "Any":
 
 
 def __getattr__(name: str) -> "Any":
-    """``EnvironRequest`` and ``Headers`` live in koatty_lite.environ (loaded on first use)."""
+    """``EnvironRequest`` and ``Headers`` live in koatty_lite.environ, ``encode_url`` in koatty_lite.context_extra
+    (loaded on first use)."""
     if name in ("EnvironRequest", "Headers"):
         from . import environ
 
         return getattr(environ, name)
+    if name in ("encode_url", "_URL_SAFE", "_HEX", "_reason"):
+        from . import context_extra
+
+        return getattr(context_extra, name)
     raise AttributeError(f"module 'koatty_lite.context' has no attribute {name!r}")
 
 
@@ -170,63 +175,6 @@ class Context:
             q = self._query = dict(self._pairs())
         return q
 
-    def query_list(self, name: str) -> list:
-        """Every value of the query parameter ``name``, in order."""
-        return [v for k, v in self._pairs() if k == name]
-
-    @property
-    def querystring(self) -> str:
-        """The raw query string."""
-        return _wsgi_str(self._req.query or "")
-
-    @property
-    def cookies(self) -> dict:
-        """Request cookies as a dict (a hand-rolled parser: no http.cookies import)."""
-        c = self._cookies
-        if c is None:
-            c = {}
-            raw = self.get("cookie")
-            if raw:
-                for part in raw.split(";"):
-                    name, sep, value = part.partition("=")
-                    name = name.strip()
-                    if sep and name:
-                        value = value.strip()
-                        if len(value) >= 2 and value[0] == value[-1] == '"':
-                            value = value[1:-1]
-                        c.setdefault(name, value)
-            self._cookies = c
-        return c
-
-    @property
-    def ip(self) -> str:
-        """The client address the server (or the platform adapter) saw: ``REMOTE_ADDR``."""
-        return self._req.remote_addr
-
-    @property
-    def host(self) -> str:
-        """The Host header, or SERVER_NAME."""
-        return self.get("host") or self._req.server_name
-
-    @property
-    def route(self) -> "str | None":
-        """The route pattern that will serve this request (``"/users/:id"``), None when none will (404,
-        405). Middleware checks this, not ``ctx.path``: ``/admin/stats/`` is served by ``/admin/stats``."""
-        method, path = self.method, self.path
-        found = self._route
-        if found is None or found[0] != method or found[1] != path:
-            if self.app is None:
-                return None
-            found = self._route = (method, path, self.app.router.match(method, path))
-        match = found[2]
-        return match[3] if match[0] is not None else None
-
-    @property
-    def url(self) -> str:
-        """Path plus query string, as requested."""
-        qs = self._req.query
-        return self.path + ("?" + _wsgi_str(qs) if qs else "")
-
     @property
     def request_id(self) -> str:
         """The platform request id, else a valid incoming ``X-Request-Id``, else a generated one."""
@@ -242,80 +190,6 @@ class Context:
                     rid = new_request_id()
             self._request_id = rid = str(rid)
         return rid
-
-    @property
-    def trace_id(self) -> "str | None":
-        """``koatty.trace_id`` from the adapter, else the ``X-Amzn-Trace-Id`` header, else ``_X_AMZN_TRACE_ID``."""
-        # Why: the Lambda runtime sets _X_AMZN_TRACE_ID per invocation; read only when asked (os.environ is slow).
-        return self._req.trace_id or os.environ.get("_X_AMZN_TRACE_ID")
-
-    @property
-    def trace(self) -> "Any":
-        """The parsed trace (``koatty_lite.tracing.TraceContext``): ``trace_id``, ``parent_id``, and
-        ``headers()`` for an outgoing request (``traceparent`` and ``X-Amzn-Trace-Id``)."""
-        ext = self._ext
-        if ext is None:
-            ext = self._ext = {}
-        trace = ext.get("trace")
-        if trace is None:
-            from .tracing import from_environ  # PERF: loaded by the first request that asks
-
-            req = self._req
-            if type(req) is _environ_request:  # the class once an environ was read, else never
-                source = req.environ
-            else:  # a serverless Request: the two trace headers, without building an environ
-                source = {"HTTP_TRACEPARENT": req.headers.get("traceparent"), "koatty.trace_id": req.trace_id}
-            trace = ext["trace"] = from_environ(source)
-        return trace
-
-    @property
-    def logger(self) -> "Any":
-        """This request's logger (``koatty_lite.log.Logger``): ``ctx.logger.info("paid", order=7)``;
-        ``ctx.logger.append_keys(user=...)`` adds keys to this request's later lines. Its lines carry
-        this request's id even when written from a thread the app started."""
-        ext = self._ext
-        if ext is None:
-            ext = self._ext = {}
-        logger = ext.get("logger")
-        if logger is None:
-            from .log import Logger
-
-            logger = ext["logger"] = Logger({}, self.request_id)
-        return logger
-
-    @property
-    def metrics(self) -> "Any":
-        """This request's metrics (``koatty_lite.metrics.Metrics``): ``ctx.metrics.add("Orders", 1, "Count")``;
-        written once when the request ends (EMF on AWS, JSON lines on Alibaba Cloud and Tencent Cloud)."""
-        ext = self._ext
-        if ext is None:
-            ext = self._ext = {}
-        metrics = ext.get("metrics")
-        if metrics is None:
-            from .metrics import for_request  # PERF: loaded by the first request that adds a metric
-
-            metrics = ext["metrics"] = for_request(self)
-        return metrics
-
-    @property
-    def event(self) -> "Any":
-        """The raw platform event (None outside serverless)."""
-        return self._req.event
-
-    @property
-    def platform_context(self) -> "Any":
-        """The platform's context object (None outside serverless)."""
-        return self._req.context
-
-    @property
-    def platform(self) -> "str | None":
-        """``"aws"``, ``"alicloud"``, ``"tencent"`` or None."""
-        return self._req.platform
-
-    @property
-    def event_kind(self) -> "str | None":
-        """The HTTP event kind the adapter detected (``"apigw-v2"``, ...), or None."""
-        return self._req.kind
 
     # --- body (payload.py) --------------------------------------------------------------------
 
@@ -357,37 +231,6 @@ class Context:
         if not self._body_loaded:
             self._load_body()
         return self._body_data
-
-    def raw_body(self) -> bytes:
-        """The body bytes as read."""
-        if not self._body_loaded:
-            self._load_body()
-        return self._raw_body
-
-    def request_file(self, name: "str | None" = None) -> "Any":
-        """The uploaded file ``name`` (an ``UploadedFile``; the last one when the field is repeated, as
-        for query keys), or a dict of every field's file; ``request_files(name)`` gives them all."""
-        if not self._body_loaded:
-            self._load_body()
-        files = self._files
-        if name is None:
-            return {k: v[-1] if isinstance(v, list) else v for k, v in files.items()}
-        value = files.get(name)
-        return value[-1] if isinstance(value, list) else value
-
-    def request_files(self, name: str) -> list:
-        """Every file uploaded under ``name``, in order (``[]`` when none)."""
-        if not self._body_loaded:
-            self._load_body()
-        value = self._files.get(name)
-        return [] if value is None else list(value) if isinstance(value, list) else [value]
-
-    def request_param(self) -> dict:
-        """Query ∪ path parameters (path wins), cached."""
-        p = self._request_param
-        if p is None:
-            p = self._request_param = {**self.query, **self.params}
-        return p
 
     # --- response -----------------------------------------------------------------------------
 
@@ -445,85 +288,28 @@ class Context:
             out[:] = [pair for pair in out if pair[0].lower() != lname]
         out.append((name, value))
 
-    def append(self, name: str, value: "Any") -> None:
-        """Add a response header, keeping any of the same name (several Set-Cookie survive)."""
-        value = str(value)
-        _check_header(name, value)
-        self._special = True
-        self._out.append((name, value))
+    def __getattr__(self, name: str) -> "Any":
+        """A member few requests use (``EXTRAS``: cookies, redirect, throw, uploaded files, ...) lives in
+        koatty_lite.context_extra, which installs them all on this class when first imported; any other
+        missing name is the usual AttributeError."""
+        # Why a hook and not stubs: 26 members fewer to load at every cold start (-0.3M instructions);
+        # after the first use each is an ordinary class attribute (no hook, no extra frame).
+        if name in EXTRAS:
+            from . import context_extra  # noqa: F401  (the import installs EXTRAS, once, under the import lock)
 
-    def remove(self, name: str) -> None:
-        """Remove a response header."""
-        lname = name.lower()
-        if lname == "content-type":
-            self._type = None
-        self._out[:] = [pair for pair in self._out if pair[0].lower() != lname]
-
-    def response_header(self, name: str, default: "Any" = None) -> "Any":
-        """A response header already set (the last one of that name)."""
-        lname = name.lower()
-        if lname == "content-type":
-            return self._type if self._type is not None else default
-        for k, v in reversed(self._out):
-            if k.lower() == lname:
-                return v
-        return default
-
-    @property
-    def response_headers(self) -> list:
-        """The response headers set so far, as ``(name, value)`` pairs."""
-        return list(self._out)
-
-    def set_cookie(self, name: str, value: str, *, max_age: "int | None" = None, expires: "str | None" = None,
-                   path: "str | None" = "/", domain: "str | None" = None, secure: bool = False,
-                   httponly: bool = True, samesite: "str | None" = "Lax") -> None:
-        """Append a ``Set-Cookie`` header (attributes as keywords)."""
-        if not _is_token(name):
-            raise ValueError(f"invalid cookie name {name!r}")
-        value = str(value)
-        if any(c in value for c in ';,"\\ ') or not value.isprintable():
-            raise ValueError(f"invalid cookie value for {name!r} (quote or encode it first)")
-        parts = [f"{name}={value}"]
-        if max_age is not None:
-            parts.append(f"Max-Age={int(max_age)}")
-        if expires:
-            parts.append(f"Expires={expires}")
-        if path:
-            parts.append(f"Path={path}")
-        if domain:
-            parts.append(f"Domain={domain}")
-        if secure:
-            parts.append("Secure")
-        if httponly:
-            parts.append("HttpOnly")
-        if samesite:
-            parts.append(f"SameSite={samesite}")
-        for p in parts[1:]:
-            if ";" in p:
-                raise ValueError(f"invalid cookie attribute {p!r}")
-        self.append("Set-Cookie", "; ".join(parts))
-
-    def throw(self, *args: "Any") -> None:
-        """Raise ``KoattyException``: ``ctx.throw(404)``, ``ctx.throw(404, "msg")``, ``ctx.throw("msg", code, status)``."""
-        if args and isinstance(args[0], int) and not isinstance(args[0], bool):
-            status = args[0]
-            message = args[1] if len(args) > 1 else _reason(status)
-            code = args[2] if len(args) > 2 else 1
-            raise KoattyException(str(message), code, status)
-        message = args[0] if args else "Internal Server Error"
-        code = args[1] if len(args) > 1 else 1
-        status = args[2] if len(args) > 2 else 500
-        raise KoattyException(str(message), code, status)
-
-    def redirect(self, url: str, status: int = 302) -> None:
-        """Answer a redirect to ``url``, percent-encoded as Koa does (``encodeurl``: existing ``%XX`` kept,
-        other characters outside the URL set encoded as UTF-8)."""
-        self.set("Location", encode_url(str(url)))
-        self.status = status
-        self.body = ""
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"<Context {self.method} {self.path}>"
+
+
+# The Context members defined in context_extra.py (installed on Context by the first use of one).
+EXTRAS = frozenset((
+    "query_list", "querystring", "cookies", "ip", "host", "route", "url", "trace_id", "trace", "logger", "metrics",
+    "event", "platform_context", "platform", "event_kind", "raw_body", "request_file", "request_files",
+    "request_param", "append", "remove", "response_header", "response_headers", "set_cookie", "throw", "redirect",
+))
 
 
 _SHORT_TYPES = {
@@ -564,31 +350,4 @@ def _check_header(name: str, value: str) -> None:
             raise ValueError(f"invalid header value for {name!r}: a lone surrogate is not text") from None
 
 
-# encodeurl's set: characters kept as they are in a Location (a "%" only before two hex digits).
-_URL_SAFE = frozenset(_ALNUM + "!#$&'()*+,-./:;=?@[]_~")
-_HEX = frozenset("0123456789ABCDEFabcdef")
 
-
-def encode_url(url: str) -> str:
-    """Percent-encode ``url`` as Koa's ``encodeurl``: characters outside the URL set as UTF-8 ``%XX``,
-    a ``%`` not followed by two hex digits as ``%25``, a lone surrogate as U+FFFD."""
-    if _URL_SAFE.issuperset(url):  # PERF: the usual location needs no work
-        return url
-    out = []
-    n = len(url)
-    for i, c in enumerate(url):
-        if c in _URL_SAFE:
-            out.append(c)
-        elif c == "%" and i + 2 < n and url[i + 1] in _HEX and url[i + 2] in _HEX:
-            out.append(c)
-        else:
-            if "\ud800" <= c <= "\udfff":
-                c = "\ufffd"  # a lone surrogate (a pair is one character in Python)
-            out.append("".join(f"%{b:02X}" for b in c.encode("utf-8")))
-    return "".join(out)
-
-
-def _reason(status: int) -> str:
-    from .errors import REASONS
-
-    return REASONS.get(status, "Error")

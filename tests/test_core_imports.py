@@ -304,3 +304,55 @@ print(_j.dumps([same, mine, out[0], b''.join(body).decode(), koatty_lite.AppEven
 """ % (MADE_ON_USE,)
     assert run_isolated(code) == [True, True, "200 OK", '{"id":7,"h":"v","q":"x"}', "appReady", True,
                                   "RequestParam('p')", "koatty_lite.decorators", "Header"]
+
+
+def test_context_extras_are_installed_by_their_first_use_from_eight_threads_at_once():
+    """The Context members few requests use live in koatty_lite.context_extra: a missing name outside
+    EXTRAS loads nothing; eight threads using eight different extras at once each get the right answer,
+    and every extra is then an ordinary attribute of the class."""
+    code = """
+import json as _j, threading
+from koatty_lite.context import Context, EXTRAS
+from koatty_lite.errors import KoattyException
+def ctx():
+    return Context({'REQUEST_METHOD': 'GET', 'PATH_INFO': '/a', 'QUERY_STRING': 'k=1&k=2',
+                    'HTTP_COOKIE': 'sid=abc; x="y"', 'HTTP_HOST': 'h.example', 'REMOTE_ADDR': '192.0.2.9'})
+before = 'koatty_lite.context_extra' in sys.modules
+try:
+    ctx().nope
+except AttributeError as exc:
+    nope = str(exc)
+still_out = 'koatty_lite.context_extra' not in sys.modules
+def thrown(c):
+    try:
+        c.throw(404)
+    except KoattyException as exc:
+        return [exc.status, exc.message]
+def redirected(c):
+    c.redirect('/b c')
+    return [c.status, c.response_header('Location')]
+uses = [lambda c: c.cookies, lambda c: c.query_list('k'), lambda c: c.url, lambda c: c.host, lambda c: c.ip,
+        thrown, redirected, lambda c: (c.append('X-A', '1'), c.response_headers)[1]]
+got, barrier = {}, threading.Barrier(len(uses))
+def use(i):
+    c = ctx()
+    barrier.wait()
+    got[i] = uses[i](c)
+threads = [threading.Thread(target=use, args=(i,)) for i in range(len(uses))]
+[t.start() for t in threads]; [t.join() for t in threads]
+installed = sorted(n for n in EXTRAS if n in Context.__dict__) == sorted(EXTRAS)
+print(_j.dumps([before, nope, still_out, [got[i] for i in range(len(uses))], installed]))
+"""
+    before, nope, still_out, got, installed = run_isolated(code)
+    assert before is False and still_out is True
+    assert nope == "'Context' object has no attribute 'nope'"
+    assert got == [{"sid": "abc", "x": "y"}, ["1", "2"], "/a?k=1&k=2", "h.example", "192.0.2.9",
+                   [404, "Not Found"], [302, "/b%20c"], [["X-A", "1"]]]
+    assert installed is True
+
+
+def test_the_cold_path_loads_no_context_extra():
+    """import + boot + GET of the bench-like app (COLD_APP) use no Context extra."""
+    prog = COLD_APP.replace("print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))",
+                            "print(_j.dumps('koatty_lite.context_extra' in sys.modules))")
+    assert run_isolated(prog) is False

@@ -36,7 +36,7 @@ __all__ = ["Feature", "FEATURES", "CORE", "CLOUD_MODULES", "register_feature", "
 
 # The modules every package ships, on purpose (paths under koatty_lite/): what serves an HTTP event of
 # any format, and what the platform can switch on without a new zip (JSON logs, observability, trace ids).
-CORE = ("__init__.py", "app.py", "context.py", "decorators.py", "entry.py", "environ.py", "errors.py", "log.py",
+CORE = ("__init__.py", "app.py", "context.py", "context_extra.py", "decorators.py", "entry.py", "environ.py", "errors.py", "log.py",
         "logjson.py", "logsetup.py", "observe.py", "output.py", "payload.py", "routes.py", "tracing.py",
         "serverless/__init__.py", "serverless/http.py", "serverless/request.py")
 
