@@ -84,6 +84,25 @@ def test_caches_keyed_on_header_names_keep_no_long_name(event):
     assert _long_cached(context_module._GOOD_NAMES) == []
 
 
+def test_the_plain_response_name_cache_stays_bounded():
+    """A foreign app's response header names are cached (entry._PLAIN_NAMES, lower-case form); an app
+    that echoes names a client chose must not grow it without bound, nor keep long ones."""
+    from koatty_lite import entry
+
+    def echo(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), (environ["HTTP_X_NAME"], "v")])
+        return [b"ok"]
+
+    serve = koatty_lite.handler(echo)
+    event = {"version": "2.0", "rawPath": "/", "rawQueryString": "", "headers": {"host": "h"},
+             "requestContext": {"http": {"method": "GET", "path": "/", "sourceIp": "192.0.2.1"}, "domainName": "h"}}
+    for i in range(1100):
+        event["headers"]["x-name"] = "X-Echo-%d" % i + ("-" + "a" * 100 if i % 2 else "")
+        out = serve(copy.deepcopy(event), None)
+        assert out["statusCode"] == 200 and out["headers"][event["headers"]["x-name"]] == "v"
+    assert len(entry._PLAIN_NAMES) <= 1024 and _long_cached(entry._PLAIN_NAMES) == []
+
+
 def test_charset_cache_keeps_no_long_charset():
     """A Content-Type's charset parameter is the client's text: refused when long, and not kept."""
     for i in range(3):
