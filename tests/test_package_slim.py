@@ -121,6 +121,8 @@ def test_slim_package_serves_every_fixture_of_its_platform_as_the_whole_runtime(
     assert {"koatty_lite/" + m for m in slim.platform_modules()[platform]} <= set(names)
     assert "koatty_lite/server.py" not in names and "koatty_lite/validation.py" not in names
     assert ("koatty_lite/serverless/wsgi.py" in names) is wsgi
+    # the environ view: FC 2.0 calls handler(environ, start_response); a foreign WSGI app's package has it too
+    assert ("koatty_lite/environ.py" in names) is (wsgi or platform == "alicloud")
     fixtures = _platform_fixtures(platform)
     assert len(fixtures) >= 2
     answers = []
@@ -151,6 +153,64 @@ def test_a_slim_package_built_here_for_python3_10_serves_there_as_the_whole_runt
     assert json.loads(got.stdout.strip().splitlines()[-1]) == json.loads(want.stdout.strip().splitlines()[-1])
 
 
+FC2_CALL = r'''
+import io, json, sys
+sys.path.insert(0, sys.argv[1])
+import handler
+seen = []
+environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/a", "QUERY_STRING": "x=1", "SERVER_NAME": "fc", "SERVER_PORT": "80",
+           "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "fc.example", "CONTENT_TYPE": "application/json",
+           "CONTENT_LENGTH": "7", "HTTP_COOKIE": "sid=1", "REMOTE_ADDR": "10.0.0.1", "wsgi.input": io.BytesIO(b'{"a":1}'),
+           "wsgi.errors": sys.stderr, "wsgi.url_scheme": "https", "HTTP_X_REQUEST_ID": "fc-req-1"}
+body = b"".join(handler.handler(environ, lambda status, headers, exc_info=None: seen.append([status, headers])))
+print(json.dumps([seen, json.loads(body)], sort_keys=True))
+'''
+
+
+def test_fc2s_wsgi_call_is_served_by_the_alicloud_package_as_by_the_whole_runtime(tmp_path):
+    """FC 2.0's HTTP trigger calls handler(environ, start_response): the alicloud package ships the environ
+    view (koatty_lite/environ.py, left out of the aws and tencent ones)."""
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), platform="alicloud", bytecode=False,
+                        log=lambda line: None)
+    assert res.features == {"environ": "platform alicloud"}
+    whole = package.build(app, [entry], str(tmp_path / "w.zip"), all_modules=True, keep_docstrings=True,
+                          bytecode=False, log=lambda line: None)
+    got = _run(_unzip(res.path, tmp_path / "u"), FC2_CALL).stdout.strip().splitlines()[-1]
+    assert got == _run(_unzip(whole.path, tmp_path / "w"), FC2_CALL).stdout.strip().splitlines()[-1]
+    (status, _), = json.loads(got)[0]
+    assert status == "200 OK" and json.loads(got)[1]["method"] == "POST"
+
+
+OWN_ADAPTER_ENTRY = '''import io
+
+from koatty_lite import create_application
+from echoapp import App
+
+app = create_application(App)
+
+
+def handler(event, context=None):
+    """A WSGI adapter of the user's own: the Koatty app called with an environ."""
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": event["path"], "QUERY_STRING": "", "SERVER_NAME": "h",
+               "SERVER_PORT": "443", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "https"}
+    status = []
+    app(environ, lambda s, h, exc_info=None: status.append(s))
+    return {"statusCode": int(status[0][:3])}
+'''
+
+
+@pytest.mark.parametrize("probe", [True, False], ids=["probe", "no-probe"])
+def test_an_entry_calling_the_app_as_a_wsgi_app_ships_the_environ_view(probe, tmp_path):
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "w") as fh:
+        fh.write(OWN_ADAPTER_ENTRY)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=probe, log=lambda line: None)
+    assert set(res.features) == {"environ"}, res.features
+    assert "koatty_lite/environ.py" in zipfile.ZipFile(res.path).namelist()
+    assert _events_of(_unzip(res.path, tmp_path / "u"), '{"path": "/x"}') == [200]
+
+
 def test_bench_app_slim_aws_runtime_is_within_60_kb(tmp_path):
     """Issue 14's goal: the runtime a plain HTTP app ships (koatty_lite/ source, zipped) stays within 60 KB."""
     empty = tmp_path / "benchapp"
@@ -158,6 +218,7 @@ def test_bench_app_slim_aws_runtime_is_within_60_kb(tmp_path):
     res = package.build(str(empty), [os.path.join(ROOT, "bench", "apps", "koatty_app.py")], str(tmp_path / "b.zip"),
                         bytecode=False, log=lambda line: None)
     assert res.platform == "aws" and res.features == {}
+    assert "koatty_lite/environ.py" not in zipfile.ZipFile(res.path).namelist()  # served by handler(App): no environ
     assert res.runtime_kb() <= 60, f"{res.runtime_kb():.1f} KB"
     whole = package.build(str(empty), [os.path.join(ROOT, "bench", "apps", "koatty_app.py")],
                           str(tmp_path / "w.zip"), bytecode=False, all_modules=True, keep_docstrings=True,
@@ -385,7 +446,7 @@ def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     # run() at import time: the probe stops it before it serves (and records the listen server)
     entry.write_text("import koatty_lite\nfrom shop import App\nkoatty_lite.run(App)\n")
     res = package.build(str(app), [str(entry)], str(tmp_path / "f.zip"), bytecode=False, log=lambda line: None)
-    assert set(res.features) == {"schedule", "events", "cors", "listen"}
+    assert set(res.features) == {"schedule", "events", "cors", "listen", "environ"}
     assert res.features["cors"] == "__init__.py: 'Cors'"
     assert res.features["events"] == "schedule needs it"
     names = zipfile.ZipFile(res.path).namelist()
@@ -411,6 +472,10 @@ def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     ("config = {'middleware': {'list': ['Cors']}}", "cors"),
     ("from koatty_lite.serverless import serve_http", "wsgi"),
     ("from koatty_lite.serverless import AwsLambdaAdapter", "wsgi"),
+    ("wsgi_app = app.callback()", "environ"),
+    ("wsgi_app = app.get_request_handler()", "environ"),
+    ("from koatty_lite.context import EnvironRequest", "environ"),
+    ("import koatty_lite.environ", "environ"),
 ], ids=lambda x: x if x in slim.FEATURES else None)
 def test_the_source_scan_finds_each_feature(source, feature, tmp_path):
     path = tmp_path / "m.py"

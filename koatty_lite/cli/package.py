@@ -422,7 +422,7 @@ def slim_runtime(staging: str, files: list, app_sources: list, entries: list, *,
         for _ in range(len(files)):
             shipped, left, features = slim.select(files, platform, with_features=with_features,
                                                   source_paths=app_sources + list(entries), seen=seen,
-                                                  clouds_needed=clouds, template=template)
+                                                  clouds_needed=clouds, template=template, entries=entries)
             features.update(why)
             _apply(staging, root, files, left, platform)
             if seen.get("error") or seen.get("skipped") or not left:
@@ -624,7 +624,7 @@ def _main(argv):
                         f"names, else tencent for an scf_bootstrap entry, else {DEFAULT_PLATFORM}); all: every cloud")
     p.add_argument("--with", dest="with_features", action="append", default=[], metavar="FEATURE",
                    help="ship a runtime feature the app does not seem to use: validation, openapi, listen, cors, "
-                        "events, schedule, metrics (repeatable, or comma-separated)")
+                        "events, schedule, metrics, wsgi, environ (repeatable, or comma-separated)")
     p.add_argument("--all-modules", action="store_true", help="ship the whole runtime, every cloud (as before 0.1.0's slim packages)")
     p.add_argument("--no-probe", action="store_true",
                    help="do not import the entries here to see what the app uses: the source scan alone decides")

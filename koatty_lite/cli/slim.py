@@ -36,8 +36,8 @@ __all__ = ["Feature", "FEATURES", "CORE", "CLOUD_MODULES", "register_feature", "
 
 # The modules every package ships, on purpose (paths under koatty_lite/): what serves an HTTP event of
 # any format, and what the platform can switch on without a new zip (JSON logs, observability, trace ids).
-CORE = ("__init__.py", "app.py", "context.py", "context_extra.py", "decorators.py", "entry.py", "environ.py", "errors.py", "log.py",
-        "logjson.py", "logsetup.py", "observe.py", "output.py", "payload.py", "routes.py", "tracing.py",
+CORE = ("__init__.py", "app.py", "context.py", "context_extra.py", "decorators.py", "entry.py", "errors.py",
+        "log.py", "logjson.py", "logsetup.py", "observe.py", "output.py", "payload.py", "routes.py", "tracing.py",
         "serverless/__init__.py", "serverless/http.py", "serverless/request.py")
 
 # cloud -> the modules its formats load on first use, beside the one that registers them (platform_modules()).
@@ -72,15 +72,21 @@ def register_feature(name, modules, what, needs=()):
 register_feature("validation", ["validation.py", "rules.py"],
                  "validation (Valid, Validated, DTOs and their rules)")
 register_feature("openapi", ["openapi.py"], "the OpenAPI document (config openapi, app.openapi())", ["validation"])
+register_feature("environ", ["environ.py"],
+                 "the PEP 3333 environ view of a Koatty app called as a WSGI app (FC 2.0, app.callback(), "
+                 "app.get_request_handler(), a WSGI server or adapter of your own)")
 register_feature("listen", ["server.py", "exchange.py", "http11.py"],
-                 "the listen server (koatty_lite.run, app.listen(): web functions, custom runtimes)")
+                 "the listen server (koatty_lite.run, app.listen(): web functions, custom runtimes)", ["environ"])
 register_feature("cors", ["cors.py"], "the Cors middleware (\"Cors\" in middleware.list)")
 register_feature("events", ["kinds.py", "serverless/events.py", "serverless/decode.py", "serverless/cbor.py"],
                  "non-HTTP events (handler(event_handlers=...), @Scheduled, timers, queues, logs)")
 register_feature("schedule", ["schedule.py"], "@Scheduled tasks", ["events"])
 register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metrics, koatty_lite.metrics)")
 register_feature("wsgi", ["serverless/wsgi.py"],
-                 "a foreign WSGI app served outside handler() (serve_http, run_wsgi, the adapters)")
+                 "a foreign WSGI app served outside handler() (serve_http, run_wsgi, the adapters)", ["environ"])
+
+# cloud -> the features its formats need: FC 2.0's HTTP trigger calls handler(environ, start_response).
+CLOUD_FEATURES = {"alicloud": ("environ",)}
 
 # koatty_lite names an app may import or read -> the feature that defines them.
 NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_server": "listen",
@@ -90,11 +96,12 @@ NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_se
          "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
          "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation", "serve_http": "wsgi",
          "run_wsgi": "wsgi", "ServerlessAdapter": "wsgi", "AwsLambdaAdapter": "wsgi", "AliCloudFcAdapter": "wsgi",
-         "TencentScfAdapter": "wsgi"}
+         "TencentScfAdapter": "wsgi", "EnvironRequest": "environ", "Headers": "environ"}
 # Strings in the app (config keys, middleware names) -> the feature they turn on.
 WORDS = {"Cors": "cors", "openapi": "openapi", "metrics": "metrics"}
 # Attribute names that mean a feature on whatever object (`app.listen()`, `ctx.metrics`).
-ATTRS = {"listen": "listen", "metrics": "metrics", "openapi": "openapi", "event_handlers": "events"}
+ATTRS = {"listen": "listen", "metrics": "metrics", "openapi": "openapi", "event_handlers": "events",
+         "callback": "environ", "get_request_handler": "environ"}
 
 
 def _rule_names():
@@ -310,6 +317,8 @@ try:
             raise RuntimeError("importing %s starts a server (socket.listen): a function's init phase would "
                                "never finish; start it under if __name__ == '__main__'" % name) from None
         from koatty_lite.entry import _Handler
+        if not any(isinstance(v, _Handler) for v in vars(module).values()):
+            out.setdefault("bare", []).append(name)  # why: served by something else (a WSGI adapter?)
         for value in vars(module).values():
             if isinstance(value, _Handler):
                 app = value.app
@@ -386,7 +395,28 @@ def _probe_features(seen: dict) -> dict:
             found.setdefault("openapi", "the app's config has openapi")
         if h.get("is_app") is False:
             found.setdefault("wsgi", "handler() is given a WSGI app")
+    for name in seen.get("bare") or ():
+        found.setdefault("environ", f"{name}.py defines no koatty_lite.handler() (the app may be called as a WSGI app)")
     return found
+
+
+def _entries_without_handler(paths: list) -> list:
+    """The .py entries whose source calls no ``handler(...)`` (``koatty_lite.handler``): without the probe,
+    such an entry may serve the app some other way (a WSGI adapter calls it with an environ)."""
+    out = []
+    for path in paths:
+        if not path.endswith(".py"):
+            continue
+        try:
+            with open(path, "rb") as fh:
+                tree = ast.parse(fh.read(), path)
+        except (OSError, SyntaxError, ValueError):
+            out.append(path)
+            continue
+        if not any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) == "handler"
+                   for n in ast.walk(tree)):
+            out.append(path)
+    return out
 
 
 # --- the choice ---------------------------------------------------------------------------------------------
@@ -453,13 +483,14 @@ def _close(features: dict) -> dict:
 
 
 def select(runtime_files: list, platform: str, *, with_features=(), source_paths=(), seen=None,
-           clouds_needed=(), template=None) -> tuple:
+           clouds_needed=(), template=None, entries=()) -> tuple:
     """(shipped files, left-out files, {feature: reason}) for ``platform`` ('all': every cloud).
 
     ``runtime_files``: koatty_lite's runtime files (relative); ``source_paths``: the app's and the
     entries' files for the scan; ``seen``: what ``probe`` reported (None: no probe); ``clouds_needed``:
     other clouds whose module ships too (the runtime imports it whatever the platform); ``template``:
-    the deployment template (``template_features``)."""
+    the deployment template (``template_features``); ``entries``: the entry files (without a probe, one
+    that calls no ``handler()`` ships ``environ``)."""
     unknown = [f for f in with_features if f not in FEATURES]
     if unknown:
         raise CliError(f"unknown --with {unknown[0]!r}: choose from {', '.join(sorted(FEATURES))}")
@@ -473,6 +504,13 @@ def select(runtime_files: list, platform: str, *, with_features=(), source_paths
         chosen.setdefault(name, why)
     for name, why in _probe_features(seen or {}).items():
         chosen.setdefault(name, why)
+    if seen is None or seen.get("error") or seen.get("skipped"):
+        for path in _entries_without_handler(list(entries)):
+            chosen.setdefault("environ", f"{os.path.basename(path)} calls no handler() (the app may be called as "
+                                         "a WSGI app)")
+    for cloud in (clouds if platform == "all" else [platform, *clouds_needed]):
+        for name in CLOUD_FEATURES.get(cloud, ()):
+            chosen.setdefault(name, f"platform {cloud}" if cloud == platform else f"cloud {cloud}")
     _close(chosen)
     out = {m: f.name for f in FEATURES.values() if f.name not in chosen for m in f.modules}
     if platform != "all":
