@@ -83,6 +83,50 @@ def test_the_fast_path_is_taken_for_plain_events(monkeypatch):
     assert taken == set(FAST_KINDS)
 
 
+def _plain_v1():
+    """A REST v1 GET with one value per header (the fast environ's case)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+    try:
+        from run import make_event
+    finally:
+        sys.path.pop(0)
+    return make_event("v1", "GET", "/hello")
+
+
+def _no_general(*args, **kwargs):
+    raise AssertionError("the general rules ran")
+
+
+@pytest.mark.parametrize("value", [{"k": "v"}, {"k": "v", "l": "w"}, 5, [5], [], True, ["a", 1]],
+                         ids=["one-key-object", "object", "number", "list-of-number", "empty", "bool", "mixed"])
+def test_a_malformed_multi_value_header_is_still_the_400_on_the_fast_path(value, monkeypatch):
+    # the fast environ reads v[0] of one-value entries without a list check (http.env_headers)
+    event = _plain_v1()
+    event["multiValueHeaders"]["x-odd"] = ["ok"]
+    fmt = _claim(event, "auto")
+    fmt.to_environ(copy.deepcopy(event), CTX, "")  # the names cached
+    with monkeypatch.context() as patch:
+        patch.setattr(request_model, "make_environ", _no_general)
+        assert fmt.to_environ(copy.deepcopy(event), CTX, "")["HTTP_X_ODD"] == "ok"  # the fast path
+    event["multiValueHeaders"]["x-odd"] = value
+    if value == []:
+        environ = fmt.to_environ(copy.deepcopy(event), CTX, "")  # no value: no header, as the general rules say
+        assert "HTTP_X_ODD" not in environ
+        return
+    with pytest.raises(BadEvent, match="multiValueHeaders values must be lists of strings"):
+        fmt.to_environ(copy.deepcopy(event), CTX, "")
+    answer = handler(plain)(copy.deepcopy(event), CTX)
+    assert answer["statusCode"] == 400
+
+
+def test_a_one_character_multi_value_header_string_is_its_value():
+    event = _plain_v1()
+    event["multiValueHeaders"]["x-one"] = "1"
+    event["multiValueHeaders"]["x-two"] = "22"
+    environ = _claim(event, "auto").to_environ(event, CTX, "")
+    assert (environ["HTTP_X_ONE"], environ["HTTP_X_TWO"]) == ("1", "22")
+
+
 # ---------------------------------------------------------------- the guarded run
 def plain(environ, start_response):
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
