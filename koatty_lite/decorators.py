@@ -378,6 +378,19 @@ def _markers(cls: type) -> dict:
     return out
 
 
+def _methods(cls: type) -> dict:
+    """Functions of a class and its bases, subclass definitions winning."""
+    out = {}
+    for klass in reversed(cls.__mro__):
+        if klass is object:
+            continue
+        for name, value in klass.__dict__.items():
+            # PERF: most entries (``__module__``, ``__doc__``, data) fail the first test
+            if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
+                out[name] = value
+    return out
+
+
 def defines_init(cls: type) -> bool:
     """Whether a class (not object) defines ``__init__`` somewhere in its MRO."""
     return cls.__init__ is not object.__init__
@@ -393,6 +406,8 @@ class Container:
         self._by_class = {}  # cls -> name
         self._stack = []  # names being created (cycle detection)
         self._prepared = {}  # cls -> injection dict
+        self._kinds = None  # __koatty_type__ -> [classes], rebuilt after a registration (of_type)
+        self._methods = {}  # cls -> _methods(cls) (methods(): a boot reads each class two or three times)
 
     def register(self, cls: type, name: "str | None" = None) -> type:
         """Register a decorated class under its identifier."""
@@ -405,13 +420,25 @@ class Container:
         if other is not None and other is not cls:
             raise InjectionError(f"two components named {name!r}: {other.__qualname__} and {cls.__qualname__}")
         self.classes[name] = cls
+        self._kinds = None
         self._by_class[cls] = name
         return cls
 
     def of_type(self, kind: str) -> list:
         """Registered classes of one ``__koatty_type__``, in registration order."""
-        # PERF: the attribute read in place (koatty_type without its call): a boot asks a dozen times
-        return [c for c in self.classes.values() if c.__dict__.get("__koatty_type__") == kind]
+        kinds = self._kinds
+        if kinds is None:  # PERF: grouped once per registration, not walked by each of a boot's dozen asks
+            kinds = self._kinds = {}
+            for c in self.classes.values():
+                kinds.setdefault(c.__dict__.get("__koatty_type__"), []).append(c)
+        return list(kinds.get(kind, ()))
+
+    def methods(self, cls: type) -> dict:
+        """``{name: function}`` of a class and its bases (subclass definitions winning), read once."""
+        found = self._methods.get(cls)
+        if found is None:
+            found = self._methods[cls] = _methods(cls)
+        return found
 
     def name_of(self, target: "Any", owner: "type | None" = None) -> "str | None":
         """Resolve a class, a registered name, or an annotation string to a registered name."""

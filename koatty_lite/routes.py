@@ -1,7 +1,7 @@
 """Routing: the route table (static routes by dict, dynamic ``/:param`` routes matched segment by segment,
 405 with Allow; was router.py, merged for the cold start) and the controller routes compiled once at
 boot (argument extractors, converters, aspects)."""
-from .decorators import _MISSING, InjectionError, Param, defines_init, koatty_name, refuse_async
+from .decorators import _MISSING, InjectionError, Param, _methods, defines_init, koatty_name, refuse_async
 from .errors import HttpException
 
 TYPE_CHECKING = False
@@ -40,8 +40,21 @@ def _name_at(path: str, i: int) -> str:
     return path[i:j]
 
 
-def _tokens(path: str) -> list:
-    """Split a route path into literal text and parameters: ``[("text", "/users/"), ("param", "id")]``."""
+_TOKENS = {}  # route path -> its tokens (PERF: a boot splits a dynamic path ~6 times; bounded below)
+
+
+def _tokens(path: str) -> tuple:
+    """Split a route path into literal text and parameters: ``(("text", "/users/"), ("param", "id"))``."""
+    found = _TOKENS.get(path)
+    if found is None:
+        found = tuple(_split(path))
+        if len(_TOKENS) < 4096:  # why: paths come from code (routes, openapi); bounded all the same
+            _TOKENS[path] = found
+    return found
+
+
+def _split(path: str) -> list:
+    """``_tokens`` without the cache."""
     out = []
     start = i = 0  # start: where the pending text begins; i: where to look for the next ":" or "*"
     n = len(path)
@@ -775,16 +788,3 @@ def _unpack(ctx: "Context", result: tuple) -> "Any":
             for name, value in headers:
                 ctx.append(name, value)  # why: a list may repeat a name (several Set-Cookie)
     return result
-
-
-def _methods(cls: type) -> dict:
-    """Functions of a class and its bases, subclass definitions winning."""
-    out = {}
-    for klass in reversed(cls.__mro__):
-        if klass is object:
-            continue
-        for name, value in klass.__dict__.items():
-            # PERF: most entries (``__module__``, ``__doc__``, data) fail the first test
-            if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
-                out[name] = value
-    return out

@@ -368,3 +368,27 @@ def test_markers_used_without_parentheses_name_the_fix():
                                "test_markers_used_without_parentheses_name_the_fix.<locals>.Guarded write "
                                "@BeforeEach(Auth)")
     assert BeforeEach("Auth")(type("Fine", (), {})) is not None
+
+
+def test_of_type_sees_a_registration_made_after_it_was_asked():
+    """Container.of_type groups the classes once per registration (boot PERF): a class registered later
+    (a plugin's run, boot_func, a built-in middleware) is in the next answer; methods() reads a class once."""
+    from koatty_lite.decorators import Container
+
+    @Service()
+    class A:
+        def a(self):
+            return 1
+
+    @Service()
+    class B:
+        pass
+
+    container = Container(None)
+    container.register(A)
+    assert container.of_type("SERVICE") == [A]
+    container.of_type("SERVICE").append(B)  # a copy: the caller's list is its own
+    assert container.of_type("SERVICE") == [A]
+    container.register(B)
+    assert container.of_type("SERVICE") == [A, B] and container.of_type("CONTROLLER") == []
+    assert list(container.methods(A)) == ["a"] and container.methods(A) is container.methods(A)
