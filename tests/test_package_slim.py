@@ -476,11 +476,27 @@ def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     ("wsgi_app = app.get_request_handler()", "environ"),
     ("from koatty_lite.context import EnvironRequest", "environ"),
     ("import koatty_lite.environ", "environ"),
+    ("from koatty_lite.rules import *", "validation"),
 ], ids=lambda x: x if x in slim.FEATURES else None)
 def test_the_source_scan_finds_each_feature(source, feature, tmp_path):
     path = tmp_path / "m.py"
     path.write_text(source + "\n")
     assert set(slim.scan([str(path)])) == {feature}
+
+
+def test_a_star_import_ships_what_its_names_need(tmp_path):
+    """``from koatty_lite.serverless import *`` binds detect_event_source, run_wsgi, decode_awslogs...: loaded on
+    first use, so the import itself failed in a package built without the probe (ImportError: ... events)."""
+    path = tmp_path / "m.py"
+    path.write_text("from koatty_lite.serverless import *\n")
+    assert set(slim.scan([str(path)])) == {"events", "wsgi"}
+    app, entry = _echo_project(tmp_path)
+    with open(entry, "a") as fh:
+        fh.write("from koatty_lite.serverless import *\n")
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=False, log=lambda line: None)
+    assert {"events", "wsgi", "environ"} <= set(res.features)
+    root = _unzip(res.path, tmp_path / "u")
+    assert _events_of(root, os.path.join(FIXTURES, "aws", "apigw-v1-get-multivalue.json")) == [200]
 
 
 def test_the_source_scan_is_not_fooled_by_common_names(tmp_path):

@@ -151,6 +151,17 @@ def _module_feature() -> dict:
 
 
 # --- the source scan ------------------------------------------------------------------------------------
+def _star_names(module: str) -> list:
+    """The names ``from module import *`` binds: its ``__all__`` (some loaded on first use by its
+    ``__getattr__``, so the import itself may need a feature's module)."""
+    import importlib
+
+    try:
+        return list(getattr(importlib.import_module(module), "__all__", ()))
+    except ImportError:
+        return []
+
+
 def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
     """Add to ``found`` (feature -> reason) what one module's syntax tree uses."""
     by_module = _module_feature()
@@ -168,7 +179,10 @@ def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
                 if a.name == "koatty_lite" or a.name.startswith("koatty_lite."):
                     aliases.add((a.asname or a.name).split(".")[0])
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "koatty_lite":
-            for a in node.names:
+            names = node.names
+            if [a.name for a in names] == ["*"]:  # why: every name of its __all__ may be used, unseen
+                names = names + [ast.alias(name=n) for n in _star_names(node.module)]
+            for a in names:
                 full = f"{node.module}.{a.name}"
                 if full in by_module:
                     note(by_module[full], f"from {node.module} import {a.name}")
