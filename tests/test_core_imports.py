@@ -351,8 +351,47 @@ print(_j.dumps([before, nope, still_out, [got[i] for i in range(len(uses))], ins
     assert installed is True
 
 
-def test_the_cold_path_loads_no_context_extra():
-    """import + boot + GET of the bench-like app (COLD_APP) use no Context extra."""
+@pytest.mark.parametrize("module", ["koatty_lite.context_extra", "koatty_lite.output_extra"])
+def test_the_cold_path_loads_no_extra(module):
+    """import + boot + GET of the bench-like app (COLD_APP) use no Context extra, no error answer and no
+    renderer of a non-JSON type."""
     prog = COLD_APP.replace("print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))",
-                            "print(_j.dumps('koatty_lite.context_extra' in sys.modules))")
+                            f"print(_j.dumps({module!r} in sys.modules))")
     assert run_isolated(prog) is False
+
+
+def test_output_extra_serves_errors_and_renderers_once_loaded():
+    """The first failing request loads the error answer, the first non-JSON value the renderers: a 404,
+    a 500 and a Decimal/date/set body come out as before, from eight threads at once."""
+    code = """
+import json as _j, threading, decimal, datetime
+from koatty_lite import Controller, GetMapping, Koatty, create_application
+@Controller('/')
+class C:
+    @GetMapping('/boom')
+    def boom(self):
+        raise RuntimeError('x')
+    @GetMapping('/types')
+    def types(self):
+        return {'d': decimal.Decimal('1.10'), 'day': datetime.date(2024, 1, 2), 's': {1}}
+class App(Koatty):
+    components = [C]
+h = create_application(App).get_request_handler()
+before = 'koatty_lite.output_extra' in sys.modules
+def get(path):
+    out = []
+    env = {'REQUEST_METHOD': 'GET', 'PATH_INFO': path, 'wsgi.errors': __import__('io').StringIO()}
+    body = b''.join(h(env, lambda s, hs: out.append(s)))
+    return [out[0], _j.loads(body).get('message', _j.loads(body).get('d'))]
+got, barrier = {}, threading.Barrier(8)
+def use(i):
+    barrier.wait()
+    got[i] = get(['/nowhere', '/boom', '/types'][i % 3])
+threads = [threading.Thread(target=use, args=(i,)) for i in range(8)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(_j.dumps([before, [got[i] for i in range(8)]]))
+"""
+    before, got = run_isolated(code)
+    assert before is False
+    expect = [["404 Not Found", "Not Found"], ["500 Internal Server Error", "Internal Server Error"], ["200 OK", "1.10"]]
+    assert got == [expect[i % 3] for i in range(8)]
