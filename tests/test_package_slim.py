@@ -553,6 +553,15 @@ def test_platform_modules_cover_every_registered_cloud():
     assert len(every) == len(set(every)), sorted(m for m in every if every.count(m) > 1)
 
 
+def test_the_environ_view_ships_with_the_clouds_that_call_the_app_with_an_environ():
+    files = package.runtime_files()[1]
+    for platform, ships in (("aws", False), ("tencent", False), ("alicloud", True), ("all", True)):
+        shipped, left, chosen = slim.select(files, platform)
+        assert ("environ.py" in shipped) is ships and ("environ.py" in left) is not ships, platform
+    assert "environ.py" in slim.select(files, "aws", clouds_needed=["alicloud"])[0]
+    assert "environ.py" in slim.select(files, "aws", with_features=["listen"])[0]
+
+
 def test_every_runtime_module_is_placed_core_feature_or_cloud():
     """A module added to the runtime (a piece loaded on first use) must say whether every function needs it
     (CORE), the apps that use a feature (register_feature) or one cloud's formats (CLOUD_MODULES)."""
@@ -676,7 +685,9 @@ def test_every_runtime_module_stripped_compiles_with_the_same_lines():
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.arg) and n.annotation
                     or isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.returns
                     or isinstance(n, ast.ImportFrom) and n.module == "__future__"
-                    or isinstance(n, ast.AnnAssign) and id(n) not in in_class], rel
+                    or isinstance(n, ast.AnnAssign) and id(n) not in in_class], (
+            f"{rel}: its annotations ship (strip_unread keeps a module whose annotation spans lines as written: "
+            "put each annotation on one line)")
         # the lines of the statements strip_unread drops (`from __future__ import annotations`, TYPE_CHECKING)
         docs = docstring_lines(source) | {i for i, (a, b) in enumerate(zip(source.splitlines(), bare), 1)
                                           if a.strip() and not b.strip()}
