@@ -3,8 +3,8 @@
 Cookies (``ctx.cookies``, ``set_cookie``), ``redirect`` and ``throw``, uploaded files and the raw
 body, the query's repeated values and raw string, response headers read back or appended, the
 client address, host, URL and matched route, the platform's facts (event, context, kind, trace id),
-``ctx.trace`` / ``ctx.logger`` / ``ctx.metrics``: ``context.EXTRAS`` names them. ``Context.__getattr__``
-imports this module when one is first asked for; importing it copies them onto the class (once: the
+``ctx.trace`` / ``ctx.logger`` / ``ctx.metrics``: ``context.EXTRAS`` names them. Their stand-ins on Context (``context._Extra``)
+import this module when one is first asked for; importing it copies them onto the class (once: the
 import lock), so later uses are ordinary attributes. PERF: a plain GET loads none of them (26 members,
 -0.3M instructions per cold start, tests/test_core_imports.py).
 """
