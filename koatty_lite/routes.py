@@ -1,6 +1,8 @@
 """Routing: the route table (static routes by dict, dynamic ``/:param`` routes matched segment by segment,
 405 with Allow; was router.py, merged for the cold start) and the controller routes compiled once at
 boot (argument extractors, converters, aspects)."""
+from operator import itemgetter  # why: loaded at start-up (collections); a C getter per field, no lambda
+
 from .decorators import _MISSING, InjectionError, Param, _methods, defines_init, koatty_name, refuse_async
 from .errors import HttpException
 
@@ -483,11 +485,11 @@ class MarkerSource(tuple):
         """Build the record (see the class docstring for the fields)."""
         return tuple.__new__(cls, (source, get, where, keyed, converts))
 
-    source = property(lambda self: self[0], doc="the marker's source name")
-    get = property(lambda self: self[1], doc="get(ctx, key) -> the raw value or Param.MISSING")
-    where = property(lambda self: self[2], doc="how a 400 names the value, e.g. 'query parameter'")
-    keyed = property(lambda self: self[3], doc="True: a marker without a name reads the argument's name")
-    converts = property(lambda self: self[4], doc="True: int/float/bool/str annotations convert the value")
+    source = property(itemgetter(0), doc="the marker's source name")
+    get = property(itemgetter(1), doc="get(ctx, key) -> the raw value or Param.MISSING")
+    where = property(itemgetter(2), doc="how a 400 names the value, e.g. 'query parameter'")
+    keyed = property(itemgetter(3), doc="True: a marker without a name reads the argument's name")
+    converts = property(itemgetter(4), doc="True: int/float/bool/str annotations convert the value")
 
 
 # The registry of parameter sources; a marker class with its own get() is its own record.
