@@ -686,7 +686,7 @@ def test_every_runtime_module_stripped_compiles_with_the_same_lines():
                     or isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.returns
                     or isinstance(n, ast.ImportFrom) and n.module == "__future__"
                     or isinstance(n, ast.AnnAssign) and id(n) not in in_class], (
-            f"{rel}: its annotations ship (strip_unread keeps a module whose annotation spans lines as written: "
+            f"{rel}: annotations ship (one written across lines stays, and the module's __future__ import with it: "
             "put each annotation on one line)")
         # the lines of the statements strip_unread drops (`from __future__ import annotations`, TYPE_CHECKING)
         docs = docstring_lines(source) | {i for i, (a, b) in enumerate(zip(source.splitlines(), bare), 1)
@@ -746,8 +746,12 @@ def test_strip_unread_drops_annotations_and_the_like_keeping_lines_and_what_the_
     # a module that defines its own `property`, or an annotation across lines: left as written
     own = "def property(f, doc=None):\n    return doc\n\n\nx = property(len, doc='kept')\n"
     assert strip_unread(own) == own
-    wide = "def f(a: dict[str,\n           int]) -> None:\n    pass\n"
-    assert strip_unread(wide) == wide
+    # an annotation across lines stays, the others go; then the __future__ import and TYPE_CHECKING stay too
+    wide = ("from __future__ import annotations\nTYPE_CHECKING = False\nif TYPE_CHECKING:\n    from x import Y\n\n"
+            "class A:\n    n: int = 1\n\n\ndef f(a: dict[str,\n           Y], b: int) -> None:\n    pass\n")
+    assert strip_unread(wide) == wide.replace("b: int) -> None:", "b):")
+    assert strip_unread(wide.replace("str,\n           Y]", "str, Y]")) == (
+        "\n\n\n\n\nclass A:\n    n: 'int' = 1\n\n\ndef f(a, b):\n    pass\n")
 
 
 CLASS_ANNOTATIONS = r'''

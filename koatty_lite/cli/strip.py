@@ -123,19 +123,18 @@ def _property_doc(node: ast.AST, builtin: bool):
     return None
 
 
-def _unread_edits(tree: ast.Module, lines: list) -> list | None:
-    """[(line, start byte, end byte, replacement)] dropping what nothing reads at run time: each argument's
-    and return's annotation (``b: int = 3`` -> ``b=3``), the one of ``x: T = v`` outside a class body
-    (``x = v``), and a ``property(...)``'s ``doc=``. A class body's ``x: T`` keeps its annotation (the DI
-    and validation read class annotations): under ``from __future__ import annotations``, which goes, as
-    the very string that made of it. None when one of them spans lines (then nothing is dropped)."""
-    edits = []
+def _unread_edits(tree: ast.Module, lines: list, stringify: bool) -> tuple:
+    """([(line, start byte, end byte, replacement)], kept) dropping what nothing reads at run time: each
+    argument's and return's annotation (``b: int = 3`` -> ``b=3``), the one of ``x: T = v`` outside a class
+    body (``x = v``), and a ``property(...)``'s ``doc=``. A class body's ``x: T`` keeps its annotation (the
+    DI and validation read class annotations): with ``stringify`` (``from __future__ import annotations``
+    goes), as the very string that import made of it. ``kept``: the keys (``_key``) of those left as
+    written because they span lines."""
+    edits, kept = [], set()
     builtin = not _binds_property(tree)
-    postponed = any(_is_future_annotations(n) for n in tree.body)
 
     def one_line(*nodes):
-        if len({n.lineno for n in nodes} | {n.end_lineno for n in nodes}) != 1:
-            raise ValueError(nodes[0].lineno)
+        return len({n.lineno for n in nodes} | {n.end_lineno for n in nodes}) == 1
 
     def visit(node, in_class):
         for child in ast.iter_child_nodes(node):
@@ -145,50 +144,56 @@ def _unread_edits(tree: ast.Module, lines: list) -> list | None:
                 defaults = dict(zip(map(id, positional[len(positional) - len(a.defaults):]), a.defaults))
                 defaults.update((id(arg), d) for arg, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None)
                 for arg in positional + a.kwonlyargs + [a.vararg, a.kwarg]:
-                    if arg is not None and arg.annotation is not None:
-                        one_line(arg)
-                        start, default = arg.col_offset + len(arg.arg.encode()), defaults.get(id(arg))
-                        if default is not None and default.lineno == arg.lineno:
-                            edits.append((arg.lineno, start, default.col_offset, b"="))
-                        else:
-                            edits.append((arg.lineno, start, arg.end_col_offset, b""))
+                    if arg is None or arg.annotation is None:
+                        continue
+                    if not one_line(arg):
+                        kept.add(_key("arg", arg))
+                        continue
+                    start, default = arg.col_offset + len(arg.arg.encode()), defaults.get(id(arg))
+                    if default is not None and default.lineno == arg.lineno:
+                        edits.append((arg.lineno, start, default.col_offset, b"="))
+                    else:
+                        edits.append((arg.lineno, start, arg.end_col_offset, b""))
                 ret = child.returns
                 if ret is not None:
-                    one_line(ret)
                     line = lines[ret.lineno - 1]
                     arrow = line.rfind(b"->", 0, ret.col_offset)
-                    if arrow < 0 or line[arrow + 2:ret.col_offset].strip():
-                        raise ValueError(ret.lineno)
-                    edits.append((ret.lineno, len(line[:arrow].rstrip()), ret.end_col_offset, b""))
+                    if not one_line(ret) or arrow < 0 or line[arrow + 2:ret.col_offset].strip():
+                        kept.add(_key("ret", child))
+                    else:
+                        edits.append((ret.lineno, len(line[:arrow].rstrip()), ret.end_col_offset, b""))
             elif isinstance(child, ast.AnnAssign):
                 ann = child.annotation
-                one_line(child.target, ann)
-                if child.value is not None and not in_class:
+                if not one_line(child.target, ann):
+                    kept.add(_key("ann", child))
+                elif child.value is not None and not in_class:
                     edits.append((ann.lineno, child.target.end_col_offset, ann.end_col_offset, b""))
-                elif postponed:
+                elif stringify:
                     edits.append((ann.lineno, ann.col_offset, ann.end_col_offset, repr(ast.unparse(ann)).encode()))
             doc = _property_doc(child, builtin)
             if doc is not None:
                 before = [n for n in child.args + child.keywords if n is not doc]
-                if not before:
-                    raise ValueError(doc.lineno)
-                last = max(before, key=lambda n: (n.end_lineno, n.end_col_offset))
-                one_line(last, doc)
-                edits.append((doc.lineno, last.end_col_offset, doc.end_col_offset, b""))
+                last = max(before, key=lambda n: (n.end_lineno, n.end_col_offset)) if before else None
+                if last is None or not one_line(last, doc):
+                    kept.add(_key("doc", doc))
+                else:
+                    edits.append((doc.lineno, last.end_col_offset, doc.end_col_offset, b""))
             visit(child, isinstance(child, ast.ClassDef) or (in_class and not isinstance(child, _FUNCS)))
 
-    try:
-        visit(tree, False)
-    except ValueError:
-        return None
-    return edits
+    visit(tree, False)
+    return edits, kept
 
 
-def _without_unread(tree: ast.Module) -> ast.Module:
-    """``tree`` as ``strip_unread`` leaves it (for the check)."""
-    drop = set(map(id, _unread_statements(tree)))
+def _key(kind: str, node: ast.AST) -> tuple:
+    """Where a node is, to find it again in another parse of the same source."""
+    return kind, node.lineno, node.col_offset
+
+
+def _without_unread(tree: ast.Module, kept: set, stringify: bool, statements: bool) -> ast.Module:
+    """``tree`` as ``strip_unread`` leaves it (for the check): less the module-level statements when
+    ``statements``, and never what ``kept`` names."""
+    drop = set(map(id, _unread_statements(tree))) if statements else set()
     builtin = not _binds_property(tree)
-    postponed = any(_is_future_annotations(n) for n in tree.body)
 
     def visit(node, in_class):
         for field, value in ast.iter_fields(node):
@@ -197,20 +202,22 @@ def _without_unread(tree: ast.Module) -> ast.Module:
                 for child in value:
                     if id(child) in drop:
                         continue
-                    if isinstance(child, ast.AnnAssign) and child.value is not None and not in_class:
-                        child = ast.Assign(targets=[child.target], value=child.value, type_comment=None)
-                    elif isinstance(child, ast.AnnAssign) and postponed:
-                        child.annotation = ast.Constant(value=ast.unparse(child.annotation))
+                    if isinstance(child, ast.AnnAssign) and _key("ann", child) not in kept:
+                        if child.value is not None and not in_class:
+                            child = ast.Assign(targets=[child.target], value=child.value, type_comment=None)
+                        elif stringify:
+                            child.annotation = ast.Constant(value=ast.unparse(child.annotation))
                     out.append(child)
                 setattr(node, field, out)
         for child in ast.iter_child_nodes(node):
             if isinstance(child, _FUNCS):
                 for arg in ast.walk(child.args):
-                    if isinstance(arg, ast.arg):
+                    if isinstance(arg, ast.arg) and _key("arg", arg) not in kept:
                         arg.annotation = None
-                child.returns = None
+                if _key("ret", child) not in kept:
+                    child.returns = None
             doc = _property_doc(child, builtin)
-            if doc is not None:
+            if doc is not None and _key("doc", doc) not in kept:
                 child.keywords.remove(doc)
             visit(child, isinstance(child, ast.ClassDef) or (in_class and not isinstance(child, _FUNCS)))
         return node
@@ -221,21 +228,26 @@ def _without_unread(tree: ast.Module) -> ast.Module:
 def strip_unread(source: str) -> str:
     """``source`` without what nothing reads at run time (``_unread_edits``, ``_unread_statements``):
     annotations, ``from __future__ import annotations``, ``if TYPE_CHECKING:`` imports, property docs.
-    Line N stays line N (a dropped statement leaves blank lines). Checked like ``strip_source``: its
-    syntax tree must be the original's less exactly those, else ``source`` comes back unchanged."""
+    Line N stays line N (a dropped statement leaves blank lines). An annotation that spans lines stays,
+    and then so do the module's ``from __future__ import annotations`` and ``TYPE_CHECKING`` imports.
+    Checked like ``strip_source``: its syntax tree must be the original's less exactly those, else
+    ``source`` comes back unchanged."""
     tree = ast.parse(source)
     lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
-    edits = _unread_edits(tree, lines)
-    if edits is None:
-        return source
+    postponed = any(_is_future_annotations(n) for n in tree.body)
+    edits, kept = _unread_edits(tree, lines, postponed)
+    statements = not any(k[0] != "doc" for k in kept)  # why: a kept annotation may need them
+    if postponed and not statements:
+        edits, kept = _unread_edits(tree, lines, False)
     for row, start, end, text in sorted(edits, reverse=True):
         lines[row - 1] = lines[row - 1][:start] + text + lines[row - 1][end:]
-    for node in _unread_statements(tree):
+    for node in _unread_statements(tree) if statements else ():
         for row in range(node.lineno, node.end_lineno + 1):
             lines[row - 1] = b"\n"
     result = b"".join(lines).decode("utf-8")
     try:
-        same = ast.dump(ast.parse(result)) == ast.dump(_without_unread(ast.parse(source)))
+        want = _without_unread(ast.parse(source), kept, postponed and statements, statements)
+        same = ast.dump(ast.parse(result)) == ast.dump(want)
     except SyntaxError:
         same = False
     return result if same and result.count("\n") == source.count("\n") else source
@@ -266,19 +278,19 @@ def strip_source(source: str, unread: bool = True) -> str:
         if only:
             lines[a - 1] = indent + "pass\n"
     result = "".join(lines)
+    # Why: a docstring sharing its line with code (`def f(): "doc"`, `"doc"; x = 1`) would lose that code:
+    # each step is checked (this one against the original without docstrings, strip_unread against its
+    # input, reindent against its input), which catches that and every other surprise, and keeps the original.
+    try:
+        same = ast.dump(ast.parse(result)) == ast.dump(_without_docstrings(ast.parse(source)))
+    except SyntaxError:
+        same = False
+    if not same:
+        return source
     bare = strip_unread(result) if unread else result
-    dropped = bare != result
     try:
         result = reindent(bare)
-    except (SyntaxError, tokenize.TokenError, IndentationError):  # pragma: no cover - checked below anyway
-        result = bare
-    # Why: a docstring sharing its line with code (`def f(): "doc"`, `"doc"; x = 1`) would lose that code:
-    # the comparison catches it, and every other surprise, and keeps the original.
-    try:
-        want = _without_docstrings(ast.parse(source))
-        if dropped:
-            want = _without_unread(want)
-        same = ast.dump(ast.parse(result)) == ast.dump(want)
-    except SyntaxError:
+        same = ast.dump(ast.parse(result)) == ast.dump(ast.parse(bare))
+    except (SyntaxError, tokenize.TokenError, IndentationError):  # pragma: no cover - checked anyway
         same = False
     return result if same and result.count("\n") == source.count("\n") else source
