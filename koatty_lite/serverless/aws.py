@@ -6,7 +6,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html,
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html,
 https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
-from ..errors import status_line
+from ..errors import _LINES, status_line
 from .http import (
     PLAIN_TYPES, BadEvent, aws_only, body_text, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
     header_items, join_headers, multi_headers, path_info, request_id_of, require_str, single_headers, strip_base,
@@ -495,7 +495,8 @@ def answer_alb(request, status, headers, body, ctype):
         text, b64 = body.decode("ascii"), False
     else:
         text, b64 = body_text(body, ctype)
-    out = {"statusCode": status, "statusDescription": status_line(status)}
+    # PERF: the known codes' lines read from errors' table, no status_line call (ALB GET -0.7k instructions)
+    out = {"statusCode": status, "statusDescription": _LINES.get(status) or status_line(status)}
     if (request.get("koatty.alb_multi") if type(request) is dict else request.alb_multi):
         multi = out["multiValueHeaders"] = {}
         for name, value in headers:
