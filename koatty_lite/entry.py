@@ -359,11 +359,13 @@ class _Handler:
         if self.custom is not None and self.custom_handler is None:
             self.custom_handler = self.custom.create_handler(wsgi)
         self.served = served = tuple((detect, server(fmt, wsgi, self.strip)) for detect, fmt in self.table)
-        # why: the leading built-in formats exclude each other (tests/test_serverless_detection.py), so the
+        # why: the leading built-in formats exclude each other (tests/test_serverless_sticky.py), so the
         # one that claimed the last event may be asked first; a format registered ahead of them may not
+        # (one cloud's: off a cloud every cloud loads, and formats of two clouds may both claim an event)
         lead = 0
+        first = getattr(self.table[0][0], "__module__", None) if self.table else None
         for detect, _ in self.table:
-            if getattr(detect, "__module__", None) not in _BUILTIN_MODULES:
+            if getattr(detect, "__module__", None) != first or first not in _BUILTIN_MODULES:
                 break
             lead += 1
         self.sticky = served[:lead]

@@ -54,19 +54,30 @@ def detect_function_url(event):
 
 
 def detect_alb(event):
-    """Application Load Balancer target event."""
+    """Application Load Balancer target event (not one a payload 2.0 detector, asked before, claims).
+
+    Why each detector refuses what one asked before it claims: handler() asks the format that claimed
+    the last event first (entry._Handler._claimed), so within a cloud they must exclude each other
+    (tests/test_serverless_sticky.py)."""
     rc = event.get("requestContext")
-    return type(rc) is dict and "elb" in rc
+    return (type(rc) is dict and "elb" in rc
+            and ("rawPath" not in event or not (detect_apigw_v2(event) or detect_function_url(event))))
 
 
 def detect_lattice_v1(event):
-    """VPC Lattice event structure v1 (snake_case)."""
-    return "raw_path" in event and "method" in event
+    """VPC Lattice event structure v1 (snake_case; not an event a detector asked before claims)."""
+    return ("raw_path" in event and "method" in event
+            and not (("httpMethod" in event or "requestContext" in event)  # what the four earlier ones read
+                     and (detect_apigw_v1(event) or detect_apigw_v2(event) or detect_function_url(event)
+                          or detect_alb(event))))
 
 
 def detect_lattice_v2(event):
-    """VPC Lattice event structure v2 (array header values)."""
-    return event.get("version") == "2.0" and "method" in event and "rawPath" not in event and "path" in event
+    """VPC Lattice event structure v2 (array header values; not ALB's nor Lattice v1's, asked before)."""
+    if event.get("version") != "2.0" or "method" not in event or "rawPath" in event or "path" not in event:
+        return False
+    rc = event.get("requestContext")
+    return "raw_path" not in event and not (type(rc) is dict and "elb" in rc)
 
 
 # ---------------------------------------------------------------- helpers
