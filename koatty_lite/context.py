@@ -113,7 +113,9 @@ class _Extra(str):
     def __get__(self, obj: "Any", cls: "Any" = None) -> "Any":
         from . import context_extra  # noqa: F401  (installs EXTRAS on Context, once, under the import lock)
 
-        return getattr(Context if obj is None else obj, self)
+        # why Context's own member, not getattr(obj): reached through super() from a subclass that overrides
+        # it, getattr would run the override again
+        return Context.__dict__[self].__get__(obj, Context)
 
     def __set__(self, obj: "Any", value: "Any") -> None:
         from . import context_extra  # noqa: F401

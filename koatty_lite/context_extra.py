@@ -291,4 +291,5 @@ def _reason(status: int) -> str:
 
 
 for _name in _context.EXTRAS:
-    setattr(Context, _name, _Members.__dict__[_name])
+    if type(Context.__dict__.get(_name)) is _context._Extra:  # why: a member an app set on Context itself stays
+        setattr(Context, _name, _Members.__dict__[_name])
