@@ -210,12 +210,13 @@ def _with_id(headers: "Any", rid: str) -> tuple:
 
 
 _PLAIN_NAMES = {}  # a response header name as an app writes it -> its lower-case form, for names _with_id passes
+_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def _plain_name(name: "Any") -> "str | None":
     """The lower-case form of a header name a plain answer may carry (printable ASCII, not Set-Cookie,
     Content-Encoding or X-Request-Id), cached for at most 1024 names of up to 64 characters; else None."""
-    if type(name) is not str or not name.isascii() or not name.isprintable():
+    if type(name) is not str or not _TCHARS.issuperset(name):  # an RFC 9110 token (clean_headers drops others)
         return None
     low = name.lower()
     if low in _UNPLAIN:

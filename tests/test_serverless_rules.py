@@ -28,24 +28,30 @@ BAD_B64 = '{"code":1,"message":"body is marked base64 but is not valid base64","
 J = "application/json"
 
 
+def bad_b64(rid):
+    """The 400's body naming the event's request id (the one error shape)."""
+    return BAD_B64.replace('"requestId":null', '"requestId":"%s"' % rid)
+
+
 @pytest.mark.parametrize("name, expected", [
     pytest.param("aws/apigw-v1-custom-domain-base64-post", {
-        "statusCode": 400, "multiValueHeaders": {"Content-Type": [J]}, "body": BAD_B64,
-        "isBase64Encoded": False}, id="apigw-v1"),
+        "statusCode": 400, "multiValueHeaders": {"Content-Type": [J], "X-Request-Id": ["req-upload"]},
+        "body": bad_b64("req-upload"), "isBase64Encoded": False}, id="apigw-v1"),
     pytest.param("aws/function-url-cookies-twice", {
-        "statusCode": 400, "headers": {"Content-Type": J}, "cookies": [], "body": BAD_B64,
-        "isBase64Encoded": False}, id="function-url"),
-    pytest.param("aws/alb-multi-value", {
-        "statusCode": 400, "statusDescription": "400 Bad Request", "headers": {"Content-Type": J},
+        "statusCode": 400, "headers": {"Content-Type": J, "X-Request-Id": "req-url"}, "cookies": [],
+        "body": bad_b64("req-url"), "isBase64Encoded": False}, id="function-url"),
+    pytest.param("aws/alb-multi-value", {  # ALB: only the header map the request used
+        "statusCode": 400, "statusDescription": "400 Bad Request",
         "multiValueHeaders": {"Content-Type": [J]}, "body": BAD_B64, "isBase64Encoded": False}, id="alb"),
     pytest.param("aws/lattice-v2", {
         "statusCode": 400, "statusDescription": "400 Bad Request", "headers": {"Content-Type": J},
         "body": BAD_B64, "isBase64Encoded": False}, id="lattice-v2"),
     pytest.param("alicloud/fc3-post-encoded-path", {
-        "statusCode": 400, "headers": {"Content-Type": J}, "isBase64Encoded": False, "body": BAD_B64}, id="fc3"),
+        "statusCode": 400, "headers": {"Content-Type": J, "X-Request-Id": "req-fc3"}, "isBase64Encoded": False,
+        "body": bad_b64("req-fc3")}, id="fc3"),
     pytest.param("tencent/scf-apigw-base64-post", {
-        "isBase64Encoded": False, "statusCode": 400, "headers": {"Content-Type": J}, "body": BAD_B64},
-        id="scf-apigw"),
+        "isBase64Encoded": False, "statusCode": 400, "headers": {"Content-Type": J, "X-Request-Id": "req-scf-2"},
+        "body": bad_b64("req-scf-2")}, id="scf-apigw"),
 ])
 def test_invalid_base64_is_400_in_platform_shape(name, expected):
     event = load(name)
@@ -72,7 +78,9 @@ def test_malformed_known_kind_is_400(name, key, value, message):
     event[key] = value
     response = serve_http(app, event, None)
     assert response["statusCode"] == 400
-    assert json.loads(response["body"]) == {"code": 1, "message": message, "data": None, "requestId": None}
+    rc = event.get("requestContext") or {}
+    want = rc.get("requestId") if isinstance(rc, dict) else None  # the event's own id, named by its 400
+    assert json.loads(response["body"]) == {"code": 1, "message": message, "data": None, "requestId": want}
 
 
 def test_event_as_json_bytes_and_invalid_json():

@@ -25,8 +25,8 @@ class HttpFormat(tuple):
     """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
     ``to_environ(event, context, strip_base_path) -> environ``,
     ``to_response(request, status, headers, body) -> platform response`` (``request``: what
-    ``to_request`` made, else the environ), ``bad_request(kind, message) -> platform response`` (a 400
-    in the platform's shape), ``to_request(event, context, strip_base_path) -> Request`` or None,
+    ``to_request`` made, else the environ), ``bad_request(kind, message[, event, context]) -> platform
+    response`` (a 400 in the platform's shape, see bad_answer), ``to_request(event, context, strip_base_path) -> Request`` or None,
     ``answer(request, status, headers, body, ctype) -> platform response`` or None.
 
     A koatty_lite app reads the ``Request`` (serverless/request.py) directly; a format without
@@ -50,7 +50,8 @@ class HttpFormat(tuple):
     detect = property(_itemgetter(2), doc="detect(event) -> True when this format claims the event")
     to_environ = property(_itemgetter(3), doc="to_environ(event, context, strip_base_path) -> PEP 3333 environ")
     to_response = property(_itemgetter(4), doc="to_response(request or environ, status, headers, body) -> response")
-    bad_request = property(_itemgetter(5), doc="bad_request(kind, message) -> a 400 in the platform's shape")
+    bad_request = property(_itemgetter(5), doc="bad_request(kind, message[, event, context]) -> a 400 in the "
+                                               "platform's shape (see bad_answer)")
     to_request = property(_itemgetter(6), doc="to_request(event, context, strip_base_path) -> Request, or None")
     answer = property(_itemgetter(7), doc="answer(request, status, headers, body, ctype) -> response, or None")
 
@@ -272,7 +273,7 @@ def _serve(fmt, wsgi_app, event, context, strip_base_path):
         else:
             request = fmt[3](event, context, strip_base_path)
     except BadEvent as exc:
-        return fmt[5](fmt[0], str(exc))
+        return bad_answer(fmt, exc, event, context)
     if respond is None:
         run = getattr(wsgi_app, "koatty_run", None)
         if run is not None:  # PERF: handler()'s guard runs the app in one frame (entry._guard)
@@ -281,6 +282,8 @@ def _serve(fmt, wsgi_app, event, context, strip_base_path):
             from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
 
             status, headers, body = run_wsgi(wsgi_app, request)
+        if body and (request["REQUEST_METHOD"] == "HEAD" or status[:3] in _NO_BODY):
+            body = b""  # why: as a server would, whatever the app wrote (RFC 9110 §9.3.2, §15.3.5, §15.4.5)
         # why: a foreign app's values are PEP 3333 native strings
         return fmt[4](request, status, clean_headers(headers), body)
     if t0 is not None:
@@ -297,6 +300,8 @@ def _serve(fmt, wsgi_app, event, context, strip_base_path):
 
 
 _SHAPERS = {}  # to_response -> the same with the core's headers cleaned first
+# The status codes of a foreign app's answer sent without a body (a koatty_lite app's: output._NO_BODY).
+_NO_BODY = frozenset(("204", "304", *map(str, range(100, 200))))
 
 
 def _shaper(to_response):
@@ -324,13 +329,13 @@ def server(fmt, wsgi_app, strip_base_path=""):
             return _serve(fmt, wsgi_app, event, context, strip_base_path)
 
         return serve
-    kind, bad_request, answer, shape = fmt[0], fmt[5], fmt[7], _shaper(fmt[4])
+    answer, shape = fmt[7], _shaper(fmt[4])
 
     def serve_request(event, context):
         try:
             request = to_request(event, context, strip_base_path)
         except BadEvent as exc:
-            return bad_request(kind, str(exc))
+            return bad_answer(fmt, exc, event, context)
         return answer_app(request, answer, shape)
 
     return serve_request
@@ -341,15 +346,17 @@ def _wsgi_server(fmt, run, strip_base_path):
     run, and plain header pairs (the guard tells their content type) with a canonical status line
     shaped by the format's ``answer``, as a koatty_lite app's plain answer is (PERF: REST v1 GET of a
     bare WSGI app -5k instructions); anything else by ``to_response``."""
-    kind, to_environ, to_response, bad_request, answer = fmt[0], fmt[3], fmt[4], fmt[5], fmt[7]
+    to_environ, to_response, answer = fmt[3], fmt[4], fmt[7]
     canonical = {}  # status line -> its code, for the lines status_line() writes (PERF: no call per request)
 
     def serve_wsgi(event, context):
         try:
             environ = to_environ(event, context, strip_base_path)
         except BadEvent as exc:
-            return bad_request(kind, str(exc))
+            return bad_answer(fmt, exc, event, context)
         status, headers, body, plain = run(environ)
+        if body and (environ["REQUEST_METHOD"] == "HEAD" or status[:3] in _NO_BODY):
+            body = b""  # why: as a server would, whatever the app wrote (RFC 9110 §9.3.2, §15.3.5, §15.4.5)
         if plain is not None and answer is not None:
             code = canonical.get(status) or _canonical(status, canonical)
             if code:
@@ -357,6 +364,17 @@ def _wsgi_server(fmt, run, strip_base_path):
         return to_response(environ, status, clean_headers(headers), body)  # values: PEP 3333 native strings
 
     return serve_wsgi
+
+
+def bad_answer(fmt, exc, event, context):
+    """The format's 400 for a malformed ``event`` (``exc``: the BadEvent): a ``bad_request`` taking
+    ``(kind, message, event, context)``, as the built-in ones do, names the request id and answers
+    in the event's own shape; one taking ``(kind, message)`` keeps working."""
+    bad = fmt[5]
+    code = getattr(bad, "__code__", None)
+    if code is not None and code.co_argcount >= 4:
+        return bad(fmt[0], str(exc), event, context)
+    return bad(fmt[0], str(exc))
 
 
 def _canonical(status, seen):

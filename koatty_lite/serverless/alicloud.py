@@ -6,7 +6,7 @@ https://help.aliyun.com/document_detail/85208.html. FC 2.0 HTTP functions are pl
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, encode_body, encode_query, error_body, header_items,
+    BadEvent, aws_only, bad_request_headers, encode_body, encode_query, error_body, header_items,
     path_info, request_id_of, require_str, scf_url_host, single_headers,
 )
 from .request import body_source, make_request, strip_request_base
@@ -79,10 +79,10 @@ def to_response_fc(environ, status, headers, body):
 to_response_fc3 = to_response_fc_apigw = to_response_fc
 
 
-def bad_request(kind, message):
-    """A 400 in the Alibaba shape of the kind."""
-    hdrs = [("Content-Type", "application/json")]
-    return to_response_fc({}, "400 Bad Request", hdrs, error_body(message).encode())
+def bad_request(kind, message, event=None, context=None):
+    """A 400 in the Alibaba shape, naming the invocation's request id (see bad_request_headers)."""
+    rid, hdrs = bad_request_headers(event, context)
+    return to_response_fc({}, "400 Bad Request", hdrs, error_body(message, rid).encode())
 
 
 DETECTORS = [

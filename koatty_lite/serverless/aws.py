@@ -9,7 +9,8 @@ https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 from ..errors import _LINES, status_line
 from .http import (
     PLAIN_TYPES, BadEvent, aws_only, body_text, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
-    header_items, join_headers, multi_headers, path_info, request_id_of, require_str, single_headers, strip_base,
+    bad_request_headers, header_items, join_headers, multi_headers, path_info, request_id_of, require_str,
+    single_headers, strip_base,
     unquote_plus,
 )
 from .request import (XFF, Request, body_source, check_multi, check_single, lazy_pairs, make_request,
@@ -576,20 +577,19 @@ def to_response_lattice(environ, status, headers, body):
 to_response_lattice_v1 = to_response_lattice_v2 = to_response_lattice
 
 
-def bad_request(kind, message):
-    """A 400 in the AWS shape of the kind."""
-    body = error_body(message)
-    hdrs = [("Content-Type", "application/json")]
+def bad_request(kind, message, event=None, context=None):
+    """A 400 in the AWS shape of the kind, naming the invocation's request id (see bad_request_headers);
+    ALB's in the one header map the request used (the target group's multi-value setting)."""
+    rid, hdrs = bad_request_headers(event, context, "aws_request_id")
+    body = error_body(message, rid).encode()
     if kind == "apigw-v1":
-        return to_response_apigw_v1({}, "400 Bad Request", hdrs, body.encode())
+        return to_response_apigw_v1({}, "400 Bad Request", hdrs, body)
     if kind in ("apigw-v2", "function-url"):
-        return to_response_v2({}, "400 Bad Request", hdrs, body.encode())
+        return to_response_v2({}, "400 Bad Request", hdrs, body)
     if kind == "alb":
-        return {"statusCode": 400, "statusDescription": "400 Bad Request",
-                "headers": {"Content-Type": "application/json"},
-                "multiValueHeaders": {"Content-Type": ["application/json"]},
-                "body": body, "isBase64Encoded": False}
-    return to_response_lattice({}, "400 Bad Request", hdrs, body.encode())
+        multi = type(event) is dict and "multiValueHeaders" in event
+        return to_response_alb({"koatty.alb_multi": multi}, "400 Bad Request", hdrs, body)
+    return to_response_lattice({}, "400 Bad Request", hdrs, body)
 
 
 # (kind, platform, detect, to_environ, to_response, to_request, answer), in detection order; registered

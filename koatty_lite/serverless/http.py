@@ -174,8 +174,9 @@ def error_body(message, request_id=None):
 def clean_headers(headers, text=False):
     """Response header pairs as the platform's JSON wants them.
 
-    Drops a header whose name or value would break the platform (CR/LF, a NUL in the value, not a
-    string); a non-ASCII
+    Drops, with a warning naming it, a header the platform would reject or a client misread: a name
+    that is no RFC 9110 token, a value holding a control character other than HTAB (CR, LF, NUL, ESC,
+    DEL...), a name or value that is not a string; a non-ASCII
     value, a PEP 3333 latin-1 native string, becomes the text its bytes spell in UTF-8 (the platform
     sends JSON strings as UTF-8), or stays as it is when those bytes are not UTF-8. ``text``: the
     values are text already (a koatty_lite app's ``koatty_respond``) and are sent as they are.
@@ -184,8 +185,8 @@ def clean_headers(headers, text=False):
     if known is not None and known[4]:
         return headers  # PERF: render() checked every value when it was set: nothing to drop
     for name, value in headers:
-        if (type(value) is not str or type(name) is not str or not name
-                or "\n" in value or "\r" in value or "\0" in value or "\n" in name or "\r" in name
+        if (type(value) is not str or type(name) is not str or name not in _TOKENS
+                or not value.isprintable()  # PERF: one C scan; HTAB, obs-text: the slow path keeps them
                 or (not text and not value.isascii())):
             break
     else:
@@ -197,18 +198,44 @@ def _cleaned(headers, text=False):
     """The pairs clean_headers keeps, converted (the rare path: something to drop or to convert)."""
     out = []
     for name, value in headers:
-        if type(name) is not str:
-            continue
         if type(value) is not str:
             value = str(value)
-        # why: a CR/LF in a header value would smuggle extra headers, a NUL makes the platform's answer
-        # a 502 (API Gateway, ALB); never echo one
-        if "\n" in value or "\r" in value or "\0" in value or "\n" in name or "\r" in name or not name:
+        # why: a CR/LF in a header value would smuggle extra headers, a NUL or another control character
+        # makes the platform's answer a 502 (API Gateway, ALB), a name with a space or a colon is read
+        # as another header: never echo one. Dropped, not a 500: the app's status and body still reach
+        # the client (its CR/LF/NUL headers were always dropped); the warning shows the app's mistake.
+        why = _bad_header(name, value)
+        if why:
+            import logging  # PERF: only an answer with a bad header loads it; the "koatty" logger as set up, if it is
+
+            logging.getLogger("koatty").warning("dropped the response header %s: %s", ascii(name)[:80], why)
             continue
         if not text and not value.isascii():
             value = _native_to_text(value)
         out.append((name, value))
     return out
+
+
+def _bad_header(name, value):
+    """Why a response header cannot go out (see clean_headers), or "" when it can; remembers good names."""
+    if type(name) is not str:
+        return "its name is not a string"
+    if name not in _TOKENS:
+        if not name or not _TCHARS.issuperset(name):
+            return "its name is not an RFC 9110 token"
+        if len(_TOKENS) < 1024 and len(name) <= 64:  # why: bounded: an app may echo names a client chose
+            _TOKENS.add(name)
+    if not value.isprintable() and not _CTLS.isdisjoint(value):
+        return "its value holds a control character"
+    return ""
+
+
+_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# field-value (RFC 9110 §5.5): no control character but HTAB; obs-text (0x80-0xFF) and Unicode text are kept.
+_CTLS = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
+# Header names known to be tokens (PERF: one set lookup per header in clean_headers' scan).
+_TOKENS = {"Content-Type", "Content-Length", "X-Request-Id", "Set-Cookie", "Cache-Control", "Location", "Vary",
+           "ETag", "Last-Modified", "Content-Encoding", "Content-Disposition", "Access-Control-Allow-Origin"}
 
 
 def _native_to_text(value):
@@ -526,6 +553,16 @@ def request_id_of(event, context, attr="request_id"):
     if type(rc) is dict:
         return rc.get("requestId") or None
     return event.get("requestId") or None
+
+
+def bad_request_headers(event, context, attr="request_id"):
+    """``(request id or None, header pairs)`` of a 400 for a malformed ``event``: the id ``request_id_of``
+    finds (the context's, else the event's), as ``requestId`` and ``X-Request-Id``; an id that is not
+    printable ASCII of at most 200 characters is left out (a malformed event's may be anything)."""
+    rid = request_id_of(event, context, attr) if type(event) is dict else None
+    if type(rid) is not str or not (len(rid) <= 200 and rid.isascii() and rid.isprintable()):
+        return None, [("Content-Type", "application/json")]
+    return rid, [("Content-Type", "application/json"), ("X-Request-Id", rid)]
 
 
 def header_items(headers, what="headers"):

@@ -6,7 +6,7 @@ https://cloud.tencent.com/document/product/583/52635 (CLB).
 from __future__ import annotations
 
 from .http import (
-    BadEvent, aws_only, decode_body, encode_body, error_body, header_items,
+    BadEvent, aws_only, bad_request_headers, decode_body, encode_body, error_body, header_items,
     multi_headers, path_info, quote, request_id_of, require_str, scf_url_host,
 )
 from .request import body_source, make_request, strip_request_base
@@ -187,10 +187,10 @@ def to_response_scf(environ, status, headers, body):
 to_response_scf_apigw = to_response_scf_url = to_response_scf_clb = to_response_scf
 
 
-def bad_request(kind, message):
-    """A 400 in the Tencent shape."""
-    hdrs = [("Content-Type", "application/json")]
-    return to_response_scf({}, "400 Bad Request", hdrs, error_body(message).encode())
+def bad_request(kind, message, event=None, context=None):
+    """A 400 in the Tencent shape, naming the invocation's request id (see bad_request_headers)."""
+    rid, hdrs = bad_request_headers(event, context)
+    return to_response_scf({}, "400 Bad Request", hdrs, error_body(message, rid).encode())
 
 
 DETECTORS = [
