@@ -8,16 +8,15 @@ the module is imported (the platform's init phase), and returns the function the
 for schedules, to the matching ``@Scheduled`` task. See docs/handler.md.
 """
 import os
-import sys
 from _thread import RLock
-from itertools import chain
+from operator import itemgetter
+from sys import modules as _modules
 
 from . import log as _log
 from .app import Koatty, create_application, deep_merge
 from .context import new_request_id
 from .errors import KNOWN_LINES, check_status, error_body
-from .serverless import (BUILTIN_PLATFORMS, ServerlessAdapter, UnknownEventError, _left_out_here, _load, _serve, detect_http, formats_for,
-                         serve_http, server)
+from .serverless import BUILTIN_PLATFORMS, formats_for, server
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
            "BatchResultError", "booted_apps"]
@@ -26,13 +25,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
+_detect_of = itemgetter(2)  # HttpFormat.detect
 _BOOT_LOCK = RLock()
 _APPS = {}  # App class -> booted app: one bootstrap per class per process, however many handler() calls
 _SIGTERM_INSTALLED = [False]
-
-
-class HealthCheckError(RuntimeError):
-    """``health_check(app)`` failed before a non-HTTP event: raised so the platform retries it."""
 
 
 def booted_apps() -> list:
@@ -102,8 +98,20 @@ def _install_sigterm() -> None:
     _SIGTERM_INSTALLED[0] = True
 
 
+# PERF: map, not a generator expression (a code object fewer at import)
+_BUILTIN_MODULES = frozenset(map((__package__ + ".serverless.").__add__, BUILTIN_PLATFORMS))
+
+
+def _no_event(event: dict) -> bool:
+    """The detector of a handler without HTTP formats: claims nothing."""
+    return False
+
+
+class HealthCheckError(RuntimeError):
+    """``health_check(app)`` failed before a non-HTTP event: raised so the platform retries it."""
+
+
 _new_request_id = new_request_id  # the name the guard (and its tests) use
-_chain = chain.from_iterable
 
 
 def _guard(wsgi_app: "Callable") -> "Callable":
@@ -167,14 +175,6 @@ def _guard(wsgi_app: "Callable") -> "Callable":
 
     app.koatty_run = run
     return app
-
-
-_BUILTIN_MODULES = frozenset(f"{__package__}.serverless.{name}" for name in BUILTIN_PLATFORMS)
-
-
-def _no_event(event: dict) -> bool:
-    """The detector of a handler without HTTP formats: claims nothing."""
-    return False
 
 
 _UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
@@ -261,6 +261,8 @@ def _unavailable(environ: dict, start_response: "Callable") -> list:
 def _unserved(exc: "UnknownEventError") -> "UnknownEventError":
     """``exc``, saying first that this package has no HTTP formats of the cloud it runs on (a slim package
     built with ``--platform`` for another cloud: its HTTP events reach no format) when that is so."""
+    from .serverless import _left_out_here
+
     missing = _left_out_here()
     if missing is None:
         return exc
@@ -287,9 +289,105 @@ _unavailable.koatty_run = _unavailable_run
 
 
 def _request_id(context: "Any") -> "str | None":
+    """The invocation's id from the platform's context (``aws_request_id``, else ``request_id``)."""
     if context is None:
         return None
     return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+
+
+def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":
+    """Bytes / str events (FC 3.0 JSON, Tablestore CBOR), a health check, a custom adapter."""
+    from .serverless import _claim, _load, _serve  # PERF: serverless/http.py, off the HTTP cold start
+
+    if type(event) is not dict:
+        try:
+            event = _load(event)  # FC 3.0 delivers the event as JSON bytes
+        except ValueError as exc:
+            try:
+                from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
+            except ImportError as missing:
+                _no_kinds(missing)  # a slim package without non-HTTP events: no Tablestore trigger either
+                return _undecoded(h, event, context, exc)
+            decoded = _cbor_map(event)
+            if decoded is None:
+                return _undecoded(h, event, context, exc)
+            event = decoded
+    healthy = h.health_check is None or _check(h, context)
+    if h.custom is None:
+        if type(event) is dict:
+            for detect, fmt in h.table:
+                if detect(event):
+                    return _serve(fmt, h.wsgi if healthy else _unavailable, event, context, h.strip)
+    elif not healthy:
+        fmt = _claim(event, "auto")  # why: a custom adapter's HTTP event gets the 503 in its format's shape
+        if fmt is not None:
+            return _serve(fmt, _unavailable, event, context, "")
+    if not healthy:
+        raise HealthCheckError("health_check failed; the platform may retry this event")
+    return _route(h, event, context)
+
+
+def _undecoded(h: "_Handler", event: "Any", context: "Any", exc: "ValueError") -> "Any":
+    """An event that is neither JSON nor CBOR: the catch-all's (e.g. an MNS STREAM message's raw text)."""
+    from .serverless import UnknownEventError
+    if h.fallback is None:
+        raise UnknownEventError(str(exc)) from None
+    if h.health_check is not None and not _check(h, context):
+        raise HealthCheckError("health_check failed; the platform may retry this event") from None
+    return _fallback(h, event, context)
+
+
+def _check(h: "_Handler", context: "Any") -> bool:
+    """Run ``health_check(app)``: False (logged) when it raised."""
+    _log._state.request_id = _request_id(context)  # why: the failure's log line names the invocation
+    try:
+        h.health_check(h.app)
+    except Exception:
+        _log.get_logger().exception("health_check failed")
+        return False
+    return True
+
+
+def _route(h: "_Handler", event: "Any", context: "Any") -> "Any":
+    """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it."""
+    from .serverless import UnknownEventError, _left_out_here
+
+    try:
+        from .kinds import route as route_kind  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
+    except ImportError as missing:
+        _no_kinds(missing)
+        keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
+        raise _unserved(UnknownEventError(
+            f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
+            "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
+            "package --with events)")) from None
+    try:
+        return route_kind(h, event, context)
+    except UnknownEventError as exc:
+        if _left_out_here() is None:
+            raise
+        raise _unserved(exc) from None
+
+
+def _fallback(h: "_Handler", event: "Any", context: "Any") -> "Any":
+    """event_handlers["*"] (koatty_lite.kinds)."""
+    from .kinds import fallback
+
+    return fallback(h, event, context)
+
+
+def _fc2(h: "_Handler", environ: dict, start_response: "Callable") -> "Any":
+    """An FC 2.0 WSGI call ``handler(environ, start_response)``: the app's, after the health check."""
+    fc_context = environ.get("fc.context")
+    environ.setdefault("koatty.platform", "alicloud")
+    environ.setdefault("koatty.event_kind", "fc2-wsgi")
+    environ.setdefault("koatty.context", fc_context)
+    rid = _request_id(fc_context)
+    if rid is not None:
+        environ.setdefault("koatty.request_id", str(rid))
+    if h.health_check is not None and not _check(h, fc_context):
+        return _unavailable(environ, start_response)
+    return h.wsgi(environ, start_response)
 
 
 def _checked_options(target: "Any", event_handlers: "dict | None", health_check: "Callable | None") -> dict:
@@ -312,7 +410,9 @@ def _adapter_mode(adapter: "Any", platform: str) -> tuple:
         return platform, "", None
     if not callable(getattr(adapter, "create_handler", None)):
         raise TypeError("adapter must have create_handler(app) (see koatty_lite.serverless.ServerlessAdapter)")
-    if isinstance(adapter, ServerlessAdapter) and type(adapter).create_handler is ServerlessAdapter.create_handler:
+    # why: an instance of ServerlessAdapter means serverless/wsgi.py is loaded (a slim package may not have it)
+    ServerlessAdapter = getattr(_modules.get(__package__ + ".serverless.wsgi"), "ServerlessAdapter", None)
+    if ServerlessAdapter is not None and isinstance(adapter, ServerlessAdapter) and type(adapter).create_handler is ServerlessAdapter.create_handler:
         return adapter.platform, adapter.strip_base_path, None  # PERF: a built-in adapter takes the fast path
     return platform, "", adapter
 
@@ -321,8 +421,8 @@ class _Handler:
     """What ``handler()`` returns: ``__call__(event, context)`` serves one invocation; ``initialize``,
     ``pre_stop`` and ``get_app`` are FC's hooks and the app; ``platform`` and ``adapter`` as given."""
 
-    __slots__ = ("target", "boot_func", "is_app", "platform", "adapter", "custom", "custom_handler", "table",
-                 "served", "last", "sticky", "strip", "event_handlers", "fallback", "health_check", "app", "wsgi", "fast")
+    # PERF: no __slots__: one instance per process, and a class without them is made for less at import
+    # (the cold start -0.05M instructions); its attributes are read as fast
 
     def __init__(self, target: "Any", platform: str, adapter: "Any", boot_func: "Callable | None",
                  event_handlers: "dict | None", health_check: "Callable | None"):
@@ -339,9 +439,13 @@ class _Handler:
         self.custom_handler = None
         self.platform = platform
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
-        self.table = tuple((fmt.detect, fmt) for fmt in formats_for(platform))
-        if not self.table and _left_out_here():  # a slim package deployed on another cloud: say so at init
-            _log.get_logger().warning("%s: its HTTP events will not be served", _left_out_here())
+        formats = formats_for(platform)
+        self.table = tuple(zip(map(_detect_of, formats), formats))  # PERF: no generator (a code object fewer)
+        if not self.table:
+            from .serverless import _left_out_here
+
+            if _left_out_here():  # a slim package deployed on another cloud: say so at init
+                _log.get_logger().warning("%s: its HTTP events will not be served", _left_out_here())
         self.fast = health_check is None and self.custom is None
         self.served = ()  # (detect, serve(event, context)) per format, made by load() for the app
         self.last = self.sticky = None  # the built-in format that claimed the last event; see _claimed
@@ -359,7 +463,10 @@ class _Handler:
             app, wsgi = self.target, _guard(self.target)
         if self.custom is not None and self.custom_handler is None:
             self.custom_handler = self.custom.create_handler(wsgi)
-        self.served = served = tuple((detect, server(fmt, wsgi, self.strip)) for detect, fmt in self.table)
+        served = []
+        for detect, fmt in self.table:  # PERF: a loop, not a generator (a code object fewer)
+            served.append((detect, server(fmt, wsgi, self.strip)))
+        self.served = served = tuple(served)
         # why: the leading built-in formats exclude each other (tests/test_serverless_sticky.py), so the
         # one that claimed the last event may be asked first; a format registered ahead of them may not
         # (one cloud's: off a cloud every cloud loads, and formats of two clouds may both claim an event)
@@ -385,13 +492,13 @@ class _Handler:
             wsgi = self.load()
         if type(event) is dict:
             if "REQUEST_METHOD" in event and callable(context):
-                return self._fc2(event, context)
+                return _fc2(self, event, context)
             if self.fast:
                 detect, serve = self.last
                 if detect(event):
                     return serve(event, context)
                 return self._claimed(event, context)
-        return self._slow(event, context)
+        return _slow(self, event, context)
 
     def _claimed(self, event: dict, context: "Any") -> "Any":
         """An HTTP event the last claimant did not claim, served by the format that claims it (remembered
@@ -402,87 +509,7 @@ class _Handler:
                 if pair in self.sticky:
                     self.last = pair
                 return pair[1](event, context)
-        return self._route(event, context)
-
-    def _slow(self, event: "Any", context: "Any") -> "Any":
-        """Bytes / str events (FC 3.0 JSON, Tablestore CBOR), a health check, a custom adapter."""
-        if type(event) is not dict:
-            try:
-                event = _load(event)  # FC 3.0 delivers the event as JSON bytes
-            except ValueError as exc:
-                try:
-                    from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
-                except ImportError as missing:
-                    _no_kinds(missing)  # a slim package without non-HTTP events: no Tablestore trigger either
-                    return self._undecoded(event, context, exc)
-                decoded = _cbor_map(event)
-                if decoded is None:
-                    return self._undecoded(event, context, exc)
-                event = decoded
-        healthy = self.health_check is None or self._check(context)
-        if self.custom is None:
-            if type(event) is dict:
-                for detect, fmt in self.table:
-                    if detect(event):
-                        return _serve(fmt, self.wsgi if healthy else _unavailable, event, context, self.strip)
-        elif not healthy and detect_http(event):
-            return serve_http(_unavailable, event, context)
-        if not healthy:
-            raise HealthCheckError("health_check failed; the platform may retry this event")
-        return self._route(event, context)
-
-    def _undecoded(self, event: "Any", context: "Any", exc: "ValueError") -> "Any":
-        """An event that is neither JSON nor CBOR: the catch-all's (e.g. an MNS STREAM message's raw text)."""
-        if self.fallback is None:
-            raise UnknownEventError(str(exc)) from None
-        if self.health_check is not None and not self._check(context):
-            raise HealthCheckError("health_check failed; the platform may retry this event") from None
-        return self._fallback(event, context)
-
-    def _check(self, context: "Any") -> bool:
-        _log._state.request_id = _request_id(context)  # why: the failure's log line names the invocation
-        try:
-            self.health_check(self.app)
-        except Exception:
-            _log.get_logger().exception("health_check failed")
-            return False
-        return True
-
-    def _route(self, event: "Any", context: "Any") -> "Any":
-        """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it."""
-        try:
-            from .kinds import route  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
-        except ImportError as missing:
-            _no_kinds(missing)
-            keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
-            raise _unserved(UnknownEventError(
-                f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
-                "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
-                "package --with events)")) from None
-        try:
-            return route(self, event, context)
-        except UnknownEventError as exc:
-            if _left_out_here() is None:
-                raise
-            raise _unserved(exc) from None
-
-    def _fallback(self, event: "Any", context: "Any") -> "Any":
-        """event_handlers["*"] (koatty_lite.kinds)."""
-        from .kinds import fallback
-
-        return fallback(self, event, context)
-
-    def _fc2(self, environ: dict, start_response: "Callable") -> "Any":
-        fc_context = environ.get("fc.context")
-        environ.setdefault("koatty.platform", "alicloud")
-        environ.setdefault("koatty.event_kind", "fc2-wsgi")
-        environ.setdefault("koatty.context", fc_context)
-        rid = _request_id(fc_context)
-        if rid is not None:
-            environ.setdefault("koatty.request_id", str(rid))
-        if self.health_check is not None and not self._check(fc_context):
-            return _unavailable(environ, start_response)
-        return self.wsgi(environ, start_response)
+        return _route(self, event, context)
 
     def initialize(self, context: "Any" = None) -> None:
         """FC's initializer hook: boot the app now (a no-op once booted)."""
@@ -518,10 +545,15 @@ def handler(target: "Any", platform: str = "auto", adapter: "ServerlessAdapter |
 
 def __getattr__(name: str) -> "Any":
     """Names of the non-HTTP half (koatty_lite.kinds), loaded on first use: ``register_kind``,
-    ``UnhandledEventError``, ``BatchResultError``, ``RESULT_SHAPERS``, ``DEFAULT_RUNNERS``, ``_schedule_names``."""
+    ``UnhandledEventError``, ``BatchResultError``, ``RESULT_SHAPERS``, ``DEFAULT_RUNNERS``, ``_schedule_names``;
+    ``UnknownEventError`` (serverless/http.py)."""
     if name in ("register_kind", "UnhandledEventError", "BatchResultError", "RESULT_SHAPERS", "DEFAULT_RUNNERS",
                 "_schedule_names"):
         from . import kinds
 
         return getattr(kinds, name)
+    if name == "UnknownEventError":  # PERF: defined by serverless/http.py, off the HTTP cold start
+        from .serverless import UnknownEventError
+
+        return UnknownEventError
     raise AttributeError(f"module 'koatty_lite.entry' has no attribute {name!r}")

@@ -88,7 +88,7 @@ def test_lazy_names():
 
 # The modules a Lambda cold start of a plain HTTP app loads (COLD_PATH below), by file.
 EAGER = ("__init__", "app", "decorators", "context", "routes", "errors", "log", "output", "entry",
-         "serverless/__init__", "serverless/http", "serverless/aws", "serverless/request")
+         "serverless/__init__", "serverless/http", "serverless/aws")
 _BUILTIN_NAMES = {"str", "int", "bool", "dict", "list", "tuple", "bytes", "float", "type", "object", "set",
                   "frozenset", "bytearray"}
 
@@ -221,10 +221,12 @@ def test_an_app_without_validation_pays_nothing_for_it():
 # The whole cold path of a plain HTTP app on Lambda (issue 14): what `import koatty_lite` + handler(App)
 # + one GET load, exactly. A module added to this path (a cloud's formats, a feature the app does not
 # use, a split that costs an import) fails here: each costs ~0.3M instructions at every cold start.
+# Left out, each loaded on first use (the tests below):
+# serverless.wsgi (serve_http, the adapters: what the tests below check a GET, a cookie, a 400, a bytes event
+# needs).
 COLD_PATH = ["koatty_lite", "koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.entry",
              "koatty_lite.errors", "koatty_lite.log", "koatty_lite.output", "koatty_lite.routes",
-             "koatty_lite.serverless", "koatty_lite.serverless.aws", "koatty_lite.serverless.http",
-             "koatty_lite.serverless.request"]
+             "koatty_lite.serverless", "koatty_lite.serverless.aws", "koatty_lite.serverless.http"]
 COLD_APP = """
 import json as _j, sys
 from koatty_lite import Controller, GetMapping, Koatty, Middleware, handler
@@ -240,13 +242,25 @@ class C:
     @GetMapping('/hello')
     def hello(self):
         return {'hello': 'world'}
+    @GetMapping('/cookie')
+    def cookie(self):
+        self.ctx.set('Set-Cookie', 'sid=1; Path=/')
+        return {'cookie': 'set'}
+    @GetMapping('/header')
+    def header(self):
+        return {'header': self.ctx.get('x-k')}
 class App(Koatty):
     components = [M, C]
     config = {'middleware': {'list': ['M']}}
 h = handler(App)
+# As API Gateway sends it (requestContext.requestId; on Lambda the context has one too)
 ev = {'version': '2.0', 'rawPath': '/hello', 'rawQueryString': '', 'headers': {'host': 'x'},
-      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}}}
+      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}, 'requestId': 'r-1'}}
 assert h(ev, None)['statusCode'] == 200
+def get(path, **more):
+    event = dict(ev, rawPath=path, **more)
+    event['requestContext'] = dict(ev['requestContext'], http=dict(ev['requestContext']['http'], path=path))
+    return event
 print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))
 """
 
@@ -416,3 +430,110 @@ print(_j.dumps([before, [got[i] for i in range(8)]]))
     assert before is False
     expect = [["404 Not Found", "Not Found"], ["500 Internal Server Error", "Internal Server Error"], ["200 OK", "1.10"]]
     assert got == [expect[i % 3] for i in range(8)]
+
+
+# Each piece the cold path leaves out loads on first use (issue 14): off a plain GET, and working after.
+LAZY_APP = COLD_APP.replace("print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))", """
+import threading
+def loaded(name):
+    return ('koatty_lite.' + name) in sys.modules
+before = {name: loaded(name) for name in %r}
+answers = []
+def first_use():
+    answers.append(USE())
+%s
+threads = [threading.Thread(target=first_use) for _ in range(2)]  # two first uses at once
+for t in threads: t.start()
+for t in threads: t.join()
+print(_j.dumps({"before": before, "after": {name: loaded(name) for name in before}, "answers": answers}))
+""")
+
+
+def run_lazy(names: list, use: str) -> dict:
+    """Boot the cold app on Lambda, one GET, then ``USE()`` from two threads at once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + LAZY_APP % (names, use)
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def test_a_bytes_event_loads_the_general_serving_path():
+    """A bytes event (as FC 3.0 sends them) is served by the general path (serverless/http.py), loaded by
+    the first one."""
+    seen = run_lazy(["serverless.wsgi"], "def USE():\n    return h(_j.dumps(ev).encode(), None)['statusCode']")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False}, "answers": [200, 200]}
+
+
+def test_a_foreign_wsgi_app_loads_its_environ_when_it_boots():
+    """handler(wsgi_app) loads a foreign app's server (serverless/http.py) and its format's environ
+    (serverless/http.py) when it boots, and serves through its guard."""
+    seen = run_lazy(["serverless.wsgi"], """
+def wsgi(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'hi']
+def USE():
+    r = handler(wsgi)(dict(ev), None)
+    return [r['statusCode'], r['body'], 'X-Request-Id' in r['headers']]""")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+                    "answers": [[200, "hi", True], [200, "hi", True]]}
+
+
+def test_a_header_read_loads_nothing_more():
+    """The header view is the Request model's (serverless/__init__.py): an app reading a header loads no
+    module of the general path (PERF: serverless/http.py costs ~1.5M instructions to import)."""
+    seen = run_lazy(["serverless.wsgi"], """
+def USE():
+    r = h(get('/header', headers={'host': 'x', 'X-K': 'v'}), None)
+    return [r['statusCode'], r['body']]""")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+                    "answers": [[200, '{"header":"v"}']] * 2}
+
+
+def test_the_general_answer_loads_the_formats_source():
+    """An answer that is not plain (Set-Cookie) is shaped by the format's to_response, which its source
+    (serverless/aws.py, serverless/http.py) shape: served, from two threads at once."""
+    seen = run_lazy(["serverless.wsgi"], """
+def USE():
+    r = h(get('/cookie'), None)
+    return [r['statusCode'], r['cookies'], r['body']]""")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+                    "answers": [[200, ["sid=1; Path=/"], '{"cookie":"set"}']] * 2}
+
+
+def test_a_malformed_event_loads_the_400():
+    """A malformed HTTP v2 event is the format's 400 (bad_request in aws.py)."""
+    seen = run_lazy(["serverless.wsgi"], """
+def USE():
+    r = h(dict(get('/hello'), headers=['not', 'a', 'map']), None)
+    return [r['statusCode'], _j.loads(r['body'])['message']]""")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+                    "answers": [[400, "headers must be an object"]] * 2}
+
+
+def test_another_format_and_a_query_load_what_they_need():
+    """A REST v1 event with a query string (its encoding: http.py) on the same function."""
+    seen = run_lazy(["serverless.wsgi"], """
+def USE():
+    r = h({'resource': '/hello', 'path': '/hello', 'httpMethod': 'GET', 'headers': {'Host': 'x'},
+           'queryStringParameters': {'a': 'b c'}, 'requestContext': {'requestId': 'r-2', 'stage': 'prod'},
+           'body': None, 'isBase64Encoded': False}, None)
+    return [r['statusCode'], r['body']]""")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+                    "answers": [[200, '{"hello":"world"}']] * 2}
+
+
+def test_the_registry_api_loads_on_first_use():
+    """register_format (serverless/http.py) from outside (a new cloud) works after a cold start."""
+    seen = run_lazy(["serverless.wsgi"], """
+from koatty_lite import serverless
+def USE():
+    try:
+        serverless.register_format('zz-http', 'zz', lambda e: False, lambda e, c, b='': {}, lambda *a: {},
+                                   lambda k, m: {})
+    except ValueError as exc:  # the other thread registered it first
+        assert 'already registered' in str(exc)
+    return sorted(serverless.platforms())""")
+    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+                    "answers": [["alicloud", "auto", "aws", "tencent", "zz"]] * 2}

@@ -121,3 +121,27 @@ def test_clouds_loaded_late_keep_the_detection_order():
 ])
 def test_running_on(env, cloud):
     assert serverless.running_on(env) == cloud
+
+
+def test_two_threads_loading_a_cloud_at_once_both_see_its_formats():
+    """formats_for() from two threads at once, first use: the second waits for the cloud's registration
+    (it saw the cloud as loaded, and no formats, while the first was still importing it)."""
+    code = """
+import json, threading
+from koatty_lite import serverless
+barrier, seen = threading.Barrier(4), []
+def ask():
+    barrier.wait()
+    try:
+        seen.append(len(serverless.formats_for("aws")))
+    except ValueError as exc:
+        seen.append(str(exc)[:40])
+threads = [threading.Thread(target=ask) for _ in range(4)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(json.dumps(seen))
+"""
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                             env={k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_"))})
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout) == [6, 6, 6, 6]

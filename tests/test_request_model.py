@@ -20,7 +20,7 @@ from koatty_lite.context import Context
 from koatty_lite.errors import HttpException
 from koatty_lite.serverless import FORMATS, HttpFormat, _claim, _serve, register_format
 from koatty_lite.serverless.http import BadEvent
-from koatty_lite.serverless.request import Request
+from koatty_lite.serverless import Request
 
 PATHS = sorted(glob.glob(os.path.join(FIXTURES, "**", "*.json"), recursive=True)) + sorted(
     glob.glob(os.path.join(SHARED_EVENTS, "*", "*.json")))

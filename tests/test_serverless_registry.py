@@ -143,3 +143,82 @@ def test_a_format_registered_ahead_of_the_built_in_ones_still_claims_first_after
     finally:
         serverless.FORMATS.remove(mine)
         serverless._index()
+
+
+# --- formats whose functions load on first use (HttpFormat.source) --------------------------------------
+ACME_MORE = '''
+import json
+loaded = True
+def to_response(environ, status, headers, body):
+    return {"code": int(status[:3]), "head": dict(headers), "text": body.decode(), "more": True}
+def bad_request(kind, message):
+    return {"code": 400, "head": {}, "text": json.dumps({"kind": kind, "message": message}), "more": True}
+'''
+
+
+@pytest.fixture
+def acme_named(tmp_path, monkeypatch):
+    """The fake cloud with to_response and bad_request named in a module of its own (not imported yet)."""
+    import sys
+
+    (tmp_path / "acme_more.py").write_text(ACME_MORE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "acme_more", raising=False)
+    fmt = register_format("acme-http", "acme", detect_acme, to_environ_acme, "to_response", "bad_request",
+                          source="acme_more")
+    yield fmt
+    serverless.FORMATS.remove(serverless.load_format(fmt))
+    serverless._index()
+
+
+def test_named_functions_load_when_the_format_first_needs_them(acme_named):
+    import sys
+
+    assert acme_named.source == "acme_more" and acme_named[4] == "to_response"
+    h = handler(App, platform="acme")
+    assert "acme_more" not in sys.modules  # registering and booting import nothing of it
+    answer = h({"acme": 1, "verb": "GET", "where": "/where", "id": "r-1"}, None)
+    assert answer["code"] == 200 and answer["more"] is True and "acme_more" in sys.modules
+    assert h({"acme": 1, "verb": 7}, None)["more"] is True  # the 400 too
+    loaded = serverless.load_format(acme_named)
+    assert loaded.source is None and loaded.to_response is sys.modules["acme_more"].to_response
+    assert [f for f in serverless.formats_for("acme")] == [loaded]  # the registry holds the loaded record
+    assert acme_named.bad_request is loaded.bad_request  # read by name, a named field loads
+
+
+def test_a_named_function_must_name_something_and_have_a_source(acme_named):
+    with pytest.raises(TypeError, match="to_response must be callable"):
+        register_format("acme-2", "acme", detect_acme, to_environ_acme, "to_response", bad_request_acme)
+    with pytest.raises(TypeError, match="source must be a module name"):
+        register_format("acme-2", "acme", detect_acme, to_environ_acme, "x", bad_request_acme, source=3)
+
+
+@pytest.mark.parametrize("name", ["aws", "alicloud", "tencent"])
+def test_a_built_in_module_registers_what_register_format_would(name, monkeypatch):
+    """_register_module inserts a built-in cloud's rows without register_format's checks (PERF): the rows
+    pass those checks, and the records are the ones register_format makes."""
+    import importlib
+
+    module = importlib.import_module("koatty_lite.serverless." + name)
+    registry = importlib.import_module("koatty_lite.serverless.http")  # register_format's module
+    tables = {"_FORMATS": [], "_KIND_PLATFORM": {}, "_BY_PLATFORM": {}}
+    for attr, fresh in tables.items():
+        monkeypatch.setattr(serverless, attr, fresh)
+        if hasattr(registry, attr):
+            monkeypatch.setattr(registry, attr, fresh)
+    serverless._register_module(module)
+    bulk = list(serverless._FORMATS)
+    serverless._FORMATS.clear()
+    serverless._KIND_PLATFORM.clear()
+    source = getattr(module, "SOURCE", None)
+    bad = getattr(module, "bad_request", "bad_request" if source else None)
+    for kind, platform, detect, to_environ, to_response, *more in module.DETECTORS:
+        more += [None, None]
+        register_format(kind, platform, detect, to_environ, to_response, bad, to_request=more[0], answer=more[1],
+                        source=source)
+    checked = list(serverless._FORMATS)
+
+    def comparable(fmt):  # _environ_via makes a new closure each time
+        return fmt[:3] + (type(fmt[3]).__name__ if callable(fmt[3]) else fmt[3],) + fmt[4:]
+
+    assert [comparable(f) for f in bulk] == [comparable(f) for f in checked] and len(bulk) == len(module.DETECTORS)

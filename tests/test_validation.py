@@ -529,7 +529,7 @@ def test_a_validated_serverless_request_builds_no_environ(monkeypatch):
     import json as _json
 
     import koatty_lite
-    from koatty_lite.serverless import request as request_module
+    from koatty_lite import serverless as request_module  # the Request model's module
 
     def no_environ(self):
         raise AssertionError("the environ was built")

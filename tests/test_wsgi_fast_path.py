@@ -20,7 +20,6 @@ import pytest
 from koatty_lite import handler
 from koatty_lite.errors import error_body
 from koatty_lite.serverless import _claim, _serve, aws, http, server
-from koatty_lite.serverless import request as request_model
 from koatty_lite.serverless.http import BadEvent
 from test_request_model import CTX, EVENTS
 
@@ -73,7 +72,7 @@ def test_the_fast_path_is_taken_for_plain_events(monkeypatch):
             raise AssertionError("general path")
 
         with monkeypatch.context() as patch:
-            patch.setattr(request_model, "make_environ", general)  # the general rules
+            patch.setattr(http, "make_environ", general)  # the general rules (Request.environ imports it when called)
             patch.setattr(aws, "make_environ", general, raising=False)  # where they were called before
             try:
                 fmt.to_environ(copy.deepcopy(event), CTX, "")
@@ -106,7 +105,7 @@ def test_a_malformed_multi_value_header_is_still_the_400_on_the_fast_path(value,
     fmt = _claim(event, "auto")
     fmt.to_environ(copy.deepcopy(event), CTX, "")  # the names cached
     with monkeypatch.context() as patch:
-        patch.setattr(request_model, "make_environ", _no_general)
+        patch.setattr(http, "make_environ", _no_general)  # Request.environ imports it when called
         assert fmt.to_environ(copy.deepcopy(event), CTX, "")["HTTP_X_ODD"] == "ok"  # the fast path
     event["multiValueHeaders"]["x-odd"] = value
     if value == []:

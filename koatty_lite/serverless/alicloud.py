@@ -9,7 +9,8 @@ from .http import (
     BadEvent, aws_only, bad_request_headers, encode_body, encode_query, error_body, header_items,
     path_info, request_id_of, require_str, scf_url_host, single_headers,
 )
-from .request import body_source, make_request, strip_request_base
+from . import body_source, strip_request_base
+from .http import make_request
 
 PLATFORM = "alicloud"
 

@@ -7,14 +7,12 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-funct
 https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
 from ..errors import _LINES, status_line
+from . import (PLAIN_TYPES, XFF, BadEvent, Request, aws_only, body_source, check_multi, check_single, path_info,
+               request_id_of, strip_request_base)
 from .http import (
-    PLAIN_TYPES, BadEvent, aws_only, body_text, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
-    bad_request_headers, header_items, join_headers, multi_headers, path_info, request_id_of, require_str,
-    single_headers, strip_base,
-    unquote_plus,
+    bad_request_headers, body_text, encode_body, encode_query, env_headers, environ_base, environ_of, error_body, facts,
+    header_items, join_headers, make_request, multi_headers, require_str, single_headers, strip_base, unquote_plus,
 )
-from .request import (XFF, Request, body_source, check_multi, check_single, lazy_pairs, make_request,
-                      strip_request_base)
 
 PLATFORM = "aws"
 

@@ -1,6 +1,19 @@
-"""Shared helpers for the HTTP adapters: bodies, header lists, the environ base."""
+"""The HTTP path off the cold start (serverless/__init__.py's other half, loaded on first use): the format
+registry's API (register_format() and its checks, platforms(), the loading of a format's named functions,
+detect_http(), UnknownEventError), the general serving path (_serve) and a foreign WSGI app's server, and
+the shared helpers of the formats: bodies, header lists, the environ (make_environ), make_request.
+
+PERF: a Lambda function's HTTP cold start (a koatty_lite app's GET) loads none of it (~0.6M instructions).
+"""
+import json
 import sys
 from io import BytesIO
+from time import perf_counter
+
+from ..errors import status_line
+from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, BadEvent, HttpFormat, Request, _index,
+               aws_only, path_info, request_id_of,
+               _shaper, _slot, formats_for, load_format, load_platforms, running_on, server)
 
 __all__ = [
     "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
@@ -14,18 +27,6 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/java
                "application/problem+json", "application/vnd.api+json", "application/graphql")
 _IDENTITY = ("", "identity")
 _JSON = "application/json; charset=utf-8"  # the core's JSON type: told as text without the prefix scan
-# The common text types (lower-case), told by one set lookup: an ASCII body of one is its own text. PERF: a
-# bare WSGI app's "application/json" answer without the body_text call (koatty_bare REST v1 GET -2.4k instructions)
-PLAIN_TYPES = frozenset((_JSON, "application/json", "text/plain", "text/plain; charset=utf-8", "text/html",
-                         "text/html; charset=utf-8"))
-
-
-class BadEvent(ValueError):
-    """A malformed HTTP event of a known kind; answered with a 400 in the platform's shape."""
-
-
-class UnknownEventError(ValueError):
-    """Raised when an event matches no known HTTP or non-HTTP trigger shape."""
 
 
 def decode_body(body, is_b64):
@@ -130,19 +131,6 @@ def unquote(text):
 def unquote_plus(text):
     """``urllib.parse.unquote_plus`` (imported lazily): a query component as a browser encodes it."""
     return _parse().unquote_plus(text)
-
-
-def path_info(raw):
-    """Percent-decode a URL path once into a PEP 3333 latin-1 native string."""
-    if raw.isascii() and "%" not in raw:
-        return raw  # PERF: the common case
-    if "%" not in raw:
-        try:
-            raw.encode("latin-1")
-            return raw  # PERF: the common ASCII path needs no decoding
-        except UnicodeEncodeError:
-            pass
-    return _parse().unquote_to_bytes(raw).decode("latin-1")
 
 
 def strip_base(environ, base):
@@ -541,20 +529,6 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
     return environ
 
 
-def request_id_of(event, context, attr="request_id"):
-    """The invocation's request id: the context's ``attr`` (``aws_request_id`` on Lambda, ``request_id``
-    on FC and SCF), else the event's ``requestContext.requestId`` (top-level ``requestId`` when the
-    event has no requestContext); None when neither has one."""
-    if context is not None:
-        rid = getattr(context, attr, None)
-        if rid:
-            return rid
-    rc = event.get("requestContext")
-    if type(rc) is dict:
-        return rc.get("requestId") or None
-    return event.get("requestId") or None
-
-
 def bad_request_headers(event, context, attr="request_id"):
     """``(request id or None, header pairs)`` of a 400 for a malformed ``event``: the id ``request_id_of``
     finds (the context's, else the event's), as ``requestId`` and ``X-Request-Id``; an id that is not
@@ -577,17 +551,6 @@ def header_items(headers, what="headers"):
                 continue
             raise BadEvent(what + " values must be strings")
     return [(k, v) for k, v in headers.items() if v is not None]
-
-
-def aws_only(event):
-    """True when the event has a key only AWS's payload 1.0 carries.
-
-    ``multiValueHeaders``, ``multiValueQueryStringParameters``, ``resource`` or ``version: "1.0"``:
-    the REST v1 detector requires one, the Alibaba and Tencent detectors refuse them, so an AWS event
-    is never served by another cloud's adapter (with its query and headers silently dropped).
-    """
-    return ("resource" in event or "multiValueHeaders" in event or event.get("version") == "1.0"
-            or "multiValueQueryStringParameters" in event)
 
 
 # Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and
@@ -614,3 +577,261 @@ def require_str(event, key):
     if type(value) is not str or not value:
         raise BadEvent(key + " must be a non-empty string")
     return value
+
+
+# ---------------------------------------------------------------- the registry's API, the general serving path
+class UnknownEventError(ValueError):
+    """Raised when an event matches no known HTTP or non-HTTP trigger shape."""
+
+
+def _left_out_here():
+    """Why the formats of the cloud this process runs on are absent (its module is not in this slim
+    package: the message names the ``--platform`` to rebuild with), else None."""
+    here = running_on()
+    return _SKIPPED.get(here) if here else None
+
+
+def register_format(kind, platform, detect, to_environ, to_response, bad_request, before=None, to_request=None,
+                    answer=None, source=None):
+    """Add an HTTP event format (a new cloud or trigger) and return its ``HttpFormat``.
+
+    ``before``: the kind whose detector this one must run ahead of (default: last). The platform
+    becomes valid for ``handler(platform=...)`` and ``ServerlessAdapter.platform``. ``to_request``
+    (optional): the event as a ``serverless.request.Request`` for koatty_lite apps; without it they
+    are served the environ ``to_environ`` builds. ``to_environ`` may be None when ``to_request`` is
+    given: the Request's own environ then serves foreign WSGI apps (one set of rules for both).
+    ``answer`` (optional, with ``to_request``): a koatty_lite app's plain answer shaped directly (see
+    ``HttpFormat``); ``to_response`` shapes the rest. ``source`` (optional): a module name; then each
+    function but ``detect`` may be the name (a string) of one of its functions, imported when first
+    needed (see ``HttpFormat``).
+    """
+    if to_environ is None and callable(to_request):
+        to_environ = _environ_via(to_request)
+    _check_record(kind, platform, detect, to_environ, to_response, bad_request, to_request, answer, source)
+    if not any(type(f) is str for f in (to_environ, to_response, bad_request, to_request, answer)):
+        source = None  # every function is here: nothing to load
+    fmt = HttpFormat(kind, platform, detect, to_environ, to_response, bad_request, to_request, answer, source)
+    at = _slot(platform)
+    if before is not None:
+        at = next((i for i, f in enumerate(_FORMATS) if f[0] == before), None)
+        if at is None:
+            raise ValueError(f"register_format({kind!r}, before={before!r}): no such kind")
+    _FORMATS.insert(at, fmt)
+    _index()
+    return fmt
+
+
+def _load_source(fmt):
+    """load_format's work, under its lock."""
+    __import__(fmt[8])  # PERF: not importlib.import_module: the importlib package is not loaded yet
+    module = sys.modules[fmt[8]]
+    fields = list(fmt[:8])
+    for i in (3, 4, 5, 6, 7):
+        if type(fields[i]) is str:
+            fields[i] = getattr(module, fields[i])
+    if fields[3] is None and callable(fields[6]):
+        fields[3] = _environ_via(fields[6])
+    kind = fmt[0]
+    _check_functions(kind, to_environ=fields[3], to_response=fields[4], bad_request=fields[5])
+    _check_functions(kind, True, to_request=fields[6], answer=fields[7])
+    loaded = HttpFormat(*fields)
+    for i, f in enumerate(_FORMATS):
+        if f is fmt:
+            _FORMATS[i] = loaded
+            _index()
+            break
+    _LOADED[id(fmt)] = fmt, loaded
+    return loaded
+
+
+def _environ_via(to_request):
+    """``to_environ`` for a format whose ``Request`` builds the environ (``Request.environ``)."""
+    def to_environ(event, context, strip_base_path=""):
+        return to_request(event, context, strip_base_path).environ
+    return to_environ
+
+
+def _check_record(kind, platform, detect, to_environ, to_response, bad_request, to_request, answer, source):
+    """register_format's arguments checked: ValueError / TypeError naming the first mistake."""
+    if not (isinstance(kind, str) and kind and isinstance(platform, str) and platform and platform != "auto"):
+        raise ValueError("register_format needs a kind and a platform name (not 'auto')")
+    if source is not None and not (isinstance(source, str) and source):
+        raise TypeError(f"register_format({kind!r}): source must be a module name")
+    named = source is not None
+    _check_functions(kind, detect=detect)
+    if to_environ is None and named and type(to_request) is str:
+        to_environ = to_request  # why: loaded, the named to_request's Request gives the environ (_environ_via)
+    _check_functions(kind, named=named, to_environ=to_environ, to_response=to_response, bad_request=bad_request)
+    _check_functions(kind, True, named, to_request=to_request, answer=answer)
+    if kind in _KIND_PLATFORM:
+        raise ValueError(f"HTTP format {kind!r} is already registered")
+
+
+def _check_functions(kind, optional=False, named=False, **functions):
+    """TypeError naming the first of ``functions`` that is not callable (nor None when ``optional``, nor a
+    name when ``named``: a function of the format's ``source``)."""
+    for name, fn in functions.items():
+        if not callable(fn) and not (optional and fn is None) and not (named and type(fn) is str and fn):
+            raise TypeError(f"register_format({kind!r}): {name} must be callable"
+                            + (" or None" if optional else " or the name of a function in source" if named else ""))
+
+
+def unknown_platform(platform):
+    """The ValueError for a platform no format is registered for, naming the valid ones."""
+    names = ", ".join(repr(p) for p in platforms())
+    return ValueError(f"platform must be one of {names}, not {platform!r}")
+
+
+def platforms():
+    """The platform names ``handler(platform=...)`` accepts: "auto" and every registered cloud (the
+    built-in clouds loaded too, except one whose module is not in the package)."""
+    load_platforms()
+    return tuple(_BY_PLATFORM)
+
+
+def _load(event):
+    """Accept the event as a dict or as JSON bytes/str (FC 3.0 delivers bytes)."""
+    if type(event) is dict:
+        return event
+    if isinstance(event, (bytes, bytearray, str)):
+        try:
+            event = json.loads(event)
+        except ValueError as exc:
+            raise ValueError("event is not valid JSON: %s" % exc) from None
+        except RecursionError:
+            raise ValueError("event is not valid JSON: nested too deeply") from None
+    return event
+
+
+def _claim(event, platform):
+    """The format that claims ``event`` among ``platform``'s, or None."""
+    table = formats_for(platform)
+    if type(event) is not dict:
+        return None
+    for fmt in table:
+        if fmt.detect(event):
+            return fmt
+    return None
+
+
+def detect_http(event, platform="auto"):
+    """Return the HTTP event kind (e.g. 'apigw-v1'), or None when no HTTP adapter claims it."""
+    fmt = _claim(_load(event), platform)
+    return fmt.kind if fmt else None
+
+
+def _serve(fmt, wsgi_app, event, context, strip_base_path):
+    if fmt[8] is not None:
+        fmt = load_format(fmt)  # why: the generic path may need any of its functions
+    respond = getattr(wsgi_app, "koatty_respond", None)
+    # Why: an app reporting Server-Timing counts the event's translation as the adapter's time.
+    t0 = perf_counter() if respond is not None and getattr(wsgi_app, "koatty_timed", False) else None
+    try:
+        if respond is not None and fmt[6] is not None:
+            # PERF: a koatty_lite app reads the Request directly: no environ is built (REST v1 GET: -2 µs)
+            request = fmt[6](event, context, strip_base_path)
+        else:
+            request = fmt[3](event, context, strip_base_path)
+    except BadEvent as exc:
+        return bad_answer(fmt, exc, event, context)
+    if respond is None:
+        run = getattr(wsgi_app, "koatty_run", None)
+        if run is not None:  # PERF: handler()'s guard runs the app in one frame (entry._guard)
+            status, headers, body, _ = run(request)
+        else:
+            from .wsgi import run_wsgi  # PERF: only foreign WSGI apps need it; kept off the cold path
+
+            status, headers, body = run_wsgi(wsgi_app, request)
+        body = _sent_body(request, status, body)
+
+        # why: a foreign app's values are PEP 3333 native strings
+        return fmt[4](request, status, clean_headers(headers), body)
+    if t0 is not None:
+        if type(request) is dict:
+            request["koatty.t0"] = t0
+        else:
+            request.t0 = t0
+    answer = getattr(wsgi_app, "koatty_answer", None)
+    if answer is not None and type(request) is not dict:
+        # PERF: the app's answer goes straight into the platform's response (see HttpFormat.answer)
+        return answer(request, fmt[7], _shaper(fmt))
+    status, headers, body = respond(request)  # PERF: no start_response round trip
+    return _shaper(fmt)(request, status, headers, body)  # a koatty_lite app's values are text
+
+
+def _wsgi_server(fmt, run, strip_base_path):
+    """``server()`` for a foreign WSGI app run by handler()'s guard (``koatty_run``): the environ, the
+    run, and plain header pairs (the guard tells their content type) with a canonical status line
+    shaped by the format's ``answer``, as a koatty_lite app's plain answer is (PERF: REST v1 GET of a
+    bare WSGI app -5k instructions); anything else by ``to_response``."""
+    to_environ, to_response, answer = fmt[3], fmt[4], fmt[7]
+    canonical = {}  # status line -> its code, for the lines status_line() writes (PERF: no call per request)
+
+    def serve_wsgi(event, context):
+        try:
+            environ = to_environ(event, context, strip_base_path)
+        except BadEvent as exc:
+            return bad_answer(fmt, exc, event, context)
+        status, headers, body, plain = run(environ)
+        if body and (environ["REQUEST_METHOD"] == "HEAD" or status[:3] in _NO_BODY):
+            body = b""  # why: as a server would, whatever the app wrote (RFC 9110 §9.3.2, §15.3.5, §15.4.5)
+        if plain is not None and answer is not None:
+            code = canonical.get(status) or _canonical(status, canonical)
+            if code:
+                return answer(environ, code, headers, body, plain)
+        return to_response(environ, status, clean_headers(headers), body)  # values: PEP 3333 native strings
+
+    return serve_wsgi
+
+
+def _sent_body(environ, status, body):
+    """A foreign app's body as a server sends it: none on HEAD, 1xx, 204, 304 (RFC 9110 §9.3.2, §15.3.5, §15.4.5)."""
+    return b"" if body and (environ["REQUEST_METHOD"] == "HEAD" or status[:3] in _NO_BODY) else body
+
+
+def bad_answer(fmt, exc, event, context):
+    """The format's 400 for a malformed ``event`` (``exc``: the BadEvent): a ``bad_request`` taking
+    ``(kind, message, event, context)``, as the built-in ones do, names the request id and answers
+    in the event's own shape; one taking ``(kind, message)`` keeps working."""
+    bad = fmt[5]
+    code = getattr(bad, "__code__", None)
+    if code is not None and code.co_argcount >= 4:
+        return bad(fmt[0], str(exc), event, context)
+    return bad(fmt[0], str(exc))
+
+
+# The status codes of a foreign app's answer sent without a body (a koatty_lite app's: output._NO_BODY).
+_NO_BODY = frozenset(("204", "304", *map(str, range(100, 200))))
+
+
+def _canonical(status, seen):
+    """The code of a WSGI status line when it is the line ``status_line`` writes for it ("200 OK"),
+    remembered in ``seen`` (bounded: apps choose their reason phrases); else 0."""
+    code = int(status[:3])
+    if status != status_line(code):
+        return 0
+    if len(seen) < 64:
+        seen[status] = code
+    return code
+
+
+# ---------------------------------------------------------------- requests built by the general rules
+def make_request(method, path, query, pairs, body, remote_addr, scheme, event, context, platform, kind,
+                 request_id):
+    """A ``Request``; the arguments are ``make_environ``'s (``body`` may be text: see ``body_source``)."""
+    if request_id is None and context is not None:
+        request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+    if request_id is not None and type(request_id) is not str:
+        request_id = str(request_id)
+    return Request(method, path, query, pairs, body, remote_addr, scheme, event, context, platform, kind,
+                   request_id)
+
+
+def lazy_pairs(headers, multi=False, default_host=None, cookies=None):
+    """A ``Request``'s header source, flattened into pairs only when something reads them.
+
+    ``headers``: the event's validated map (``check_single`` / ``check_multi``); ``default_host``:
+    the Host to add when the map has none (requestContext.domainName); ``cookies``: HTTP API 2.0's
+    ``cookies`` array, which replaces any Cookie header (Function URLs repeat them there).
+    """
+    return (headers, multi, default_host, cookies)

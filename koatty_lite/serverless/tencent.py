@@ -9,7 +9,8 @@ from .http import (
     BadEvent, aws_only, bad_request_headers, decode_body, encode_body, error_body, header_items,
     multi_headers, path_info, quote, request_id_of, require_str, scf_url_host,
 )
-from .request import body_source, make_request, strip_request_base
+from . import body_source, strip_request_base
+from .http import make_request
 
 PLATFORM = "tencent"
 
