@@ -210,6 +210,16 @@ def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
                 note(by_module[node.value], repr(node.value))
 
 
+def _tree(path: str):
+    """The syntax tree of one of the app's .py files, or None when it cannot be read or parsed (why: package
+    reports a syntax error of the app itself when it compiles)."""
+    try:
+        with open(path, "rb") as fh:
+            return ast.parse(fh.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
 def scan_clouds(paths: list) -> dict:
     """cloud -> reason, from the source of ``paths``: a cloud's formats module imported or named
     (``from koatty_lite.serverless.aws import ...``), or ``platform="tencent"`` given to a call
@@ -219,12 +229,8 @@ def scan_clouds(paths: list) -> dict:
     found = {}
     for path in paths:
         base = os.path.basename(path)
-        if not base.endswith(".py"):
-            continue
-        try:
-            with open(path, "rb") as fh:
-                tree = ast.parse(fh.read(), path)
-        except (OSError, SyntaxError, ValueError):
+        tree = _tree(path) if base.endswith(".py") else None
+        if tree is None:
             continue
         for node in ast.walk(tree):
             names = []
@@ -278,14 +284,9 @@ def scan(paths: list) -> dict:
         if base.endswith(".json"):
             _scan_json(path, found, base)
             continue
-        if not base.endswith(".py"):
-            continue
-        try:
-            with open(path, "rb") as fh:
-                tree = ast.parse(fh.read(), path)
-        except (OSError, SyntaxError, ValueError):
-            continue  # why: package reports a syntax error of the app itself when it compiles
-        _scan_tree(tree, found, base)
+        tree = _tree(path) if base.endswith(".py") else None
+        if tree is not None:
+            _scan_tree(tree, found, base)
     return found
 
 
