@@ -27,6 +27,9 @@ EVENTS = {
     "tencent": {"httpMethod": "GET", "path": "/hello", "headers": {"host": "x"}, "queryString": {},
                 "requestContext": {"serviceId": "service-1", "path": "/hello", "httpMethod": "GET",
                                    "stage": "release", "sourceIp": "192.0.2.1"}},
+    # An Alibaba API Gateway -> FC event whose client sent a Host of an SCF function URL's domain
+    "fc-apigw-forged-host": {"path": "/hello", "httpMethod": "GET", "headers": {"Host": "1-2-ap-guangzhou.scf.tencentcs.com"},
+                             "queryParameters": {}, "pathParameters": {}, "body": "", "isBase64Encoded": False},
 }
 
 APP = """
@@ -145,3 +148,11 @@ print(json.dumps(seen))
                              env={k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_"))})
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout) == [6, 6, 6, 6]
+
+
+@pytest.mark.parametrize("env, kwargs", [({"FC_FUNCTION_NAME": "fn"}, ""), ({}, ", platform='alicloud'")])
+def test_on_fc_a_client_s_host_header_does_not_turn_an_api_gateway_event_away(env, kwargs):
+    """On FC (or platform='alicloud') no SCF format is there to claim a function-URL Host, so an API Gateway
+    event keeps its route whatever Host its client sent (it was an UnknownEventError: a header the client
+    chooses decided the routing). Off any cloud, every cloud loaded, the Host still tells SCF URL events apart."""
+    assert run_app(env, "fc-apigw-forged-host", kwargs) == [200, ["koatty_lite.serverless.alicloud"]]

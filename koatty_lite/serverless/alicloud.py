@@ -9,7 +9,7 @@ from .http import (
     BadEvent, aws_only, bad_request_headers, encode_body, encode_query, error_body, header_items,
     path_info, request_id_of, require_str, scf_url_host, single_headers,
 )
-from . import body_source, strip_request_base
+from . import _KIND_PLATFORM, body_source, strip_request_base
 from .http import make_request
 
 PLATFORM = "alicloud"
@@ -23,9 +23,13 @@ def detect_fc3(event):
 
 
 def detect_fc_apigw(event):
-    """Alibaba API Gateway → FC event: httpMethod/path, no requestContext, no AWS-only key, not an SCF function URL."""
+    """Alibaba API Gateway → FC event: httpMethod/path, no requestContext, no AWS-only key, not an SCF function
+    URL (when SCF's formats are registered beside FC's)."""
+    # why the SCF check asks the registry: the Host is the client's to choose; only where an SCF format
+    # is registered to claim a function-URL Host may it turn an API Gateway event away (on FC it is not)
     return ("httpMethod" in event and "path" in event and "requestContext" not in event
-            and "queryString" not in event and not aws_only(event) and not scf_url_host(event))
+            and "queryString" not in event and not aws_only(event)
+            and not (scf_url_host(event) and "scf-url" in _KIND_PLATFORM))
 
 
 _request_id = request_id_of  # the FC context's request_id, else requestContext.requestId
