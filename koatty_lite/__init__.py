@@ -41,6 +41,12 @@ _CLASSES_MADE_ON_USE = frozenset(("PathVariable", "Get", "Post", "Header", "Requ
                                   "AppEvent"))
 
 
+def __dir__():
+    """The package's names, with those loaded or made on first use (``handler``, validation, the markers)."""
+    return sorted({*globals(), *__all__, *_CLASSES_MADE_ON_USE, *_RULE_NAMES, *_VALIDATION_NAMES, "handler",
+                   "register_kind", "UploadedFile"})
+
+
 def __getattr__(name: str):
     """Lazy names: ``handler`` and ``register_kind`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
     validation (koatty_lite.validation, koatty_lite.rules), the parameter markers and ``AppEvent`` (made on first use)."""

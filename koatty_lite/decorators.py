@@ -326,6 +326,11 @@ def __getattr__(name: str) -> "Any":
     return globals().setdefault(name, made)  # why: threads asking at once all get the one that landed
 
 
+def __dir__() -> "list":
+    """The module's names, with the classes made on first use (help(), completion and dir() list them)."""
+    return sorted({*globals(), *MARKER_CLASSES, "AppEvent"})
+
+
 # --- the container (was container.py) ---------------------------------------------------------
 
 SINGLETON_TYPES = ("COMPONENT", "SERVICE", "MIDDLEWARE", "PLUGIN", "ASPECT", "EXCEPTION_HANDLER")

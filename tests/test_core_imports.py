@@ -537,3 +537,17 @@ def USE():
     return sorted(serverless.platforms())""")
     assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
                     "answers": [["alicloud", "auto", "aws", "tencent", "zz"]] * 2}
+
+
+def test_dir_lists_the_names_made_or_loaded_on_first_use_without_loading_them():
+    """dir(koatty_lite) and dir(koatty_lite.decorators) list the marker classes made on first use, `handler`
+    and the validation names (help() and completion read dir()); listing them makes and loads nothing.
+    Fails on the old code: dir() omitted PathVariable, Get, ..., handler."""
+    code = (f"import sys\nsys.path.insert(0, {ROOT!r})\nimport koatty_lite, koatty_lite.decorators as d\n"
+            "names, dnames = dir(koatty_lite), dir(d)\n"
+            "print(all(n in names for n in ('PathVariable', 'Get', 'AppEvent', 'handler', 'Validated', 'IsEmail', 'run')),"
+            " all(n in dnames for n in ('PathVariable', 'RequestBody', 'AppEvent')),"
+            " 'PathVariable' in vars(d), any(m in sys.modules for m in ('koatty_lite.entry', 'koatty_lite.validation')))")
+    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "False", "False"]
