@@ -168,21 +168,6 @@ def load_format(fmt):
     return loaded[1]
 
 
-def _later(namespace, module, name):
-    """A stand-in for the function ``name`` of ``module``: its first call imports the module and puts the
-    function in ``namespace`` (a module's globals) in its place, so later calls go straight to it.
-
-    PERF: a fast path's rare branches (a query string, a malformed event, a binary body) keep their
-    module off the cold start, and cost nothing once loaded.
-    """
-    def stand_in(*args):
-        __import__(module)
-        fn = namespace[name] = getattr(_sys.modules[module], name)
-        return fn(*args)
-
-    return stand_in
-
-
 def _slot(platform):
     # Why: a built-in cloud loaded late (handler(platform=...) first, "auto" later) keeps the built-in
     # detection order: its formats go ahead of a later built-in cloud's; any other format goes last.

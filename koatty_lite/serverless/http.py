@@ -12,7 +12,7 @@ from time import perf_counter
 
 from ..errors import status_line
 from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, BadEvent, HttpFormat, Request, _index,
-               aws_only, path_info, request_id_of,
+               aws_only, check_single, path_info, request_id_of,
                _shaper, _slot, formats_for, load_format, load_platforms, running_on, server)
 
 __all__ = [
@@ -541,15 +541,8 @@ def bad_request_headers(event, context, attr="request_id"):
 
 def header_items(headers, what="headers"):
     """Validate a single-value header map and return its items (None → no headers)."""
-    if headers is None:
+    if check_single(headers, what) is None:
         return ()
-    if type(headers) is not dict:
-        raise BadEvent(what + " must be an object")
-    for name, value in headers.items():
-        if type(value) is not str:
-            if value is None:
-                continue
-            raise BadEvent(what + " values must be strings")
     return [(k, v) for k, v in headers.items() if v is not None]
 
 
