@@ -166,9 +166,11 @@ try:
     def _json_encode(obj: "Any") -> str:
         return "".join(_c_encoder(obj, 0))
 except (ImportError, TypeError):  # an interpreter without the C accelerator
-    _c_encoder = None
     _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default,
                                     allow_nan=False).encode
+
+    def _c_encoder(obj: "Any", _level: int) -> tuple:
+        return (_json_encode(obj),)
 
 
 def _json_bytes(body: "Any") -> bytes:
@@ -176,7 +178,7 @@ def _json_bytes(body: "Any") -> bytes:
     surrogate as a ``\\udXXX`` escape (UTF-8 cannot carry it; it came from a client's JSON string)."""
     try:
         # PERF: the C encoder called here, not through _json_encode (a frame fewer)
-        text = "".join(_c_encoder(body, 0)) if _c_encoder is not None else _json_encode(body)
+        text = "".join(_c_encoder(body, 0))
     except ValueError as exc:
         if "Out of range float" not in str(exc):
             raise
@@ -216,23 +218,23 @@ def content(ctx: "Context") -> tuple:
             # Nothing answered (no route ran and no middleware set a body): Koa's default 404.
             raise HttpException("Not Found", 1, 404)
         data = b""
-    elif type(body) is dict:  # PERF: the usual controller result, before the isinstance tests below
-        data = _json_bytes(body)
+    elif type(body) is dict or not isinstance(body, (str, bytes, bytearray, memoryview)):
+        # PERF: the usual controller result (a dict) tested first; the prebuilt C encoder called here
+        # (json.dumps builds one per call; _json_bytes a frame more: -0.7k instructions per JSON answer)
+        try:
+            data = "".join(_c_encoder(body, 0)).encode("utf-8")
+        except (ValueError, UnicodeEncodeError):  # NaN/Infinity, a lone surrogate: _json_bytes' rules
+            data = _json_bytes(body)
         if ctype is None:
             ctype = JSON_TYPE
     elif isinstance(body, str):
         data = _utf8(body)
         if ctype is None:
             ctype = "text/html; charset=utf-8" if body[:1] == "<" else "text/plain; charset=utf-8"
-    elif isinstance(body, (bytes, bytearray, memoryview)):
+    else:
         data = bytes(body)
         if ctype is None:
             ctype = "application/octet-stream"
-    else:
-        # PERF: one prebuilt encoder (json.dumps with options builds a new one per call); compact.
-        data = _json_bytes(body)
-        if ctype is None:
-            ctype = JSON_TYPE
     if status is None:
         status = 200
     if status in _NO_BODY:

@@ -179,3 +179,28 @@ def test_headers_view_is_case_insensitive():
     assert dict(ctx.headers.items()) == {"x-api-key": "k", "content-type": "text/plain", "content-length": "3"}
     with pytest.raises(KeyError):
         ctx.headers["missing"]
+
+
+def test_set_takes_the_shortcut_only_for_ordinary_names():
+    """ctx.set's shortcut (a name already checked, a printable ASCII text value) keeps ctx.set's rules:
+    Content-Type sets the type, a special name or a non-ASCII value marks the answer special, a repeated
+    name replaces, a control character or a bad name is refused, whatever was set before."""
+    for _ in range(2):  # the second round runs with every name already checked
+        ctx = Context(environ())
+        ctx.set("X-A", "1")
+        ctx.set("x-a", 2)
+        assert ctx._out == [("x-a", "2")] and not ctx._special
+        ctx.set("Content-Type", "text/csv")
+        assert ctx.type == "text/csv" and ctx._out == [("x-a", "2")] and not ctx._special
+        ctx.set("Content-Type", "text/plain; name=é")
+        assert ctx._special and ctx.type == "text/plain; name=é"
+        ctx = Context(environ())
+        ctx.set("Set-Cookie", "a=1")
+        assert ctx._special
+        ctx = Context(environ())
+        ctx.set("X-City", "Zürich")
+        assert ctx._special and ctx._out == [("X-City", "Zürich")]
+        with pytest.raises(ValueError):
+            ctx.set("X-A", "1\r\nX-B: 2")
+        with pytest.raises(ValueError):
+            ctx.set("X A", "1")

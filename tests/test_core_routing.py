@@ -717,3 +717,52 @@ def test_lookup_keeps_no_answer_per_client_chosen_method():
     assert router.lookup("GET", "/any")[0] is not None
     kept = sum(len(methods) for methods in router._hits.values())
     assert kept == 1 and list(router._hits["/any"]) == ["GET"]
+
+
+def test_lookup_gives_match_answer_on_every_dynamic_shape():
+    """Router.lookup answers a dynamic path in place (the path split once for every pattern); its answer
+    is match()'s on every shape: a trailing slash, ``*``, text and a parameter in one segment, a later
+    route that has the method, a 405, and a path no route takes."""
+    r = Router()
+    for method, path in (("GET", "/static/*"), ("GET", "/v:ver/x"), ("DELETE", "/u/:id"), ("GET", "/u/:nid/"),
+                         ("GET", "/u/:id/posts/:post"), ("GET", "/u/me")):
+        r.add(method, path, method + " " + path)
+    r.frozen = True
+    for method in ("GET", "DELETE", "PUT", "HEAD"):
+        for path in ("/static/a/b.css", "/static/a/", "/static/", "/v2/x", "/v/x", "/u/7", "/u/7/", "/u/7/posts/9",
+                     "/u/7/posts/", "/u//posts/9", "/u/me", "/nope/1", "/", ""):
+            assert r.lookup(method, path) == r.match(method, path), (method, path)
+
+
+def test_path_parameter_reaches_the_method_whatever_its_place():
+    """A route whose one argument is a path parameter calls the method with it positionally only when it is
+    the first after ``self``; after another defaulted argument, or keyword-only, it is passed by name."""
+
+    @Controller("/p")
+    class Ctl:
+        @GetMapping("/first/:id")
+        def first(self, id: str = PathVariable("id")):
+            return {"id": id}
+
+        @GetMapping("/second/:id")
+        def second(self, flag=5, id=PathVariable("id")):
+            return {"id": id, "flag": flag}
+
+        @GetMapping("/kw/:id")
+        def kw(self, *, id=PathVariable()):
+            return {"id": id}
+
+        @GetMapping("/two/:a/:b")
+        def two(self, b=PathVariable("b"), a=PathVariable("a")):
+            return {"a": a, "b": b}
+
+    class App(Koatty):
+        components = [Ctl]
+
+    c, _ = make_client(App)
+    assert c.get("/p/first/7").json == {"id": "7"}
+    assert c.get("/p/second/7").json == {"id": "7", "flag": 5}
+    assert c.get("/p/kw/7").json == {"id": "7"}
+    assert c.get("/p/two/1/2").json == {"a": "1", "b": "2"}
+    assert c.get("/p/first/a%01b", status=400).json["message"] == \
+        "invalid path: control character in a path parameter"
