@@ -16,7 +16,8 @@ from . import log as _log
 from .app import Koatty, create_application, deep_merge
 from .context import new_request_id
 from .errors import KNOWN_LINES, check_status, error_body
-from .serverless import BUILTIN_PLATFORMS, formats_for, server
+from .serverless import _TCHARS, BUILTIN_PLATFORMS, formats_for, server
+from .serverless import context_request_id as _request_id  # the invocation's id (kinds.py reads it here)
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
            "BatchResultError", "booted_apps"]
@@ -210,7 +211,6 @@ def _with_id(headers: "Any", rid: str) -> tuple:
 
 
 _PLAIN_NAMES = {}  # a response header name as an app writes it -> its lower-case form, for names _with_id passes
-_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def _plain_name(name: "Any") -> "str | None":
@@ -246,16 +246,27 @@ def _drain(result: "Any") -> bytes:
             close()
 
 
-def _unavailable(environ: dict, start_response: "Callable") -> list:
-    """The 503 answered to an HTTP event when ``health_check`` fails."""
+def _unavailable_run(environ: dict) -> tuple:
+    """The 503 answered to an HTTP event when ``health_check`` fails, as a ``koatty_run`` (see _guard): the
+    serverless formats answer it without run_wsgi (serverless/wsgi.py, which a slim package of a Koatty app
+    leaves out)."""
     rid = environ.get("koatty.request_id")
     body = error_body(1, "Service Unavailable", None, rid)
     headers = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
                ("Retry-After", "1")]
     if rid:
         headers.append(("X-Request-Id", rid))
-    start_response("503 Service Unavailable", headers)
+    return "503 Service Unavailable", headers, body, None
+
+
+def _unavailable(environ: dict, start_response: "Callable") -> list:
+    """``_unavailable_run`` as a WSGI app (FC 2.0's call)."""
+    status, headers, body, _ = _unavailable_run(environ)
+    start_response(status, headers)
     return [body]
+
+
+_unavailable.koatty_run = _unavailable_run
 
 
 def _unserved(exc: "UnknownEventError") -> "UnknownEventError":
@@ -275,24 +286,6 @@ def _no_kinds(exc: "ImportError") -> None:
     unhandled, as with the whole runtime (not an ImportError about packaging)."""
     if exc.name != __package__ + ".kinds":
         raise exc
-
-
-def _unavailable_run(environ: dict) -> tuple:
-    """``_unavailable`` as a ``koatty_run`` (see _guard): the serverless formats answer the 503 without
-    run_wsgi (serverless/wsgi.py, which a slim package of a Koatty app leaves out)."""
-    head = []
-    body = _unavailable(environ, lambda status, headers: head.extend((status, headers)))
-    return head[0], head[1], body[0], None
-
-
-_unavailable.koatty_run = _unavailable_run
-
-
-def _request_id(context: "Any") -> "str | None":
-    """The invocation's id from the platform's context (``aws_request_id``, else ``request_id``)."""
-    if context is None:
-        return None
-    return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
 
 def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":

@@ -88,7 +88,7 @@ def test_lazy_names():
 
 # The modules a Lambda cold start of a plain HTTP app loads (COLD_PATH below), by file.
 EAGER = ("__init__", "app", "decorators", "context", "routes", "errors", "log", "output", "entry",
-         "serverless/__init__", "serverless/http", "serverless/aws")
+         "serverless/__init__", "serverless/aws")
 _BUILTIN_NAMES = {"str", "int", "bool", "dict", "list", "tuple", "bytes", "float", "type", "object", "set",
                   "frozenset", "bytearray"}
 
@@ -221,12 +221,12 @@ def test_an_app_without_validation_pays_nothing_for_it():
 # The whole cold path of a plain HTTP app on Lambda (issue 14): what `import koatty_lite` + handler(App)
 # + one GET load, exactly. A module added to this path (a cloud's formats, a feature the app does not
 # use, a split that costs an import) fails here: each costs ~0.3M instructions at every cold start.
-# Left out, each loaded on first use (the tests below):
-# serverless.wsgi (serve_http, the adapters: what the tests below check a GET, a cookie, a 400, a bytes event
-# needs).
+# Left out, each loaded on first use (the tests below): serverless.http (the general serving path, the
+# AWS formats' rare half: a foreign app's environ, a cookie's response shaping, a 400, a query string, a
+# bytes event: ~2.6M instructions), serverless.wsgi (serve_http, the adapters).
 COLD_PATH = ["koatty_lite", "koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.entry",
              "koatty_lite.errors", "koatty_lite.log", "koatty_lite.output", "koatty_lite.routes",
-             "koatty_lite.serverless", "koatty_lite.serverless.aws", "koatty_lite.serverless.http"]
+             "koatty_lite.serverless", "koatty_lite.serverless.aws"]
 COLD_APP = """
 import json as _j, sys
 from koatty_lite import Controller, GetMapping, Koatty, Middleware, handler
@@ -265,10 +265,32 @@ print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))
 """
 
 
-def test_the_cold_path_on_lambda_loads_exactly_the_lean_set():
+# A GET of each Lambda HTTP format a koatty_lite app's function receives first, as AWS sends it (the bench's
+# shapes: bench/run.py make_event): REST v1, HTTP API v2, a Function URL, ALB (single- and multi-value).
+COLD_EVENTS = {
+    "v1": "{'resource': '/hello', 'path': '/hello', 'httpMethod': 'GET', 'headers': {'Host': 'x'}, "
+          "'multiValueHeaders': {'Host': ['x']}, 'queryStringParameters': None, "
+          "'multiValueQueryStringParameters': None, 'requestContext': {'requestId': 'r-1', 'stage': 'prod', "
+          "'identity': {'sourceIp': '1.2.3.4'}, 'domainName': 'x'}, 'body': None, 'isBase64Encoded': False}",
+    "v2": "ev",
+    "url": "dict(ev, requestContext=dict(ev['requestContext'], domainName='abc.lambda-url.us-east-1.on.aws'))",
+    "alb": "{'path': '/hello', 'httpMethod': 'GET', 'headers': {'host': 'x'}, 'queryStringParameters': {}, "
+           "'requestContext': {'elb': {'targetGroupArn': 'arn'}}, 'body': '', 'isBase64Encoded': False}",
+    "alb-multi": "{'path': '/hello', 'httpMethod': 'GET', 'multiValueHeaders': {'host': ['x']}, "
+                 "'multiValueQueryStringParameters': {}, 'requestContext': {'elb': {'targetGroupArn': 'arn'}}, "
+                 "'body': '', 'isBase64Encoded': False}",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(COLD_EVENTS))
+def test_the_cold_path_on_lambda_loads_exactly_the_lean_set(kind):
+    """Boot + the first GET of each Lambda HTTP format loads COLD_PATH, no module more (python -X importtime
+    shows the same list). Fails on the old code: serverless/http.py was loaded by serverless/aws.py."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
     env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
-    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + COLD_APP
+    app = COLD_APP.replace("assert h(ev, None)['statusCode'] == 200",
+                           f"r = h({COLD_EVENTS[kind]}, None)\nassert r['statusCode'] == 200, r")
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + app
     out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == COLD_PATH
@@ -449,6 +471,11 @@ print(_j.dumps({"before": before, "after": {name: loaded(name) for name in befor
 """)
 
 
+LAZY = ["serverless.wsgi", "serverless.http"]
+NOT_YET = {"serverless.wsgi": False, "serverless.http": False}
+LOADED = {"serverless.wsgi": False, "serverless.http": True}  # the general path, the AWS formats' rare half
+
+
 def run_lazy(names: list, use: str) -> dict:
     """Boot the cold app on Lambda, one GET, then ``USE()`` from two threads at once."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
@@ -462,71 +489,102 @@ def run_lazy(names: list, use: str) -> dict:
 def test_a_bytes_event_loads_the_general_serving_path():
     """A bytes event (as FC 3.0 sends them) is served by the general path (serverless/http.py), loaded by
     the first one."""
-    seen = run_lazy(["serverless.wsgi"], "def USE():\n    return h(_j.dumps(ev).encode(), None)['statusCode']")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False}, "answers": [200, 200]}
+    seen = run_lazy(LAZY, "def USE():\n    return h(_j.dumps(ev).encode(), None)['statusCode']")
+    assert seen == {"before": NOT_YET, "after": LOADED, "answers": [200, 200]}
 
 
 def test_a_foreign_wsgi_app_loads_its_environ_when_it_boots():
     """handler(wsgi_app) loads a foreign app's server (serverless/http.py) and its format's environ
     (serverless/http.py) when it boots, and serves through its guard."""
-    seen = run_lazy(["serverless.wsgi"], """
+    seen = run_lazy(LAZY, """
 def wsgi(environ, start_response):
     start_response('200 OK', [('Content-Type', 'text/plain')])
     return [b'hi']
 def USE():
     r = handler(wsgi)(dict(ev), None)
     return [r['statusCode'], r['body'], 'X-Request-Id' in r['headers']]""")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+    assert seen == {"before": NOT_YET, "after": LOADED,
                     "answers": [[200, "hi", True], [200, "hi", True]]}
 
 
 def test_a_header_read_loads_nothing_more():
     """The header view is the Request model's (serverless/__init__.py): an app reading a header loads no
     module of the general path (PERF: serverless/http.py costs ~1.5M instructions to import)."""
-    seen = run_lazy(["serverless.wsgi"], """
+    seen = run_lazy(LAZY, """
 def USE():
     r = h(get('/header', headers={'host': 'x', 'X-K': 'v'}), None)
     return [r['statusCode'], r['body']]""")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+    assert seen == {"before": NOT_YET, "after": NOT_YET,
                     "answers": [[200, '{"header":"v"}']] * 2}
 
 
 def test_the_general_answer_loads_the_formats_source():
     """An answer that is not plain (Set-Cookie) is shaped by the format's to_response, which its source
     (serverless/aws.py, serverless/http.py) shape: served, from two threads at once."""
-    seen = run_lazy(["serverless.wsgi"], """
+    seen = run_lazy(LAZY, """
 def USE():
     r = h(get('/cookie'), None)
     return [r['statusCode'], r['cookies'], r['body']]""")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+    assert seen == {"before": NOT_YET, "after": LOADED,
                     "answers": [[200, ["sid=1; Path=/"], '{"cookie":"set"}']] * 2}
 
 
 def test_a_malformed_event_loads_the_400():
     """A malformed HTTP v2 event is the format's 400 (bad_request in aws.py)."""
-    seen = run_lazy(["serverless.wsgi"], """
+    seen = run_lazy(LAZY, """
 def USE():
     r = h(dict(get('/hello'), headers=['not', 'a', 'map']), None)
     return [r['statusCode'], _j.loads(r['body'])['message']]""")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+    assert seen == {"before": NOT_YET, "after": LOADED,
                     "answers": [[400, "headers must be an object"]] * 2}
 
 
 def test_another_format_and_a_query_load_what_they_need():
     """A REST v1 event with a query string (its encoding: http.py) on the same function."""
-    seen = run_lazy(["serverless.wsgi"], """
+    seen = run_lazy(LAZY, """
 def USE():
     r = h({'resource': '/hello', 'path': '/hello', 'httpMethod': 'GET', 'headers': {'Host': 'x'},
            'queryStringParameters': {'a': 'b c'}, 'requestContext': {'requestId': 'r-2', 'stage': 'prod'},
            'body': None, 'isBase64Encoded': False}, None)
     return [r['statusCode'], r['body']]""")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+    assert seen == {"before": NOT_YET, "after": LOADED,
                     "answers": [[200, '{"hello":"world"}']] * 2}
+
+
+def test_a_base64_body_a_query_and_the_rarer_formats_load_their_half_on_first_use():
+    """After a cold GET, what it did not load works on first use (serverless/http.py, the AWS formats' rare
+    half): a base64 body (decoded, or a 400 when malformed), an ALB query, a VPC Lattice v1 and v2 event, a
+    REST v1 event without its request line (the 400), from two threads at once."""
+    seen = run_lazy(LAZY, """
+import base64
+def USE():
+    out = []
+    for b64 in (base64.b64encode(b'{}').decode(), '@@'):
+        r = h(dict(get('/hello'), body=b64, isBase64Encoded=True,
+                   requestContext=dict(ev['requestContext'], http={'method': 'POST', 'path': '/hello'})), None)
+        out.append([r['statusCode'], _j.loads(r['body'])['message']])
+    r = h({'path': '/hello', 'httpMethod': 'GET', 'headers': {'host': 'x'}, 'queryStringParameters': {'a': 'b+c'},
+           'requestContext': {'elb': {'targetGroupArn': 'arn'}}, 'body': '', 'isBase64Encoded': False}, None)
+    out.append([r['statusCode'], r['statusDescription'], r['body']])
+    r = h({'raw_path': '/hello?a=1', 'method': 'GET', 'headers': {'host': 'x'}, 'body': '', 'is_base64_encoded': False}, None)
+    out.append([r['statusCode'], r['statusDescription'], r['body']])
+    r = h({'version': '2.0', 'path': '/hello', 'method': 'GET', 'headers': {'host': ['x']}, 'body': '',
+           'isBase64Encoded': False, 'requestContext': {}}, None)
+    out.append([r['statusCode'], r['statusDescription'], r['body']])
+    r = h({'resource': '/hello', 'path': '/hello', 'httpMethod': '', 'headers': {}, 'requestContext': {'requestId': 'r-3'}},
+          None)
+    out.append([r['statusCode'], _j.loads(r['body'])['message'], r['multiValueHeaders']['X-Request-Id']])
+    return out""")
+    hello = '{"hello":"world"}'
+    assert seen == {"before": NOT_YET, "after": LOADED, "answers": [[
+        [405, "Method Not Allowed"], [400, "body is marked base64 but is not valid base64"],
+        [200, "200 OK", hello], [200, "200 OK", hello], [200, "200 OK", hello],
+        [400, "httpMethod must be a non-empty string", ["r-3"]]]] * 2}
 
 
 def test_the_registry_api_loads_on_first_use():
     """register_format (serverless/http.py) from outside (a new cloud) works after a cold start."""
-    seen = run_lazy(["serverless.wsgi"], """
+    seen = run_lazy(LAZY, """
 from koatty_lite import serverless
 def USE():
     try:
@@ -535,7 +593,7 @@ def USE():
     except ValueError as exc:  # the other thread registered it first
         assert 'already registered' in str(exc)
     return sorted(serverless.platforms())""")
-    assert seen == {"before": {"serverless.wsgi": False}, "after": {"serverless.wsgi": False},
+    assert seen == {"before": NOT_YET, "after": LOADED,
                     "answers": [["alicloud", "auto", "aws", "tencent", "zz"]] * 2}
 
 

@@ -57,19 +57,19 @@ class HttpFormat(tuple):
         return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request, to_request,
                                    answer, source))
 
-    def _named(i, doc):  # noqa: N805 - a helper of the class body, deleted below
+    def _named(i):  # noqa: N805 - a helper of the class body, deleted below
         def get(fmt):
             return fmt[i] if fmt[8] is None else load_format(fmt)[i]
-        return property(get, doc=doc)
+        return get
 
     kind = property(_itemgetter(0), doc="the event kind, e.g. 'apigw-v1' (ctx.event_kind)")
     platform = property(_itemgetter(1), doc="the cloud, e.g. 'aws' (ctx.platform, handler(platform=...))")
     detect = property(_itemgetter(2), doc="detect(event) -> True when this format claims the event")
-    to_environ = _named(3, "to_environ(event, context, strip_base_path) -> PEP 3333 environ")
-    to_response = _named(4, "to_response(request or environ, status, headers, body) -> response")
-    bad_request = _named(5, "bad_request(kind, message) -> a 400 in the platform's shape")
-    to_request = _named(6, "to_request(event, context, strip_base_path) -> Request, or None")
-    answer = _named(7, "answer(request, status, headers, body, ctype) -> response, or None")
+    to_environ = property(_named(3), doc="to_environ(event, context, strip_base_path) -> PEP 3333 environ")
+    to_response = property(_named(4), doc="to_response(request or environ, status, headers, body) -> response")
+    bad_request = property(_named(5), doc="bad_request(kind, message) -> a 400 in the platform's shape")
+    to_request = property(_named(6), doc="to_request(event, context, strip_base_path) -> Request, or None")
+    answer = property(_named(7), doc="answer(request, status, headers, body, ctype) -> response, or None")
     source = property(_itemgetter(8), doc="the module the named functions are in, imported on first use; or None")
     del _named
 
@@ -166,6 +166,22 @@ def load_format(fmt):
 
                 loaded = fmt, _load_source(fmt)
     return loaded[1]
+
+
+def _later(namespace, module, name):
+    """A stand-in for the function ``name`` of ``module``: its first call imports the module and puts the
+    function in ``namespace`` (a module's globals) in its place, so later calls go straight to it.
+
+    PERF: a fast path's rare branches (a query string, a malformed event, an answer that is not plain
+    text) keep their module off the cold start, and cost nothing once loaded (a function-level import
+    costs ~0.75 µs per call).
+    """
+    def stand_in(*args):
+        __import__(module)
+        fn = namespace[name] = getattr(_sys.modules[module], name)
+        return fn(*args)
+
+    return stand_in
 
 
 def _slot(platform):
@@ -355,7 +371,7 @@ def _view_key(name):
 
 
 def _fast_map(source):
-    """The view's map straight from a lazy_pairs source when every name is a known, distinct, kept
+    """The view's map straight from a header source (Request.pairs) when every name is a known, distinct, kept
     one with one value; else None (the caller walks the pairs)."""
     headers, multi, default_host, _ = source
     if not headers:
@@ -556,7 +572,10 @@ class Request:
 
     @property
     def pairs(self):
-        """The event's header pairs, in order (flattened from its maps on first use: ``lazy_pairs``)."""
+        """The event's header pairs, in order, flattened on first use from the header source a format gave:
+        ``(map, multi, default_host, cookies)``: the event's validated single- or multi-value map, the Host to
+        add when it has none (requestContext.domainName), HTTP API 2.0's ``cookies`` (they replace any Cookie
+        header: Function URLs repeat them there)."""
         pairs = self._pairs
         if type(pairs) is not list:
             pairs = self._pairs = _flatten(*pairs)
@@ -730,6 +749,9 @@ def strip_request_base(req, base):
     return req
 
 
+# RFC 9110 token characters: a response header name made of others is dropped (http.clean_headers) or not
+# plain (entry._with_id).
+_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 # The common text types (lower-case), told by one set lookup: an ASCII body of one is its own text. PERF: a
 # bare WSGI app's "application/json" answer without the body_text call (koatty_bare REST v1 GET -2.4k instructions)
 PLAIN_TYPES = frozenset(("application/json; charset=utf-8", "application/json", "text/plain", "text/plain; charset=utf-8", "text/html",
@@ -763,6 +785,13 @@ def request_id_of(event, context, attr="request_id"):
     if type(rc) is dict:
         return rc.get("requestId") or None
     return event.get("requestId") or None
+
+
+def context_request_id(context):
+    """The invocation's id from the platform's context (``aws_request_id``, else ``request_id``), or None."""
+    if context is None:
+        return None
+    return getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
 
 
 def aws_only(event):

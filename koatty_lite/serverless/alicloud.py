@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, aws_only, bad_request_headers, encode_body, encode_query, error_body, header_items,
-    path_info, request_id_of, require_str, scf_url_host, single_headers,
+    path_info, request_id_of, require_str, single_headers,
 )
-from . import _KIND_PLATFORM, body_source, strip_request_base
+from . import _KIND_PLATFORM, _later, body_source, strip_request_base
 from .http import make_request
 
 PLATFORM = "alicloud"
+# SCF's function-URL Host check, asked only where SCF's formats are registered (then tencent.py is loaded)
+scf_url_host = _later(globals(), __package__ + ".tencent", "scf_url_host")
 
 
 def detect_fc3(event):
@@ -29,7 +31,7 @@ def detect_fc_apigw(event):
     # is registered to claim a function-URL Host may it turn an API Gateway event away (on FC it is not)
     return ("httpMethod" in event and "path" in event and "requestContext" not in event
             and "queryString" not in event and not aws_only(event)
-            and not (scf_url_host(event) and "scf-url" in _KIND_PLATFORM))
+            and not (_KIND_PLATFORM.get("scf-url") == "tencent" and scf_url_host(event)))
 
 
 _request_id = request_id_of  # the FC context's request_id, else requestContext.requestId

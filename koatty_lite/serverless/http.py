@@ -1,9 +1,10 @@
 """The HTTP path off the cold start (serverless/__init__.py's other half, loaded on first use): the format
 registry's API (register_format() and its checks, platforms(), the loading of a format's named functions,
 detect_http(), UnknownEventError), the general serving path (_serve) and a foreign WSGI app's server, and
-the shared helpers of the formats: bodies, header lists, the environ (make_environ), make_request.
+the shared helpers of the formats: bodies, header lists, the environ (make_environ), make_request; and the
+AWS formats' rare half (aws.SOURCE, last below).
 
-PERF: a Lambda function's HTTP cold start (a koatty_lite app's GET) loads none of it (~0.6M instructions).
+PERF: a Lambda function's HTTP cold start (a koatty_lite app's GET) loads none of it (~2.6M instructions).
 """
 import json
 import sys
@@ -11,15 +12,9 @@ from io import BytesIO
 from time import perf_counter
 
 from ..errors import status_line
-from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, BadEvent, HttpFormat, Request, _index,
-               aws_only, check_single, path_info, request_id_of,
+from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, _TCHARS, XFF, BadEvent, HttpFormat, Request, _index,
+               aws_only, body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
                _shaper, _slot, formats_for, load_format, load_platforms, running_on, server)
-
-__all__ = [
-    "BadEvent", "UnknownEventError", "decode_body", "encode_body", "make_environ", "clean_headers",
-    "join_headers", "multi_headers", "single_headers", "error_body", "path_info", "aws_only", "request_id_of",
-    "facts", "env_headers", "environ_of", "environ_base", "body_text",
-]
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
@@ -55,16 +50,6 @@ def decode_body(body, is_b64):
     if isinstance(body, bytes):
         return body
     raise BadEvent("body must be a string")
-
-
-def facts(headers):
-    """A header list's ``koatty_facts`` when the core's render() attached them, else None.
-
-    ``(content_type, content_encoding, set_cookie_values, distinct_names, all_ascii)``, the first two
-    lower-cased ("" when absent): what the shapers below would otherwise find by lower-casing every
-    name (PERF: REST v1 GET, clean + shape 2.0 -> 1.0 µs).
-    """
-    return None if type(headers) is list else getattr(headers, "koatty_facts", None)
 
 
 def encode_body(headers, body):
@@ -121,11 +106,6 @@ def _parse():
 def quote(text, safe=""):
     """``urllib.parse.quote`` (imported lazily)."""
     return _parse().quote(text, safe)
-
-
-def unquote(text):
-    """``urllib.parse.unquote`` (imported lazily)."""
-    return _parse().unquote(text)
 
 
 def unquote_plus(text):
@@ -218,7 +198,6 @@ def _bad_header(name, value):
     return ""
 
 
-_TCHARS = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 # field-value (RFC 9110 §5.5): no control character but HTAB; obs-text (0x80-0xFF) and Unicode text are kept.
 _CTLS = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
 # Header names known to be tokens (PERF: one set lookup per header in clean_headers' scan).
@@ -519,8 +498,8 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
     # PERF: a call of its own (complexity 25 → 12) costs ~50 ns of make_environ's ~2.1 µs (timeit, 8
     # headers); a koatty_lite app reads the Request and builds no environ at all.
     _server_address(environ, scheme)
-    if request_id is None and context is not None:
-        request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+    if request_id is None:
+        request_id = context_request_id(context)
     if request_id is not None:
         environ["koatty.request_id"] = request_id if type(request_id) is str else str(request_id)
     trace = environ.get("HTTP_X_AMZN_TRACE_ID")
@@ -544,24 +523,6 @@ def header_items(headers, what="headers"):
     if check_single(headers, what) is None:
         return ()
     return [(k, v) for k, v in headers.items() if v is not None]
-
-
-# Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and
-# <appid>-<id>.<region>.tencentscf.com (intl.cloud.tencent.com), public and intranet alike.
-_SCF_URL_DOMAINS = (".scf.tencentcs.com", ".tencentscf.com")
-
-
-def scf_url_host(event):
-    """True when the event's Host header is a Tencent SCF function-URL domain.
-
-    An SCF function-URL event has no requestContext and, when the request has no query, maybe no
-    queryString either: then only its Host tells it from an Alibaba API Gateway → FC event.
-    """
-    headers = event.get("headers")
-    if type(headers) is not dict:
-        return False
-    host = headers.get("host") or headers.get("Host")
-    return type(host) is str and host.split(":", 1)[0].lower().endswith(_SCF_URL_DOMAINS)
 
 
 def require_str(event, key):
@@ -812,19 +773,325 @@ def _canonical(status, seen):
 def make_request(method, path, query, pairs, body, remote_addr, scheme, event, context, platform, kind,
                  request_id):
     """A ``Request``; the arguments are ``make_environ``'s (``body`` may be text: see ``body_source``)."""
-    if request_id is None and context is not None:
-        request_id = getattr(context, "aws_request_id", None) or getattr(context, "request_id", None)
+    if request_id is None:
+        request_id = context_request_id(context)
     if request_id is not None and type(request_id) is not str:
         request_id = str(request_id)
     return Request(method, path, query, pairs, body, remote_addr, scheme, event, context, platform, kind,
                    request_id)
 
 
-def lazy_pairs(headers, multi=False, default_host=None, cookies=None):
-    """A ``Request``'s header source, flattened into pairs only when something reads them.
+# ---------------------------------------------------------------- AWS: the rare half of serverless/aws.py's formats
+# aws.py keeps what a koatty_lite app's event needs (detection, to_request, answer); the rest of an AWS
+# format (a foreign WSGI app's environ, the general response shaping, the 400s, query strings, VPC Lattice's
+# requests) is here, the module aws.py's records name (aws.SOURCE), loaded on first use. PERF: a Lambda HTTP
+# GET's cold start loads neither this module nor urllib.parse; in a module of its own this half cost
+# ~0.8 KB more of the shipped zip (issue 14's 60 KB: each module's zip entry and lost compression context).
+_AWS = "aws"
 
-    ``headers``: the event's validated map (``check_single`` / ``check_multi``); ``default_host``:
-    the Host to add when the map has none (requestContext.domainName); ``cookies``: HTTP API 2.0's
-    ``cookies`` array, which replaces any Cookie header (Function URLs repeat them there).
-    """
-    return (headers, multi, default_host, cookies)
+
+def _aws_request_id_of(event, context):
+    return request_id_of(event, context, "aws_request_id")
+
+
+def _multi_items(multi, single, what):
+    """Pairs from a multi-value map, falling back to the single-value map."""
+    if multi is None and single is None:
+        return ()  # PERF: no query at all is the common case; skip building the error labels
+    if multi is not None:
+        return _array_items(multi, "multiValue" + what)
+    return header_items(single, what[0].lower() + what[1:])
+
+
+def _array_items(mapping, what):
+    """Pairs from a {name: [values]} map (a lone string is one value; None values skipped)."""
+    if mapping is None:
+        return []
+    if type(mapping) is not dict:
+        raise BadEvent(what + " must be an object")
+    out = []
+    for name, values in mapping.items():
+        if values is None:
+            continue
+        if type(values) is str:
+            values = [values]  # why: be lenient; some published samples use plain strings
+        elif type(values) is not list:
+            raise BadEvent(what + " values must be lists of strings")
+        for value in values:
+            if type(value) is not str:
+                raise BadEvent(what + " values must be lists of strings")
+            out.append((name, value))
+    return out
+
+
+def _source_ip(event):
+    rc = event.get("requestContext") or {}
+    ident = rc.get("identity")
+    if type(ident) is dict and type(ident.get("sourceIp")) is str:
+        return ident["sourceIp"]
+    http = rc.get("http")
+    if type(http) is dict and type(http.get("sourceIp")) is str:
+        return http["sourceIp"]
+    return None
+
+
+def _query_v1(get):
+    """The query string of a payload 1.0 / ALB event (multi-value map first), "" without one."""
+    multi_query, query = get("multiValueQueryStringParameters"), get("queryStringParameters")
+    if multi_query is None and query is None:
+        return ""
+    pairs = _multi_items(multi_query, query, "QueryStringParameters")
+    return encode_query(pairs) if pairs else ""
+
+
+def _bad_line(method, method_key, path, path_key):
+    """BadEvent naming the first of the request line's fields that is not a non-empty string."""
+    for value, key in ((method, method_key), (path, path_key)):
+        if type(value) is not str or not value:
+            raise BadEvent(key + " must be a non-empty string")
+
+
+def to_response_apigw_v1(environ, status, headers, body):
+    """REST v1 response: multiValueHeaders carries every header, repeats included."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "multiValueHeaders": multi_headers(headers),
+            "body": text, "isBase64Encoded": b64}
+
+
+def _v2_line(event, http):
+    """(method, rawPath, rawQueryString) of a payload 2.0 event, checked (BadEvent)."""
+    if type(http) is not dict:
+        raise BadEvent("requestContext.http must be an object")
+    method = http.get("method")
+    if type(method) is not str or not method:
+        raise BadEvent("requestContext.http.method must be a non-empty string")
+    raw_path = event.get("rawPath")
+    if type(raw_path) is not str:
+        raise BadEvent("rawPath must be a string")
+    query = event.get("rawQueryString") or ""
+    if type(query) is not str:
+        raise BadEvent("rawQueryString must be a string")
+    return method, raw_path, query
+
+
+def to_response_v2(environ, status, headers, body):
+    """HTTP API 2.0 / Function URL response: Set-Cookie in `cookies`, others comma-joined."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "headers": join_headers(headers, skip_cookies=True),
+            "cookies": _cookies(headers),
+            "body": text, "isBase64Encoded": b64}
+
+
+def _cookies(headers):
+    known = None if type(headers) is list else getattr(headers, "koatty_facts", None)
+    if known is not None:
+        return list(known[2])
+    return [v for n, v in headers if n.lower() == "set-cookie"]
+
+
+# ---------------------------------------------------------------- the environ of a foreign WSGI app
+# PERF: the common event's environ is built straight from the event, as apig-wsgi does (env_headers +
+# environ_of: one dict, no per-header loop); any other event's (BadEvents included) is the Request's,
+# built by the general rules (make_environ). tests/test_wsgi_fast_path.py checks both give the same.
+_V1_BASE = environ_base(_AWS, "apigw-v1")
+_V2_BASE = environ_base(_AWS, "apigw-v2")
+_URL_BASE = environ_base(_AWS, "function-url")
+_ALB_BASE = environ_base(_AWS, "alb")
+
+
+def _rest(environ, rc, strip_base_path, in_path=False):
+    """The environ's stage SCRIPT_NAME on an execute-api host (``in_path``: payload 2.0's path starts with it,
+    moved from PATH_INFO; REST v1's does not), base path and authorizer."""
+    stage = rc.get("stage")
+    if type(stage) is str and stage and stage != "$default" and ".execute-api." in environ.get("HTTP_HOST", ""):
+        prefix, pi = "/" + stage, environ["PATH_INFO"]
+        if not in_path:
+            environ["SCRIPT_NAME"] = prefix
+        elif pi == prefix or pi.startswith(prefix + "/"):
+            environ["SCRIPT_NAME"] = prefix
+            environ["PATH_INFO"] = pi[len(prefix):] or "/"
+    if strip_base_path:
+        strip_base(environ, strip_base_path)
+    auth = rc.get("authorizer")
+    if auth is not None:
+        environ["koatty.authorizer"] = auth
+    return environ
+
+
+_TEXT_BODY = (str, type(None))
+
+
+def _environ_rid(event, context):
+    """The request id as make_environ finds it when there is a context."""
+    return _aws_request_id_of(event, context) or context_request_id(context)
+
+
+def to_environ_apigw_v1(event, context, strip_base_path=""):
+    """Environ for an API Gateway REST (payload 1.0) event."""
+    get = event.get
+    method, path, rc, body = get("httpMethod"), get("path"), get("requestContext"), get("body")
+    multi = get("multiValueHeaders")
+    found = env_headers(multi, True) if multi is not None else env_headers(get("headers"))
+    if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
+            or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
+        from .aws import to_request_apigw_v1  # the general rules (rare)
+
+        return to_request_apigw_v1(event, context, strip_base_path).environ
+    # PERF: no query (both maps None: a chained `is`) is the common case, without _query_v1's call
+    query = "" if get("multiValueQueryStringParameters") is None is get("queryStringParameters") else _query_v1(get)
+    ident = rc.get("identity")
+    remote = ident.get("sourceIp") if type(ident) is dict else None
+    environ = environ_of(_V1_BASE, method, path, query, found, body.encode() if body else b"",
+                         remote if type(remote) is str else (_source_ip(event) or ""), "https", event, context,
+                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
+                         rc.get("domainName"))
+    return _rest(environ, rc, strip_base_path)
+
+
+def _environ_v2(event, context, kind, strip_base_path):
+    rc = event["requestContext"]
+    http = rc.get("http")
+    method, raw_path, query = _v2_line(event, http)
+    get = event.get
+    found = env_headers(get("headers"))
+    cookies, body = get("cookies"), get("body")
+    if cookies and found is not None:
+        found = _with_cookies(found, cookies)
+    if found is None or get("isBase64Encoded") or type(body) not in _TEXT_BODY:
+        from .aws import _to_request_v2  # the general rules (rare)
+
+        return _to_request_v2(event, context, kind, strip_base_path).environ
+    environ = environ_of(_URL_BASE if kind == "function-url" else _V2_BASE, method, raw_path, query, found,
+                         body.encode() if body else b"", http.get("sourceIp") or "", "https", event, context,
+                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
+                         rc.get("domainName"))
+    return _rest(environ, rc, strip_base_path, True)
+
+
+def _with_cookies(found, cookies):
+    """env_headers' map with HTTP API 2.0's ``cookies`` as the Cookie header; None for the general path."""
+    if type(cookies) is not list or not all(type(c) is str for c in cookies):
+        return None  # the general path names the mistake
+    joined = "; ".join(cookies)
+    if not joined.isascii():
+        return None
+    # why: Function URLs repeat the cookies in headers.cookie; one source only, last (as Request.pairs)
+    found.pop("HTTP_COOKIE", None)
+    found["HTTP_COOKIE"] = joined
+    return found
+
+
+def to_environ_apigw_v2(event, context, strip_base_path=""):
+    """Environ for an HTTP API payload 2.0 event."""
+    return _environ_v2(event, context, "apigw-v2", strip_base_path)
+
+
+def to_environ_function_url(event, context, strip_base_path=""):
+    """Environ for a Lambda Function URL event."""
+    return _environ_v2(event, context, "function-url", strip_base_path)
+
+
+def _alb_query(event):
+    """The query string of an ALB event: decoded once as a WSGI server would (`+` a space, `%2B` a
+    plus), then re-encoded canonically (ALB passes the query on as sent)."""
+    query = _multi_items(event.get("multiValueQueryStringParameters"),
+                         event.get("queryStringParameters"), "QueryStringParameters")
+    return encode_query([(unquote_plus(k), unquote_plus(v)) for k, v in query]) if query else ""
+
+
+def to_environ_alb(event, context, strip_base_path=""):
+    """Environ for an ALB target event (single- or multi-value mode)."""
+    get = event.get
+    method, path, body, rc = get("httpMethod"), get("path"), get("body"), get("requestContext")
+    is_multi = "multiValueHeaders" in event
+    found = env_headers(get("multiValueHeaders"), True) if is_multi else env_headers(get("headers"))
+    if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
+            or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
+        from .aws import to_request_alb  # the general rules (rare)
+
+        return to_request_alb(event, context, strip_base_path).environ
+    remote = found.get("HTTP_X_FORWARDED_FOR", "")
+    if remote:
+        remote = remote.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
+    query = _alb_query(event) if get("multiValueQueryStringParameters") is not None or get(
+        "queryStringParameters") not in (None, {}) else ""
+    environ = environ_of(_ALB_BASE, method, path, query, found, body.encode() if body else b"", remote, "http",
+                         event, context,
+                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context))
+    if strip_base_path:
+        strip_base(environ, strip_base_path)
+    environ["koatty.alb_multi"] = is_multi
+    return environ
+
+
+def to_response_alb(environ, status, headers, body):
+    """ALB response in the mode the request came in (``environ`` or the ``Request``), with statusDescription."""
+    text, b64 = encode_body(headers, body)
+    out = {"statusCode": int(status[:3]), "statusDescription": _status_line(status)}
+    if (environ.get("koatty.alb_multi") if type(environ) is dict else environ.alb_multi):
+        out["multiValueHeaders"] = multi_headers(headers)
+    else:
+        out["headers"] = single_headers(headers)
+    out["body"] = text
+    out["isBase64Encoded"] = b64
+    return out
+
+
+def _status_line(status):
+    """'200 OK' from a WSGI status line (reason phrase filled in when the app gave none)."""
+    code, _, reason = status.partition(" ")
+    if not reason.strip():
+        from http import HTTPStatus  # why: rare; apps normally send a reason phrase
+        try:
+            reason = HTTPStatus(int(code)).phrase
+        except ValueError:
+            reason = "Unknown"
+    return code + " " + reason.strip()
+
+
+# ---------------------------------------------------------------- VPC Lattice
+def _lattice(event, context, strip_base_path, kind, path_key, query_key, b64_key, items):
+    """Request for a VPC Lattice event: ``path_key`` may carry the query, else ``query_key``'s map (read, as
+    the headers, by ``items``: v1's single values, v2's arrays)."""
+    method = require_str(event, "method")
+    path, _, query = require_str(event, path_key).partition("?")
+    pairs = items(event.get("headers"), "headers")
+    if not query:
+        query = encode_query(items(event.get(query_key), query_key))
+    req = make_request(method, path_info(path), query, pairs, body_source(event.get("body"), event.get(b64_key)),
+                       XFF, "https", event, context, _AWS, kind, _aws_request_id_of(event, context))
+    return strip_request_base(req, strip_base_path)
+
+
+def to_request_lattice_v1(event, context, strip_base_path=""):
+    """Request for a VPC Lattice v1 (snake_case) event."""
+    return _lattice(event, context, strip_base_path, "lattice-v1", "raw_path", "query_string_parameters",
+                    "is_base64_encoded", header_items)
+
+
+def to_request_lattice_v2(event, context, strip_base_path=""):
+    """Request for a VPC Lattice v2 event (array values; path may carry the query)."""
+    return _lattice(event, context, strip_base_path, "lattice-v2", "path", "queryStringParameters", "isBase64Encoded",
+                    _array_items)
+
+
+def to_response_lattice(environ, status, headers, body):
+    """VPC Lattice response: ALB-like, headers comma-joined into one value each."""
+    text, b64 = encode_body(headers, body)
+    return {"statusCode": int(status[:3]), "statusDescription": _status_line(status),
+            "headers": single_headers(headers), "body": text, "isBase64Encoded": b64}
+
+
+def bad_request_aws(kind, message, event=None, context=None):
+    """A 400 in the AWS shape of the kind, naming the invocation's request id (see bad_request_headers);
+    ALB's in the one header map the request used (the target group's multi-value setting)."""
+    rid, hdrs = bad_request_headers(event, context, "aws_request_id")
+    body = error_body(message, rid).encode()
+    if kind == "apigw-v1":
+        return to_response_apigw_v1({}, "400 Bad Request", hdrs, body)
+    if kind in ("apigw-v2", "function-url"):
+        return to_response_v2({}, "400 Bad Request", hdrs, body)
+    if kind == "alb":
+        multi = type(event) is dict and "multiValueHeaders" in event
+        return to_response_alb({"koatty.alb_multi": multi}, "400 Bad Request", hdrs, body)
+    return to_response_lattice({}, "400 Bad Request", hdrs, body)

@@ -7,12 +7,30 @@ from __future__ import annotations
 
 from .http import (
     BadEvent, aws_only, bad_request_headers, decode_body, encode_body, error_body, header_items,
-    multi_headers, path_info, quote, request_id_of, require_str, scf_url_host,
+    multi_headers, path_info, quote, request_id_of, require_str,
 )
 from . import body_source, strip_request_base
 from .http import make_request
 
 PLATFORM = "tencent"
+
+
+# Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and
+# <appid>-<id>.<region>.tencentscf.com (intl.cloud.tencent.com), public and intranet alike.
+_SCF_URL_DOMAINS = (".scf.tencentcs.com", ".tencentscf.com")
+
+
+def scf_url_host(event):
+    """True when the event's Host header is a Tencent SCF function-URL domain.
+
+    An SCF function-URL event has no requestContext and, when the request has no query, maybe no
+    queryString either: then only its Host tells it from an Alibaba API Gateway → FC event.
+    """
+    headers = event.get("headers")
+    if type(headers) is not dict:
+        return False
+    host = headers.get("host") or headers.get("Host")
+    return type(host) is str and host.split(":", 1)[0].lower().endswith(_SCF_URL_DOMAINS)
 
 
 def detect_scf_apigw(event):
