@@ -12,12 +12,14 @@ from _thread import RLock
 from operator import itemgetter
 from sys import modules as _modules
 
-from . import log as _log
+from . import _import, log as _log
 from .app import Koatty, create_application, deep_merge
 from .context import new_request_id
 from .errors import KNOWN_LINES, check_status, error_body
-from .serverless import _TCHARS, BUILTIN_PLATFORMS, formats_for, server
-from .serverless import context_request_id as _request_id  # the invocation's id (kinds.py reads it here)
+
+_import(__package__ + ".serverless")  # PERF: the package's own loader (koatty_lite/__init__.py), not the finders
+from .serverless import _TCHARS, BUILTIN_PLATFORMS, formats_for, server  # noqa: E402
+from .serverless import context_request_id as _request_id  # noqa: E402 (the invocation's id: kinds.py reads it here)
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
            "BatchResultError", "booted_apps"]

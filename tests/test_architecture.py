@@ -177,11 +177,24 @@ def test_rule_1_the_eager_core_imports_optional_modules_only_inside_functions(mo
     assert top <= EAGER, f"{module} imports {sorted(top - EAGER)} at module level"
 
 
+def _names_from_the_package(module: str) -> set:
+    """The names ``module`` (of serverless/) imports from koatty_lite/__init__.py (``from .. import x``)."""
+    tree = ast.parse(RUNTIME[module].read_text(encoding="utf-8"))
+    own = "koatty_lite." + module
+    level = (own if RUNTIME[module].name == "__init__.py" else own.rpartition(".")[0]).count(".") + 1  # `..`
+    return {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+            and (n.level == level and not n.module or n.level == 0 and n.module == "koatty_lite")
+            for a in n.names}
+
+
 @pytest.mark.parametrize("module", sorted(SERVERLESS))
 def test_rule_2_serverless_imports_only_errors_from_the_core(module):
     top, inner = _imports(module)
     outside = {m for m in top | inner if m not in SERVERLESS}
-    assert outside <= {"errors"}, f"{module} imports {sorted(outside)}"
+    assert outside <= {"errors", "__init__"}, f"{module} imports {sorted(outside)}"
+    # from the package itself only its module loader (a function that imports nothing of the core)
+    assert _names_from_the_package(module) <= {"_import"}, f"{module} imports {_names_from_the_package(module)}"
+    assert ("__init__" in outside) == bool(_names_from_the_package(module))
 
 
 @pytest.mark.parametrize("module", sorted(set(RUNTIME) - SERVERLESS))

@@ -12,6 +12,8 @@ from _thread import RLock
 from operator import itemgetter as _itemgetter
 from os import environ as _environ
 
+from .. import _import
+
 __all__ = [
     "ServerlessAdapter", "AwsLambdaAdapter", "AliCloudFcAdapter", "TencentScfAdapter",
     "serve_http", "detect_http", "detect_event_source", "UnknownEventError", "unclaimed_error",
@@ -124,7 +126,7 @@ def _load_platform(name, done):
     full = __name__ + "." + name
     try:
         try:
-            __import__(full)  # PERF: not importlib.import_module: the importlib package is not loaded yet
+            _import(full)  # PERF: the package's own loader, not the finders (koatty_lite/__init__.py)
         except ModuleNotFoundError as exc:
             if exc.name != full:
                 raise  # why: a broken import inside a present module is a bug to show, not a slim build
