@@ -22,20 +22,19 @@ _TAG = not (_sys.flags.optimize or _sys.flags.verbose) and _X.path_sep == "/" an
 
 
 def _find(pkg, tail):
-    """``(source, pyc, code, package dir or "")`` of the submodule ``tail`` of ``pkg`` when the import system
-    would run that pyc as it is, else None: no pyc or a stale one, a checked hash, another Python, a pycache
-    prefix, a package not loaded from a source file (a zip, sourceless) or from several directories."""
+    """``(directory, file stem, code)`` of the submodule ``tail`` of ``pkg`` (a package: its directory and
+    ``__init__``) when the import system would run its pyc as it is, else None: no pyc or a stale one, a
+    checked hash, another Python, a pycache prefix, a package not loaded from a source file (a zip,
+    sourceless) or from several directories."""
     path = getattr(pkg, "__path__", "")
     if len(path) == 1 and _TAG and not _sys.pycache_prefix and type(pkg.__spec__.loader) is _X.SourceFileLoader:
-        for src in (f"{path[0]}/{tail}/__init__.py", f"{path[0]}/{tail}.py"):  # FileFinder's order
+        for where, stem in ((f"{path[0]}/{tail}", "__init__"), (path[0], tail)):  # FileFinder's order
             try:
-                st = _stat(src)
+                st = _stat(f"{where}/{stem}.py")
             except OSError:
                 continue
-            head, _, stem = src.rpartition("/")
-            pyc = f"{head}/__pycache__/{stem[:-2]}{_TAG}.pyc"
             try:
-                with _open(pyc) as fh:
+                with _open(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
                     data = fh.read()
             except OSError:
                 break
@@ -43,7 +42,7 @@ def _find(pkg, tail):
             if data[:4] == _X.MAGIC_NUMBER and (int.from_bytes(data[4:16], "little") == (
                     int(st.st_mtime) & 0xFFFFFFFF | (st.st_size & 0xFFFFFFFF) << 32) << 32 or
                     data[4:8] == b"\1\0\0\0" and _imp.check_hash_based_pycs != "always"):
-                return src, pyc, _loads(memoryview(data)[16:]), stem == "__init__.py" and head
+                return where, stem, _loads(memoryview(data)[16:])
             break
 
 
@@ -56,14 +55,16 @@ def _import(name):
     with _B._ModuleLockManager(name) if _count() else _lock():  # PERF: no other thread, no module lock
         found = name not in mods and _find(mods.get(parent), tail)
         if found:
-            src, pyc, code, where = found
+            where, stem, code = found
+            src, pyc = f"{where}/{stem}.py", f"{where}/__pycache__/{stem}.{_TAG}.pyc"
             _imp._fix_co_filename(code, src)
             spec = _B.ModuleSpec(name, _X.SourceFileLoader(name, src), origin=src)
             spec.has_location, spec.cached, spec._initializing = True, pyc, True
             module = mods[name] = type(_sys)(name)
-            module.__loader__, module.__package__, module.__spec__ = spec.loader, where and name or parent, spec
-            if where:
+            module.__loader__, module.__package__, module.__spec__ = spec.loader, parent, spec
+            if stem != tail:  # a package
                 spec.submodule_search_locations = module.__path__ = [where]
+                module.__package__ = name
             module.__file__, module.__cached__ = src, pyc
             try:
                 exec(code, module.__dict__)

@@ -289,3 +289,19 @@ def test_threads_importing_one_module_at_once_run_it_once(tmp_path):
              "print(json.dumps([got, builtins.SLOW_RUNS]))")
     run(where, check)
     assert run(where, check) == [[True] * 4, 1]
+
+
+def test_a_package_beside_a_module_of_its_name_wins_as_with_filefinder(tmp_path):
+    """koatty_lite/twin/__init__.py and koatty_lite/twin.py, both compiled: the package is imported, as the
+    import system's FileFinder chooses."""
+    where = copy_package(tmp_path)
+    run(where, IMPORT)
+    pkg = where / "koatty_lite" / "twin"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("WHICH = 'package'\n", encoding="utf-8")
+    (where / "koatty_lite" / "twin.py").write_text("WHICH = 'module'\n", encoding="utf-8")
+    for src in (pkg / "__init__.py", where / "koatty_lite" / "twin.py"):
+        py_compile.compile(str(src), doraise=True)
+    check = ("import koatty_lite\nm = koatty_lite._import('koatty_lite.twin')\n"
+             "print(json.dumps([_Spy.seen, m.WHICH, m.__path__, m.__package__]))")
+    assert run(where, check) == [[], "package", [str(pkg)], "koatty_lite.twin"]
