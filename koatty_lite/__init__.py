@@ -4,19 +4,14 @@
 as are validation (``Validated``, ``Valid``, Koatty's rules: koatty_lite.validation, koatty_lite.rules).
 This module never imports the serverless package.
 """
-import _imp
 import sys as _sys
-from _thread import _count, allocate_lock as _lock
-from io import open_code as _open
-from marshal import loads as _loads
-from os import stat as _stat
 
 # PERF: koatty_lite imports its own cold modules itself (_import, docs/architecture.md): the import
 # system's finders, spec, lock and pyc checks cost ~0.33M instructions per submodule (callgrind, 3.11,
 # 12 small modules), _import ~0.11M (the same module lock always: +0.03M); a meta-path finder for
 # koatty_lite.* names measured 0.19M (0.25M with SourceFileLoader.get_code), the spec handed to
 # importlib's _load 0.22M. A cold Lambda GET (coldstages.sh): 89.28M -> 87.49M instructions.
-_B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]
+_B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]  # with _os, _io, _imp...
 # why: what importlib does otherwise (-O: opt-N pycs; -v: it reports each import; Windows: its separators)
 _TAG = not (_sys.flags.optimize or _sys.flags.verbose) and _X.path_sep == "/" and _sys.implementation.cache_tag
 
@@ -30,19 +25,19 @@ def _find(pkg, tail):
     if len(path) == 1 and _TAG and not _sys.pycache_prefix and type(pkg.__spec__.loader) is _X.SourceFileLoader:
         for where, stem in ((f"{path[0]}/{tail}", "__init__"), (path[0], tail)):  # FileFinder's order
             try:
-                st = _stat(f"{where}/{stem}.py")
+                st = _X._os.stat(f"{where}/{stem}.py")
             except OSError:
                 continue
             try:
-                with _open(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
+                with _X._io.open_code(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
                     data = fh.read()
             except OSError:
                 break
             # why: an unchecked-hash pyc (what `koatty_lite package` ships) runs as importlib runs it
             if data[:4] == _X.MAGIC_NUMBER and (int.from_bytes(data[4:16], "little") == (
                     int(st.st_mtime) & 0xFFFFFFFF | (st.st_size & 0xFFFFFFFF) << 32) << 32 or
-                    data[4:8] == b"\1\0\0\0" and _imp.check_hash_based_pycs != "always"):
-                return where, stem, _loads(memoryview(data)[16:])
+                    data[4:8] == b"\1\0\0\0" and _X._imp.check_hash_based_pycs != "always"):
+                return where, stem, _X.marshal.loads(memoryview(data)[16:])
             break
 
 
@@ -52,12 +47,13 @@ def _import(name):
     pyc without the finders when _find allows."""
     mods = _sys.modules
     parent, _, tail = name.rpartition(".")
-    with _B._ModuleLockManager(name) if _count() else _lock():  # PERF: no other thread, no module lock
+    # PERF: the import system's module lock only while other threads run (~0.03M a module)
+    with _B._ModuleLockManager(name) if _B._thread._count() else _B._thread.allocate_lock():
         found = name not in mods and _find(mods.get(parent), tail)
         if found:
             where, stem, code = found
             src, pyc = f"{where}/{stem}.py", f"{where}/__pycache__/{stem}.{_TAG}.pyc"
-            _imp._fix_co_filename(code, src)
+            _X._imp._fix_co_filename(code, src)
             spec = _B.ModuleSpec(name, _X.SourceFileLoader(name, src), origin=src)
             spec.has_location, spec.cached, spec._initializing = True, pyc, True
             module = mods[name] = type(_sys)(name)

@@ -232,7 +232,8 @@ def test_a_module_is_loaded_once_and_none_in_sys_modules_stops_it(tmp_path):
              "a = koatty_lite._import('koatty_lite.boom'); b = koatty_lite._import('koatty_lite.boom')\n"
              "import koatty_lite.boom as c\n"
              "sys.modules['koatty_lite.gone'] = None\n"
-             "try:\n    koatty_lite._import('koatty_lite.gone')\nexcept ModuleNotFoundError as exc:\n    gone = exc.name\n"
+             "try:\n    koatty_lite._import('koatty_lite.gone')\n"
+             "except ModuleNotFoundError as exc:\n    gone = exc.name\n"
              "print(json.dumps([_Spy.seen, a is b is c is koatty_lite.boom, builtins.BOOM_RUNS, gone]))")
     run(where, check)
     assert run(where, check) == [[], True, 1, "koatty_lite.gone"]
