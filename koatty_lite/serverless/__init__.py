@@ -823,7 +823,5 @@ def __getattr__(name):
             return module
     module = _LAZY.get(name)
     if module is not None:
-        module = __name__ + "." + module
-        __import__(module)
-        return getattr(_sys.modules[module], name)
+        return getattr(_import(__name__ + "." + module), name)  # PERF: the package's own loader
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
