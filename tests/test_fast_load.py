@@ -86,8 +86,7 @@ def test_a_cold_import_boot_and_get_load_every_koatty_lite_module_without_the_fi
     where = copy_package(tmp_path)
     first = run(where, COLD_SEEN)  # no pycs yet: every module falls back (and the import system writes them)
     assert sorted(first) == sorted(m for m in COLD_PATH if m != "koatty_lite")
-    # serverless/http.py: imported by serverless/aws.py at module level until the aws split moves it off
-    assert run(where, COLD_SEEN) in ([], ["koatty_lite.serverless.http"])
+    assert run(where, COLD_SEEN) == []
 
 
 def test_fast_loaded_modules_are_the_modules_importlib_makes(tmp_path):
