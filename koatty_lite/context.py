@@ -368,7 +368,7 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"invalid header value for {name!r}: contains a control character (CR, LF, NUL, ...)")
     if not value.isascii():
         try:
-            value.encode("utf-8")  # sent as UTF-8 (output.native_headers, the serverless adapters)
+            value.encode("utf-8")  # sent as UTF-8 (environ.native_headers, the serverless adapters)
         except UnicodeEncodeError:
             raise ValueError(f"invalid header value for {name!r}: a lone surrogate is not text") from None
 

@@ -110,3 +110,25 @@ class EnvironRequest:
         """True when CONTENT_LENGTH announces a body."""
         length = self.environ.get("CONTENT_LENGTH")
         return bool(length and length != "0")
+
+
+def respond(wsgi_app: "Any", environ: dict, start_response: "Any") -> list:
+    """``output.WsgiApp.__call__``: the app's answer to an environ through PEP 3333's ``start_response``."""
+    status, headers, body = wsgi_app.koatty_respond(environ)
+    for value in headers:
+        if not value[1].isascii():
+            headers = native_headers(headers)
+            break
+    start_response(status, list(headers))  # why: PEP 3333 validators want the list type itself
+    return [body] if body else []
+
+
+def native_headers(headers: list) -> list:
+    """Header pairs with each non-ASCII value as a PEP 3333 native string of its UTF-8 bytes.
+
+    Why: the core reads a request header's UTF-8 bytes as text, so a value it sends goes out as UTF-8
+    too, as the serverless adapters send it: ``ctx.set("X-City", ctx.get("cf-ipcity"))`` gives the
+    client back the bytes it sent, in listen mode and FC 2.0 as on every serverless trigger.
+    """
+    return [(name, value if value.isascii() else value.encode("utf-8").decode("latin-1"))
+            for name, value in headers]

@@ -30,13 +30,7 @@ class WsgiApp:
         self.log_state = _log._state
 
     def __call__(self, environ: dict, start_response: "Callable") -> list:
-        status, headers, body = self.koatty_respond(environ)
-        for value in headers:
-            if not value[1].isascii():
-                headers = native_headers(headers)
-                break
-        start_response(status, list(headers))  # why: PEP 3333 validators want the list type itself
-        return [body] if body else []
+        return _pep3333(self, environ, start_response)
 
     def koatty_respond(self, environ: "Any") -> tuple:
         """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
@@ -102,20 +96,19 @@ class WsgiApp:
         return answer_error(self, ctx, exc)
 
 
+def _pep3333(wsgi_app: "WsgiApp", environ: dict, start_response: "Callable") -> list:
+    """``WsgiApp.__call__``: environ.respond, loaded by the first call (this name is then rebound to it).
+    Why: the PEP 3333 side ships and loads with environ.py, as the environ it reads does."""
+    global _pep3333
+    from .environ import respond
+
+    _pep3333 = respond
+    return respond(wsgi_app, environ, start_response)
+
+
 def _triple(request: "Any", status: str, headers: list, body: bytes) -> tuple:
     """``koatty_respond``'s shaper: the answer as ``(status_line, headers, body)``."""
     return status, headers, body
-
-
-def native_headers(headers: list) -> list:
-    """Header pairs with each non-ASCII value as a PEP 3333 native string of its UTF-8 bytes.
-
-    Why: the core reads a request header's UTF-8 bytes as text, so a value it sends goes out as UTF-8
-    too, as the serverless adapters send it: ``ctx.set("X-City", ctx.get("cf-ipcity"))`` gives the
-    client back the bytes it sent, in listen mode and FC 2.0 as on every serverless trigger.
-    """
-    return [(name, value if value.isascii() else value.encode("utf-8").decode("latin-1"))
-            for name, value in headers]
 
 
 def finish(ctx: "Context") -> None:

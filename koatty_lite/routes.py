@@ -24,7 +24,7 @@ _NAME_CHARS = _NAME_START | frozenset("0123456789")
 
 def join_path(*parts: str) -> str:
     """Join path pieces, collapse repeated slashes, strip a trailing slash (except for ``/``)."""
-    path = "/" + "/".join(p for p in parts if p)
+    path = "/" + "/".join(parts)  # an empty piece only adds a slash, collapsed below (PERF: no generator)
     while "//" in path:
         path = path.replace("//", "/")
     if len(path) > 1 and path.endswith("/"):
