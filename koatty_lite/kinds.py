@@ -5,6 +5,8 @@ platform (``RESULT_SHAPERS``: SQS partial batch responses); ``register_kind``. S
 """
 from __future__ import annotations
 
+import os
+
 from . import log as _log
 from .app import Koatty
 from .entry import _request_id
@@ -228,7 +230,7 @@ def fallback(h: _Handler, event: Any, context: Any) -> Any:
 
 def _enter(h: _Handler, request_id: Any) -> Any:
     """Start a non-HTTP invocation: log state, and the app for ``koatty_lite.metrics.current()``."""
-    previous = _log.enter(request_id)
+    previous = enter(request_id)
     state = _log._state
     state.app = h.app
     state.metrics = None
@@ -247,4 +249,28 @@ def _leave(h: _Handler, previous: Any) -> None:
             end_invocation(state, state.fields["cold_start"])
     finally:
         state.app = state.metrics = None
-        _log.leave(previous)
+        leave(previous)
+
+
+def enter(request_id: Any) -> Any:
+    """``koatty_lite.log.enter`` (here: only a non-HTTP invocation starts one): its request id on each
+    line of this thread, counted for ``cold_start``; returns what ``leave`` restores."""
+    state = _log._state
+    previous = getattr(state, "request_id", None), getattr(state, "fields", None)
+    state.request_id = request_id
+    fields = state.fields = {"cold_start": _log.next_invocation() == 1}
+    if _log._format[0] == "json":
+        xray = os.environ.get("_X_AMZN_TRACE_ID")  # the Lambda runtime's, per invocation
+        if xray:
+            from .tracing import parse_xray, xray_to_w3c
+
+            parsed = parse_xray(xray)
+            if parsed is not None:
+                fields["traceId"] = xray_to_w3c(parsed["root"])
+    return previous
+
+
+def leave(previous: Any) -> None:
+    """End the invocation ``enter`` started."""
+    state = _log._state
+    state.request_id, state.fields = previous

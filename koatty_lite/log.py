@@ -41,33 +41,10 @@ def current_request_id() -> str:
     return getattr(_state, "request_id", None) or "-"
 
 
-def enter(request_id: "Any") -> "Any":
-    """Start a non-HTTP invocation on this thread: its request id on each line, counted for
-    ``cold_start``; returns what ``leave`` restores."""
-    state = _state
-    previous = getattr(state, "request_id", None), getattr(state, "fields", None)
-    state.request_id = request_id
-    fields = state.fields = {"cold_start": next_invocation() == 1}
-    if _format[0] == "json":
-        xray = os.environ.get("_X_AMZN_TRACE_ID")  # the Lambda runtime's, per invocation
-        if xray:
-            from .tracing import parse_xray, xray_to_w3c
-
-            parsed = parse_xray(xray)
-            if parsed is not None:
-                fields["traceId"] = xray_to_w3c(parsed["root"])
-    return previous
-
-
 def next_invocation() -> int:
     """Count one invocation; its number in this process (1: the cold start)."""
     n = _invocations[0] = next(_counter)
     return n
-
-
-def leave(previous: "Any") -> None:
-    """End the invocation ``enter`` started."""
-    _state.request_id, _state.fields = previous
 
 
 def level_from_env(environ: "Any" = None) -> "int | None":
@@ -133,6 +110,10 @@ class AppLoggerAttribute:
 def __getattr__(name: str) -> "Any":
     """The logger's setup and ``Logger`` live in koatty_lite.logsetup, loaded with the first line
     logged (or ``configure``, ``Logger``, ``app_logger``, ``RequestIdFilter``, ``TextFormatter`` asked for)."""
+    if name in ("enter", "leave"):  # a non-HTTP invocation's (koatty_lite.kinds, shipped with the events feature)
+        from . import kinds
+
+        return getattr(kinds, name)
     if name in _SETUP_NAMES:
         from . import logsetup
 
