@@ -10,7 +10,7 @@ import sys as _sys
 # system's finders, spec, lock and pyc checks cost ~0.33M instructions per submodule (callgrind, 3.11,
 # 12 small modules), _import ~0.11M (the same module lock always: +0.03M); a meta-path finder for
 # koatty_lite.* names measured 0.19M (0.25M with SourceFileLoader.get_code), the spec handed to
-# importlib's _load 0.22M. A cold Lambda GET (coldstages.sh): 89.28M -> 87.49M instructions.
+# importlib's _load 0.22M. A cold Lambda GET (coldstages.sh): 87.01M -> 85.12M instructions.
 _B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]  # with _os, _io, _imp...
 # why: what importlib does otherwise (-O: opt-N pycs; -v: it reports each import; Windows: its separators)
 _TAG = not (_sys.flags.optimize or _sys.flags.verbose) and _X.path_sep == "/" and _sys.implementation.cache_tag

@@ -305,3 +305,24 @@ def test_a_package_beside_a_module_of_its_name_wins_as_with_filefinder(tmp_path)
     check = ("import koatty_lite\nm = koatty_lite._import('koatty_lite.twin')\n"
              "print(json.dumps([_Spy.seen, m.WHICH, m.__path__, m.__package__]))")
     assert run(where, check) == [[], "package", [str(pkg)], "koatty_lite.twin"]
+
+
+def test_what_koatty_lite_package_ships_loads_through_the_fast_path(tmp_path):
+    """`koatty_lite package` ships stripped sources (their mtimes lost when unzipped) and unchecked-hash pycs
+    compiled with relative file names: a cold GET of the unzipped function asks the finders for none of the
+    cold path's modules (the echo app's request also loads context_extra, on first use), and their code
+    names the shipped files."""
+    from koatty_lite.cli import package
+    from test_package_slim import _echo_project, _unzip
+
+    app, entry = _echo_project(tmp_path)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), runtime="python%d.%d" % sys.version_info[:2],
+                        log=lambda line: None)
+    root = _unzip(res.path, tmp_path / "u")
+    code = ("import handler, koatty_lite.app as a\n"
+            "ev = {'version': '2.0', 'rawPath': '/x', 'rawQueryString': '', 'headers': {'host': 'x'},"
+            " 'requestContext': {'http': {'method': 'GET', 'path': '/x', 'sourceIp': '1.2.3.4'}, 'requestId': 'r'}}\n"
+            "status = handler.handler(ev, None)['statusCode']\n"
+            f"print(json.dumps([[m for m in _Spy.seen if m in {COLD_PATH!r}], status,"
+            " a.create_application.__code__.co_filename]))")
+    assert run(root, code) == [[], 200, os.path.join(root, "koatty_lite", "app.py")]
