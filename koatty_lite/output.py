@@ -91,7 +91,7 @@ class WsgiApp:
 
     def error(self, ctx: "Context", exc: "Exception") -> tuple:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
-        from .output_extra import answer_error  # PERF: the error answer loads with the first failing request
+        from .context_extra import answer_error  # PERF: the error answer loads with the first failing request
 
         return answer_error(self, ctx, exc)
 
@@ -143,7 +143,7 @@ def register_json_type(type_: type, fn: "Callable") -> None:
 
 def _json_default(obj: "Any") -> "Any":
     """The JSON encoder's hook for a value it cannot write: the first renderer along the MRO."""
-    from .output_extra import render_default  # PERF: loaded by the first body holding a non-JSON type
+    from .context_extra import render_default  # PERF: loaded by the first body holding a non-JSON type
 
     return render_default(obj)
 

@@ -408,16 +408,16 @@ print(_j.dumps([refused, c.url, c.throw, '__getattr__' in Context.__dict__]))
     assert run_isolated(code) == [True, "/a?k=1", "mine", False]
 
 
-@pytest.mark.parametrize("module", ["koatty_lite.context_extra", "koatty_lite.output_extra"])
+@pytest.mark.parametrize("module", ["koatty_lite.context_extra"])
 def test_the_cold_path_loads_no_extra(module):
     """import + boot + GET of the bench-like app (COLD_APP) use no Context extra, no error answer and no
-    renderer of a non-JSON type."""
+    renderer of a non-JSON type (all three in koatty_lite.context_extra, once output_extra)."""
     prog = COLD_APP.replace("print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))",
                             f"print(_j.dumps({module!r} in sys.modules))")
     assert run_isolated(prog) is False
 
 
-def test_output_extra_serves_errors_and_renderers_once_loaded():
+def test_context_extra_serves_errors_and_renderers_once_loaded():
     """The first failing request loads the error answer, the first non-JSON value the renderers: a 404,
     a 500 and a Decimal/date/set body come out as before, from eight threads at once."""
     code = """
@@ -434,7 +434,7 @@ class C:
 class App(Koatty):
     components = [C]
 h = create_application(App).get_request_handler()
-before = 'koatty_lite.output_extra' in sys.modules
+before = 'koatty_lite.context_extra' in sys.modules
 def get(path):
     out = []
     env = {'REQUEST_METHOD': 'GET', 'PATH_INFO': path, 'wsgi.errors': __import__('io').StringIO()}

@@ -37,7 +37,7 @@ __all__ = ["Feature", "FEATURES", "CORE", "CLOUD_MODULES", "register_feature", "
 # The modules every package ships, on purpose (paths under koatty_lite/): what serves an HTTP event of
 # any format, and what the platform can switch on without a new zip (JSON logs, observability, trace ids).
 CORE = ("__init__.py", "app.py", "context.py", "context_extra.py", "decorators.py", "entry.py", "errors.py",
-        "log.py", "logjson.py", "logsetup.py", "observe.py", "output.py", "output_extra.py", "payload.py", "routes.py",
+        "log.py", "logjson.py", "logsetup.py", "observe.py", "output.py", "payload.py", "routes.py",
         "tracing.py", "serverless/__init__.py", "serverless/http.py")
 
 # cloud -> the modules its formats load on first use, beside the one that registers them (platform_modules()).
