@@ -52,6 +52,7 @@ def _import(name):
         found = name not in mods and _find(mods.get(parent), tail)
         if found:
             where, stem, code = found
+            _sys.audit("import", name, None, _sys.path, _sys.meta_path, _sys.path_hooks)  # PEP 578, as import.c
             src, pyc = f"{where}/{stem}.py", f"{where}/__pycache__/{stem}.{_TAG}.pyc"
             _X._imp._fix_co_filename(code, src)
             spec = _B.ModuleSpec(name, _X.SourceFileLoader(name, src), origin=src)

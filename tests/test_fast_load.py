@@ -326,3 +326,26 @@ def test_what_koatty_lite_package_ships_loads_through_the_fast_path(tmp_path):
             f"print(json.dumps([[m for m in _Spy.seen if m in {COLD_PATH!r}], status,"
             " a.create_application.__code__.co_filename]))")
     assert run(root, code) == [[], 200, os.path.join(root, "koatty_lite", "app.py")]
+
+
+def test_audit_hooks_see_the_import_events_the_import_system_raises(tmp_path):
+    """PEP 578: a hook sees an "import" event for each module the fast path loads, with importlib's
+    arguments; a hook that raises stops the import as it stops importlib's."""
+    where = copy_package(tmp_path)
+    run(where, "import koatty_lite, koatty_lite.serverless\nprint(1)")
+    check = ("events = []\n"
+             "def hook(event, args):\n"
+             "    if event == 'import' and args[0].startswith('koatty_lite.'):\n"
+             "        events.append([args[0], args[1], args[2] is sys.path, args[3] is sys.meta_path,"
+             " args[4] is sys.path_hooks])\n"
+             "        if args[0] == 'koatty_lite.serverless':\n"
+             "            raise PermissionError('no serverless here')\n"
+             "sys.addaudithook(hook)\n"
+             "import koatty_lite\n"
+             "try:\n    koatty_lite._import('koatty_lite.serverless')\n"
+             "except PermissionError as exc:\n    err = str(exc)\n"
+             "print(json.dumps([_Spy.seen, events, err, 'koatty_lite.serverless' in sys.modules]))")
+    seen, normal, err, loaded = run(where, check, "-v")
+    assert err == "no serverless here" and not loaded and "koatty_lite.app" in seen
+    assert len(normal) == 8 and all(e[1:] == [None, True, True, True] for e in normal)
+    assert run(where, check) == [[], normal, err, False]
