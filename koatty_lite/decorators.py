@@ -516,7 +516,9 @@ class Container:
             if annotations is None:
                 annotations = _annotations(cls)
             if isinstance(marker, Config):
-                values[attr] = _config_value(self.app, owner, attr, marker, annotations.get(attr))
+                from .config import config_value  # PERF: loaded (and shipped: the config feature) by a Config marker
+
+                values[attr] = config_value(self.app, owner, attr, marker, annotations.get(attr))
                 continue
             target = marker.name
             if target is None:
@@ -536,27 +538,6 @@ class Container:
             values[attr] = self.get(name)
         self._prepared[cls] = values
         return values
-
-
-def _config_value(app: "Any", owner: str, attr: str, marker: "Config", annotation: "Any") -> "Any":
-    """The config value for ``owner.attr = Config(key)``, converted to the attribute's annotation as
-    controller parameters are (``int``, ``float``, ``bool``, ``str``; others as they are); an absent
-    key without a default stays None. A value that cannot be converted is a boot error."""
-    value = app.get_config(marker.key, marker.default)
-    if value is None or annotation is None:
-        return value
-    from .routes import _converter, _to_str  # the same conversions as controller parameters
-
-    convert, type_name = _converter(annotation)
-    if convert is None:
-        return value
-    if value == "" and convert is not _to_str and marker.default is not None:
-        value = marker.default  # why: "${VAR}" with VAR unset is "": the marker's default applies
-    try:
-        return convert(value)
-    except (TypeError, ValueError, OverflowError):
-        raise InjectionError(f"cannot inject {owner}.{attr}: config {marker.key!r} is {value!r}, "
-                             f"expected {type_name}") from None
 
 
 def _label(target: "Any") -> str:

@@ -3,7 +3,7 @@
 boot (argument extractors, converters, aspects)."""
 from operator import itemgetter  # why: loaded at start-up (collections); a C getter per field, no lambda
 
-from .decorators import _MISSING, InjectionError, Param, _methods, defines_init, koatty_name, refuse_async
+from .decorators import _MISSING, Param, defines_init, refuse_async
 from .errors import HttpException
 
 TYPE_CHECKING = False
@@ -207,7 +207,7 @@ class Pattern:
         return None
 
 
-_KEPT_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+_KEPT_METHODS = frozenset(METHODS)
 _NO_PARAMS = {}  # a static route's params in Router.lookup's kept answers (read, never handed out)
 
 
@@ -668,12 +668,10 @@ class Route:
             self.extract = compile_route(self.label, fn, signature, self.extractors)
         declared = (cls.__dict__.get("__koatty_before_each__"), fn.__dict__.get("__koatty_before__"),
                     fn.__dict__.get("__koatty_after__"), cls.__dict__.get("__koatty_after_each__"))
-        if any(declared):  # PERF: a route without @Before/@After/...Each resolves no aspect
-            container, label = app.container, self.label
-            self.before = tuple(_aspect_runs(container, label, declared[0], "BeforeEach")
-                                + _aspect_runs(container, label, declared[1], "Before"))
-            self.after = tuple(_aspect_runs(container, label, declared[2], "After")
-                               + _aspect_runs(container, label, declared[3], "AfterEach"))
+        if any(declared):  # PERF: a route without @Before/@After/...Each loads (and ships) no aspects.py
+            from .aspects import runs
+
+            self.before, self.after = runs(app.container, self.label, declared)
         else:
             self.before = self.after = ()
         self.own_before = callable(getattr(cls, "_before", None))
@@ -764,22 +762,6 @@ class Route:
         if self.own_after:
             obj._after()
         return result
-
-
-def _aspect_runs(container: "Any", label: str, items: "Any", decorator: str) -> list:
-    """The ``run`` methods of the aspects a route declares with ``@<decorator>``, checked at boot."""
-    out = []
-    for item in items or ():
-        if container.name_of(item) is None:
-            what = item if isinstance(item, str) else getattr(item, "__name__", None) or repr(item)
-            raise InjectionError(f"{label}: aspect {what} (from @{decorator}) is not registered: "
-                                 f"add it to App.components")
-        aspect = container.get(item)
-        if not callable(getattr(aspect, "run", None)):
-            raise TypeError(f"aspect {koatty_name(type(aspect))} has no run(self, ctx, *args) method")
-        refuse_async(aspect.run, f"aspect {koatty_name(type(aspect))}.run")
-        out.append(aspect.run)
-    return out
 
 
 def _path_args(extractors: tuple) -> "tuple | None":

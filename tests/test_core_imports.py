@@ -408,7 +408,7 @@ print(_j.dumps([refused, c.url, c.throw, '__getattr__' in Context.__dict__]))
     assert run_isolated(code) == [True, "/a?k=1", "mine", False]
 
 
-@pytest.mark.parametrize("module", ["koatty_lite.context_extra"])
+@pytest.mark.parametrize("module", ["koatty_lite.context_extra", "koatty_lite.aspects", "koatty_lite.config"])
 def test_the_cold_path_loads_no_extra(module):
     """import + boot + GET of the bench-like app (COLD_APP) use no Context extra, no error answer and no
     renderer of a non-JSON type (all three in koatty_lite.context_extra, once output_extra)."""

@@ -82,6 +82,8 @@ register_feature("events", ["kinds.py", "serverless/events.py", "serverless/deco
                  "non-HTTP events (handler(event_handlers=...), @Scheduled, timers, queues, logs)")
 register_feature("schedule", ["schedule.py"], "@Scheduled tasks", ["events"])
 register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metrics, koatty_lite.metrics)")
+register_feature("aspects", ["aspects.py"], "route aspects (@Before, @After, @BeforeEach, @AfterEach)")
+register_feature("config", ["config.py"], "Config(key) injection into components")
 register_feature("wsgi", ["serverless/wsgi.py"],
                  "a foreign WSGI app served outside handler() (serve_http, run_wsgi, the adapters)", ["environ"])
 
@@ -96,7 +98,8 @@ NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_se
          "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
          "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation", "serve_http": "wsgi",
          "run_wsgi": "wsgi", "ServerlessAdapter": "wsgi", "AwsLambdaAdapter": "wsgi", "AliCloudFcAdapter": "wsgi",
-         "TencentScfAdapter": "wsgi", "EnvironRequest": "environ", "Headers": "environ"}
+         "TencentScfAdapter": "wsgi", "EnvironRequest": "environ", "Headers": "environ", "Before": "aspects",
+         "After": "aspects", "BeforeEach": "aspects", "AfterEach": "aspects", "Config": "config"}
 # Strings in the app (config keys, middleware names) -> the feature they turn on.
 WORDS = {"Cors": "cors", "openapi": "openapi", "metrics": "metrics"}
 # Attribute names that mean a feature on whatever object (`app.listen()`, `ctx.metrics`).
