@@ -110,10 +110,6 @@ def _no_event(event: dict) -> bool:
     return False
 
 
-class HealthCheckError(RuntimeError):
-    """``health_check(app)`` failed before a non-HTTP event: raised so the platform retries it."""
-
-
 _new_request_id = new_request_id  # the name the guard (and its tests) use
 
 
@@ -318,6 +314,8 @@ def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":
         if fmt is not None:
             return _serve(fmt, _unavailable, event, context, "")
     if not healthy:
+        from .serverless.http import HealthCheckError  # PERF: off the HTTP cold start
+
         raise HealthCheckError("health_check failed; the platform may retry this event")
     return _route(h, event, context)
 
@@ -328,6 +326,8 @@ def _undecoded(h: "_Handler", event: "Any", context: "Any", exc: "ValueError") -
     if h.fallback is None:
         raise UnknownEventError(str(exc)) from None
     if h.health_check is not None and not _check(h, context):
+        from .serverless.http import HealthCheckError
+
         raise HealthCheckError("health_check failed; the platform may retry this event") from None
     return _fallback(h, event, context)
 
@@ -541,14 +541,14 @@ def handler(target: "Any", platform: str = "auto", adapter: "ServerlessAdapter |
 def __getattr__(name: str) -> "Any":
     """Names of the non-HTTP half (koatty_lite.kinds), loaded on first use: ``register_kind``,
     ``UnhandledEventError``, ``BatchResultError``, ``RESULT_SHAPERS``, ``DEFAULT_RUNNERS``, ``_schedule_names``;
-    ``UnknownEventError`` (serverless/http.py)."""
+    ``UnknownEventError``, ``HealthCheckError`` (serverless/http.py)."""
     if name in ("register_kind", "UnhandledEventError", "BatchResultError", "RESULT_SHAPERS", "DEFAULT_RUNNERS",
                 "_schedule_names"):
         from . import kinds
 
         return getattr(kinds, name)
-    if name == "UnknownEventError":  # PERF: defined by serverless/http.py, off the HTTP cold start
-        from .serverless import UnknownEventError
+    if name in ("UnknownEventError", "HealthCheckError"):  # PERF: defined by serverless/http.py, off the cold start
+        from .serverless import http
 
-        return UnknownEventError
+        return getattr(http, name)
     raise AttributeError(f"module 'koatty_lite.entry' has no attribute {name!r}")

@@ -23,10 +23,6 @@ __all__ = [
 ]
 
 
-class BadEvent(ValueError):
-    """A malformed HTTP event of a known kind; answered with a 400 in the platform's shape."""
-
-
 class HttpFormat(tuple):
     """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
     ``to_environ(event, context, strip_base_path) -> environ``,
@@ -301,9 +297,11 @@ def server(fmt, wsgi_app, strip_base_path=""):
     def serve_request(event, context):
         try:
             request = to_request(event, context, strip_base_path)
-        except BadEvent as exc:
-            from .http import bad_answer  # the 400's shape and request id (a malformed event: rare)
+        except ValueError as exc:  # a BadEvent (serverless/http.py: a malformed event is rare)
+            from .http import BadEvent, bad_answer
 
+            if not isinstance(exc, BadEvent):
+                raise
             return bad_answer(load_format(fmt), exc, event, context)
         return answer_app(request, answer, shape)
 
@@ -325,7 +323,7 @@ def _named_server(fmt, wsgi_app, strip_base_path):
 
 # The names of the modules loaded on first use (PERF: off the HTTP cold start): name -> module.
 _LAZY = dict.fromkeys((
-    "UnknownEventError", "register_format", "platforms", "detect_http", "_serve", "_load", "_claim",
+    "BadEvent", "UnknownEventError", "register_format", "platforms", "detect_http", "_serve", "_load", "_claim",
     "_left_out_here", "_check_record", "_check_functions", "_environ_via", "_wsgi_server", "_canonical",
     "bad_answer"), "http")
 _LAZY.update(dict.fromkeys(("serve_http", "unclaimed_error", "run_wsgi", "ServerlessAdapter", "AwsLambdaAdapter",
@@ -709,15 +707,22 @@ def body_source(body, is_b64):
     return decode_body(body, is_b64)
 
 
+def _bad_event(message):
+    """A ``BadEvent`` (serverless/http.py, imported now: PERF: the class is off the cold start, ~0.07M)."""
+    from .http import BadEvent
+
+    return BadEvent(message)
+
+
 def check_single(headers, what):
     """Validate a single-value map as ``http.header_items`` does (BadEvent), without copying it."""
     if headers is None:
         return None
     if type(headers) is not dict:
-        raise BadEvent(what + " must be an object")
+        raise _bad_event(what + " must be an object")
     for value in headers.values():
         if type(value) is not str and value is not None:
-            raise BadEvent(what + " values must be strings")
+            raise _bad_event(what + " values must be strings")
     return headers
 
 
@@ -726,16 +731,16 @@ def check_multi(headers, what):
     if headers is None:
         return None
     if type(headers) is not dict:
-        raise BadEvent(what + " must be an object")
+        raise _bad_event(what + " must be an object")
     for values in headers.values():
         if type(values) is list and len(values) == 1 and type(values[0]) is str:
             continue  # PERF: the usual one-value list in one test (8 headers: 9.0k -> 7.8k instructions)
         if type(values) is list:
             for value in values:
                 if type(value) is not str:
-                    raise BadEvent(what + " values must be lists of strings")
+                    raise _bad_event(what + " values must be lists of strings")
         elif type(values) is not str and values is not None:
-            raise BadEvent(what + " values must be lists of strings")
+            raise _bad_event(what + " values must be lists of strings")
     return headers
 
 

@@ -12,7 +12,7 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-funct
 https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
 from ..errors import _LINES, status_line
-from . import PLAIN_TYPES, XFF, BadEvent, Request, _later, aws_only, body_source, check_multi, check_single, path_info, \
+from . import PLAIN_TYPES, XFF, Request, _bad_event, _later, aws_only, body_source, check_multi, check_single, path_info, \
     request_id_of, strip_request_base
 
 PLATFORM = "aws"
@@ -194,7 +194,7 @@ def _to_request_v2(event, context, kind, strip_base_path):
 
 def _check_cookies(cookies):
     if type(cookies) is not list or not all(type(c) is str for c in cookies):
-        raise BadEvent("cookies must be a list of strings")
+        raise _bad_event("cookies must be a list of strings")
 
 
 def _v2_stage(req, stage):

@@ -12,7 +12,7 @@ from io import BytesIO
 from time import perf_counter
 
 from ..errors import status_line
-from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, _TCHARS, XFF, BadEvent, HttpFormat, Request, _index,
+from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, _TCHARS, XFF, HttpFormat, Request, _index,
                aws_only, body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
                _shaper, _slot, formats_for, load_format, load_platforms, running_on, server)
 
@@ -534,8 +534,18 @@ def require_str(event, key):
 
 
 # ---------------------------------------------------------------- the registry's API, the general serving path
+# PERF: the exceptions of the rare paths are defined here, off the cold start (a class costs ~0.07M instructions
+# to make); serverless.BadEvent and entry.HealthCheckError / UnknownEventError load this module on first use.
+class BadEvent(ValueError):
+    """A malformed HTTP event of a known kind; answered with a 400 in the platform's shape."""
+
+
 class UnknownEventError(ValueError):
     """Raised when an event matches no known HTTP or non-HTTP trigger shape."""
+
+
+class HealthCheckError(RuntimeError):
+    """``health_check(app)`` failed before a non-HTTP event: raised so the platform retries it (entry.py)."""
 
 
 def _left_out_here():
@@ -899,7 +909,7 @@ _URL_BASE = environ_base(_AWS, "function-url")
 _ALB_BASE = environ_base(_AWS, "alb")
 
 
-def _rest(environ, rc, strip_base_path, in_path=False):
+def _rest(environ, rc, strip_base_path, in_path):
     """The environ's stage SCRIPT_NAME on an execute-api host (``in_path``: payload 2.0's path starts with it,
     moved from PATH_INFO; REST v1's does not), base path and authorizer."""
     stage = rc.get("stage")
@@ -945,7 +955,7 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
                          remote if type(remote) is str else (_source_ip(event) or ""), "https", event, context,
                          (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
                          rc.get("domainName"))
-    return _rest(environ, rc, strip_base_path)
+    return _rest(environ, rc, strip_base_path, False)
 
 
 def _environ_v2(event, context, kind, strip_base_path):
