@@ -385,8 +385,9 @@ def _fc2(h: "_Handler", environ: dict, start_response: "Callable") -> "Any":
     return h.wsgi(environ, start_response)
 
 
-def _checked_options(target: "Any", event_handlers: "dict | None", health_check: "Callable | None") -> dict:
-    """handler()'s arguments checked at once (a mistake fails the import, not the first event)."""
+def _checked_options(target: "Any", event_handlers: "dict | None", health_check: "Callable | None") -> tuple:
+    """handler()'s arguments checked at once (a mistake fails the import, not the first event): ``(event
+    handlers, True when target is a Koatty app or app class)``."""
     event_handlers = dict(event_handlers or {})
     for kind, fn in event_handlers.items():
         if not callable(fn):
@@ -396,7 +397,7 @@ def _checked_options(target: "Any", event_handlers: "dict | None", health_check:
     is_app = isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))
     if not is_app and (isinstance(target, type) or not callable(target)):
         raise TypeError(f"handler() takes a Koatty app class, a created app or a WSGI callable, not {target!r}")
-    return event_handlers
+    return event_handlers, is_app
 
 
 def _adapter_mode(adapter: "Any", platform: str) -> tuple:
@@ -423,11 +424,10 @@ class _Handler:
                  event_handlers: "dict | None", health_check: "Callable | None"):
         if adapter is None or platform != "auto":  # why: "auto" beside an adapter would load every cloud
             formats_for(platform)  # a ValueError naming the registered platforms when unknown
-        event_handlers = _checked_options(target, event_handlers, health_check)
+        event_handlers, self.is_app = _checked_options(target, event_handlers, health_check)
         self.fallback = event_handlers.pop("*", None)  # the catch-all (docs/handler.md)
         self.event_handlers = event_handlers
         self.health_check = health_check
-        self.is_app = isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))
         self.target, self.boot_func, self.adapter = target, boot_func, adapter
         # custom: a user adapter whose own handler(event, context) serves HTTP events
         platform, self.strip, self.custom = _adapter_mode(adapter, platform)

@@ -179,6 +179,11 @@ def _later(namespace, module, name):
     return stand_in
 
 
+# BadEvent(message), the class loaded with serverless/http.py by the first malformed event (PERF: a class costs
+# ~0.07M instructions to make at import)
+_bad_event = _later(globals(), __name__ + ".http", "BadEvent")
+
+
 def _slot(platform):
     # Why: a built-in cloud loaded late (handler(platform=...) first, "auto" later) keeps the built-in
     # detection order: its formats go ahead of a later built-in cloud's; any other format goes last.
@@ -411,12 +416,9 @@ class HeaderView:
     (FC 3.0's ``h,h``) cut to its first value: what ``ctx.headers`` reads from an environ, as text.
     """
 
+    # Made by Request.headers, which sets the fields (no __init__: PERF, a frame fewer): ``_map`` (built on first
+    # read), ``_req``, ``raw_host`` (the Host value(s) as joined, before a repeated one is cut to the first).
     __slots__ = ("_map", "_req", "raw_host")
-
-    def __init__(self, req):
-        self._map = None
-        self._req = req
-        self.raw_host = None  # the Host value(s) as joined, before a repeated one is cut to the first
 
     def _build(self):
         source = self._req._pairs
@@ -705,13 +707,6 @@ def body_source(body, is_b64):
     from .http import decode_body  # PERF: a base64 or non-str body only
 
     return decode_body(body, is_b64)
-
-
-def _bad_event(message):
-    """A ``BadEvent`` (serverless/http.py, imported now: PERF: the class is off the cold start, ~0.07M)."""
-    from .http import BadEvent
-
-    return BadEvent(message)
 
 
 def check_single(headers, what):
