@@ -329,7 +329,9 @@ def _undecoded(h: "_Handler", event: "Any", context: "Any", exc: "ValueError") -
         from .serverless.http import HealthCheckError
 
         raise HealthCheckError("health_check failed; the platform may retry this event") from None
-    return _fallback(h, event, context)
+    from .kinds import fallback  # event_handlers["*"]
+
+    return fallback(h, event, context)
 
 
 def _check(h: "_Handler", context: "Any") -> bool:
@@ -362,13 +364,6 @@ def _route(h: "_Handler", event: "Any", context: "Any") -> "Any":
         if _left_out_here() is None:
             raise
         raise _unserved(exc) from None
-
-
-def _fallback(h: "_Handler", event: "Any", context: "Any") -> "Any":
-    """event_handlers["*"] (koatty_lite.kinds)."""
-    from .kinds import fallback
-
-    return fallback(h, event, context)
 
 
 def _fc2(h: "_Handler", environ: dict, start_response: "Callable") -> "Any":

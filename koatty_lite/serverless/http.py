@@ -179,7 +179,10 @@ def _cleaned(headers, text=False):
             logging.getLogger("koatty").warning("dropped the response header %s: %s", ascii(name)[:80], why)
             continue
         if not text and not value.isascii():
-            value = _native_to_text(value)
+            try:  # the text a PEP 3333 native string's bytes spell in UTF-8 ("SÃ£o" → "São")
+                value = value.encode("latin-1").decode("utf-8")
+            except UnicodeError:  # why: an app that set "São" itself, or non-latin-1 text: keep it
+                pass
         out.append((name, value))
     return out
 
@@ -203,14 +206,6 @@ _CTLS = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
 # Header names known to be tokens (PERF: one set lookup per header in clean_headers' scan).
 _TOKENS = {"Content-Type", "Content-Length", "X-Request-Id", "Set-Cookie", "Cache-Control", "Location", "Vary",
            "ETag", "Last-Modified", "Content-Encoding", "Content-Disposition", "Access-Control-Allow-Origin"}
-
-
-def _native_to_text(value):
-    """The text a PEP 3333 native string's bytes spell in UTF-8 ("SÃ£o" → "São"); else the value."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:  # why: an app that set "São" itself, or non-latin-1 text: keep it
-        return value
 
 
 def multi_headers(headers):
@@ -337,11 +332,6 @@ def _address(env, scheme):
                 name = hname
                 port = port or hport
     return scheme, name, port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
-
-
-def _server_address(environ, scheme):
-    """``wsgi.url_scheme``, ``SERVER_NAME`` and ``SERVER_PORT`` from Host and X-Forwarded-Proto/-Port."""
-    environ["wsgi.url_scheme"], environ["SERVER_NAME"], environ["SERVER_PORT"] = _address(environ, scheme)
 
 
 def env_headers(headers, multi=False):
@@ -495,9 +485,9 @@ def make_environ(method, path, query, headers, body, remote_addr, scheme, event,
     }
     if not (type(headers) is list and _add_plain(environ, headers)):
         _add_headers(environ, headers)
-    # PERF: a call of its own (complexity 25 → 12) costs ~50 ns of make_environ's ~2.1 µs (timeit, 8
-    # headers); a koatty_lite app reads the Request and builds no environ at all.
-    _server_address(environ, scheme)
+    # PERF: the address rules in a call of their own (_address: complexity 25 → 12) cost ~50 ns of make_environ's
+    # ~2.1 µs (timeit, 8 headers); a koatty_lite app reads the Request and builds no environ at all.
+    environ["wsgi.url_scheme"], environ["SERVER_NAME"], environ["SERVER_PORT"] = _address(environ, scheme)
     if request_id is None:
         request_id = context_request_id(context)
     if request_id is not None:
@@ -800,10 +790,6 @@ def make_request(method, path, query, pairs, body, remote_addr, scheme, event, c
 _AWS = "aws"
 
 
-def _aws_request_id_of(event, context):
-    return request_id_of(event, context, "aws_request_id")
-
-
 def _multi_items(multi, single, what):
     """Pairs from a multi-value map, falling back to the single-value map."""
     if multi is None and single is None:
@@ -933,7 +919,7 @@ _TEXT_BODY = (str, type(None))
 
 def _environ_rid(event, context):
     """The request id as make_environ finds it when there is a context."""
-    return _aws_request_id_of(event, context) or context_request_id(context)
+    return request_id_of(event, context, "aws_request_id") or context_request_id(context)
 
 
 def to_environ_apigw_v1(event, context, strip_base_path=""):
@@ -1069,7 +1055,7 @@ def _lattice(event, context, strip_base_path, kind, path_key, query_key, b64_key
     if not query:
         query = encode_query(items(event.get(query_key), query_key))
     req = make_request(method, path_info(path), query, pairs, body_source(event.get("body"), event.get(b64_key)),
-                       XFF, "https", event, context, _AWS, kind, _aws_request_id_of(event, context))
+                       XFF, "https", event, context, _AWS, kind, request_id_of(event, context, "aws_request_id"))
     return strip_request_base(req, strip_base_path)
 
 
