@@ -422,7 +422,7 @@ def _hook(app: "Koatty", obj: "Any", hooked: set) -> None:
     if id(obj) in hooked:
         return
     hooked.add(id(obj))
-    for name, fn in app.container.methods(type(obj)).items():
+    for name, fn in app.container.members(type(obj))[1].items():
         events = fn.__dict__.get("__koatty_events__")
         if events:
             refuse_async(fn, f"@OnEvent method {type(obj).__name__}.{name}")
@@ -491,7 +491,7 @@ def _load_controllers(app: "Koatty", hooked: set) -> None:
     for c in container.of_type("CONTROLLER"):
         prepared = container.prepare(c)
         prefix = c.__dict__.get("__koatty_path__", "")
-        for attr, fn in container.methods(c).items():
+        for attr, fn in container.members(c)[1].items():
             for marker, what in (("__koatty_scheduled__", "@Scheduled"), ("__koatty_events__", "@OnEvent")):
                 if fn.__dict__.get(marker):
                     # Why: a controller is created per request, so nothing would ever call this method.
@@ -567,7 +567,7 @@ def _load_singletons(app: "Koatty", hooked: set) -> None:
             raise TypeError(f"{koatty_name(handlers[-1])} needs a handle(self, ctx, exc) method")
         refuse_async(app.exception_handler.handle, f"{koatty_name(handlers[-1])}.handle")
     for obj in list(container.instances.values()):
-        for attr, fn in container.methods(type(obj)).items():
+        for attr, fn in container.members(type(obj))[1].items():
             spec = fn.__dict__.get("__koatty_scheduled__")
             if spec:
                 expression, task_name = spec

@@ -372,7 +372,7 @@ def test_markers_used_without_parentheses_name_the_fix():
 
 def test_of_type_sees_a_registration_made_after_it_was_asked():
     """Container.of_type groups the classes once per registration (boot PERF): a class registered later
-    (a plugin's run, boot_func, a built-in middleware) is in the next answer; methods() reads a class once."""
+    (a plugin's run, boot_func, a built-in middleware) is in the next answer; members() reads a class once."""
     from koatty_lite.decorators import Container
 
     @Service()
@@ -391,4 +391,4 @@ def test_of_type_sees_a_registration_made_after_it_was_asked():
     assert container.of_type("SERVICE") == [A]
     container.register(B)
     assert container.of_type("SERVICE") == [A, B] and container.of_type("CONTROLLER") == []
-    assert list(container.methods(A)) == ["a"] and container.methods(A) is container.methods(A)
+    assert list(container.members(A)[1]) == ["a"] and container.members(A) is container.members(A)
