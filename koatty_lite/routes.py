@@ -692,7 +692,8 @@ class Route:
         # PERF: no per-request resolution: injections were resolved at boot; __new__ (looked up at boot)
         # and a copy of the fields as the object's __dict__ (-0.5k instructions against __dict__.update)
         obj = self.new(self.cls)
-        obj.__dict__ = d = self.fields.copy()
+        # why: an own __new__ may have set state the object keeps
+        obj.__dict__ = d = self.fields.copy() if self.new is object.__new__ else {**obj.__dict__, **self.fields}
         d["ctx"] = ctx
         # PERF: bare (no __init__, argument or aspect): the method is called on the object as made;
         # path_one: with its one path parameter, no _call frame nor kwargs (GET /users/:id -2k instructions)

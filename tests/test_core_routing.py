@@ -766,3 +766,32 @@ def test_path_parameter_reaches_the_method_whatever_its_place():
     assert c.get("/p/two/1/2").json == {"a": "1", "b": "2"}
     assert c.get("/p/first/a%01b", status=400).json["message"] == \
         "invalid path: control character in a path parameter"
+
+
+def test_a_controller_keeps_what_its_own_new_set():
+    """A controller (or its base) whose ``__new__`` sets instance state: that state is still there when the
+    method runs, beside the injected fields and ``ctx`` (the object's fields were replaced wholesale by a
+    copy of the injected ones: AttributeError, a 500). Found by audit2."""
+
+    class Tracked:
+        def __new__(cls, *args, **kwargs):
+            obj = super().__new__(cls)
+            obj.made_by = "new"
+            return obj
+
+    @Controller("/n")
+    class Ctl(Tracked):
+        @GetMapping("/plain")
+        def plain(self):
+            return {"made_by": self.made_by, "ctx": self.ctx is not None}
+
+        @GetMapping("/one/:id")
+        def one(self, id: str = PathVariable("id")):
+            return {"made_by": self.made_by, "id": id}
+
+    class App(Koatty):
+        components = [Ctl]
+
+    c, _ = make_client(App)
+    assert c.get("/n/plain").json == {"made_by": "new", "ctx": True}
+    assert c.get("/n/one/7").json == {"made_by": "new", "id": "7"}
