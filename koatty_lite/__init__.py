@@ -12,8 +12,9 @@ import sys as _sys
 # koatty_lite.* names measured 0.19M (0.25M with SourceFileLoader.get_code), the spec handed to
 # importlib's _load 0.22M. A cold Lambda GET (coldstages.sh): 87.01M -> 85.12M instructions.
 _B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]  # with _os, _io, _imp...
-# why: what importlib does otherwise (-O: opt-N pycs; -v: it reports each import; Windows: its separators)
-_TAG = not (_sys.flags.optimize or _sys.flags.verbose) and _X.path_sep == "/" and _sys.implementation.cache_tag
+# why: what importlib does otherwise (-O: opt-N pycs; -v, -X importtime: it reports each import; Windows: its
+# separators)
+_TAG = not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions) and _X.path_sep == "/" and _sys.implementation.cache_tag
 
 
 def _find(pkg, tail):

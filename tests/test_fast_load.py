@@ -349,3 +349,17 @@ def test_audit_hooks_see_the_import_events_the_import_system_raises(tmp_path):
     assert err == "no serverless here" and not loaded and "koatty_lite.app" in seen
     assert len(normal) == 8 and all(e[1:] == [None, True, True, True] for e in normal)
     assert run(where, check) == [[], normal, err, False]
+
+
+def test_import_time_reports_list_every_koatty_lite_module(tmp_path):
+    """`-X importtime` lists each koatty_lite module (the import system does the imports then), as a user
+    profiling a cold start expects. Fails on the first _import (one line: koatty_lite). Found by audit2."""
+    where = copy_package(tmp_path)
+    run(where, IMPORT)
+    core = {"koatty_lite", "koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.errors",
+            "koatty_lite.log", "koatty_lite.output", "koatty_lite.routes"}
+    out = subprocess.run([sys.executable, "-I", "-X", "importtime", "-c",
+                          f"import sys\nsys.path.insert(0, {str(where)!r})\nimport koatty_lite"],
+                         capture_output=True, text=True, env=LAMBDA, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()} >= core
