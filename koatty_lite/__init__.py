@@ -14,7 +14,8 @@ import sys as _sys
 _B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]  # with _os, _io, _imp...
 # why: what importlib does otherwise (-O: opt-N pycs; -v, -X importtime: it reports each import; Windows: its
 # separators)
-_TAG = not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions) and _X.path_sep == "/" and _sys.implementation.cache_tag
+_TAG = (not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions) and _X.path_sep == "/"
+        and _sys.implementation.cache_tag)
 
 
 def _find(pkg, tail):
