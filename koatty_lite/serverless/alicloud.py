@@ -1,20 +1,28 @@
 """Alibaba Cloud Function Compute HTTP events: FC 3.0 HTTP trigger, API Gateway → FC.
 
+What a koatty_lite app's event needs (detection, to_request, answer) is here, on serverless/__init__.py's
+Request model; the rare half (a query string, a foreign WSGI app's environ, a response that is not a plain
+answer, the 400s) calls serverless/http.py's helpers through ``_later`` stand-ins, so it loads on first use
+(PERF: a cold FC HTTP GET loads neither http.py nor urllib.parse, as on Lambda).
+
 Formats: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function,
 https://help.aliyun.com/document_detail/85208.html. FC 2.0 HTTP functions are plain WSGI (entry.py).
 """
-from __future__ import annotations
-
-from .http import (
-    BadEvent, aws_only, bad_request_headers, encode_body, encode_query, error_body, header_items,
-    path_info, request_id_of, require_str, single_headers,
-)
-from . import _KIND_PLATFORM, _later, body_source, strip_request_base
-from .http import make_request
+from . import (_KIND_PLATFORM, PLAIN_TYPES, Request, _bad_event, _later, aws_only, body_source, check_single,
+               context_request_id, path_info, request_id_of, strip_request_base)
 
 PLATFORM = "alicloud"
+_HTTP = __package__ + ".http"
 # SCF's function-URL Host check, asked only where SCF's formats are registered (then tencent.py is loaded)
 scf_url_host = _later(globals(), __package__ + ".tencent", "scf_url_host")
+# PERF: serverless/http.py's helpers of the rare branches, imported by their first call
+encode_query = _later(globals(), _HTTP, "encode_query")
+header_items = _later(globals(), _HTTP, "header_items")
+encode_body = _later(globals(), _HTTP, "encode_body")
+body_text = _later(globals(), _HTTP, "body_text")
+single_headers = _later(globals(), _HTTP, "single_headers")
+bad_request_headers = _later(globals(), _HTTP, "bad_request_headers")
+error_body = _later(globals(), _HTTP, "error_body")
 
 
 def detect_fc3(event):
@@ -34,45 +42,77 @@ def detect_fc_apigw(event):
             and not (_KIND_PLATFORM.get("scf-url") == "tencent" and scf_url_host(event)))
 
 
-_request_id = request_id_of  # the FC context's request_id, else requestContext.requestId
+def _request_id(event, context):
+    """The invocation's id: the FC context's request_id, else requestContext.requestId, else the context's
+    aws_request_id; as text."""
+    rid = request_id_of(event, context) or context_request_id(context)
+    return rid if rid is None or type(rid) is str else str(rid)
+
+
+def _query(event):
+    """The query string of ``queryParameters``; FC gives no raw query: repeated values arrive comma-joined and
+    stay one value. PERF: none ({} or absent, the common GET) without serverless/http.py."""
+    params = event.get("queryParameters")
+    if params is None or params == {}:
+        return ""
+    return encode_query(header_items(params, "queryParameters"))
+
+
+def _request(event, context, strip_base_path, method, raw, domain, remote, scheme, kind):
+    """The Request of a checked request line; the headers, query and body checked here (BadEvent)."""
+    headers = (check_single(event.get("headers"), "headers"), False, domain, None)
+    query = _query(event)
+    body = body_source(event.get("body"), event.get("isBase64Encoded"))
+    # rawPath is URL-encoded: decode exactly once
+    req = Request(method, path_info(raw), query, headers, body, remote, scheme, event, context, PLATFORM, kind,
+                  _request_id(event, context))
+    return strip_request_base(req, strip_base_path) if strip_base_path else req
 
 
 def to_request_fc3(event, context, strip_base_path=""):
-    """Request for an FC 3.0 HTTP trigger event."""
+    """Request for an FC 3.0 HTTP trigger event (the Host ``requestContext.domainName`` when it has none)."""
     rc = event["requestContext"]
     http = rc["http"]
     if type(http) is not dict:
-        raise BadEvent("requestContext.http must be an object")
+        raise _bad_event("requestContext.http must be an object")
     method = http.get("method")
     if type(method) is not str or not method:
-        raise BadEvent("requestContext.http.method must be a non-empty string")
+        raise _bad_event("requestContext.http.method must be a non-empty string")
     raw = event.get("rawPath")
     if type(raw) is not str or not raw:
-        raise BadEvent("rawPath must be a non-empty string")
-    pairs = header_items(event.get("headers"))
+        raise _bad_event("rawPath must be a non-empty string")
     domain = rc.get("domainName")
-    if type(domain) is str and domain and not any(n.lower() == "host" for n, _ in pairs):
-        pairs = list(pairs) + [("Host", domain)]
-    # why: FC 3.0 gives no raw query; repeated values arrive comma-joined and stay one value
-    query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
-    body = body_source(event.get("body"), event.get("isBase64Encoded"))
-    path = path_info(raw)  # rawPath is URL-encoded: decode exactly once
-    req = make_request(method, path, query, pairs, body, http.get("sourceIp"), "http",
-                       event, context, PLATFORM, "fc3", _request_id(event, context))
-    return strip_request_base(req, strip_base_path)
+    return _request(event, context, strip_base_path, method, raw, domain if type(domain) is str else None,
+                    http.get("sourceIp"), "http", "fc3")
 
 
 def to_request_fc_apigw(event, context, strip_base_path=""):
     """Request for an Alibaba API Gateway → FC event."""
-    method = require_str(event, "httpMethod")
-    raw = require_str(event, "path")
-    pairs = header_items(event.get("headers"))
-    query = encode_query(header_items(event.get("queryParameters"), "queryParameters"))
-    body = body_source(event.get("body"), event.get("isBase64Encoded"))
-    path = path_info(raw)
-    req = make_request(method, path, query, pairs, body, None, "https", event, context,
-                       PLATFORM, "fc-apigw", _request_id(event, context))
-    return strip_request_base(req, strip_base_path)
+    method, raw = event.get("httpMethod"), event.get("path")
+    for value, key in ((method, "httpMethod"), (raw, "path")):
+        if type(value) is not str or not value:
+            raise _bad_event(key + " must be a non-empty string")
+    return _request(event, context, strip_base_path, method, raw, None, None, "https", "fc-apigw")
+
+
+def to_environ_fc3(event, context, strip_base_path=""):
+    """Environ for an FC 3.0 HTTP trigger event (a foreign WSGI app's: the Request's own)."""
+    return to_request_fc3(event, context, strip_base_path).environ
+
+
+def to_environ_fc_apigw(event, context, strip_base_path=""):
+    """Environ for an Alibaba API Gateway → FC event (the Request's own)."""
+    return to_request_fc_apigw(event, context, strip_base_path).environ
+
+
+def answer_fc(request, status, headers, body, ctype):
+    """The FC response of a plain answer (``WsgiApp.koatty_answer``: distinct names, no cookie), as
+    ``to_response_fc`` shapes it."""
+    if ctype in PLAIN_TYPES and body.isascii():  # PERF: an ASCII body of a text type is its own text
+        text, b64 = body.decode("ascii"), False
+    else:
+        text, b64 = body_text(body, ctype)
+    return {"isBase64Encoded": b64, "statusCode": status, "headers": dict(headers), "body": text}
 
 
 def to_response_fc(environ, status, headers, body):
@@ -93,6 +133,6 @@ def bad_request(kind, message, event=None, context=None):
 
 
 DETECTORS = [
-    ("fc3", PLATFORM, detect_fc3, None, to_response_fc3, to_request_fc3),
-    ("fc-apigw", PLATFORM, detect_fc_apigw, None, to_response_fc_apigw, to_request_fc_apigw),
+    ("fc3", PLATFORM, detect_fc3, to_environ_fc3, to_response_fc3, to_request_fc3, answer_fc),
+    ("fc-apigw", PLATFORM, detect_fc_apigw, to_environ_fc_apigw, to_response_fc_apigw, to_request_fc_apigw, answer_fc),
 ]

@@ -1,18 +1,25 @@
 """Tencent Cloud SCF HTTP events: API Gateway trigger, function URL and CLB trigger.
 
+What a koatty_lite app's event needs (detection, to_request, answer) is here, on serverless/__init__.py's
+Request model; the rare half (a foreign WSGI app's environ, a response that is not a plain answer, the 400s,
+a base64 body, a query string's escapes) calls serverless/http.py's helpers through ``_later`` stand-ins, so
+it loads on first use (PERF: a cold SCF HTTP GET loads neither http.py nor urllib.parse, as on Lambda).
+
 Formats: https://cloud.tencent.com/document/product/583/12513,
 https://cloud.tencent.com/document/product/583/52635 (CLB).
 """
-from __future__ import annotations
-
-from .http import (
-    BadEvent, aws_only, bad_request_headers, decode_body, encode_body, error_body, header_items,
-    multi_headers, path_info, quote, request_id_of, require_str,
-)
-from . import body_source, strip_request_base
-from .http import make_request
+from . import (PLAIN_TYPES, Request, _bad_event, _later, aws_only, body_source, check_single, context_request_id,
+               path_info, request_id_of, strip_request_base)
 
 PLATFORM = "tencent"
+_HTTP = __package__ + ".http"
+# PERF: serverless/http.py's helpers of the rare branches, imported by their first call
+quote = _later(globals(), _HTTP, "quote")
+encode_body = _later(globals(), _HTTP, "encode_body")
+body_text = _later(globals(), _HTTP, "body_text")
+multi_headers = _later(globals(), _HTTP, "multi_headers")
+bad_request_headers = _later(globals(), _HTTP, "bad_request_headers")
+error_body = _later(globals(), _HTTP, "error_body")
 
 
 # Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and
@@ -62,10 +69,10 @@ def _query(qs):
     if qs is None:
         return ""
     if type(qs) is not dict:
-        raise BadEvent("queryString must be an object")
+        raise _bad_event("queryString must be an object")
     parts = []
     for key, value in qs.items():
-        k = quote(str(key), safe="")
+        k = quote(str(key))
         if value is True:
             parts.append(k)
         elif type(value) is list:
@@ -73,37 +80,46 @@ def _query(qs):
                 if item is True:
                     parts.append(k)
                 elif type(item) is str:
-                    parts.append(k + "=" + quote(item, safe=""))
+                    parts.append(k + "=" + quote(item))
                 else:
-                    raise BadEvent("queryString values must be strings, lists or true")
+                    raise _bad_event("queryString values must be strings, lists or true")
         elif type(value) is str:
-            parts.append(k + "=" + quote(value, safe=""))
+            parts.append(k + "=" + quote(value))
         elif value is None or value is False:
             continue
         elif type(value) in (int, float):
-            parts.append(k + "=" + quote(str(value), safe=""))
+            parts.append(k + "=" + quote(str(value)))
         else:
-            raise BadEvent("queryString values must be strings, lists or true")
+            raise _bad_event("queryString values must be strings, lists or true")
     return "&".join(parts)
 
 
-_request_id = request_id_of  # the SCF context's request_id, else requestContext.requestId
+def _request_id(event, context):
+    """The invocation's id: the SCF context's request_id, else requestContext.requestId, else the context's
+    aws_request_id; as text."""
+    rid = request_id_of(event, context) or context_request_id(context)
+    return rid if rid is None or type(rid) is str else str(rid)
 
 
 def _request(event, context, kind, remote, strip_base_path):
-    method = require_str(event, "httpMethod")  # why: requestContext.httpMethod may be 'ANY'
-    raw = require_str(event, "path")
-    pairs = header_items(event.get("headers"))
+    method, raw = event.get("httpMethod"), event.get("path")  # why: requestContext.httpMethod may be 'ANY'
+    for value, key in ((method, "httpMethod"), (raw, "path")):
+        if type(value) is not str or not value:
+            raise _bad_event(key + " must be a non-empty string")
+    headers = check_single(event.get("headers"), "headers")
     query = _query(event.get("queryString"))
     body = body_source(event.get("body"), event.get("isBase64Encoded"))
     scheme = "https"
-    for name, value in pairs:
-        if name.lower() == "x-api-scheme" and value in ("http", "https"):
-            scheme = value
-    path = path_info(raw)
-    req = make_request(method, path, query, pairs, body, remote, scheme, event, context,
-                       PLATFORM, kind, _request_id(event, context))
-    return strip_request_base(req, strip_base_path)
+    if headers:
+        for name, value in headers.items():
+            if value in _SCHEMES and name.lower() == "x-api-scheme":
+                scheme = value
+    req = Request(method, path_info(raw), query, (headers, False, None, None), body, remote, scheme, event, context,
+                  PLATFORM, kind, _request_id(event, context))
+    return strip_request_base(req, strip_base_path) if strip_base_path else req
+
+
+_SCHEMES = ("http", "https")
 
 
 def to_request_scf_apigw(event, context, strip_base_path=""):
@@ -145,18 +161,18 @@ def _clb_body(event):
     """The request body: CLB hands a JSON body over parsed (``payload`` an object), any other as text."""
     flag = event.get("isBase64Encoded")
     if type(flag) not in (bool, str, type(None)) or flag not in _FLAGS:
-        raise BadEvent("isBase64Encoded must be true or false")
+        raise _bad_event("isBase64Encoded must be true or false")
     payload = event.get("payload")
     if payload is None or type(payload) is str:
-        return decode_body(payload, _FLAGS[flag])
+        return body_source(payload, _FLAGS[flag])  # PERF: text as it is (encoded on first use)
     if _FLAGS[flag]:
-        raise BadEvent("payload is marked base64 but is not a string")
+        raise _bad_event("payload is marked base64 but is not a string")
     import json  # why: only a JSON payload needs re-serialising
 
     try:
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except (ValueError, RecursionError):  # NaN cannot come from JSON; only a hand-built event
-        raise BadEvent("payload is not JSON-serialisable") from None
+        raise _bad_event("payload is not JSON-serialisable") from None
 
 
 def to_request_scf_clb(event, context, strip_base_path=""):
@@ -167,9 +183,11 @@ def to_request_scf_clb(event, context, strip_base_path=""):
     is POST when there is a payload, else GET, and the path is "/". The client address is the
     last ``X-Forwarded-For`` entry, the one CLB appended (as for ALB).
     """
-    pairs = header_items(event["headers"])
+    headers = check_single(event["headers"], "headers")
     method = uri = remote = None
-    for name, value in pairs:
+    for name, value in headers.items():
+        if value is None:
+            continue
         low = name.lower()
         if low == "x-method":
             method = value.strip()  # why: methods are case-sensitive (RFC 9110 §9.1): "get" is not GET
@@ -181,13 +199,38 @@ def to_request_scf_clb(event, context, strip_base_path=""):
     if not method:
         method = "POST" if body else "GET"
     elif not (method.isascii() and method.isalpha()):
-        raise BadEvent("X-Method must be an HTTP method")
+        raise _bad_event("X-Method must be an HTTP method")
     raw, _, query = (uri or "/").partition("?")
     if not raw.startswith("/"):
-        raise BadEvent("X-Uri must be a path starting with '/'")
-    req = make_request(method, path_info(raw), query, pairs, body, remote or None, "http", event,
-                       context, PLATFORM, "scf-clb", _request_id(event, context))
-    return strip_request_base(req, strip_base_path)
+        raise _bad_event("X-Uri must be a path starting with '/'")
+    req = Request(method, path_info(raw), query, (headers, False, None, None), body, remote or None, "http", event,
+                  context, PLATFORM, "scf-clb", _request_id(event, context))
+    return strip_request_base(req, strip_base_path) if strip_base_path else req
+
+
+def to_environ_scf_apigw(event, context, strip_base_path=""):
+    """Environ for an SCF API Gateway event (a foreign WSGI app's: the Request's own)."""
+    return to_request_scf_apigw(event, context, strip_base_path).environ
+
+
+def to_environ_scf_url(event, context, strip_base_path=""):
+    """Environ for an SCF function URL event (the Request's own)."""
+    return to_request_scf_url(event, context, strip_base_path).environ
+
+
+def to_environ_scf_clb(event, context, strip_base_path=""):
+    """Environ for an SCF CLB trigger event (the Request's own)."""
+    return to_request_scf_clb(event, context, strip_base_path).environ
+
+
+def answer_scf(request, status, headers, body, ctype):
+    """SCF's response of a plain answer (``WsgiApp.koatty_answer``: distinct names, no cookie), as
+    ``to_response_scf`` shapes it."""
+    if ctype in PLAIN_TYPES and body.isascii():  # PERF: an ASCII body of a text type is its own text
+        text, b64 = body.decode("ascii"), False
+    else:
+        text, b64 = body_text(body, ctype)
+    return {"isBase64Encoded": b64, "statusCode": status, "headers": dict(headers), "body": text}
 
 
 def _headers(headers):
@@ -213,7 +256,8 @@ def bad_request(kind, message, event=None, context=None):
 
 
 DETECTORS = [
-    ("scf-apigw", PLATFORM, detect_scf_apigw, None, to_response_scf_apigw, to_request_scf_apigw),
-    ("scf-url", PLATFORM, detect_scf_url, None, to_response_scf_url, to_request_scf_url),
-    ("scf-clb", PLATFORM, detect_scf_clb, None, to_response_scf_clb, to_request_scf_clb),
+    ("scf-apigw", PLATFORM, detect_scf_apigw, to_environ_scf_apigw, to_response_scf_apigw, to_request_scf_apigw,
+     answer_scf),
+    ("scf-url", PLATFORM, detect_scf_url, to_environ_scf_url, to_response_scf_url, to_request_scf_url, answer_scf),
+    ("scf-clb", PLATFORM, detect_scf_clb, to_environ_scf_clb, to_response_scf_clb, to_request_scf_clb, answer_scf),
 ]
