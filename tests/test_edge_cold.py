@@ -83,3 +83,15 @@ def test_fc_and_scf_shape_a_plain_answer_as_their_to_response_does(cloud, ctype,
     for row in module.DETECTORS:
         answer, to_response = row[6], row[4]
         assert answer(None, 201, headers, body, ctype) == to_response({}, "201 Created", headers, body)
+
+
+def test_the_bad_event_stand_in_puts_the_class_in_its_own_place():
+    """serverless._bad_event (BadEvent, loaded with serverless/http.py by the first malformed event) is the class
+    itself after its first call, as every ``_later`` stand-in is. Fails on the old code: the stand-in bound the
+    class under the name ``BadEvent`` and stayed in place, importing on every malformed event."""
+    from koatty_lite import serverless
+    from koatty_lite.serverless.http import BadEvent
+
+    with pytest.raises(BadEvent, match="headers must be an object"):
+        serverless.check_single([], "headers")
+    assert serverless._bad_event is BadEvent

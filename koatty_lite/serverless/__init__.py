@@ -179,9 +179,10 @@ def _later(namespace, module, name):
     return stand_in
 
 
-# BadEvent(message), the class loaded with serverless/http.py by the first malformed event (PERF: a class costs
-# ~0.07M instructions to make at import)
-_bad_event = _later(globals(), __name__ + ".http", "BadEvent")
+# BadEvent(message), the class loaded with serverless/http.py by the first malformed event, which puts it here in
+# the stand-in's place (http._bad_event: the name it is bound to here). PERF: a class costs ~0.07M instructions to
+# make at import.
+_bad_event = _later(globals(), __name__ + ".http", "_bad_event")
 
 
 def _slot(platform):
@@ -225,6 +226,7 @@ def formats_for(platform):
 def _register_module(module):
     """Register a built-in cloud's module: its ``DETECTORS`` rows (kind, platform, detect, to_environ,
     to_response[, to_request[, answer]]), in detection order, with its one ``bad_request(kind, message)``.
+    A row's ``to_environ`` is None only beside a named ``to_request`` (the Request's environ, made on load).
 
     Its ``SOURCE`` (optional) is the module where the functions the rows name (strings) are (see
     HttpFormat.source); then a module without bad_request names SOURCE's. PERF: the rows become records
@@ -237,10 +239,6 @@ def _register_module(module):
     for kind, platform, detect, to_environ, to_response, *more in module.DETECTORS:
         more += [None, None]
         to_request, answer = more[0], more[1]
-        if to_environ is None and callable(to_request):
-            from .http import _environ_via
-
-            to_environ = _environ_via(to_request)
         named = None
         if str in (type(to_environ), type(to_response), type(bad_request), type(to_request), type(answer)):
             named = source

@@ -13,8 +13,8 @@ from time import perf_counter
 
 from ..errors import status_line
 from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, _TCHARS, XFF, HttpFormat, Request, _index,
-               aws_only, body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
-               _shaper, _slot, formats_for, load_format, load_platforms, running_on, server)
+               body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
+               _shaper, _slot, formats_for, load_format, load_platforms, running_on)
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
@@ -528,6 +528,9 @@ def require_str(event, key):
 # to make); serverless.BadEvent and entry.HealthCheckError / UnknownEventError load this module on first use.
 class BadEvent(ValueError):
     """A malformed HTTP event of a known kind; answered with a 400 in the platform's shape."""
+
+
+_bad_event = BadEvent  # the name serverless._bad_event's stand-in binds (serverless/__init__.py)
 
 
 class UnknownEventError(ValueError):
