@@ -50,13 +50,14 @@ def _boot(App: "Any", boot_func: "Callable | None") -> "Koatty":
             return app
         try:
             if isinstance(App, Koatty):
-                app = App
-                if not app.is_ready:
-                    _serverless_mode(app)
-                    create_application(app, boot_func)
+                app, fresh = App, not App.is_ready
             else:
-                app = App()
-                _serverless_mode(app)
+                app, fresh = App(), True
+            if fresh:  # PERF: the serverless mode set here, not in a helper (a code object fewer at import)
+                # Why: loadServe creates no server (the plan's NoopServer); components and boot_func can read the flag.
+                app.config = deep_merge(app.config, {"server": {"serverless": True}})
+                # Why: an env_config overlay merged at boot must not turn it off again.
+                app.once("appBoot", lambda a: a.config.setdefault("server", {}).__setitem__("serverless", True))
                 create_application(app, boot_func)  # @Scheduled expressions are checked there
         except Exception:
             _log.get_logger().exception("bootstrap of %s failed; the next invocation tries again",
@@ -65,13 +66,6 @@ def _boot(App: "Any", boot_func: "Callable | None") -> "Koatty":
         _APPS[App] = app
         _install_sigterm()
         return app
-
-
-def _serverless_mode(app: "Koatty") -> None:
-    # Why: loadServe creates no server (the plan's NoopServer); components and boot_func can read the flag.
-    app.config = deep_merge(app.config, {"server": {"serverless": True}})
-    # Why: an env_config overlay merged at boot must not turn it off again.
-    app.once("appBoot", lambda a: a.config.setdefault("server", {}).__setitem__("serverless", True))
 
 
 def _install_sigterm() -> None:
@@ -105,9 +99,7 @@ def _install_sigterm() -> None:
 _BUILTIN_MODULES = frozenset(map((__package__ + ".serverless.").__add__, BUILTIN_PLATFORMS))
 
 
-def _no_event(event: dict) -> bool:
-    """The detector of a handler without HTTP formats: claims nothing."""
-    return False
+_no_event = ().__contains__  # the detector of a handler without HTTP formats: claims nothing (PERF: no code object)
 
 
 _new_request_id = new_request_id  # the name the guard (and its tests) use
@@ -153,7 +145,12 @@ def _guard(wsgi_app: "Callable") -> "Callable":
             if type(result) is list:
                 body = b"".join(result)  # PERF: a list has no close(); one bytes chunk is returned as it is
             else:
-                body = _drain(result)
+                try:  # why: a body generator may fail (or call start_response) while iterated: do it here
+                    body = b"".join(result)
+                finally:  # PEP 3333, whatever the iteration raised
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
             if status_line is None:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
                 raise RuntimeError("the WSGI app returned a body without calling start_response()")
         except Exception:
@@ -176,9 +173,6 @@ def _guard(wsgi_app: "Callable") -> "Callable":
     return app
 
 
-_UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
-
-
 def _with_id(headers: "Any", rid: str) -> tuple:
     """``(pairs, plain)``: a foreign app's header pairs as a new list, with X-Request-Id unless the app
     set one, and their lower-cased content type ("" without one) when they are plain, else None.
@@ -191,24 +185,32 @@ def _with_id(headers: "Any", rid: str) -> tuple:
     ctype = ""
     lows = set()
     get = _PLAIN_NAMES.get
+    plain = False
     try:
         for name, value in headers:
             # PERF: the name's lower-case form cached (an app's names are its constants), each value scanned
             # in C where it stands: no lower(), no joined copy (REST v1 GET of a bare WSGI app -4k instructions)
             low = get(name) or _plain_name(name)
             if low is None or low in lows or not value.isascii() or not value.isprintable():
-                return _added_id(headers, rid), None
+                break
             lows.add(low)
             if low == "content-type":
                 ctype = value
+        else:
+            plain = True
     except (AttributeError, TypeError, ValueError):
-        return _added_id(headers, rid), None  # the general rules (clean_headers drops what is not text)
-    if not (rid.isascii() and rid.isprintable()):
-        return _added_id(headers, rid), None
-    return [*headers, ("X-Request-Id", rid)], ctype.lower()
+        pass  # the general rules (clean_headers drops what is not text)
+    if plain and rid.isascii() and rid.isprintable():
+        return [*headers, ("X-Request-Id", rid)], ctype.lower()
+    for name, _ in headers:  # not plain (what a pair that is no pair raises, it raises)
+        # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
+        if len(name) == 12 and name.lower() == "x-request-id":
+            return list(headers), None
+    return [*headers, ("X-Request-Id", rid)], None
 
 
 _PLAIN_NAMES = {}  # a response header name as an app writes it -> its lower-case form, for names _with_id passes
+_UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
 
 
 def _plain_name(name: "Any") -> "str | None":
@@ -222,26 +224,6 @@ def _plain_name(name: "Any") -> "str | None":
     if len(_PLAIN_NAMES) < 1024 and len(name) <= 64:  # why: bounded: an app may echo names a client chose
         _PLAIN_NAMES[name] = low
     return low
-
-
-def _added_id(headers: "Any", rid: str) -> list:
-    """_with_id for pairs that are not plain (what a pair that is no pair raises, it raises)."""
-    for name, _ in headers:
-        # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
-        if len(name) == 12 and name.lower() == "x-request-id":
-            return list(headers)
-    return [*headers, ("X-Request-Id", rid)]
-
-
-def _drain(result: "Any") -> bytes:
-    """A WSGI result iterable joined, then closed (PEP 3333), whatever the iteration raised."""
-    try:
-        # why: a body generator may fail (or call start_response) while iterated: do it here
-        return b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
 
 
 def _unavailable_run(environ: dict) -> tuple:
@@ -267,25 +249,6 @@ def _unavailable(environ: dict, start_response: "Callable") -> list:
 _unavailable.koatty_run = _unavailable_run
 
 
-def _unserved(exc: "UnknownEventError") -> "UnknownEventError":
-    """``exc``, saying first that this package has no HTTP formats of the cloud it runs on (a slim package
-    built with ``--platform`` for another cloud: its HTTP events reach no format) when that is so."""
-    from .serverless import _left_out_here
-
-    missing = _left_out_here()
-    if missing is None:
-        return exc
-    return type(exc)(f"{missing}; the HTTP events of this cloud cannot be served ({exc})")
-
-
-def _no_kinds(exc: "ImportError") -> None:
-    """Re-raise ``exc`` unless it says koatty_lite.kinds is absent: a slim function package (cli/slim.py) left
-    out the non-HTTP half, so the app gave no event handler, and an event no HTTP format claims is
-    unhandled, as with the whole runtime (not an ImportError about packaging)."""
-    if exc.name != __package__ + ".kinds":
-        raise exc
-
-
 def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":
     """Bytes / str events (FC 3.0 JSON, Tablestore CBOR), a health check, a custom adapter."""
     from .serverless import _claim, _load, _serve  # PERF: serverless/http.py, off the HTTP cold start
@@ -297,7 +260,9 @@ def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":
             try:
                 from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
             except ImportError as missing:
-                _no_kinds(missing)  # a slim package without non-HTTP events: no Tablestore trigger either
+                # why: a slim package without non-HTTP events (cli/slim.py): no Tablestore trigger either
+                if missing.name != __package__ + ".kinds":
+                    raise
                 return _undecoded(h, event, context, exc)
             decoded = _cbor_map(event)
             if decoded is None:
@@ -346,38 +311,31 @@ def _check(h: "_Handler", context: "Any") -> bool:
 
 
 def _route(h: "_Handler", event: "Any", context: "Any") -> "Any":
-    """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it."""
+    """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it. Its UnknownEventError
+    says first that this package has no HTTP formats of the cloud it runs on (a slim package built with
+    ``--platform`` for another cloud: its HTTP events reach no format) when that is so."""
     from .serverless import UnknownEventError, _left_out_here
 
     try:
-        from .kinds import route as route_kind  # PERF: non-HTTP invocations only; kinds.py stays off the HTTP cold path
-    except ImportError as missing:
-        _no_kinds(missing)
-        keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
-        raise _unserved(UnknownEventError(
-            f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
-            "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
-            "package --with events)")) from None
-    try:
+        try:
+            from .kinds import route as route_kind  # PERF: non-HTTP events only: off the HTTP cold path
+        except ImportError as missing:
+            # why: a slim function package (cli/slim.py) left out the non-HTTP half, so the app gave no event
+            # handler, and an event no HTTP format claims is unhandled, as with the whole runtime (not an
+            # ImportError about packaging)
+            if missing.name != __package__ + ".kinds":
+                raise
+            keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
+            raise UnknownEventError(
+                f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
+                "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
+                "package --with events)") from None
         return route_kind(h, event, context)
     except UnknownEventError as exc:
-        if _left_out_here() is None:
+        missing = _left_out_here()
+        if missing is None:
             raise
-        raise _unserved(exc) from None
-
-
-def _fc2(h: "_Handler", environ: dict, start_response: "Callable") -> "Any":
-    """An FC 2.0 WSGI call ``handler(environ, start_response)``: the app's, after the health check."""
-    fc_context = environ.get("fc.context")
-    environ.setdefault("koatty.platform", "alicloud")
-    environ.setdefault("koatty.event_kind", "fc2-wsgi")
-    environ.setdefault("koatty.context", fc_context)
-    rid = _request_id(fc_context)
-    if rid is not None:
-        environ.setdefault("koatty.request_id", str(rid))
-    if h.health_check is not None and not _check(h, fc_context):
-        return _unavailable(environ, start_response)
-    return h.wsgi(environ, start_response)
+        raise type(exc)(f"{missing}; the HTTP events of this cloud cannot be served ({exc})") from None
 
 
 def _checked_options(target: "Any", event_handlers: "dict | None", health_check: "Callable | None") -> tuple:
@@ -393,19 +351,6 @@ def _checked_options(target: "Any", event_handlers: "dict | None", health_check:
     if not is_app and (isinstance(target, type) or not callable(target)):
         raise TypeError(f"handler() takes a Koatty app class, a created app or a WSGI callable, not {target!r}")
     return event_handlers, is_app
-
-
-def _adapter_mode(adapter: "Any", platform: str) -> tuple:
-    """``(platform, strip_base_path, custom adapter or None)`` for handler()'s ``adapter``."""
-    if adapter is None:
-        return platform, "", None
-    if not callable(getattr(adapter, "create_handler", None)):
-        raise TypeError("adapter must have create_handler(app) (see koatty_lite.serverless.ServerlessAdapter)")
-    # why: an instance of ServerlessAdapter means serverless/wsgi.py is loaded (a slim package may not have it)
-    ServerlessAdapter = getattr(_modules.get(__package__ + ".serverless.wsgi"), "ServerlessAdapter", None)
-    if ServerlessAdapter is not None and isinstance(adapter, ServerlessAdapter) and type(adapter).create_handler is ServerlessAdapter.create_handler:
-        return adapter.platform, adapter.strip_base_path, None  # PERF: a built-in adapter takes the fast path
-    return platform, "", adapter
 
 
 class _Handler:
@@ -425,7 +370,16 @@ class _Handler:
         self.health_check = health_check
         self.target, self.boot_func, self.adapter = target, boot_func, adapter
         # custom: a user adapter whose own handler(event, context) serves HTTP events
-        platform, self.strip, self.custom = _adapter_mode(adapter, platform)
+        self.strip, self.custom = "", adapter
+        if adapter is not None:
+            if not callable(getattr(adapter, "create_handler", None)):
+                raise TypeError("adapter must have create_handler(app) (see koatty_lite.serverless.ServerlessAdapter)")
+            # why: an instance of ServerlessAdapter means serverless/wsgi.py is loaded (a slim package may not have it)
+            ServerlessAdapter = getattr(_modules.get(__package__ + ".serverless.wsgi"), "ServerlessAdapter", None)
+            if ServerlessAdapter is not None and isinstance(adapter, ServerlessAdapter) and \
+                    type(adapter).create_handler is ServerlessAdapter.create_handler:
+                # PERF: a built-in adapter takes the fast path
+                platform, self.strip, self.custom = adapter.platform, adapter.strip_base_path, None
         self.custom_handler = None
         self.platform = platform
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
@@ -481,8 +435,17 @@ class _Handler:
         if wsgi is None:
             wsgi = self.load()
         if type(event) is dict:
-            if "REQUEST_METHOD" in event and callable(context):
-                return _fc2(self, event, context)
+            if "REQUEST_METHOD" in event and callable(context):  # FC 2.0's WSGI call handler(environ, start_response)
+                fc_context = event.get("fc.context")
+                event.setdefault("koatty.platform", "alicloud")
+                event.setdefault("koatty.event_kind", "fc2-wsgi")
+                event.setdefault("koatty.context", fc_context)
+                rid = _request_id(fc_context)
+                if rid is not None:
+                    event.setdefault("koatty.request_id", str(rid))
+                if self.health_check is not None and not _check(self, fc_context):
+                    return _unavailable(event, context)
+                return wsgi(event, context)  # PERF: here, not in a helper (a code object fewer at import)
             if self.fast:
                 detect, serve = self.last
                 if detect(event):
