@@ -18,14 +18,44 @@ _TAG = (not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._
         and _sys.implementation.cache_tag)
 
 
-def _find(pkg, tail):
-    """``(directory, file stem, code)`` of the submodule ``tail`` of ``pkg`` (a package: its directory and
-    ``__init__``) when the import system would run its pyc as it is, else None: no pyc or a stale one, a
-    checked hash, another Python, a pycache prefix, a package not loaded from a source file (a zip,
-    sourceless) or from several directories."""
+def _plain(pkg):
+    """``pkg``'s one directory when the import system loaded it from a source file and reads pycs beside the
+    sources, else None: a zip, sourceless, several directories, a pycache prefix."""
     path = getattr(pkg, "__path__", "")
     if len(path) == 1 and _TAG and not _sys.pycache_prefix and type(pkg.__spec__.loader) is _X.SourceFileLoader:
-        for where, stem in ((f"{path[0]}/{tail}", "__init__"), (path[0], tail)):  # FileFinder's order
+        return path[0]
+
+
+def _stamp(src):
+    st = _X._os.stat(src)
+    return int(st.st_mtime), st.st_size
+
+
+def _cold_code(srcs, cache):
+    """``{source path: code}`` of the code cache ``cache`` (the modules ``srcs``) when every source's mtime and
+    size are those it recorded, as a timestamp pyc's, or it records none (unchecked, as `koatty_lite
+    package` ships it and its pycs); else None: missing, stale, damaged, another Python's."""
+    try:
+        with _X._io.open_code(cache) as fh:
+            data = fh.read()
+        if data[:4] == _X.MAGIC_NUMBER:
+            stamps, code = _X.marshal.loads(memoryview(data)[4:])
+            if not stamps or stamps == tuple(map(_stamp, srcs)):
+                return dict(zip(srcs, code))
+    except Exception:  # why: a cache that cannot be read is a missing one
+        pass
+
+
+def _find(pkg, tail):
+    """``(directory, file stem, code)`` of the submodule ``tail`` of ``pkg`` (a package: its directory and
+    ``__init__``) from the code cache or when the import system would run its pyc as it is, else None: no
+    pyc or a stale one, a checked hash, another Python, a package _plain refuses."""
+    path = _plain(pkg)
+    if path:
+        for where, stem in ((f"{path}/{tail}", "__init__"), (path, tail)):  # FileFinder's order
+            code = _CODE and _CODE.pop(f"{where}/{stem}.py", None)
+            if code:
+                return where, stem, code
             try:
                 st = _X._os.stat(f"{where}/{stem}.py")
             except OSError:
@@ -79,8 +109,26 @@ def _import(name):
     return mods[name]
 
 
-for _name in ("log", "errors", "context", "decorators", "output", "routes", "app"):  # dependency order
+_CORE = ("log", "errors", "context", "decorators", "output", "routes", "app")  # dependency order
+# PERF: the modules of a cold Lambda GET (but the cloud's) in one marshal blob: marshal shares the names and
+# strings they repeat instead of making and interning each again (cold GET -0.65M instructions, see
+# docs/architecture.md). The import system's pycs stay what it reads (-v, -X importtime, -O...).
+_COLD = (*_CORE, "entry", "serverless/__init__")
+# why not with --check-hash-based-pycs always: the cache may hold a hash-based pyc's code
+_CODE, _CACHE = None, _X._imp.check_hash_based_pycs != "always" and _plain(_sys.modules[__name__])
+if _CACHE:
+    _SRCS, _CACHE = [f"{_CACHE}/{m}.py" for m in _COLD], f"{_CACHE}/__pycache__/cold.{_TAG}.bin"
+    _CODE = _cold_code(_SRCS, _CACHE)
+for _name in _CORE:
     _import(f"{__package__}.{_name}")
+# why: written as the import system writes a pyc (where it may: not sys.dont_write_bytecode), from the
+# pycs it left, with the mtimes and sizes read first (a source changed meanwhile is stale next time)
+if _CACHE and _CODE is None and not _sys.dont_write_bytecode and _X._os.access(_CACHE.rpartition("/")[0], 2):
+    try:
+        _X._write_atomic(_CACHE, _X.MAGIC_NUMBER + _X.marshal.dumps((tuple(map(_stamp, _SRCS)), [
+            _X.SourceFileLoader(m, m).get_code(m) for m in _SRCS])))
+    except Exception:
+        pass
 del _name
 
 from .app import Koatty, create_application

@@ -319,20 +319,37 @@ for d, dirs, files in os.walk(root):
                                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
             except py_compile.PyCompileError as exc:
                 bad.append([rel, str(exc.exc_value).splitlines()[0] if str(exc.exc_value) else exc.exc_type_name])
+cold, runtime = json.loads(sys.argv[2]), os.path.join(root, "koatty_lite")
+if os.path.isdir(os.path.join(runtime, "__pycache__")):
+    import importlib.util, marshal
+    code = []
+    try:
+        for rel in cold:  # as py_compile compiles (dfile: the file name the pycs record)
+            with open(os.path.join(runtime, rel + ".py"), "rb") as fh:
+                code.append(compile(fh.read(), "koatty_lite/" + rel + ".py", "exec", dont_inherit=True))
+    except (OSError, SyntaxError, ValueError):
+        code = None  # a cold module missing or not compiling (said above): no cache, its pycs or source load
+    if code:
+        with open(os.path.join(runtime, "__pycache__", "cold.%s.bin" % sys.implementation.cache_tag), "wb") as fh:
+            fh.write(importlib.util.MAGIC_NUMBER + marshal.dumps((None, code)))
 print(json.dumps(bad))
 """
 
 
 def compile_tree(root: str, python: str) -> list:
-    """Compile every .py under root with `python` into unchecked-hash pycs; return [(file, error)]."""
+    """Compile every .py under root with `python` into unchecked-hash pycs, and root/koatty_lite's code
+    cache (koatty_lite/__init__.py: the cold modules' code in one marshal blob, unchecked as those pycs);
+    return [(file, error)]."""
     import json
+
+    from koatty_lite import _COLD
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"  # Why: set/frozenset constants marshal in a fixed order: the same zip every time
     # Why not -I: it implies -E, which ignores PYTHONHASHSEED (3.10's pycs then differed from build to build);
     # -s -S keep user and site packages out, and the script drops the working folder from sys.path itself.
-    p = subprocess.run([python, "-s", "-S", "-c", _COMPILE, root], capture_output=True, text=True, env=env,
-                       stdin=subprocess.DEVNULL)
+    p = subprocess.run([python, "-s", "-S", "-c", _COMPILE, root, json.dumps(_COLD)], capture_output=True,
+                       text=True, env=env, stdin=subprocess.DEVNULL)
     if p.returncode != 0:
         raise CliError(f"compiling with {python} failed: {_last_error(p)}")
     return [tuple(x) for x in json.loads(p.stdout.strip().splitlines()[-1])]

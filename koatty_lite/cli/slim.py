@@ -557,13 +557,12 @@ def left_out_hook(left: list, platform: str) -> str:
     raises one ImportError (a cloud's: ModuleNotFoundError) naming it and the `package` option that ships it."""
     by_file = {m: f for f in FEATURES.values() for m in f.modules}
     clouds = {m: cloud for cloud, modules in platform_modules().items() for m in modules}
-    table, what = {}, {}
+    table = {}
     for rel in left:
         rel = rel.replace(os.sep, "/")
         name = "koatty_lite." + rel[:-3].replace("/", ".")
         if rel in by_file:
             table[name] = by_file[rel].name
-            what[by_file[rel].name] = by_file[rel].what
         elif rel in clouds:
             table[name] = "-" + clouds[rel]
     # Why: a finder at the end of sys.meta_path is asked only after every real one failed: it costs
@@ -580,9 +579,7 @@ def left_out_hook(left: list, platform: str) -> str:
             "        if part[0] == '-':\n"
             f"            raise ModuleNotFoundError(head + 'it was built for --platform {platform}: rebuild with "
             "--platform ' + part[1:] + ' (or --platform all)', name=name)\n"
-            "        raise ImportError(head + '`python -m koatty_lite package` left out ' + part + ', ' + "
-            "_WHAT[part] + ', which the app did not seem to use: rebuild with --with ' + part + "
-            "' (or --all-modules)', name=name)\n\n\n"
+            "        raise ImportError(head + '`python -m koatty_lite package` left out the feature ' + part + "
+            "', which the app did not seem to use: rebuild with --with ' + part + ' (or --all-modules)', name=name)\n\n\n"
             f"_LEFT_OUT = {json.dumps(table, sort_keys=True)}\n"
-            f"_WHAT = {json.dumps(what, sort_keys=True)}\n"
             "__import__('sys').meta_path.append(_LeftOut())\n")
