@@ -27,21 +27,20 @@ def _plain(pkg):
 
 
 def _stamp(src):
-    st = _X._os.stat(src)
-    return int(st.st_mtime), st.st_size
+    return _X._os.stat(src)[6::2]  # (size, mtime in whole seconds), as a timestamp pyc's
 
 
-def _cold_code(srcs, cache):
-    """``{source path: code}`` of the code cache ``cache`` (the modules ``srcs``) when every source's mtime and
-    size are those it recorded, as a timestamp pyc's, or it records none (unchecked, as `koatty_lite
+def _cold_code():
+    """``{source path: code}`` of the code cache ``_CACHE`` (the modules ``_SRCS``) when every source's size and
+    mtime are those it recorded, as a timestamp pyc's, or it records none (unchecked, as `koatty_lite
     package` ships it and its pycs); else None: missing, stale, damaged, another Python's."""
     try:
-        with _X._io.open_code(cache) as fh:
+        with _X._io.open_code(_CACHE) as fh:
             data = fh.read()
         if data[:4] == _X.MAGIC_NUMBER:
             stamps, code = _X.marshal.loads(memoryview(data)[4:])
-            if not stamps or stamps == tuple(map(_stamp, srcs)):
-                return dict(zip(srcs, code))
+            if not stamps or stamps == tuple(map(_stamp, _SRCS)):
+                return dict(zip(_SRCS, code))
     except Exception:  # why: a cache that cannot be read is a missing one
         pass
 
@@ -52,10 +51,13 @@ def _find(pkg, tail):
     pyc or a stale one, a checked hash, another Python, a package _plain refuses."""
     path = _plain(pkg)
     if path:
-        for where, stem in ((f"{path}/{tail}", "__init__"), (path, tail)):  # FileFinder's order
+        pairs = (f"{path}/{tail}", "__init__"), (path, tail)  # FileFinder's order
+        # PERF: the cache's modules before any stat: a module's failed stat of a package costs ~8k instructions
+        for where, stem in pairs:
             code = _CODE and _CODE.pop(f"{where}/{stem}.py", None)
             if code:
                 return where, stem, code
+        for where, stem in pairs:
             try:
                 st = _X._os.stat(f"{where}/{stem}.py")
             except OSError:
@@ -115,15 +117,16 @@ _CORE = ("log", "errors", "context", "decorators", "output", "routes", "app")  #
 # docs/architecture.md). The import system's pycs stay what it reads (-v, -X importtime, -O...).
 _COLD = (*_CORE, "entry", "serverless/__init__")
 # why not with --check-hash-based-pycs always: the cache may hold a hash-based pyc's code
-_CODE, _CACHE = None, _X._imp.check_hash_based_pycs != "always" and _plain(_sys.modules[__name__])
+_CODE, _CACHE = {}, _X._imp.check_hash_based_pycs != "always" and _plain(_sys.modules[__name__])
 if _CACHE:
     _SRCS, _CACHE = [f"{_CACHE}/{m}.py" for m in _COLD], f"{_CACHE}/__pycache__/cold.{_TAG}.bin"
-    _CODE = _cold_code(_SRCS, _CACHE)
+    _CODE = _cold_code()
 for _name in _CORE:
     _import(f"{__package__}.{_name}")
-# why: written as the import system writes a pyc (where it may: not sys.dont_write_bytecode), from the
-# pycs it left, with the mtimes and sizes read first (a source changed meanwhile is stale next time)
-if _CACHE and _CODE is None and not _sys.dont_write_bytecode and _X._os.access(_CACHE.rpartition("/")[0], 2):
+# why: written as the import system writes a pyc (where it may: not sys.dont_write_bytecode), when
+# _cold_code found it missing or stale (None), from the pycs it left, with the sizes and mtimes read first (a
+# source changed meanwhile is stale next time)
+if _CODE is None and not _sys.dont_write_bytecode and _X._os.access(_CACHE.rpartition("/")[0], 2):
     try:
         _X._write_atomic(_CACHE, _X.MAGIC_NUMBER + _X.marshal.dumps((tuple(map(_stamp, _SRCS)), [
             _X.SourceFileLoader(m, m).get_code(m) for m in _SRCS])))

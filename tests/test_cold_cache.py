@@ -60,7 +60,7 @@ def test_the_first_import_writes_the_cache_and_the_next_cold_start_reads_no_pyc_
     run(where, COLD)  # writes the pycs and the cache
     stamps, code = read_cache(where)
     sources = [where / "koatty_lite" / f"{m}.py" for m in CACHED]
-    assert stamps == tuple((int(s.stat().st_mtime), s.stat().st_size) for s in sources)
+    assert stamps == tuple((s.stat().st_size, int(s.stat().st_mtime)) for s in sources)
     assert [c.co_filename for c in code] == [str(s) for s in sources]
     seen, opened, _, _, filename = run(where, COLD)
     assert seen == [] and pycs_read(opened) == []

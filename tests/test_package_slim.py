@@ -243,7 +243,7 @@ def test_a_left_out_module_is_one_clear_error_naming_the_option(tmp_path):
     assert p.returncode == 1
     last = p.stderr.strip().splitlines()[-1]
     assert last == ("ImportError: koatty_lite.server is not in this function package: `python -m koatty_lite "
-                    "package` left out the feature listen, which the app did not seem to use: rebuild with --with "
+                    "package` left out listen, which the app did not seem to use: rebuild with --with "
                     "listen (or --all-modules)")
     p = _run(root, "import sys; sys.path.insert(0, sys.argv[1]); import koatty_lite\n"
                    "try:\n    import koatty_lite.serverless.tencent\nexcept ImportError as e:\n    print(e)\n"

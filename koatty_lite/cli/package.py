@@ -639,9 +639,12 @@ def _main(argv):
     p.add_argument("--platform", choices=("aws", "alicloud", "tencent", "all"),
                    help="the cloud whose HTTP formats ship (default: the template's, else the one handler(platform=) "
                         f"names, else tencent for an scf_bootstrap entry, else {DEFAULT_PLATFORM}); all: every cloud")
+    from koatty_lite.cli.slim import FEATURES
+
+    # why here: the shipped runtime's ImportError names a left-out feature, not what it is for (its bytes)
     p.add_argument("--with", dest="with_features", action="append", default=[], metavar="FEATURE",
-                   help="ship a runtime feature the app does not seem to use: validation, openapi, listen, cors, "
-                        "events, schedule, metrics, wsgi, environ (repeatable, or comma-separated)")
+                   help="ship a runtime feature the app does not seem to use (repeatable, or comma-separated): "
+                        + "; ".join(f"{f.name}: {f.what}" for f in FEATURES.values()))
     p.add_argument("--all-modules", action="store_true", help="ship the whole runtime, every cloud (as before 0.1.0's slim packages)")
     p.add_argument("--no-probe", action="store_true",
                    help="do not import the entries here to see what the app uses: the source scan alone decides")

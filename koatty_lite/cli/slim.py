@@ -579,7 +579,7 @@ def left_out_hook(left: list, platform: str) -> str:
             "        if part[0] == '-':\n"
             f"            raise ModuleNotFoundError(head + 'it was built for --platform {platform}: rebuild with "
             "--platform ' + part[1:] + ' (or --platform all)', name=name)\n"
-            "        raise ImportError(head + '`python -m koatty_lite package` left out the feature ' + part + "
+            "        raise ImportError(head + '`python -m koatty_lite package` left out ' + part + "
             "', which the app did not seem to use: rebuild with --with ' + part + ' (or --all-modules)', name=name)\n\n\n"
             f"_LEFT_OUT = {json.dumps(table, sort_keys=True)}\n"
             "__import__('sys').meta_path.append(_LeftOut())\n")
