@@ -511,7 +511,7 @@ def bad_request_headers(event, context, attr="request_id"):
 def header_items(headers, what="headers"):
     """Validate a single-value header map and return its items (None → no headers)."""
     if check_single(headers, what) is None:
-        return ()
+        return []  # why a list: a Request reads any other pairs as a header source (VPC Lattice v1)
     return [(k, v) for k, v in headers.items() if v is not None]
 
 
