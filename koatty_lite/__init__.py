@@ -113,7 +113,7 @@ def _import(name):
 
 _CORE = ("log", "errors", "context", "decorators", "output", "routes", "app")  # dependency order
 # PERF: the modules of a cold Lambda GET (but the cloud's) in one marshal blob: marshal shares the names and
-# strings they repeat instead of making and interning each again (cold GET -0.65M instructions, see
+# strings they repeat instead of making and interning each again (cold GET -0.8M instructions, see
 # docs/architecture.md). The import system's pycs stay what it reads (-v, -X importtime, -O...).
 _COLD = (*_CORE, "entry", "serverless/__init__")
 # why not with --check-hash-based-pycs always: the cache may hold a hash-based pyc's code
