@@ -8,7 +8,7 @@ import json
 
 from . import log as _log
 from .context import Context
-from .errors import JSON_TYPE, HttpException, finite, status_line
+from .errors import JSON_TYPE, HttpException, status_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,7 +82,9 @@ class WsgiApp:
                 if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
                     finish(ctx)
                 return answer(request, status, headers, b"" if ctx.method == "HEAD" else data, ctype)
-            status, headers = status_line(status), _headers(ctx, ctype, data)
+            from .context_extra import headers  # PERF: the general path's header list loads with its first use
+
+            status, headers = status_line(status), headers(ctx, ctype, data)
         if ctx._ext is not None:
             finish(ctx)
         if ctx.method == "HEAD":
@@ -153,40 +155,19 @@ try:
 
     # PERF: the C encoder built once (json.dumps builds one per call: +0.6 µs). No circular-reference
     # markers: a cyclic body fails with RecursionError, answered as a 500 like any other error.
-    # allow_nan False: NaN/Infinity are not JSON (RFC 8259); _json_bytes then writes them as null.
+    # allow_nan False: NaN/Infinity are not JSON (RFC 8259); context_extra.json_bytes then writes them as null.
     _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, False)
-
-    def _json_encode(obj: "Any") -> str:
-        return "".join(_c_encoder(obj, 0))
 except (ImportError, TypeError):  # an interpreter without the C accelerator
-    _json_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default,
-                                    allow_nan=False).encode
-
     def _c_encoder(obj: "Any", _level: int) -> tuple:
-        return (_json_encode(obj),)
-
-
-def _json_bytes(body: "Any") -> bytes:
-    """The JSON body as UTF-8: NaN / Infinity written as null (as Koatty's JSON.stringify does), a lone
-    surrogate as a ``\\udXXX`` escape (UTF-8 cannot carry it; it came from a client's JSON string)."""
-    try:
-        # PERF: the C encoder called here, not through _json_encode (a frame fewer)
-        text = "".join(_c_encoder(body, 0))
-    except ValueError as exc:
-        if "Out of range float" not in str(exc):
-            raise
-        body = finite(body)
-        text = _json_encode(body)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(body, separators=(",", ":"), default=_json_default, allow_nan=False).encode("ascii")
+        return (json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=_json_default, allow_nan=False),)
 
 
 def render(ctx: "Context") -> tuple:
     """``(status_line, headers, body_bytes)`` from the context's response state."""
+    from .context_extra import headers
+
     status, ctype, data = content(ctx)
-    return status_line(status), _headers(ctx, ctype, data), data
+    return status_line(status), headers(ctx, ctype, data), data
 
 
 _NO_BODY = frozenset((204, 304, *range(100, 200)))  # statuses that carry no body (nor its headers)
@@ -216,8 +197,10 @@ def content(ctx: "Context") -> tuple:
         # (json.dumps builds one per call; _json_bytes a frame more: -0.7k instructions per JSON answer)
         try:
             data = "".join(_c_encoder(body, 0)).encode("utf-8")
-        except (ValueError, UnicodeEncodeError):  # NaN/Infinity, a lone surrogate: _json_bytes' rules
-            data = _json_bytes(body)
+        except (ValueError, UnicodeEncodeError):  # NaN/Infinity, a lone surrogate: json_bytes' rules
+            from .context_extra import json_bytes
+
+            data = json_bytes(body)
         if ctype is None:
             ctype = JSON_TYPE
     elif isinstance(body, str):
@@ -237,50 +220,3 @@ def content(ctx: "Context") -> tuple:
         # Why: PEP 3333 validators require a Content-Type on every response that may carry a body.
         ctype = "application/octet-stream" if data else "text/plain; charset=utf-8"
     return status, ctype, data
-
-
-def _headers(ctx: "Context", ctype: "str | None", data: bytes) -> list:
-    """The response headers: Content-Type (unless ``ctype`` is None), the context's, Content-Length,
-    X-Request-Id; with ``koatty_facts`` for the serverless shapers (PERF: REST v1 GET -1 µs)."""
-    out = ctx._out
-    if ctype is not None:
-        headers = HeaderList((("Content-Type", ctype), *out, ("Content-Length", str(len(data))),
-                              ("X-Request-Id", ctx.request_id)))
-    else:
-        headers = HeaderList((*out, ("X-Request-Id", ctx.request_id)))
-        ctype = ""
-    headers.koatty_facts = _facts(out, ctype.lower()) if out else (ctype.lower(), "", (), True, True)
-    return headers
-
-
-class HeaderList(list):
-    """``render``'s header pairs, with ``koatty_facts``: (content type and encoding lower-cased, the
-    Set-Cookie values, no name repeated, every value ASCII), read by the serverless response shapers
-    (serverless/http.py) instead of lower-casing every name again."""
-
-    __slots__ = ("koatty_facts",)
-
-
-_FIXED = ("content-type", "content-length", "x-request-id")
-
-
-def _facts(out: list, ctype: str) -> tuple:
-    """``koatty_facts`` of render's headers, from the context's own (``out``) and its content type."""
-    cenc = ""
-    cookies = []
-    clean = distinct = True
-    seen = set(_FIXED)
-    for name, value in out:
-        low = name.lower()
-        if low in seen:
-            distinct = False
-            if low == "content-type":
-                ctype = value.lower()  # an appended Content-Type comes after render's: the shapers read the last
-        seen.add(low)
-        if low == "content-encoding":
-            cenc = value.strip().lower()
-        elif low == "set-cookie":
-            cookies.append(value)
-        if not value.isascii():
-            clean = False
-    return ctype, cenc, tuple(cookies), distinct, clean

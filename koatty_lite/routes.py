@@ -260,9 +260,14 @@ class Router:
 
     def routes(self) -> list:
         """Every ``(METHOD, path)`` registered, sorted."""
-        out = [(m, p) for p, t in self.static.items() for m in t]
-        out += [(m, p) for _, p, t in self.dynamic for m in t]
-        return sorted(out, key=lambda r: (r[1], r[0]))
+        out = []  # why loops: a comprehension is a code object more to load at every cold start
+        for path, table in self.static.items():
+            for method in table:
+                out.append((method, path))
+        for _, path, table in self.dynamic:
+            for method in table:
+                out.append((method, path))
+        return sorted(out, key=itemgetter(1, 0))
 
     def lookup(self, method: str, path: str) -> tuple:
         """``match()`` for a request: once the table is frozen, a static route's answer is kept per path
@@ -297,10 +302,6 @@ class Router:
         names or a standard one is kept (else every new method grew the table, unbounded)."""
         if len(self._hits) < 1024 and (method in found[2] or method in _KEPT_METHODS):
             self._hits.setdefault(path, {})[method] = (found[0], _NO_PARAMS, found[2], path)
-
-    def find(self, method: str, path: str) -> tuple:
-        """``(handler, params, table)``: handler None when the method is not allowed; table None when no path matches."""
-        return self.match(method, path)[:3]
 
     def match(self, method: str, path: str) -> tuple:
         """``(handler, params, table, route)``, ``route`` the path pattern that matched (None: no match).
@@ -739,8 +740,11 @@ class Route:
         if result is not None:
             if isinstance(result, BaseException):
                 raise result  # Koatty: returning an Error throws it
-            if type(result) is tuple and _is_response_tuple(result):
-                return _unpack(ctx, result)
+            if type(result) is tuple:
+                from .context_extra import unpack  # PERF: Flask-style tuples load their rules with the first
+
+                if unpack(ctx, result):
+                    return result
             ctx.body = result
         elif ctx.body is None and ctx._status is None:
             ctx._status = 204
@@ -772,32 +776,3 @@ def _path_args(extractors: tuple) -> "tuple | None":
             return None
         out.append((name, extractor.key))
     return tuple(out)
-
-
-def _is_response_tuple(result: tuple) -> bool:
-    """``(body, status)`` or ``(body, status, headers)`` as Flask and Powertools take them: status an
-    int 100-599, headers a dict or a list of (name, value) pairs. Any other tuple is a JSON array."""
-    n = len(result)
-    if n not in (2, 3):
-        return False
-    status = result[1]
-    if type(status) is not int or not 100 <= status <= 599:
-        return False
-    if n == 2 or isinstance(result[2], dict):
-        return True
-    headers = result[2]
-    return isinstance(headers, list) and all(type(p) is tuple and len(p) == 2 for p in headers)
-
-
-def _unpack(ctx: "Context", result: tuple) -> "Any":
-    """Apply a response tuple: the body, the status, then the headers (a dict sets, pairs append)."""
-    ctx.body = result[0]
-    ctx.status = result[1]
-    if len(result) == 3:
-        headers = result[2]
-        if isinstance(headers, dict):
-            ctx.set(headers)
-        else:
-            for name, value in headers:
-                ctx.append(name, value)  # why: a list may repeat a name (several Set-Cookie)
-    return result

@@ -1,0 +1,77 @@
+"""What `import koatty_lite` + handler(App) + a first Lambda GET defines: the rare halves of the core
+modules (classes, big functions) live in koatty_lite.context_extra (or are made on first use), so a cold
+start neither unmarshals nor creates them (issue 14: ~70k instructions a class, ~13k a code object)."""
+import json
+import os
+import subprocess
+import sys
+
+from test_core_imports import COLD_APP, ROOT
+
+# name -> the module of the cold path that no longer defines it (each was there before issue 14's trim)
+OFF_THE_COLD_PATH = {
+    "koatty_lite.output": ["HeaderList", "_headers", "_facts", "_json_bytes", "_json_encode"],
+    "koatty_lite.routes": ["_is_response_tuple", "_unpack"],
+}
+# name -> where it lives now, loaded with its first use
+MOVED = {"HeaderList": "koatty_lite.context_extra"}
+
+
+def _cold(probe: str) -> "object":
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + COLD_APP.replace(
+        "print(_j.dumps(sorted(m for m in sys.modules if m.startswith('koatty_lite'))))", probe)
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_a_cold_get_defines_none_of_the_rare_halves():
+    found = _cold(f"print(_j.dumps({{m: [n for n in ns if n in vars(sys.modules[m])] for m, ns in {OFF_THE_COLD_PATH!r}.items()}}))")
+    assert found == {m: [] for m in OFF_THE_COLD_PATH}
+
+
+def test_the_router_has_no_find():
+    """Router.find was ``match()[:3]``, called by tests only: a code object less at every cold start."""
+    from koatty_lite.routes import Router
+
+    assert not hasattr(Router, "find")
+
+
+def test_a_cookie_answer_loads_the_general_header_list():
+    """The general path (a Set-Cookie: its own header shaping) still gets render's header list with
+    ``koatty_facts``, now from context_extra."""
+    got = _cold("r = h(get('/cookie'), None); import koatty_lite.context_extra as x; "
+                "print(_j.dumps([r['statusCode'], r['cookies'], type(x.headers(type('C', (), {'_out': [], "
+                "'request_id': 'r'})(), None, b'')).__name__, x.HeaderList.__module__]))")
+    assert got == [200, ["sid=1; Path=/"], "HeaderList", "koatty_lite.context_extra"]
+
+
+def test_a_response_tuple_is_still_applied():
+    from core_support import client
+
+    from koatty_lite import Controller, GetMapping, Koatty
+
+    @Controller("/")
+    class T:
+        @GetMapping("/t")
+        def t(self):
+            return {"made": True}, 201, [("X-A", "1"), ("X-A", "2")]
+
+        @GetMapping("/array")
+        def array(self):
+            return (1, 2)
+
+        @GetMapping("/three")
+        def three(self):
+            return ("a", 200, "not headers")
+
+    class App(Koatty):
+        components = [T]
+
+    web = client(App)[0]
+    answer = web.get("/t", status=201)
+    assert answer.json == {"made": True} and answer.headers.getall("X-A") == ["1", "2"]
+    assert web.get("/array").json == [1, 2]
+    assert web.get("/three").json == ["a", 200, "not headers"]
