@@ -6,10 +6,12 @@ in server.py (loaded by listen() only).
 import os
 import re
 from _thread import allocate_lock
+from functools import cached_property  # why: free, `re` has loaded functools (and types) already
+from types import MethodType
 
 from . import log as _log
 from .context import _BODY_METHODS, Context
-from .decorators import _MISSING, EVENTS, SINGLETON_TYPES, Container, InjectionError, koatty_name, koatty_type, refuse_async
+from .decorators import _MISSING, EVENTS, SINGLETON_TYPES, Container, _injection_error, koatty_name, koatty_type, refuse_async
 from .errors import HttpException
 from .output import WsgiApp
 from .routes import Route, Router, _get_path, allowed, join_path, path_params
@@ -36,28 +38,25 @@ _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re 
 
 # --- Koa's onion, synchronous (was compose.py): ``fn(ctx, next)`` calls ``next()`` to run the rest ---
 
-class _Next:
-    """The ``next`` passed to a middleware: runs middleware ``i`` (the one after it), once."""
+def _next(state: list) -> "Any":
+    """The ``next`` passed to a middleware, bound to ``state`` = ``[chain, i, ctx]``: runs middleware ``i``
+    (the one after the caller), once (``i`` is -1 once called).
 
-    # PERF: one small object per middleware per request instead of nested closures, made without an
-    # __init__ frame (_new below); ``i`` is -1 once called (index of the next one: -0.6k instructions a call).
-    __slots__ = ("chain", "i", "ctx")
-
-    def __call__(self) -> "Any":
-        i = self.i
-        if i < 0:
-            raise RuntimeError("next() called multiple times")
-        self.i = -1
-        chain = self.chain
-        if i < chain.n:
-            nxt = _new(_Next)
-            nxt.chain, nxt.i, nxt.ctx = chain, i + 1, self.ctx
-            return chain.middleware[i](self.ctx, nxt)
-        endpoint = chain.endpoint
-        return None if endpoint is None else endpoint(self.ctx)
+    PERF: a bound method (types.MethodType over a list) per middleware per request, not an object of a
+    class of ours: the class cost ~87k instructions at every cold start, and a bound method is called by
+    the interpreter's fast path (no __call__ slot lookup).
+    """
+    chain, i, ctx = state
+    if i < 0:
+        raise RuntimeError("next() called multiple times")
+    state[1] = -1
+    if i < chain.n:
+        return chain.middleware[i](ctx, _bind(_next, [chain, i + 1, ctx]))
+    endpoint = chain.endpoint
+    return None if endpoint is None else endpoint(ctx)
 
 
-_new = object.__new__
+_bind = MethodType
 
 
 class Chain:
@@ -75,10 +74,8 @@ class Chain:
 
     def __call__(self, ctx: "Any", next: "Callable | None" = None) -> "Any":
         if next is None:
-            if self.n:  # written out as in _Next.__call__
-                nxt = _new(_Next)
-                nxt.chain, nxt.i, nxt.ctx = self, 1, ctx
-                return self.middleware[0](ctx, nxt)
+            if self.n:  # written out as in _next
+                return self.middleware[0](ctx, _bind(_next, [self, 1, ctx]))
             endpoint = self.endpoint
             return None if endpoint is None else endpoint(ctx)
         # Used as a middleware itself: the outer next() becomes the endpoint.
@@ -264,7 +261,14 @@ class Koatty:
 
     # --- readiness and the WSGI callable --------------------------------------------------------
 
-    logger = _log.AppLoggerAttribute()
+    @cached_property
+    def logger(self) -> "Any":
+        """``app.logger``: the ``Logger`` whose keys are on every line of the process (koatty_lite.logsetup,
+        loaded by the first use). Not a data descriptor: an app that sets its own ``self.logger`` keeps it.
+        PERF: functools' cached_property, not a class of ours (~70k instructions a class at every cold start)."""
+        from .logsetup import app_logger
+
+        return app_logger
 
     @property
     def is_ready(self) -> bool:
@@ -451,7 +455,7 @@ def _configured(app: "Koatty", kind: str, section: str, decorator: str) -> list:
             # PERF: a built-in middleware's module is imported only by an app that lists it.
             container.register(getattr(__import__(module, fromlist=[attr]), attr))
         if name not in container.classes or koatty_type(container.classes[name]) != kind:
-            raise InjectionError(f"{section} {name!r} in config {section}.list is not a registered {decorator}")
+            raise _injection_error(f"{section} {name!r} in config {section}.list is not a registered {decorator}")
         options = (app.get_config(section + ".config") or {}).get(name) or {}
         if options.get("enabled", True) is not False:
             out.append((name, options))

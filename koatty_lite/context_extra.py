@@ -513,16 +513,10 @@ def _facts(out: list, ctype: str) -> tuple:
 def json_bytes(body: "Any") -> bytes:
     """A JSON body the prebuilt encoder refused (``output.content``), as UTF-8: NaN / Infinity written as
     null (as Koatty's JSON.stringify does), a lone surrogate as a ``\\udXXX`` escape (UTF-8 cannot carry
-    it; it came from a client's JSON string)."""
+    it; it came from a client's JSON string). Any other failure is raised again."""
+    body = finite(body)
     try:
-        text = "".join(_c_encoder(body, 0))
-    except ValueError as exc:
-        if "Out of range float" not in str(exc):
-            raise
-        body = finite(body)
-        text = "".join(_c_encoder(body, 0))
-    try:
-        return text.encode("utf-8")
+        return "".join(_c_encoder(body, 0)).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(body, separators=(",", ":"), default=_json_default, allow_nan=False).encode("ascii")
 

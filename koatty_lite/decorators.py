@@ -318,6 +318,9 @@ def __getattr__(name: str) -> "Any":
     if name in MARKER_CLASSES:
         source, doc = MARKER_CLASSES[name]
         made = type(name, (Param,), {"__slots__": (), "source": source, "__doc__": doc, "__module__": __name__})
+    elif name == "InjectionError":
+        made = type(name, (RuntimeError,), {"__doc__": "A missing or circular dependency (create_application).",
+                                            "__module__": __name__})
     elif name == "AppEvent":
         made = type(name, (), {**dict(zip(EVENTS, EVENTS)), "__doc__": "Lifecycle event names as constants.",
                                "__module__": __name__})
@@ -328,7 +331,7 @@ def __getattr__(name: str) -> "Any":
 
 def __dir__() -> "list":
     """The module's names, with the classes made on first use (help(), completion and dir() list them)."""
-    return sorted({*globals(), *MARKER_CLASSES, "AppEvent"})
+    return sorted({*globals(), *MARKER_CLASSES, "AppEvent", "InjectionError"})
 
 
 # --- the container (was container.py) ---------------------------------------------------------
@@ -336,8 +339,10 @@ def __dir__() -> "list":
 SINGLETON_TYPES = ("COMPONENT", "SERVICE", "MIDDLEWARE", "PLUGIN", "ASPECT", "EXCEPTION_HANDLER")
 
 
-class InjectionError(RuntimeError):
-    """A missing or circular dependency; raised by ``create_application``, never at request time."""
+def _injection_error(message: str) -> "Exception":
+    """``InjectionError(message)``: a missing or circular dependency, raised by ``create_application``, never at
+    request time. PERF: the class is made by its first use (module __getattr__): a boot that fails none makes none."""
+    return (globals().get("InjectionError") or __getattr__("InjectionError"))(message)
 
 
 def koatty_type(cls: type) -> "str | None":
@@ -411,7 +416,7 @@ class Container:
         name = name or koatty_name(cls)
         other = self.classes.get(name)
         if other is not None and other is not cls:
-            raise InjectionError(f"two components named {name!r}: {other.__qualname__} and {cls.__qualname__}")
+            raise _injection_error(f"two components named {name!r}: {other.__qualname__} and {cls.__qualname__}")
         self.classes[name] = cls
         self._kinds = None
         self._by_class[cls] = name
@@ -465,7 +470,7 @@ class Container:
         """The singleton for a class or name, created (with its dependencies) on first use."""
         name = target if isinstance(target, str) and target in self.classes else self.name_of(target)
         if name is None:
-            raise InjectionError(f"missing dependency: {_label(target)} is not registered")
+            raise _injection_error(f"missing dependency: {_label(target)} is not registered")
         obj = self.instances.get(name)
         if obj is None:
             obj = self._create(name)
@@ -474,10 +479,10 @@ class Container:
     def _create(self, name: str) -> "Any":
         cls = self.classes[name]
         if koatty_type(cls) == "CONTROLLER":
-            raise InjectionError(f"{name} is a controller (created per request) and cannot be injected")
+            raise _injection_error(f"{name} is a controller (created per request) and cannot be injected")
         if name in self._stack:
             chain = self._stack[self._stack.index(name):] + [name]
-            raise InjectionError("circular dependency: " + " -> ".join(chain))
+            raise _injection_error("circular dependency: " + " -> ".join(chain))
         self._stack.append(name)
         try:
             values = self.prepare(cls)
@@ -512,17 +517,17 @@ class Container:
             if target is None:
                 target = annotations.get(attr)
                 if target is None:
-                    raise InjectionError(
+                    raise _injection_error(
                         f"cannot inject {owner}.{attr}: Autowired() needs a type annotation or a name")
             name = self.name_of(target, cls)
             if name is None:
                 chain = self._stack + [f"{owner}.{attr}", _label(target)]
-                raise InjectionError(
+                raise _injection_error(
                     "missing dependency: " + " -> ".join(_dedupe(chain))
                     + " (not registered: add it to App.components)")
             if name in self._stack:
                 chain = self._stack[self._stack.index(name):] + [name]
-                raise InjectionError("circular dependency: " + " -> ".join(chain))
+                raise _injection_error("circular dependency: " + " -> ".join(chain))
             values[attr] = self.get(name)
         self._prepared[cls] = values
         return values

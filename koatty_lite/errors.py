@@ -100,10 +100,4 @@ def error_body(code: "Any", message: str, data: "Any" = None, request_id: "str |
     of every answer koatty_lite gives (the core, the adapters' 400s, the entry point's 500/503).
     NaN / Infinity in ``data`` are written as null (RFC 8259 has no such numbers)."""
     body = {"code": code, "message": message, "data": data, "requestId": request_id}
-    try:
-        text = json.dumps(body, separators=(",", ":"), default=str, allow_nan=False)
-    except ValueError as exc:
-        if "Out of range float" not in str(exc):
-            raise
-        text = json.dumps(finite(body), separators=(",", ":"), default=str, allow_nan=False)
-    return text.encode("utf-8")
+    return json.dumps(finite(body), separators=(",", ":"), default=str, allow_nan=False).encode("utf-8")

@@ -95,18 +95,6 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-class AppLoggerAttribute:
-    """``app.logger``: the ``Logger`` whose keys are on every line of the process.
-
-    A non-data descriptor, so an app that sets its own ``self.logger`` (in ``init``) keeps it.
-    """
-
-    def __get__(self, obj: "Any", cls: "Any" = None) -> "Logger":
-        from .logsetup import app_logger
-
-        return app_logger
-
-
 def __getattr__(name: str) -> "Any":
     """The logger's setup and ``Logger`` live in koatty_lite.logsetup, loaded with the first line
     logged (or ``configure``, ``Logger``, ``app_logger``, ``RequestIdFilter``, ``TextFormatter`` asked for)."""

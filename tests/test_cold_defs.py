@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from test_core_imports import COLD_APP, ROOT
 
 # name -> the module of the cold path that no longer defines it (each was there before issue 14's trim)
@@ -13,9 +15,6 @@ OFF_THE_COLD_PATH = {
     "koatty_lite.output": ["HeaderList", "_headers", "_facts", "_json_bytes", "_json_encode"],
     "koatty_lite.routes": ["_is_response_tuple", "_unpack"],
 }
-# name -> where it lives now, loaded with its first use
-MOVED = {"HeaderList": "koatty_lite.context_extra"}
-
 
 def _cold(probe: str) -> "object":
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
@@ -75,3 +74,73 @@ def test_a_response_tuple_is_still_applied():
     assert answer.json == {"made": True} and answer.headers.getall("X-A") == ["1", "2"]
     assert web.get("/array").json == [1, 2]
     assert web.get("/three").json == ["a", 200, "not headers"]
+
+
+# The classes each core module makes on a Lambda cold start (import, handler(App), one GET), exactly: a class
+# costs ~70-130k instructions to make. Made on first use instead: InjectionError (the first failed injection),
+# the parameter markers and AppEvent (decorators.__getattr__); gone: log.AppLoggerAttribute (app.logger is a
+# functools.cached_property), app._Next (``next`` is a bound method of app._next), output.HeaderList.
+COLD_CLASSES = {
+    "koatty_lite.app": ["Chain", "Koatty"],
+    "koatty_lite.context": ["Context", "_Extra"],
+    "koatty_lite.decorators": ["Autowired", "Config", "Container", "Param"],
+    "koatty_lite.errors": ["HttpException", "KoattyException"],
+    "koatty_lite.log": [],
+    "koatty_lite.output": ["WsgiApp"],
+    "koatty_lite.routes": ["Extractor", "MarkerSource", "Pattern", "Route", "Router"],
+}
+
+
+def test_a_cold_get_makes_only_these_classes_in_the_core_modules():
+    found = _cold("print(_j.dumps({m: sorted({v.__name__ for v in vars(sys.modules[m]).values() if isinstance(v, type) "
+                  f"and v.__module__ == m}}) for m in {sorted(COLD_CLASSES)!r}}}))")
+    assert found == COLD_CLASSES
+
+
+def test_injection_error_is_made_on_first_use_as_one_class():
+    import koatty_lite.decorators as d
+    from koatty_lite import Autowired, Koatty, Service, create_application
+
+    @Service()
+    class NeedsMissing:
+        other: "Nowhere" = Autowired()  # noqa: F821
+
+    class App(Koatty):
+        components = [NeedsMissing]
+
+    try:
+        create_application(App)
+    except Exception as exc:  # noqa: BLE001
+        raised = exc
+    assert type(raised) is d.InjectionError is d._injection_error("x").__class__
+    assert issubclass(d.InjectionError, RuntimeError) and d.InjectionError.__module__ == "koatty_lite.decorators"
+    assert d.InjectionError.__doc__ and "InjectionError" in dir(d)
+
+
+def test_next_takes_no_arguments_and_runs_once():
+    """``next`` is a bound method now (app._next over [chain, i, ctx]), no object of a class of ours."""
+    from koatty_lite.app import Chain
+
+    seen = []
+
+    def first(ctx, next):
+        with pytest.raises(TypeError, match="positional argument"):
+            next(ctx)
+        seen.append(next())
+        with pytest.raises(RuntimeError, match="called multiple times"):
+            next()
+        return "first"
+
+    assert Chain([first], lambda ctx: ctx + 1)(41) == "first" and seen == [42]
+    assert Chain([], lambda ctx: ctx)(None) is None and Chain([])(1) is None
+
+
+def test_app_logger_is_the_process_logger_unless_the_app_sets_its_own():
+    from koatty_lite import Koatty
+    from koatty_lite.logsetup import app_logger
+
+    class Mine(Koatty):
+        def init(self):
+            self.logger = "mine"
+
+    assert Koatty().logger is app_logger and Mine().logger == "mine"
