@@ -125,11 +125,15 @@ for _name in _CORE:
     _import(f"{__package__}.{_name}")
 # why: written as the import system writes a pyc (where it may: not sys.dont_write_bytecode), when
 # _cold_code found it missing or stale (None), from the pycs it left, with the sizes and mtimes read first (a
-# source changed meanwhile is stale next time)
+# source changed meanwhile is stale next time); not beside hash-based pycs (compileall, pip under SOURCE_DATE_EPOCH):
+# the import system checks those by the source's bytes (or never), which a size and an mtime do not tell
 if _CODE is None and not _sys.dont_write_bytecode and _X._os.access(_CACHE.rpartition("/")[0], 2):
     try:
-        _X._write_atomic(_CACHE, _X.MAGIC_NUMBER + _X.marshal.dumps((tuple(map(_stamp, _SRCS)), [
-            _X.SourceFileLoader(m, m).get_code(m) for m in _SRCS])))
+        with _X._io.open_code(__cached__) as _name:
+            _name = _name.read(8)[4:] == bytes(4)  # this package's own pyc has a timestamp pyc's flags
+        if _name:
+            _X._write_atomic(_CACHE, _X.MAGIC_NUMBER + _X.marshal.dumps((tuple(map(_stamp, _SRCS)), [
+                _X.SourceFileLoader(m, m).get_code(m) for m in _SRCS])))
     except Exception:
         pass
 del _name

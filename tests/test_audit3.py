@@ -48,3 +48,29 @@ def test_a_vpc_lattice_v1_event_without_headers_is_served(target, headers):
         assert json.loads(answer["body"]) == {"headers": {"content-length": "0"}, "ip": ""}
     else:
         assert answer["body"] == "-"
+
+
+def test_a_source_edited_beside_checked_hash_pycs_is_never_shadowed_by_the_code_cache(tmp_path):
+    """Checked-hash pycs (what compileall and pip write under SOURCE_DATE_EPOCH, where mtimes are not trusted) are
+    checked against the source's bytes by the import system: a source edited with the same size and mtime runs
+    as edited. The code cache (koatty_lite/__init__.py) checks mtimes and sizes only, so it must not stand in for
+    such pycs. Fails on the old code: the cache written beside checked-hash pycs served the old routes.py."""
+    import compileall
+    import py_compile
+
+    from test_fast_load import copy_package, run
+
+    where = copy_package(tmp_path)
+    src = where / "koatty_lite" / "routes.py"
+    src.write_text(src.read_text(encoding="utf-8") + "\nMARK = 1\n", encoding="utf-8")
+    assert compileall.compile_dir(str(where / "koatty_lite"), quiet=1,
+                                  invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    code = "import json, koatty_lite, koatty_lite.routes as r\nprint(json.dumps(r.MARK))"
+    assert run(where, code) == 1  # the first import (may write the cache)
+    assert run(where, code) == 1  # (may read it)
+    st = src.stat()
+    src.write_text(src.read_text(encoding="utf-8").replace("\nMARK = 1\n", "\nMARK = 2\n"), encoding="utf-8")
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert src.stat().st_size == st.st_size and src.stat().st_mtime_ns == st.st_mtime_ns
+    assert run(where, code) == 2  # as the import system runs it (it checks the pyc's hash)
+    assert run(where, code) == 2
