@@ -1,7 +1,9 @@
 """koatty_lite/entry.py on the cold path (issue 14): each code object it holds costs every cold start ~12-14k
-instructions (unmarshal, function creation, teardown), so one-use helpers live in their callers. These tests
-pin what those callers still do: the argument checks and adapter modes of handler(), the boot of a class or
-a created app, and a foreign WSGI app's header pairs (_with_id) as the old helpers answered them."""
+instructions (unmarshal, function creation, teardown), so one-use helpers live in their callers and the guard
+of a foreign WSGI app in koatty_lite/foreign.py (loaded, and shipped, only for such an app). These tests pin
+what those callers still do: the argument checks and adapter modes of handler(), the boot of a class or a
+created app, a foreign WSGI app's header pairs (_with_id) as the old helpers answered them, and which
+packages ship foreign.py."""
 from __future__ import annotations
 
 import types
@@ -10,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koatty_lite import Controller, GetMapping, Koatty, entry, handler
+from koatty_lite import Controller, GetMapping, Koatty, entry, foreign, handler
 from koatty_lite.serverless import AwsLambdaAdapter
 
 
@@ -25,11 +27,11 @@ def _code_objects(path: str) -> int:
     return count
 
 
-def test_entry_holds_at_most_30_code_objects():
+def test_entry_holds_at_most_23_code_objects():
     """What importing entry.py unmarshals (the module, its functions, methods, closures, lambdas). Fails on
     the old code: 38 (the one-use helpers _serverless_mode, _adapter_mode, _fc2, _drain, _added_id, _unserved,
-    _no_kinds and the detector _no_event)."""
-    assert _code_objects(entry.__file__) <= 30
+    _no_kinds, the detector _no_event, and the guard of a foreign WSGI app: now in foreign.py)."""
+    assert _code_objects(entry.__file__) <= 23
 
 
 def _app():
@@ -107,10 +109,10 @@ def _old_with_id(headers, rid):
                 return list(headers)
         return [*headers, ("X-Request-Id", rid)]
 
-    ctype, lows, get = "", set(), entry._PLAIN_NAMES.get
+    ctype, lows, get = "", set(), foreign._PLAIN_NAMES.get
     try:
         for name, value in headers:
-            low = get(name) or entry._plain_name(name)
+            low = get(name) or foreign._plain_name(name)
             if low is None or low in lows or not value.isascii() or not value.isprintable():
                 return added_id(headers, rid), None
             lows.add(low)
@@ -139,4 +141,25 @@ PAIRS = st.one_of(st.tuples(NAMES, VALUES), st.tuples(NAMES), st.just(3), st.jus
 @settings(max_examples=400, deadline=None)
 @given(headers=st.lists(PAIRS, max_size=5), rid=st.sampled_from(["r-1", "r\n1", "é", ""]))
 def test_a_foreign_app_s_header_pairs_are_answered_as_the_old_helpers_did(headers, rid):
-    assert _answer(entry._with_id, headers, rid) == _answer(_old_with_id, headers, rid)
+    assert _answer(foreign._with_id, headers, rid) == _answer(_old_with_id, headers, rid)
+
+
+@pytest.mark.parametrize("wsgi, probe", [(False, True), (True, True), (True, False)],
+                         ids=["koatty-app", "wsgi-app", "wsgi-app-no-probe"])
+def test_the_guard_of_a_foreign_wsgi_app_ships_with_such_an_app_only(wsgi, probe, tmp_path):
+    """koatty_lite/foreign.py (feature ``foreign``) ships when handler() is given a WSGI app, or when no probe ran
+    (the source cannot tell); a Koatty app's package leaves it out. Fails on the old code: the guard was in
+    entry.py, so no package shipped foreign.py."""
+    import os
+    import zipfile
+
+    from conftest import FIXTURES
+    from koatty_lite.cli import package
+    from test_package_slim import _echo_project, _events_of, _unzip
+
+    app, entry = _echo_project(tmp_path, wsgi=wsgi)
+    res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=probe, log=lambda line: None)
+    assert ("koatty_lite/foreign.py" in zipfile.ZipFile(res.path).namelist()) is wsgi
+    assert ("foreign" in res.features) is wsgi
+    root = _unzip(res.path, tmp_path / "u")
+    assert _events_of(root, os.path.join(FIXTURES, "aws", "apigw-v1-get-multivalue.json")) == [200]

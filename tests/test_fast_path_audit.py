@@ -85,9 +85,9 @@ def test_caches_keyed_on_header_names_keep_no_long_name(event):
 
 
 def test_the_plain_response_name_cache_stays_bounded():
-    """A foreign app's response header names are cached (entry._PLAIN_NAMES, lower-case form); an app
+    """A foreign app's response header names are cached (foreign._PLAIN_NAMES, lower-case form); an app
     that echoes names a client chose must not grow it without bound, nor keep long ones."""
-    from koatty_lite import entry
+    from koatty_lite import foreign
 
     def echo(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain"), (environ["HTTP_X_NAME"], "v")])
@@ -100,7 +100,7 @@ def test_the_plain_response_name_cache_stays_bounded():
         event["headers"]["x-name"] = "X-Echo-%d" % i + ("-" + "a" * 100 if i % 2 else "")
         out = serve(copy.deepcopy(event), None)
         assert out["statusCode"] == 200 and out["headers"][event["headers"]["x-name"]] == "v"
-    assert len(entry._PLAIN_NAMES) <= 1024 and _long_cached(entry._PLAIN_NAMES) == []
+    assert len(foreign._PLAIN_NAMES) <= 1024 and _long_cached(foreign._PLAIN_NAMES) == []
 
 
 def test_charset_cache_keeps_no_long_charset():

@@ -206,7 +206,8 @@ def test_an_entry_calling_the_app_as_a_wsgi_app_ships_the_environ_view(probe, tm
     with open(entry, "w") as fh:
         fh.write(OWN_ADAPTER_ENTRY)
     res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=probe, log=lambda line: None)
-    assert set(res.features) == {"environ"}, res.features
+    # without the probe, the guard of a foreign WSGI app ships too (the source cannot tell what handler() is given)
+    assert set(res.features) == {"environ"} | ({"foreign"} if not probe else set()), res.features
     assert "koatty_lite/environ.py" in zipfile.ZipFile(res.path).namelist()
     assert _events_of(_unzip(res.path, tmp_path / "u"), '{"path": "/x"}') == [200]
 
@@ -415,7 +416,8 @@ def test_no_probe_never_imports_the_entry_and_the_scan_decides(tmp_path):
         fh.write(f"open({str(marker)!r}, 'w').close()\nkoatty_lite.handler(App, event_handlers={{}})\n")
     res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=False, log=lambda line: None)
     assert not marker.exists()
-    assert res.features == {"events": "handler.py: event_handlers="}
+    assert res.features == {"events": "handler.py: event_handlers=",
+                            "foreign": "no probe: handler() may be given a WSGI app"}
     package.build(app, [entry], str(tmp_path / "g.zip"), bytecode=False, log=lambda line: None)
     assert marker.exists()  # the probe imports it (the platform's init phase, once, on this machine)
 
@@ -446,7 +448,7 @@ def test_the_app_is_probed_and_scanned_for_the_features_it_uses(tmp_path):
     # run() at import time: the probe stops it before it serves (and records the listen server)
     entry.write_text("import koatty_lite\nfrom shop import App\nkoatty_lite.run(App)\n")
     res = package.build(str(app), [str(entry)], str(tmp_path / "f.zip"), bytecode=False, log=lambda line: None)
-    assert set(res.features) == {"schedule", "events", "cors", "listen", "environ"}
+    assert set(res.features) == {"schedule", "events", "cors", "listen", "environ", "foreign"}, res.features
     assert res.features["cors"] == "__init__.py: 'Cors'"
     assert res.features["events"] == "schedule needs it"
     names = zipfile.ZipFile(res.path).namelist()
@@ -867,7 +869,8 @@ def test_an_app_whose_openapi_use_is_only_in_a_json_config_ships_openapi_without
     entry.write_text("import koatty_lite\nfrom docsapp import App\n\nhandler = koatty_lite.handler(App)\n")
     res = package.build(str(app), [str(entry)], str(tmp_path / "f.zip"), bytecode=False, probe=False,
                         log=lambda line: None)
-    assert res.features == {"openapi": "config.json: 'openapi'", "validation": "openapi needs it"}
+    assert res.features == {"openapi": "config.json: 'openapi'", "validation": "openapi needs it",
+                            "foreign": "no probe: handler() may be given a WSGI app"}
     event = tmp_path / "docs.json"
     event.write_text(json.dumps({"httpMethod": "GET", "path": "/docs.json", "resource": "/{proxy+}", "headers": {},
                                  "requestContext": {"requestId": "r", "stage": "prod"}, "body": None}))

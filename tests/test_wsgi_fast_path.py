@@ -260,7 +260,7 @@ def _answer(serve):
 
 
 def reference_guard(wsgi_app):
-    """entry._guard as it was before koatty_run (a WSGI wrapper that serverless.run_wsgi then runs)."""
+    """foreign.guard as it was before koatty_run (a WSGI wrapper that serverless.run_wsgi then runs)."""
 
     def app(environ, start_response):
         rid = environ.get("koatty.request_id") or "0123456789abcdef"
@@ -301,7 +301,7 @@ def reference_guard(wsgi_app):
 @pytest.mark.parametrize("context", [CTX, None], ids=["ctx", "no-ctx"])
 def test_the_guarded_run_answers_as_the_guard_under_run_wsgi_did(app, kind, context, monkeypatch):
     name, event = SAMPLES[kind]
-    monkeypatch.setattr("koatty_lite.entry._new_request_id", lambda: "0123456789abcdef")
+    monkeypatch.setattr("koatty_lite.foreign._new_request_id", lambda: "0123456789abcdef")
     guarded = handler(app).wsgi
     assert callable(guarded.koatty_run)
     fmt = _claim(event, "auto")

@@ -84,6 +84,7 @@ register_feature("schedule", ["schedule.py"], "@Scheduled tasks", ["events"])
 register_feature("metrics", ["metrics.py"], "metrics (config metrics, ctx.metrics, koatty_lite.metrics)")
 register_feature("aspects", ["aspects.py"], "route aspects (@Before, @After, @BeforeEach, @AfterEach)")
 register_feature("config", ["config.py"], "Config(key) injection into components")
+register_feature("foreign", ["foreign.py"], "a foreign WSGI app (Flask, Django: any WSGI callable) given to handler()")
 register_feature("wsgi", ["serverless/wsgi.py"],
                  "a foreign WSGI app served outside handler() (serve_http, run_wsgi, the adapters)", ["environ"])
 
@@ -413,6 +414,7 @@ def _probe_features(seen: dict) -> dict:
             found.setdefault("openapi", "the app's config has openapi")
         if h.get("is_app") is False:
             found.setdefault("wsgi", "handler() is given a WSGI app")
+            found.setdefault("foreign", "handler() is given a WSGI app")
     for name in seen.get("bare") or ():
         found.setdefault("environ", f"{name}.py defines no koatty_lite.handler() (the app may be called as a WSGI app)")
     return found
@@ -523,6 +525,7 @@ def select(runtime_files: list, platform: str, *, with_features=(), source_paths
     for name, why in _probe_features(seen or {}).items():
         chosen.setdefault(name, why)
     if seen is None or seen.get("error") or seen.get("skipped"):
+        chosen.setdefault("foreign", "no probe: handler() may be given a WSGI app")  # why: the source cannot tell
         for path in _entries_without_handler(list(entries)):
             chosen.setdefault("environ", f"{os.path.basename(path)} calls no handler() (the app may be called as "
                                          "a WSGI app)")

@@ -1,0 +1,139 @@
+"""A foreign WSGI app (Flask, Django: any WSGI callable) served by ``koatty_lite.handler()``: ``guard`` gives
+every response an X-Request-Id and answers the JSON 500 instead of a crash (docs/handler.md).
+
+Loaded by the first ``handler()`` given such an app; a function package ships it only then (feature ``foreign``,
+cli/slim.py): a Koatty app's package and cold start pay nothing for it.
+"""
+from . import log as _log
+from .context import new_request_id
+from .entry import _TCHARS  # the RFC 9110 token characters (why from entry: only entry and kinds import serverless/)
+from .errors import KNOWN_LINES, check_status, error_body
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+__all__ = ["guard"]
+
+_new_request_id = new_request_id  # the name the guard (and its tests) use
+
+
+def guard(wsgi_app: "Callable") -> "Callable":
+    """Wrap a foreign WSGI app: X-Request-Id on every response, a JSON 500 instead of a crash.
+
+    The app runs to its end (body joined, written chunks first) before the server's start_response is
+    called. ``koatty_run(environ) -> (status, headers, body, plain)``, what the serverless formats call,
+    does it without a start_response round trip (PERF: guard + run_wsgi 19.2k -> ~8k instructions per
+    request, a REST v1 GET of a bare WSGI app); ``plain``: the lower-cased content type when the header
+    pairs are plain (see _with_id), else None.
+    """
+
+    def run(environ: dict) -> tuple:
+        rid = environ.get("koatty.request_id") or _new_request_id()
+        status_line = out_headers = plain = None  # set by start_response (PERF: cells, no list)
+        written = []  # write()'s chunks: once there are any, the headers count as sent (PEP 3333 exc_info)
+
+        def write(data: bytes) -> None:
+            if data:
+                written.append(bytes(data))
+
+        def start_response(status: str, headers: list, exc_info: "Any" = None) -> "Callable":
+            nonlocal status_line, out_headers, plain
+            headers, is_plain = _with_id(headers, rid)
+            if exc_info:
+                try:
+                    if written:
+                        raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None  # why: break the traceback cycle (PEP 3333)
+            elif status_line is not None:
+                raise AssertionError("start_response() called twice without exc_info")
+            if status not in KNOWN_LINES:  # PERF: the usual line without a call
+                check_status(status)  # why: a bad line is the app's fault: the JSON 500, not a crash or a split line
+            status_line, out_headers, plain = status, headers, is_plain
+            return write
+
+        try:
+            result = wsgi_app(environ, start_response)
+            if type(result) is list:
+                body = b"".join(result)  # PERF: a list has no close(); one bytes chunk is returned as it is
+            else:
+                try:  # why: a body generator may fail (or call start_response) while iterated: do it here
+                    body = b"".join(result)
+                finally:  # PEP 3333, whatever the iteration raised
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+            if status_line is None:  # why: a PEP 3333 violation is the app's fault: the JSON 500, not a crash
+                raise RuntimeError("the WSGI app returned a body without calling start_response()")
+        except Exception:
+            # Why: method and path are the client's: escaped, so a %0A cannot write a fake log line.
+            _log.get_logger().exception("unhandled exception in %s", _log.printable(
+                f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"))
+            if written:
+                raise  # why: body bytes were written: the 500 can no longer replace the headers
+            body = error_body(1, "Internal Server Error", None, rid)
+            return "500 Internal Server Error", [("Content-Type", "application/json; charset=utf-8"),
+                                                 ("Content-Length", str(len(body))), ("X-Request-Id", rid)], body, None
+        return status_line, out_headers, (b"".join(written) + body) if written else body, plain
+
+    def app(environ: dict, start_response: "Callable") -> list:
+        status, headers, body, _ = run(environ)
+        start_response(status, headers)
+        return [body]
+
+    app.koatty_run = run
+    return app
+
+
+def _with_id(headers: "Any", rid: str) -> tuple:
+    """``(pairs, plain)``: a foreign app's header pairs as a new list, with X-Request-Id unless the app
+    set one, and their lower-cased content type ("" without one) when they are plain, else None.
+
+    Plain: printable ASCII text (no CR/LF/NUL, no control character), no name repeated, no Set-Cookie, Content-Encoding or X-Request-Id
+    of the app's own; the format's ``answer`` then shapes them as it shapes a Koatty app's plain answer,
+    with no clean_headers and no shaper pass of their own (PERF: REST v1 GET of a bare WSGI app,
+    start_response + clean_headers + shaping 27.8k -> ~16k instructions).
+    """
+    ctype = ""
+    lows = set()
+    get = _PLAIN_NAMES.get
+    plain = False
+    try:
+        for name, value in headers:
+            # PERF: the name's lower-case form cached (an app's names are its constants), each value scanned
+            # in C where it stands: no lower(), no joined copy (REST v1 GET of a bare WSGI app -4k instructions)
+            low = get(name) or _plain_name(name)
+            if low is None or low in lows or not value.isascii() or not value.isprintable():
+                break
+            lows.add(low)
+            if low == "content-type":
+                ctype = value
+        else:
+            plain = True
+    except (AttributeError, TypeError, ValueError):
+        pass  # the general rules (clean_headers drops what is not text)
+    if plain and rid.isascii() and rid.isprintable():
+        return [*headers, ("X-Request-Id", rid)], ctype.lower()
+    for name, _ in headers:  # not plain (what a pair that is no pair raises, it raises)
+        # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
+        if len(name) == 12 and name.lower() == "x-request-id":
+            return list(headers), None
+    return [*headers, ("X-Request-Id", rid)], None
+
+
+_PLAIN_NAMES = {}  # a response header name as an app writes it -> its lower-case form, for names _with_id passes
+_UNPLAIN = frozenset(("set-cookie", "content-encoding", "x-request-id", ""))
+
+
+def _plain_name(name: "Any") -> "str | None":
+    """The lower-case form of a header name a plain answer may carry (printable ASCII, not Set-Cookie,
+    Content-Encoding or X-Request-Id), cached for at most 1024 names of up to 64 characters; else None."""
+    if type(name) is not str or not _TCHARS.issuperset(name):  # an RFC 9110 token (clean_headers drops others)
+        return None
+    low = name.lower()
+    if low in _UNPLAIN:
+        return None
+    if len(_PLAIN_NAMES) < 1024 and len(name) <= 64:  # why: bounded: an app may echo names a client chose
+        _PLAIN_NAMES[name] = low
+    return low
