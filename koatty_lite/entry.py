@@ -103,7 +103,7 @@ _no_event = ().__contains__  # the detector of a handler without HTTP formats: c
 
 # A foreign WSGI app's guard, in koatty_lite/foreign.py (feature "foreign": a Koatty app's package leaves it out), loaded
 # by the first handler() given one (PERF: 7 code objects off a Koatty app's cold start)
-_guard = _later(globals(), __package__ + ".foreign", "guard")
+_guard = _later(globals(), __package__ + ".foreign", "_guard")  # foreign._guard: the name it binds here
 
 
 def _unavailable_run(environ: dict) -> tuple:

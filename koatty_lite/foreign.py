@@ -86,6 +86,9 @@ def guard(wsgi_app: "Callable") -> "Callable":
     return app
 
 
+_guard = guard  # the name entry._guard's stand-in binds (entry.py)
+
+
 def _with_id(headers: "Any", rid: str) -> tuple:
     """``(pairs, plain)``: a foreign app's header pairs as a new list, with X-Request-Id unless the app
     set one, and their lower-cased content type ("" without one) when they are plain, else None.

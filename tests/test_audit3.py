@@ -74,3 +74,17 @@ def test_a_source_edited_beside_checked_hash_pycs_is_never_shadowed_by_the_code_
     assert src.stat().st_size == st.st_size and src.stat().st_mtime_ns == st.st_mtime_ns
     assert run(where, code) == 2  # as the import system runs it (it checks the pyc's hash)
     assert run(where, code) == 2
+
+
+def test_the_guard_stand_in_puts_foreign_guard_in_its_own_place():
+    """entry._guard is a ``_later`` stand-in for koatty_lite.foreign's guard: the first handler() given a WSGI app
+    binds the function in its place, as every stand-in does, and adds no other name to entry. Fails on the old
+    code: the stand-in bound foreign.guard under the name ``guard`` (a new attribute koatty_lite.entry.guard) and
+    stayed in place, importing again for every handler() given a WSGI app."""
+    from koatty_lite import entry
+
+    handler(_wsgi)
+    from koatty_lite import foreign
+
+    assert entry._guard is foreign.guard
+    assert "guard" not in vars(entry)
