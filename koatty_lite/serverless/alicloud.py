@@ -8,7 +8,7 @@ answer, the 400s) calls serverless/http.py's helpers through ``_later`` stand-in
 Formats: https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/http-trigger-invoking-function,
 https://help.aliyun.com/document_detail/85208.html. FC 2.0 HTTP functions are plain WSGI (entry.py).
 """
-from . import (_KIND_PLATFORM, PLAIN_TYPES, Request, _bad_event, _later, aws_only, body_source, check_single,
+from . import (_KIND_PLATFORM, PLAIN_TYPES, Request, _later, aws_only, body_source, check_single,
                context_request_id, path_info, request_id_of, strip_request_base)
 
 PLATFORM = "alicloud"
@@ -23,6 +23,7 @@ body_text = _later(globals(), _HTTP, "body_text")
 single_headers = _later(globals(), _HTTP, "single_headers")
 bad_request_headers = _later(globals(), _HTTP, "bad_request_headers")
 error_body = _later(globals(), _HTTP, "error_body")
+_bad_event = _later(globals(), _HTTP, "_bad_event")  # why its own: an imported stand-in never rebinds here
 
 
 def detect_fc3(event):

@@ -12,7 +12,7 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-funct
 https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
 from ..errors import _LINES, status_line
-from . import PLAIN_TYPES, XFF, Request, _bad_event, _later, aws_only, body_source, check_multi, check_single, path_info, \
+from . import PLAIN_TYPES, XFF, Request, _later, aws_only, body_source, check_multi, check_single, path_info, \
     request_id_of, strip_request_base
 
 PLATFORM = "aws"
@@ -25,6 +25,7 @@ _alb_query = _later(globals(), SOURCE, "_alb_query")
 _bad_line = _later(globals(), SOURCE, "_bad_line")
 _v2_line = _later(globals(), SOURCE, "_v2_line")
 _source_ip = _later(globals(), SOURCE, "_source_ip")
+_bad_event = _later(globals(), SOURCE, "_bad_event")  # why its own: an imported stand-in never rebinds here
 body_text = _later(globals(), SOURCE, "body_text")
 
 

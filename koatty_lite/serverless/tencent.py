@@ -8,7 +8,7 @@ it loads on first use (PERF: a cold SCF HTTP GET loads neither http.py nor urlli
 Formats: https://cloud.tencent.com/document/product/583/12513,
 https://cloud.tencent.com/document/product/583/52635 (CLB).
 """
-from . import (PLAIN_TYPES, Request, _bad_event, _later, aws_only, body_source, check_single, context_request_id,
+from . import (PLAIN_TYPES, Request, _later, aws_only, body_source, check_single, context_request_id,
                path_info, request_id_of, strip_request_base)
 
 PLATFORM = "tencent"
@@ -20,6 +20,7 @@ body_text = _later(globals(), _HTTP, "body_text")
 multi_headers = _later(globals(), _HTTP, "multi_headers")
 bad_request_headers = _later(globals(), _HTTP, "bad_request_headers")
 error_body = _later(globals(), _HTTP, "error_body")
+_bad_event = _later(globals(), _HTTP, "_bad_event")  # why its own: an imported stand-in never rebinds here
 
 
 # Tencent SCF function-URL hosts: <appid>-<id>-<region>.scf.tencentcs.com (cloud.tencent.com) and
