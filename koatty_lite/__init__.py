@@ -91,12 +91,14 @@ def _import(name):
             _X._imp._fix_co_filename(code, src)
             spec = _B.ModuleSpec(name, _X.SourceFileLoader(name, src), origin=src)
             spec.has_location, spec.cached, spec._initializing = True, pyc, True
-            module = mods[name] = type(_sys)(name)
+            module = type(_sys)(name)
             module.__loader__, module.__package__, module.__spec__ = spec.loader, parent, spec
             if stem != tail:  # a package
                 spec.submodule_search_locations = module.__path__ = [where]
                 module.__package__ = name
             module.__file__, module.__cached__ = src, pyc
+            # why only now, as importlib: another thread's import must find the spec (_initializing: it waits)
+            mods[name] = module
             try:
                 exec(code, module.__dict__)
             except BaseException:

@@ -117,3 +117,63 @@ def test_each_clouds_bad_event_stand_in_is_replaced_by_the_class(cloud):
     answer = handler(_App, platform=cloud)(copy.deepcopy(_MALFORMED[cloud]), None)
     assert answer["statusCode"] == 400, answer
     assert module._bad_event is BadEvent
+
+
+# Thread A loads serverless/http.py through koatty_lite's own loader (_import: a `_later` stand-in's first call, or
+# load_format) and is held at the first line where the new module is in sys.modules; thread B meanwhile imports a
+# name from it the ordinary way (`from .http import decode_body`, as body_source does).
+_RACE = """
+import json, threading
+import koatty_lite, koatty_lite.serverless
+NAME = "koatty_lite.serverless.http"
+paused, go_on, got = threading.Event(), threading.Event(), []
+
+def tracer(frame, event, arg):
+    if frame.f_code.co_name != "_import" or frame.f_globals.get("__name__") != "koatty_lite":
+        return None
+
+    def local(frame, event, arg):
+        module = sys.modules.get(NAME)
+        if event == "line" and not paused.is_set() and module is not None and module is frame.f_locals.get("module"):
+            paused.set()
+            go_on.wait(10)
+        return local
+    return local
+
+def a():
+    sys.settrace(tracer)
+    koatty_lite._import(NAME)
+
+def b():
+    try:
+        from koatty_lite.serverless.http import decode_body
+        got.append(decode_body.__name__)
+    except ImportError as exc:
+        got.append(str(exc))
+
+ta = threading.Thread(target=a)
+ta.start()
+held = paused.wait(10)
+tb = threading.Thread(target=b)
+tb.start()
+tb.join(1)
+go_on.set()
+ta.join()
+tb.join()
+print(json.dumps([held, got]))
+"""
+
+
+def test_a_module_the_fast_loader_is_loading_is_never_seen_without_its_spec(tmp_path):
+    """koatty_lite's own loader (_import) puts a module in sys.modules with its spec (``_initializing``), as importlib
+    does, so another thread importing from it meanwhile waits for it on the module lock. Modules loaded on first use
+    (serverless/http.py by a `_later` stand-in, a query string, a base64 body) make this the first request's path on
+    two threads. Fails on the old code: the module went into sys.modules before its spec was set, and the other
+    thread's import took the empty module: ImportError (cannot import name 'decode_body')."""
+    from test_fast_load import copy_package, run
+
+    where = copy_package(tmp_path)
+    run(where, "import json, koatty_lite.serverless.http\nprint(1)")  # the pycs the fast loader runs
+    held, got = run(where, _RACE)
+    assert held, "the fast loader did not load serverless/http.py (no pyc?)"
+    assert got == ["decode_body"]
