@@ -95,3 +95,52 @@ def test_the_bad_event_stand_in_puts_the_class_in_its_own_place():
     with pytest.raises(BadEvent, match="headers must be an object"):
         serverless.check_single([], "headers")
     assert serverless._bad_event is BadEvent
+
+
+HEADERS_APP = """
+import json as _j, sys
+from koatty_lite import Controller, GetMapping, Koatty, handler
+import koatty_lite.serverless as s
+@Controller('/')
+class C:
+    @GetMapping('/hello')
+    def hello(self):
+        return {'hello': 'world'}
+    @GetMapping('/agent')
+    def agent(self):
+        return {'agent': self.ctx.get('user-agent'), 'n': len(self.ctx.headers), 'keys': list(self.ctx.headers)}
+class App(Koatty):
+    components = [C]
+h = handler(App)
+ev = {'version': '2.0', 'rawPath': '/hello', 'rawQueryString': '', 'headers': {'host': 'x', 'user-agent': 'ua'},
+      'requestContext': {'http': {'method': 'GET', 'path': '/hello', 'sourceIp': '1.2.3.4'}, 'requestId': 'r-1'}}
+assert h(ev, None)['statusCode'] == 200
+made = 'HeaderView' in vars(s)
+ev['rawPath'] = ev['requestContext']['http']['path'] = '/agent'
+r = h(ev, None)
+print(_j.dumps([made, _j.loads(r['body']), type(s.Request('GET', '/', '', ({}, False, None, None), None, None, 'https',
+       {}, None, 'aws', 'apigw-v2', None).headers) is s.HeaderView, s.HeaderView.__name__]))
+"""
+
+
+def test_header_view_is_made_by_the_first_header_read():
+    """A cold GET that reads no header makes no HeaderView class (PERF: a class costs ~0.07M instructions); the
+    first header read makes it, and every view is of the one ``serverless.HeaderView``. Fails on the old code:
+    the class was made when serverless/__init__.py was imported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
+    env["AWS_LAMBDA_FUNCTION_NAME"] = "fn"
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + HEADERS_APP
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [False, {"agent": "ua", "n": 3, "keys": ["content-length", "host", "user-agent"]},
+                                      True, "HeaderView"]
+
+
+def test_header_view_is_importable_before_any_request():
+    """``from koatty_lite.serverless import HeaderView`` before any request gives the class the views are of."""
+    prog = (f"import sys, json; sys.path.insert(0, {ROOT!r}); from koatty_lite.serverless import HeaderView, Request; "
+            "r = Request('GET', '/', '', ({'A': 'b'}, False, None, None), None, None, 'https', {}, None, 'aws', 'k', None); "
+            "print(json.dumps([type(r.headers) is HeaderView, r.headers['a'], 'a' in r.headers, repr(r.headers)]))")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [True, "b", True, "Headers({'content-length': '0', 'a': 'b'})"]

@@ -237,11 +237,9 @@ def _register_module(module):
     bad_request = getattr(module, "bad_request", "bad_request" if source else None)
     records = []
     for kind, platform, detect, to_environ, to_response, *more in module.DETECTORS:
-        more += [None, None]
-        to_request, answer = more[0], more[1]
-        named = None
-        if str in (type(to_environ), type(to_response), type(bad_request), type(to_request), type(answer)):
-            named = source
+        to_request, answer, *_ = *more, None, None
+        named = source if str in (type(to_environ), type(to_response), type(bad_request), type(to_request),
+                                  type(answer)) else None
         records.append(HttpFormat(kind, platform, detect, to_environ, to_response, bad_request, to_request, answer,
                                   named))
     if records:
@@ -406,96 +404,110 @@ def _built_map(headers, multi):
     return out
 
 
-class HeaderView:
-    """Case-insensitive read-only request headers over the event's header pairs.
+def _view_class():
+    """Make HeaderView: the first request that reads its headers does (or the first read of
+    ``serverless.HeaderView``, through the module's __getattr__). PERF: a GET that reads no header makes no class
+    (a class costs ~0.07M instructions to make: cold Lambda GET -77k, coldstages.sh)."""
+    global HeaderView
 
-    Built on first use: repeated names joined with ``,`` (``Cookie`` with ``; ``), names with ``_`` or
-    non-ASCII characters dropped, ``content-length`` the decoded body's length, a comma-repeated Host
-    (FC 3.0's ``h,h``) cut to its first value: what ``ctx.headers`` reads from an environ, as text.
-    """
+    class HeaderView:
+        """Case-insensitive read-only request headers over the event's header pairs.
 
-    # Made by Request.headers, which sets the fields (no __init__: PERF, a frame fewer): ``_map`` (built on first
-    # read), ``_req``, ``raw_host`` (the Host value(s) as joined, before a repeated one is cut to the first).
-    __slots__ = ("_map", "_req", "raw_host")
+        Built on first use: repeated names joined with ``,`` (``Cookie`` with ``; ``), names with ``_`` or
+        non-ASCII characters dropped, ``content-length`` the decoded body's length, a comma-repeated Host
+        (FC 3.0's ``h,h``) cut to its first value: what ``ctx.headers`` reads from an environ, as text.
+        """
 
-    def _build(self):
-        source = self._req._pairs
-        out = None
-        if type(source) is tuple and not source[3]:
-            out = _fast_map(source)  # PERF: from the event's own map, no pairs (8 headers: 1.4 -> 0.5 µs)
-        if out is None:
-            out = {}
-            get = out.get
-            keys = _VIEW_KEYS
-            for name, value in self._req.pairs:
-                key = keys.get(name, 0)
-                if key == 0:
-                    key = _view_key(name)
-                if key is None:
-                    continue
-                old = get(key)
-                if old is None:
-                    out[key] = value
-                else:
-                    out[key] = old + ("; " if key == "cookie" else ",") + value
-        host = self.raw_host = out.get("host")
-        if host and "," in host:
-            out["host"] = host.split(",", 1)[0].strip()
-        self._map = out
-        return out
+        # Made by Request.headers, which sets the fields (no __init__: PERF, a frame fewer): ``_map`` (built on first
+        # read), ``_req``, ``raw_host`` (the Host value(s) as joined, before a repeated one is cut to the first).
+        __slots__ = ("_map", "_req", "raw_host")
 
-    def _length(self):
-        return str(len(self._req.body))
+        def _build(self):
+            source = self._req._pairs
+            out = None
+            if type(source) is tuple and not source[3]:
+                out = _fast_map(source)  # PERF: from the event's own map, no pairs (8 headers: 1.4 -> 0.5 µs)
+            if out is None:
+                out = {}
+                get = out.get
+                keys = _VIEW_KEYS
+                for name, value in self._req.pairs:
+                    key = keys.get(name, 0)
+                    if key == 0:
+                        key = _view_key(name)
+                    if key is None:
+                        continue
+                    old = get(key)
+                    if old is None:
+                        out[key] = value
+                    else:
+                        out[key] = old + ("; " if key == "cookie" else ",") + value
+            host = self.raw_host = out.get("host")
+            if host and "," in host:
+                out["host"] = host.split(",", 1)[0].strip()
+            self._map = out
+            return out
 
-    def get(self, name, default=None):
-        """The header value (str) or ``default``; ``x_api_key`` finds ``X-Api-Key`` as the environ does."""
-        m = self._map
-        if m is None:
-            m = self._build()
-        value = m.get(name)
-        if value is None:
-            if type(name) is not str:
-                return default
-            # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
-            key = _LOOKUP_KEYS.get(name)
-            if key is None:
-                key = name.upper().replace("_", "-").lower()
-                if len(_LOOKUP_KEYS) < 256 and len(name) <= 64:  # PERF: names asked for, cached (bounded: any str may come)
-                    _LOOKUP_KEYS[name] = key
-            value = None if key == name else m.get(key)
+        def _length(self):
+            return str(len(self._req.body))
+
+        def get(self, name, default=None):
+            """The header value (str) or ``default``; ``x_api_key`` finds ``X-Api-Key`` as the environ does."""
+            m = self._map
+            if m is None:
+                m = self._build()
+            value = m.get(name)
             if value is None:
-                # why: CONTENT_LENGTH always describes the bytes handed over
-                return self._length() if key == "content-length" else default
-        return value
+                if type(name) is not str:
+                    return default
+                # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
+                key = _LOOKUP_KEYS.get(name)
+                if key is None:
+                    key = name.upper().replace("_", "-").lower()
+                    if len(_LOOKUP_KEYS) < 256 and len(name) <= 64:  # PERF: cached (bounded: any str may come)
+                        _LOOKUP_KEYS[name] = key
+                value = None if key == name else m.get(key)
+                if value is None:
+                    # why: CONTENT_LENGTH always describes the bytes handed over
+                    return self._length() if key == "content-length" else default
+            return value
 
-    def __getitem__(self, name):
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
+        def __getitem__(self, name):
+            value = self.get(name)
+            if value is None:
+                raise KeyError(name)
+            return value
 
-    def __contains__(self, name):
-        return isinstance(name, str) and self.get(name) is not None
+        def __contains__(self, name):
+            return isinstance(name, str) and self.get(name) is not None
 
-    def keys(self):
-        """Header names, lower-case with dashes (a blank Content-Type is left out, as from an environ)."""
-        m = self._map
-        if m is None:
-            m = self._build()
-        return ["content-length"] + [k for k, v in m.items() if v or k != "content-type"]
+        def keys(self):
+            """Header names, lower-case with dashes (a blank Content-Type is left out, as from an environ)."""
+            m = self._map
+            if m is None:
+                m = self._build()
+            return ["content-length"] + [k for k, v in m.items() if v or k != "content-type"]
 
-    def items(self):
-        """``(name, value)`` pairs, names lower-case."""
-        return [(k, self.get(k)) for k in self.keys()]
+        def items(self):
+            """``(name, value)`` pairs, names lower-case."""
+            return [(k, self.get(k)) for k in self.keys()]
 
-    def __iter__(self):
-        return iter(self.keys())
+        def __iter__(self):
+            return iter(self.keys())
 
-    def __len__(self):
-        return len(self.keys())
+        def __len__(self):
+            return len(self.keys())
 
-    def __repr__(self):
-        return f"Headers({dict(self.items())!r})"
+        def __repr__(self):
+            return f"Headers({dict(self.items())!r})"
+
+    _VIEW.append(HeaderView)
+    HeaderView = _VIEW[0]  # why: two threads' first reads at once made two; every view is of the first
+    return HeaderView
+
+
+_VIEW = []  # [HeaderView] once made
+
 
 
 def _pairs_of(headers, multi):
@@ -597,7 +609,7 @@ class Request:
         h = self._headers
         if h is None:
             # PERF: HeaderView's fields set here, without an __init__ frame (-1.5k instructions)
-            h = self._headers = _new(HeaderView)
+            h = self._headers = _new(_VIEW[0] if _VIEW else _view_class())
             h._map = h.raw_host = None
             h._req = self
         return h
@@ -757,14 +769,8 @@ PLAIN_TYPES = frozenset(("application/json; charset=utf-8", "application/json", 
 
 def path_info(raw):
     """Percent-decode a URL path once into a PEP 3333 latin-1 native string."""
-    if raw.isascii() and "%" not in raw:
-        return raw  # PERF: the common case
-    if "%" not in raw:
-        try:
-            raw.encode("latin-1")
-            return raw  # PERF: the common ASCII path needs no decoding
-        except UnicodeEncodeError:
-            pass
+    if "%" not in raw and (raw.isascii() or max(raw) <= "\xff"):
+        return raw  # PERF: the common case (ASCII) and any latin-1 path need no decoding
     from urllib.parse import unquote_to_bytes  # PERF: ~1.7 ms; only a %-escaped path needs it
 
     return unquote_to_bytes(raw).decode("latin-1")
@@ -816,6 +822,8 @@ def __getattr__(name):
         module = _sys.modules.get(__name__ + "." + name)
         if module is not None:
             return module
+    if name == "HeaderView":
+        return _view_class()
     module = _LAZY.get(name)
     if module is not None:
         return getattr(_import(__name__ + "." + module), name)  # PERF: the package's own loader

@@ -127,7 +127,7 @@ def encode_query(pairs):
     if not pairs:
         return ""
     return "&".join(
-        quote(k, safe="") if v is None else quote(k, safe="") + "=" + quote(v, safe="")
+        quote(k) if v is None else quote(k) + "=" + quote(v)
         for k, v in pairs
     )
 
