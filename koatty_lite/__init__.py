@@ -147,7 +147,6 @@ from .decorators import (
     DeleteMapping, ExceptionHandler, GetMapping, HeadMapping, Middleware, OnEvent, OptionsMapping, Param,
     PatchMapping, Plugin, PostMapping, PutMapping, RequestMapping, Scheduled, Service,
 )
-from .errors import HttpException, KoattyException
 from .output import register_renderer
 from .routes import register_marker
 
@@ -172,9 +171,10 @@ _RULE_NAMES = frozenset((
     "IsDate", "Equals", "NotEquals", "Contains", "Gt", "Gte", "Lt", "Lte", "Length", "Matches", "IsCnName",
     "IsIdNumber", "IsZipCode", "IsMobile", "IsPlateNumber", "CheckFunc", "Rule", "register_rule"))
 _VALIDATION_NAMES = frozenset(("Validated", "ValidationError", "validate"))
-# The parameter markers and AppEvent: classes koatty_lite.decorators makes when first asked for (PERF).
+# The parameter markers and AppEvent: classes koatty_lite.decorators makes when first asked for (PERF), and
+# the exceptions koatty_lite.errors makes so.
 _CLASSES_MADE_ON_USE = frozenset(("PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam",
-                                  "AppEvent"))
+                                  "AppEvent", "KoattyException", "HttpException"))
 
 
 def __dir__():
@@ -185,7 +185,7 @@ def __dir__():
 
 def __getattr__(name: str):
     """Lazy names: ``handler`` and ``register_kind`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
-    validation (koatty_lite.validation, koatty_lite.rules), the parameter markers and ``AppEvent`` (made on first use)."""
+    validation (koatty_lite.validation, koatty_lite.rules), the parameter markers, ``AppEvent`` and the exceptions (made on first use)."""
     if name in _RULE_NAMES:
         from . import rules
 
@@ -201,9 +201,9 @@ def __getattr__(name: str):
 
         return run
     if name in _CLASSES_MADE_ON_USE:
-        from . import decorators
+        from . import decorators, errors
 
-        value = globals()[name] = getattr(decorators, name)  # made once, then a plain attribute here
+        value = globals()[name] = getattr(errors if "Exc" in name else decorators, name)  # made once, then here
         return value
     if name == "UploadedFile":
         from .payload import UploadedFile

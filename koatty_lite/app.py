@@ -12,7 +12,7 @@ from types import MethodType
 from . import log as _log
 from .context import _BODY_METHODS, Context
 from .decorators import _MISSING, EVENTS, SINGLETON_TYPES, Container, _injection_error, koatty_name, koatty_type, refuse_async
-from .errors import HttpException
+from . import errors
 from .output import WsgiApp
 from .routes import Route, Router, _get_path, allowed, join_path, path_params
 
@@ -91,7 +91,7 @@ def _refuse_control(params: dict) -> None:
     """A 400 when a path parameter holds a control character (U+0000 to U+001F, or DEL)."""
     for value in params.values():
         if any(c < " " or c == "\x7f" for c in value):
-            raise HttpException("invalid path: control character in a path parameter", 1, 400)
+            raise errors.HttpException("invalid path: control character in a path parameter", 1, 400)
 
 
 def deep_merge(base: dict, over: dict) -> dict:
@@ -324,13 +324,13 @@ class Koatty:
         handler, params, table, _ = found[2]
         if handler is None:
             if table is None:
-                raise HttpException("Not Found", 1, 404)
+                raise errors.HttpException("Not Found", 1, 404)
             allow = allowed(table)
             if method == "OPTIONS":
                 ctx.set("Allow", allow)
                 ctx.status = 204
                 return None
-            raise HttpException("Method Not Allowed", 1, 405, headers={"Allow": allow})
+            raise errors.HttpException("Method Not Allowed", 1, 405, headers={"Allow": allow})
         if params:
             # PERF: the parameters are pieces of the path: one C scan of it (isprintable), the values
             # looked at only when it holds an unusual character (GET /users/:id -0.5k instructions)

@@ -6,7 +6,7 @@ environ); both offer the same fields.
 """
 import os
 
-from .errors import HttpException
+from . import errors
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ class Context:
             data, files = parse_body(raw, headers.get("content-type", ""), headers.get("content-encoding", ""),
                                      limit=limit)
         except PayloadError as exc:
-            raise HttpException(exc.message, 1, exc.status) from None
+            raise errors.HttpException(exc.message, 1, exc.status) from None
         # Why: RequestBody() is documented as {} for an empty body; a JSON `null` (or blank) body is one.
         self._body_data = {} if data is None else data
         self._files = files or {}

@@ -17,6 +17,10 @@ The output's rarer paths: ``answer_error`` is ``WsgiApp.error``: Koa's onerror h
 (output.register_renderer), else a default for Decimal, datetime/date/time, UUID, set, bytes, Enum,
 dataclasses. PERF: a GET answered with a JSON body loads none of it (was output_extra.py: -0.15M
 instructions per cold start; tests/test_core_imports.py).
+
+The router's rare paths: ``match_tokens`` (Pattern.match for a pattern of text and parameters in one
+segment, or a ``*`` mid-path) and ``other_method`` (a matched path without the request's method).
+PERF: a cold GET of the usual routes loads neither (-50k instructions).
 """
 import json
 import os
@@ -25,12 +29,16 @@ import sys
 from . import context as _context
 from . import log as _log
 from .context import _ALNUM, Context, _check_header, _is_token, _wsgi_str
-from .errors import JSON_TYPE, REASONS, KoattyException, error_body, finite, status_line
+from . import errors
+from .errors import JSON_TYPE, REASONS, error_body, finite, status_line
 from .output import _RENDERERS, _c_encoder, _json_default, render
+from .routes import _pick
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from .routes import Pattern, Router
 
 
 class _Members:
@@ -262,11 +270,11 @@ class _Members:
             status = args[0]
             message = args[1] if len(args) > 1 else _reason(status)
             code = args[2] if len(args) > 2 else 1
-            raise KoattyException(str(message), code, status)
+            raise errors.KoattyException(str(message), code, status)
         message = args[0] if args else "Internal Server Error"
         code = args[1] if len(args) > 1 else 1
         status = args[2] if len(args) > 2 else 500
-        raise KoattyException(str(message), code, status)
+        raise errors.KoattyException(str(message), code, status)
 
     def redirect(self, url: str, status: int = 302) -> None:
         """Answer a redirect to ``url``, percent-encoded as Koa does (``encodeurl``: existing ``%XX`` kept,
@@ -313,7 +321,7 @@ def answer_error(wsgi_app: "Any", ctx: "Context", exc: "Exception") -> tuple:
     _error_headers(ctx, exc)
     handler = wsgi_app.handler
     if handler is not None:
-        if not isinstance(exc, KoattyException):
+        if not isinstance(exc, errors.KoattyException):
             # Why: a fault is logged (with the request id) even when the user's handler shapes the answer.
             _write_traceback(ctx, "unhandled exception")
         saved = ctx.body, ctx._status, ctx._type
@@ -324,7 +332,7 @@ def answer_error(wsgi_app: "Any", ctx: "Context", exc: "Exception") -> tuple:
                 ctx.body = result
             if ctx.body is not None or ctx._status is not None:
                 if ctx._status is None:
-                    ctx._status = exc.status if isinstance(exc, KoattyException) else 500
+                    ctx._status = exc.status if isinstance(exc, errors.KoattyException) else 500
                 return render(ctx)
         except MemoryError:
             raise
@@ -332,7 +340,7 @@ def answer_error(wsgi_app: "Any", ctx: "Context", exc: "Exception") -> tuple:
             _write_traceback(ctx, "exception handler failed")
             return _default_error(ctx, exc, force_500=True)
         ctx.body, ctx._status, ctx._type = saved
-        return _default_error(ctx, exc, force_500=not isinstance(exc, KoattyException))
+        return _default_error(ctx, exc, force_500=not isinstance(exc, errors.KoattyException))
     return _default_error(ctx, exc)
 
 
@@ -349,7 +357,7 @@ def _error_headers(ctx: "Context", exc: "Exception") -> None:
     out = ctx._out
     if out:
         out[:] = [p for p in out if p[0].lower() in _KEPT_ON_ERROR or p[0].lower().startswith("access-control-")]
-    extra = getattr(exc, "headers", None) if isinstance(exc, KoattyException) else None
+    extra = getattr(exc, "headers", None) if isinstance(exc, errors.KoattyException) else None
     if extra:
         for name, value in (extra.items() if isinstance(extra, dict) else extra):
             try:
@@ -377,7 +385,7 @@ def _write_traceback(ctx: "Context", what: str) -> None:
 
 
 def _default_error(ctx: "Context", exc: "Exception", force_500: bool = False) -> tuple:
-    if isinstance(exc, KoattyException) and not force_500:
+    if isinstance(exc, errors.KoattyException) and not force_500:
         status, body = exc.status, error_body(exc.code, exc.message, exc.data, ctx.request_id)
     else:
         if not force_500:
@@ -524,3 +532,69 @@ def json_bytes(body: "Any") -> bytes:
 for _name in _context.EXTRAS:
     if type(Context.__dict__.get(_name)) is _context._Extra:  # why: a member an app set on Context itself stays
         setattr(Context, _name, _Members.__dict__[_name])
+
+
+# --- the router's rare paths (Pattern.match and Router.match call them) -------------------------------------
+
+
+def match_tokens(self: "Pattern", path: str, i: int, t: int, params: dict, budget: list) -> "dict | None":
+    """Pattern.match for a pattern _simple_segments refuses: the tokens matched in turn, longest first, within
+    ``budget`` steps (a hostile path stays linear)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    tokens = self.tokens
+    if t == len(tokens):
+        return params if i == len(path) else None
+    kind, value = tokens[t]
+    if kind == "text":
+        if path.startswith(value, i):
+            return match_tokens(self, path, i + len(value), t + 1, params, budget)
+        return None
+    if value == "wildcard":
+        end, lowest = len(path), i  # why: ``*`` matches anything, the empty string included
+    else:
+        end, lowest = path.find("/", i), i + 1  # a parameter: one or more characters, no ``/``
+        if end == -1:
+            end = len(path)
+    if t + 1 == len(tokens):  # the last token must take the rest of the path
+        return {**params, value: path[i:]} if lowest <= len(path) == end else None
+    following = tokens[t + 1]
+    stop = end
+    while stop >= lowest:  # longest first, as a greedy regex would
+        if following[0] == "text":
+            # PERF: only where the text that follows starts (keeps /:name.:ext linear).
+            stop = path.rfind(following[1], lowest, stop + len(following[1]))
+            if stop == -1:
+                return None
+        found = match_tokens(self, path, stop, t + 1, {**params, value: path[i:stop]}, budget)
+        if found is not None:
+            return found
+        if budget[0] < 0:
+            return None
+        stop -= 1
+    return None
+
+
+def other_method(self: "Router", method: str, path: str, table: dict, params: "dict | None", route: str) -> tuple:
+    """The first path that matched has no ``method``: as koa-router does, a later route whose path
+    matches too and has the method serves it (``GET /x/:id`` beside ``DELETE /x/:nid``, or a static
+    ``GET /x/me`` beside ``DELETE /x/:id``). Without one it is a 405 whose table joins every matching
+    route's methods (its ``Allow``)."""
+    merged = None
+    parts = path.split("/")
+    for pattern, r, t in self.dynamic:
+        if t is table:
+            continue
+        p = pattern.match(path, parts)
+        if p is None:
+            continue
+        handler = _pick(t, method)
+        if handler is not None:
+            return handler, p, t, r
+        if merged is None:
+            merged = dict(table)
+        for m, h in t.items():
+            merged.setdefault(m, h)
+    return None, params if params is not None else {}, merged or table, route
+

@@ -8,7 +8,8 @@ import json
 
 from . import log as _log
 from .context import Context
-from .errors import JSON_TYPE, HttpException, status_line
+from . import errors
+from .errors import JSON_TYPE, status_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ def content(ctx: "Context") -> tuple:
     if body is None:
         if status is None:
             # Nothing answered (no route ran and no middleware set a body): Koa's default 404.
-            raise HttpException("Not Found", 1, 404)
+            raise errors.HttpException("Not Found", 1, 404)
         data = b""
     elif type(body) is dict or not isinstance(body, (str, bytes, bytearray, memoryview)):
         # PERF: the usual controller result (a dict) tested first; the prebuilt C encoder called here

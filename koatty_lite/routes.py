@@ -4,7 +4,7 @@ boot (argument extractors, converters, aspects)."""
 from operator import itemgetter  # why: loaded at start-up (collections); a C getter per field, no lambda
 
 from .decorators import _MISSING, Param, defines_init, refuse_async
-from .errors import HttpException
+from . import errors
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -147,7 +147,9 @@ class Pattern:
         if self.segments is None:
             if self.slashes != -1 and path.count("/") != self.slashes:
                 return None
-            return self._match_tokens(path, 0, 0, {}, [self.MAX_STEPS])
+            from .context_extra import match_tokens  # PERF: loaded by the first such pattern's request
+
+            return match_tokens(self, path, 0, 0, {}, [self.MAX_STEPS])
         if parts is None:
             parts = path.split("/")
         count = self.count
@@ -165,42 +167,6 @@ class Pattern:
         if self.rest:
             params["wildcard"] = "/".join(parts[count:])
         return params
-
-    def _match_tokens(self, path: str, i: int, t: int, params: dict, budget: list) -> "dict | None":
-        budget[0] -= 1
-        if budget[0] < 0:
-            return None
-        tokens = self.tokens
-        if t == len(tokens):
-            return params if i == len(path) else None
-        kind, value = tokens[t]
-        if kind == "text":
-            if path.startswith(value, i):
-                return self._match_tokens(path, i + len(value), t + 1, params, budget)
-            return None
-        if value == "wildcard":
-            end, lowest = len(path), i  # why: ``*`` matches anything, the empty string included
-        else:
-            end, lowest = path.find("/", i), i + 1  # a parameter: one or more characters, no ``/``
-            if end == -1:
-                end = len(path)
-        if t + 1 == len(tokens):  # the last token must take the rest of the path
-            return {**params, value: path[i:]} if lowest <= len(path) == end else None
-        following = tokens[t + 1]
-        stop = end
-        while stop >= lowest:  # longest first, as a greedy regex would
-            if following[0] == "text":
-                # PERF: only where the text that follows starts (keeps /:name.:ext linear).
-                stop = path.rfind(following[1], lowest, stop + len(following[1]))
-                if stop == -1:
-                    return None
-            found = self._match_tokens(path, stop, t + 1, {**params, value: path[i:stop]}, budget)
-            if found is not None:
-                return found
-            if budget[0] < 0:
-                return None
-            stop -= 1
-        return None
 
 
 _KEPT_METHODS = frozenset(METHODS)
@@ -327,30 +293,10 @@ class Router:
         if handler is None:
             handler = _pick(table, method)
             if handler is None and self.dynamic:
-                return self._other_method(method, path, table, params, route)
-        return handler, params if params is not None else {}, table, route
+                from .context_extra import other_method  # PERF: loaded by the first request it serves
 
-    def _other_method(self, method: str, path: str, table: dict, params: "dict | None", route: str) -> tuple:
-        """The first path that matched has no ``method``: as koa-router does, a later route whose path
-        matches too and has the method serves it (``GET /x/:id`` beside ``DELETE /x/:nid``, or a static
-        ``GET /x/me`` beside ``DELETE /x/:id``). Without one it is a 405 whose table joins every matching
-        route's methods (its ``Allow``)."""
-        merged = None
-        parts = path.split("/")
-        for pattern, r, t in self.dynamic:
-            if t is table:
-                continue
-            p = pattern.match(path, parts)
-            if p is None:
-                continue
-            handler = _pick(t, method)
-            if handler is not None:
-                return handler, p, t, r
-            if merged is None:
-                merged = dict(table)
-            for m, h in t.items():
-                merged.setdefault(m, h)
-        return None, params if params is not None else {}, merged or table, route
+                return other_method(self, method, path, table, params, route)
+        return handler, params if params is not None else {}, table, route
 
 
 def _pick(table: dict, method: str) -> "Any":
@@ -528,13 +474,13 @@ def register_marker(source: str, get: "Callable", where: str, *, keyed: bool = T
     return record
 
 
-register_marker("path", _get_path, "path parameter")
-register_marker("query", _get_query, "query parameter")
-register_marker("body", _get_body, "body field")
-register_marker("header", _get_header, "header")
-register_marker("file", _get_file, "uploaded file", keyed=False, converts=False)
-register_marker("param", _get_param, "query/path parameter", keyed=False)
-register_marker("body-all", _get_body_all, "request body", keyed=False, converts=False)
+# PERF: the built-in records without register_marker's checks (cold start -25k instructions)
+for _r in (("path", _get_path, "path parameter"), ("query", _get_query, "query parameter"),
+           ("body", _get_body, "body field"), ("header", _get_header, "header"),
+           ("file", _get_file, "uploaded file", False, False), ("param", _get_param, "query/path parameter", False),
+           ("body-all", _get_body_all, "request body", False, False)):
+    MARKERS[_r[0]] = MarkerSource(*_r)
+del _r
 
 
 def marker_source(marker: "Param") -> "MarkerSource":
@@ -575,14 +521,14 @@ class Extractor:
         value = self.getter(ctx, self.key)
         if value is _MISSING:
             if self.default is _MISSING:
-                raise HttpException(f"missing required parameter {self.arg!r} ({self.where})", 1, 400)
+                raise errors.HttpException(f"missing required parameter {self.arg!r} ({self.where})", 1, 400)
             return self.default
         convert = self.convert
         if convert is not None:
             try:
                 return convert(value)
             except (TypeError, ValueError, OverflowError):
-                raise HttpException(
+                raise errors.HttpException(
                     f"invalid parameter {self.arg!r} ({self.where}): expected {self.type_name}", 1, 400) from None
         return value
 

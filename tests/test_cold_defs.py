@@ -79,12 +79,13 @@ def test_a_response_tuple_is_still_applied():
 # The classes each core module makes on a Lambda cold start (import, handler(App), one GET), exactly: a class
 # costs ~70-130k instructions to make. Made on first use instead: InjectionError (the first failed injection),
 # the parameter markers and AppEvent (decorators.__getattr__); gone: log.AppLoggerAttribute (app.logger is a
-# functools.cached_property), app._Next (``next`` is a bound method of app._next), output.HeaderList.
+# functools.cached_property), app._Next (``next`` is a bound method of app._next), output.HeaderList;
+# KoattyException and HttpException (errors.__getattr__: the first raise or import of one).
 COLD_CLASSES = {
     "koatty_lite.app": ["Chain", "Koatty"],
     "koatty_lite.context": ["Context", "_Extra"],
     "koatty_lite.decorators": ["Autowired", "Config", "Container", "Param"],
-    "koatty_lite.errors": ["HttpException", "KoattyException"],
+    "koatty_lite.errors": [],
     "koatty_lite.log": [],
     "koatty_lite.output": ["WsgiApp"],
     "koatty_lite.routes": ["Extractor", "MarkerSource", "Pattern", "Route", "Router"],
@@ -144,3 +145,47 @@ def test_app_logger_is_the_process_logger_unless_the_app_sets_its_own():
             self.logger = "mine"
 
     assert Koatty().logger is app_logger and Mine().logger == "mine"
+
+
+def test_the_exceptions_are_made_once_on_first_use_and_pickle():
+    import pickle
+
+    import koatty_lite
+    import koatty_lite.errors as e
+    from koatty_lite import HttpException, KoattyException
+    from koatty_lite.errors import HttpException as H2
+
+    assert HttpException is H2 is e.HttpException is koatty_lite.HttpException and issubclass(H2, KoattyException)
+    assert KoattyException.__module__ == H2.__module__ == "koatty_lite.errors" and KoattyException.__doc__
+    assert {"HttpException", "KoattyException"} <= set(dir(koatty_lite)) and H2.__qualname__ == "HttpException"
+    err = pickle.loads(pickle.dumps(H2("gone", 3, 410, data={"a": 1})))
+    assert type(err) is H2 and (err.message, err.code, err.status, err.data) == ("gone", 3, 410, {"a": 1})
+    assert pickle.loads(pickle.dumps(KoattyException)) is KoattyException
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        e.Nope  # noqa: B018
+
+
+def test_a_cold_404_makes_the_exceptions():
+    assert _cold("r = h(get('/nowhere'), None); print(_j.dumps([r['statusCode'], sorted(n for n in "
+                 "vars(sys.modules['koatty_lite.errors']) if n.endswith('Exception'))]))") == [
+        404, ["HttpException", "KoattyException"]]
+
+
+def test_the_routers_rare_paths_live_in_context_extra():
+    """Pattern's token matcher (a pattern _simple_segments refuses) and Router's other-method search (a matched
+    path without the method): two code objects a cold GET of the usual routes neither unmarshals nor runs."""
+    from koatty_lite import context_extra
+    from koatty_lite.routes import MARKERS, Pattern, Router
+
+    assert not hasattr(Pattern, "_match_tokens") and not hasattr(Router, "_other_method")
+    assert Pattern("/:a-:b.:ext").match("/x-y.json") == {"a": "x", "b": "y", "ext": "json"}
+    r = Router()
+    r.add("GET", "/x/:id", "get")
+    r.add("DELETE", "/x/:nid", "delete")
+    r.add("PUT", "/x/:key", "put")
+    assert r.match("DELETE", "/x/1") == ("delete", {"nid": "1"}, {"DELETE": "delete"}, "/x/:nid")
+    assert r.match("POST", "/x/1")[0] is None and sorted(r.match("POST", "/x/1")[2]) == ["DELETE", "GET", "PUT"]
+    assert context_extra.match_tokens and context_extra.other_method
+    assert [(s, *MARKERS[s][2:]) for s in ("path", "file", "param", "body-all")] == [
+        ("path", "path parameter", True, True), ("file", "uploaded file", False, False),
+        ("param", "query/path parameter", False, True), ("body-all", "request body", False, False)]
