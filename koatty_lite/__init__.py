@@ -143,7 +143,7 @@ del _name
 from .app import Koatty, create_application
 from .context import Context
 from .decorators import (
-    After, AfterEach, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Config, Controller,
+    After, AfterEach, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Controller,
     DeleteMapping, ExceptionHandler, GetMapping, HeadMapping, Middleware, OnEvent, OptionsMapping, Param,
     PatchMapping, Plugin, PostMapping, PutMapping, RequestMapping, Scheduled, Service,
 )
@@ -171,10 +171,10 @@ _RULE_NAMES = frozenset((
     "IsDate", "Equals", "NotEquals", "Contains", "Gt", "Gte", "Lt", "Lte", "Length", "Matches", "IsCnName",
     "IsIdNumber", "IsZipCode", "IsMobile", "IsPlateNumber", "CheckFunc", "Rule", "register_rule"))
 _VALIDATION_NAMES = frozenset(("Validated", "ValidationError", "validate"))
-# The parameter markers and AppEvent: classes koatty_lite.decorators makes when first asked for (PERF), and
-# the exceptions koatty_lite.errors makes so.
+# The parameter markers, AppEvent and Config: classes koatty_lite.decorators makes (or loads) when first asked
+# for (PERF), and the exceptions koatty_lite.errors makes so.
 _CLASSES_MADE_ON_USE = frozenset(("PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam",
-                                  "AppEvent", "KoattyException", "HttpException"))
+                                  "AppEvent", "KoattyException", "HttpException", "Config"))
 
 
 def __dir__():

@@ -1,14 +1,26 @@
-"""``Config(key)`` injection: the config value of a component attribute, converted to its annotation
-(decorators.Container.prepare asks). Loaded by the first ``Config`` marker, shipped with the ``config``
-feature (a package of an app that injects no config leaves it out).
+"""``Config(key)`` injection: the marker class (served as koatty_lite.decorators.Config: loaded by the first
+``Config``) and the config value of a component attribute, converted to its annotation (decorators.Container.prepare
+asks); shipped with the ``config`` feature (a package of an app that injects no config leaves it out).
 """
-from .decorators import InjectionError
+from . import decorators
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .decorators import Config
+
+class Config:
+    """Class attribute marker: inject ``app.get_config(key, default)`` (dot path)."""
+
+    __slots__ = ("key", "default")
+    __module__ = "koatty_lite.decorators"  # why: its public place (decorators.__getattr__ serves it from here)
+
+    def __init__(self, key: str, default: "Any" = None):
+        self.key = key
+        self.default = default
+
+    def __repr__(self) -> str:
+        return f"Config({self.key!r})"
 
 
 def config_value(app: "Any", owner: str, attr: str, marker: "Config", annotation: "Any") -> "Any":
@@ -28,5 +40,5 @@ def config_value(app: "Any", owner: str, attr: str, marker: "Config", annotation
     try:
         return convert(value)
     except (TypeError, ValueError, OverflowError):
-        raise InjectionError(f"cannot inject {owner}.{attr}: config {marker.key!r} is {value!r}, "
+        raise decorators._injection_error(f"cannot inject {owner}.{attr}: config {marker.key!r} is {value!r}, "
                              f"expected {type_name}") from None

@@ -257,17 +257,9 @@ class Autowired:
 _MISSING = object()
 
 
-class Config:
-    """Class attribute marker: inject ``app.get_config(key, default)`` (dot path)."""
-
-    __slots__ = ("key", "default")
-
-    def __init__(self, key: str, default: "Any" = None):
-        self.key = key
-        self.default = default
-
-    def __repr__(self) -> str:
-        return f"Config({self.key!r})"
+# The injection marker classes made so far: ``Config`` (koatty_lite.config) joins when first asked for (PERF: a
+# class less at a cold start of an app that injects no config).
+_MARKS = (Autowired,)
 
 
 # --- parameter markers ------------------------------------------------------------------------
@@ -314,10 +306,16 @@ EVENTS = ("appBoot", "loadConfigure", "loadComponent", "loadPlugin", "loadMiddle
 
 
 def __getattr__(name: str) -> "Any":
-    """The built-in marker classes (``PathVariable``, ``Get``, ...) and ``AppEvent``, made on first use."""
+    """The built-in marker classes (``PathVariable``, ``Get``, ...), ``AppEvent`` and ``InjectionError``, made on
+    first use; ``Config`` (koatty_lite.config)."""
     if name in MARKER_CLASSES:
         source, doc = MARKER_CLASSES[name]
         made = type(name, (Param,), {"__slots__": (), "source": source, "__doc__": doc, "__module__": __name__})
+    elif name == "Config":
+        global _MARKS
+        from .config import Config as made
+
+        _MARKS = (Autowired, made)
     elif name == "InjectionError":
         made = type(name, (RuntimeError,), {"__doc__": "A missing or circular dependency (create_application).",
                                             "__module__": __name__})
@@ -331,7 +329,7 @@ def __getattr__(name: str) -> "Any":
 
 def __dir__() -> "list":
     """The module's names, with the classes made on first use (help(), completion and dir() list them)."""
-    return sorted({*globals(), *MARKER_CLASSES, "AppEvent", "InjectionError"})
+    return sorted({*globals(), *MARKER_CLASSES, "AppEvent", "InjectionError", "Config"})
 
 
 # --- the container (was container.py) ---------------------------------------------------------
@@ -376,12 +374,12 @@ def _members(cls: type) -> tuple:
     markers, methods = {}, {}
     for klass in reversed(cls.__mro__[:-1]):  # PERF: not object: its ~25 slots hold neither
         for key, value in klass.__dict__.items():
-            if isinstance(value, (Autowired, Config)):
+            if isinstance(value, _MARKS):
                 markers[key] = value
                 continue
             if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
                 methods[key] = value
-            elif value is Autowired or value is Config:
+            elif value is Autowired or value is _MARKS[-1]:
                 # why: `svc = Autowired` (no parentheses) left the class object in place of the service
                 hint = "Autowired()" if value is Autowired else "Config(\"key\", default)"
                 raise TypeError(f"{klass.__qualname__}.{key} uses {value.__name__} without parentheses: write {hint}")
@@ -508,7 +506,7 @@ class Container:
         for attr, marker in self.members(cls)[0].items():
             if annotations is None:
                 annotations = _annotations(cls)
-            if isinstance(marker, Config):
+            if not isinstance(marker, Autowired):  # a Config
                 from .config import config_value  # PERF: loaded (and shipped: the config feature) by a Config marker
 
                 values[attr] = config_value(self.app, owner, attr, marker, annotations.get(attr))

@@ -80,11 +80,12 @@ def test_a_response_tuple_is_still_applied():
 # costs ~70-130k instructions to make. Made on first use instead: InjectionError (the first failed injection),
 # the parameter markers and AppEvent (decorators.__getattr__); gone: log.AppLoggerAttribute (app.logger is a
 # functools.cached_property), app._Next (``next`` is a bound method of app._next), output.HeaderList;
-# KoattyException and HttpException (errors.__getattr__: the first raise or import of one).
+# KoattyException and HttpException (errors.__getattr__: the first raise or import of one); Config (in
+# koatty_lite.config, served by decorators.__getattr__).
 COLD_CLASSES = {
     "koatty_lite.app": ["Chain", "Koatty"],
     "koatty_lite.context": ["Context", "_Extra"],
-    "koatty_lite.decorators": ["Autowired", "Config", "Container", "Param"],
+    "koatty_lite.decorators": ["Autowired", "Container", "Param"],
     "koatty_lite.errors": [],
     "koatty_lite.log": [],
     "koatty_lite.output": ["WsgiApp"],
@@ -189,3 +190,39 @@ def test_the_routers_rare_paths_live_in_context_extra():
     assert [(s, *MARKERS[s][2:]) for s in ("path", "file", "param", "body-all")] == [
         ("path", "path parameter", True, True), ("file", "uploaded file", False, False),
         ("param", "query/path parameter", False, True), ("body-all", "request body", False, False)]
+
+
+def test_config_is_loaded_on_first_use_as_one_class_and_still_injects():
+    import pickle
+
+    import koatty_lite
+    import koatty_lite.decorators as d
+    from koatty_lite import Autowired, Config, Koatty, Service, create_application
+    from koatty_lite.decorators import Config as C2
+
+    assert Config is C2 is d.Config is koatty_lite.Config and Config.__module__ == "koatty_lite.decorators"
+    assert d._MARKS == (Autowired, Config) and "Config" in dir(d) and "Config" in dir(koatty_lite)
+    marker = pickle.loads(pickle.dumps(Config("db.port", 5)))
+    assert type(marker) is Config and (marker.key, marker.default) == ("db.port", 5)
+    assert repr(marker) == "Config('db.port')"
+
+    @Service()
+    class Db:
+        port: int = Config("db.port", 5)
+        host = Config("db.host")
+
+    @Service()
+    class Bad:
+        host = Config
+
+    class App(Koatty):
+        components = [Db]
+        config = {"db": {"port": "6"}}
+
+    assert (create_application(App).get(Db).port, create_application(App).get(Db).host) == (6, None)
+
+    class App2(Koatty):
+        components = [Bad]
+
+    with pytest.raises(TypeError, match="without parentheses"):
+        create_application(App2)
