@@ -12,10 +12,11 @@ import sys as _sys
 # koatty_lite.* names measured 0.19M (0.25M with SourceFileLoader.get_code), the spec handed to
 # importlib's _load 0.22M. A cold Lambda GET (coldstages.sh): 87.01M -> 85.12M instructions.
 _B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]  # with _os, _io, _imp...
-# why: what importlib does otherwise (-O: opt-N pycs; -v, -X importtime: it reports each import; Windows: its
-# separators)
-_TAG = (not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions) and _X.path_sep == "/"
-        and _sys.implementation.cache_tag)
+# why: what importlib does otherwise (-O: opt-N pycs; -v, -X importtime, PYTHONPROFILEIMPORTTIME: it reports
+# each import; Windows: its separators)
+_TAG = (not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions or not
+             _sys.flags.ignore_environment and _X._os.environ.get(b"PYTHONPROFILEIMPORTTIME"))
+        and _X.path_sep == "/" and _sys.implementation.cache_tag)
 
 
 def _plain(pkg):
@@ -45,12 +46,23 @@ def _cold_code():
         pass
 
 
-def _find(pkg, tail):
+def _find(pkg, tail, _inert=(_B.BuiltinImporter, _B.FrozenImporter), _paths=_X.PathFinder):
     """``(directory, file stem, code)`` of the submodule ``tail`` of ``pkg`` (a package: its directory and
     ``__init__``) from the code cache or when the import system would run its pyc as it is, else None: no
-    pyc or a stale one, a checked hash, another Python, a package _plain refuses."""
+    pyc or a stale one, a checked hash, another Python, a package _plain refuses, an import hook answering
+    for it or no PathFinder on sys.meta_path."""
     path = _plain(pkg)
     if path:
+        # why: importlib asks a finder ahead of PathFinder on sys.meta_path (an import hook, a tracer's) first: so
+        # does _find; the module it answers for goes to the import system (which asks it again). PERF: the
+        # defaults (not globals): ~0.6k instructions a module less
+        for hook in _sys.meta_path:
+            if hook is _paths:
+                break
+            if hook not in _inert and hook.find_spec(f"{pkg.__name__}.{tail}", pkg.__path__):
+                return
+        else:
+            return
         pairs = (f"{path}/{tail}", "__init__"), (path, tail)  # FileFinder's order
         # PERF: the cache's modules before any stat: a module's failed stat of a package costs ~8k instructions
         for where, stem in pairs:
@@ -62,17 +74,22 @@ def _find(pkg, tail):
                 st = _X._os.stat(f"{where}/{stem}.py")
             except OSError:
                 continue
-            try:
-                with _X._io.open_code(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
-                    data = fh.read()
-            except OSError:
-                break
-            # why: an unchecked-hash pyc (what `koatty_lite package` ships) runs as importlib runs it
-            if data[:4] == _X.MAGIC_NUMBER and (int.from_bytes(data[4:16], "little") == (
-                    int(st.st_mtime) & 0xFFFFFFFF | (st.st_size & 0xFFFFFFFF) << 32) << 32 or
-                    data[4:8] == b"\1\0\0\0" and _X._imp.check_hash_based_pycs != "always"):
-                return where, stem, _X.marshal.loads(memoryview(data)[16:])
-            break
+            return _pyc(where, stem, st)
+
+
+def _pyc(where, stem, st):
+    """``(where, stem, code)`` from the pyc of ``where/stem.py`` (``st``: its stat) when the import system would
+    run it as it is, else None: none, stale, another Python's, a checked hash."""
+    try:
+        with _X._io.open_code(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
+            data = fh.read()
+    except OSError:
+        return
+    # why: an unchecked-hash pyc (what `koatty_lite package` ships) runs as importlib runs it
+    if data[:4] == _X.MAGIC_NUMBER and (int.from_bytes(data[4:16], "little") == (
+            int(st.st_mtime) & 0xFFFFFFFF | (st.st_size & 0xFFFFFFFF) << 32) << 32 or
+            data[4:8] == b"\1\0\0\0" and _X._imp.check_hash_based_pycs != "always"):
+        return where, stem, _X.marshal.loads(memoryview(data)[16:])
 
 
 def _import(name):

@@ -1,8 +1,8 @@
 """koatty_lite imports its own cold modules itself (koatty_lite/__init__.py: _import, _find): from the pyc
 beside the source, without the import system's finders, as a module exactly like importlib's; anything
 else falls back to the import system. Each case runs in a fresh interpreter (-I: bytecode is written) on a
-copy of the package whose __pycache__ the test controls. A spy finder ahead of the import system's records
-which koatty_lite modules the finders were asked for: those the fast path did not load."""
+copy of the package whose __pycache__ the test controls. A spy on the import system's path finder records
+which koatty_lite modules it was asked for: those the fast path did not load."""
 from __future__ import annotations
 
 import importlib.util
@@ -24,11 +24,12 @@ SPY = """
 import json, sys
 class _Spy:
     seen = []
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name.startswith('koatty_lite.'):
-            cls.seen.append(name)
-sys.meta_path.insert(0, _Spy)
+    find_spec = sys.modules['_frozen_importlib_external'].PathFinder.find_spec
+def _spy(name, path=None, target=None):
+    if name.startswith('koatty_lite.'):
+        _Spy.seen.append(name)
+    return _Spy.find_spec(name, path, target)
+sys.modules['_frozen_importlib_external'].PathFinder.find_spec = _spy
 """
 # A koatty_lite module as the import system left it, to compare two processes' modules field by field.
 DESCRIBE = """
@@ -363,15 +364,79 @@ def test_audit_hooks_see_the_import_events_the_import_system_raises(tmp_path):
     assert run(where, check) == [[], normal, err, False]
 
 
-def test_import_time_reports_list_every_koatty_lite_module(tmp_path):
-    """`-X importtime` lists each koatty_lite module (the import system does the imports then), as a user
-    profiling a cold start expects. Fails on the first _import (one line: koatty_lite). Found by audit2."""
+CORE = ["koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.errors", "koatty_lite.log",
+        "koatty_lite.output", "koatty_lite.routes"]
+
+
+@pytest.mark.parametrize("flags,env", [(["-I", "-X", "importtime"], LAMBDA),
+                                       (["-S"], {**LAMBDA, "PYTHONPROFILEIMPORTTIME": "1"})])
+def test_import_time_reports_list_every_koatty_lite_module(tmp_path, flags, env):
+    """`-X importtime` and PYTHONPROFILEIMPORTTIME list each koatty_lite module (the import system does the
+    imports then), as a user profiling a cold start expects. Fails on the first _import (one line:
+    koatty_lite), and PYTHONPROFILEIMPORTTIME on the code cache's. Found by audit2."""
     where = copy_package(tmp_path)
     run(where, IMPORT)
-    core = {"koatty_lite", "koatty_lite.app", "koatty_lite.context", "koatty_lite.decorators", "koatty_lite.errors",
-            "koatty_lite.log", "koatty_lite.output", "koatty_lite.routes"}
-    out = subprocess.run([sys.executable, "-I", "-X", "importtime", "-c",
-                          f"import sys\nsys.path.insert(0, {str(where)!r})\nimport koatty_lite"],
-                         capture_output=True, text=True, env=LAMBDA, timeout=120)
+    out = subprocess.run([sys.executable, *flags, "-c", f"import sys\nsys.path.insert(0, {str(where)!r})\nimport koatty_lite"],
+                         capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()} >= core
+    assert {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()} >= {"koatty_lite", *CORE}
+
+
+def test_pythonprofileimporttime_is_not_read_under_ignore_environment(tmp_path):
+    """-E (or -I): Python ignores PYTHONPROFILEIMPORTTIME, and so does _import: the fast path loads the core."""
+    where = copy_package(tmp_path)
+    run(where, IMPORT)
+    assert run(where, IMPORT, "-E", env={**LAMBDA, "PYTHONPROFILEIMPORTTIME": "1"}) == []
+
+
+HOOK = """
+from importlib.machinery import PathFinder
+class _Hook:  # a tracer's finder ahead of the import system's: wraps koatty_lite.errors' loader
+    asked = []
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name.startswith('koatty_lite.'):
+            cls.asked.append(name)
+        if name == 'koatty_lite.errors':
+            spec = PathFinder.find_spec(name, path, target)
+            run = spec.loader.exec_module
+            def exec_module(module):
+                module.TRACED = True
+                run(module)
+            spec.loader.exec_module = exec_module
+            return spec
+sys.meta_path.insert(0, _Hook)
+import koatty_lite
+print(json.dumps([sorted(set(_Hook.asked)), sorted(set(_Spy.seen)), getattr(koatty_lite.errors, 'TRACED', False)]))
+"""
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_finder_ahead_of_the_import_systems_is_asked_and_one_that_answers_imports_the_module(tmp_path, cached):
+    """An import hook on sys.meta_path (a tracer, a type checker's) is asked for every koatty_lite module, as
+    the import system asks it; the module it answers for is imported by the import system through its
+    loader, the others still by _import (from the code cache or their pycs). Fails on the old code (no
+    finder was asked). Found by audit2."""
+    where = copy_package(tmp_path)
+    if not cached:
+        block_cache(where)
+    run(where, IMPORT)
+    assert run(where, HOOK) == [CORE, ["koatty_lite.errors"], True]
+
+
+def test_without_pathfinder_on_sys_meta_path_the_import_system_imports(tmp_path):
+    """A sys.meta_path without the import system's PathFinder (replaced by an app's own): _import loads
+    nothing itself; the import system finds the modules with the finders there."""
+    where = copy_package(tmp_path)
+    run(where, IMPORT)
+    check = ("from importlib.machinery import PathFinder\n"
+             "class _Own:\n"
+             "    asked = []\n"
+             "    @classmethod\n"
+             "    def find_spec(cls, name, path=None, target=None):\n"
+             "        cls.asked.append(name)\n"
+             "        return PathFinder.find_spec(name, path, target)\n"
+             "sys.meta_path[sys.meta_path.index(PathFinder)] = _Own\n"
+             "import koatty_lite\n"
+             "print(json.dumps(sorted(set(n for n in _Own.asked if n.startswith('koatty_lite.')))))")
+    assert run(where, check) == CORE
