@@ -38,6 +38,10 @@ def _aspect(decorator: str, aspect: "Any") -> None:
 
 
 def _class_decorator(kind: str, name: "str | None" = None, **extra: "Any") -> "Callable":
+    if not extra:  # why: @Controller checks its path itself
+        decorator = kind.title().replace("_", "")  # EXCEPTION_HANDLER -> ExceptionHandler
+        _bare(decorator, name, f"@{decorator}()")
+
     def deco(cls):
         cls.__koatty_type__ = kind
         cls.__koatty_name__ = name or cls.__name__
@@ -50,13 +54,11 @@ def _class_decorator(kind: str, name: "str | None" = None, **extra: "Any") -> "C
 
 def Component(name: "str | None" = None) -> "Callable":
     """Mark a class as a singleton component (it may carry ``@OnEvent`` methods)."""
-    _bare("Component", name, "@Component()")
     return _class_decorator("COMPONENT", name)
 
 
 def Service(name: "str | None" = None) -> "Callable":
     """Mark a class as a singleton service."""
-    _bare("Service", name, "@Service()")
     return _class_decorator("SERVICE", name)
 
 
@@ -68,25 +70,21 @@ def Controller(path: str = "", name: "str | None" = None) -> "Callable":
 
 def Middleware(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``run(self, options, app)`` returns an onion function ``fn(ctx, next)``."""
-    _bare("Middleware", name, "@Middleware()")
     return _class_decorator("MIDDLEWARE", name)
 
 
 def Plugin(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``run(self, options, app)`` runs at ``loadPlugin``."""
-    _bare("Plugin", name, "@Plugin()")
     return _class_decorator("PLUGIN", name)
 
 
 def Aspect(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``run(self, ctx, *args)`` runs before/after controller methods."""
-    _bare("Aspect", name, "@Aspect()")
     return _class_decorator("ASPECT", name)
 
 
 def ExceptionHandler(name: "str | None" = None) -> "Callable":
     """Mark a class whose ``handle(self, ctx, exc)`` replaces the default error output."""
-    _bare("ExceptionHandler", name, "@ExceptionHandler()")
     return _class_decorator("EXCEPTION_HANDLER", name)
 
 
@@ -122,46 +120,46 @@ def RequestMapping(path: str = "/", method: str = "ALL") -> "Callable":
     return deco
 
 
+def _mapping(method: str, path: "Any") -> "Callable":
+    """``RequestMapping(path, method)`` for ``@<Method>Mapping(path)``, refusing it used bare."""
+    name = method.title() + "Mapping"
+    _bare(name, path, f'@{name}() or @{name}("/path")')
+    return RequestMapping(path, method)
+
+
 def GetMapping(path: str = "/") -> "Callable":
     """Route GET (and HEAD) requests on ``path``."""
-    _bare("GetMapping", path, "@GetMapping() or @GetMapping(\"/path\")")
-    return RequestMapping(path, "GET")
+    return _mapping("GET", path)
 
 
 def PostMapping(path: str = "/") -> "Callable":
     """Route POST requests on ``path``."""
-    _bare("PostMapping", path, "@PostMapping() or @PostMapping(\"/path\")")
-    return RequestMapping(path, "POST")
+    return _mapping("POST", path)
 
 
 def PutMapping(path: str = "/") -> "Callable":
     """Route PUT requests on ``path``."""
-    _bare("PutMapping", path, "@PutMapping() or @PutMapping(\"/path\")")
-    return RequestMapping(path, "PUT")
+    return _mapping("PUT", path)
 
 
 def DeleteMapping(path: str = "/") -> "Callable":
     """Route DELETE requests on ``path``."""
-    _bare("DeleteMapping", path, "@DeleteMapping() or @DeleteMapping(\"/path\")")
-    return RequestMapping(path, "DELETE")
+    return _mapping("DELETE", path)
 
 
 def PatchMapping(path: str = "/") -> "Callable":
     """Route PATCH requests on ``path``."""
-    _bare("PatchMapping", path, "@PatchMapping() or @PatchMapping(\"/path\")")
-    return RequestMapping(path, "PATCH")
+    return _mapping("PATCH", path)
 
 
 def OptionsMapping(path: str = "/") -> "Callable":
     """Route OPTIONS requests on ``path``."""
-    _bare("OptionsMapping", path, "@OptionsMapping() or @OptionsMapping(\"/path\")")
-    return RequestMapping(path, "OPTIONS")
+    return _mapping("OPTIONS", path)
 
 
 def HeadMapping(path: str = "/") -> "Callable":
     """Route HEAD requests on ``path`` (otherwise HEAD is served by the GET route)."""
-    _bare("HeadMapping", path, "@HeadMapping() or @HeadMapping(\"/path\")")
-    return RequestMapping(path, "HEAD")
+    return _mapping("HEAD", path)
 
 
 # --- aspects and events -----------------------------------------------------------------------

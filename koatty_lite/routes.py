@@ -75,16 +75,14 @@ def _split(path: str) -> list:
     return out
 
 
-def _shape(path: str) -> tuple:
-    """A route path with its parameter names blanked: two paths of one shape match the same URLs."""
-    return tuple((k, v if k == "text" else v == "wildcard") for k, v in _tokens(path))
-
-
 def path_params(path: str) -> list:
     """The parameter names of a route path (``*`` is ``wildcard``): ``/users/:id/*`` → ``["id", "wildcard"]``."""
-    if ":" not in path and "*" not in path:
-        return []
-    return [value for kind, value in _tokens(path) if kind == "param"]
+    out = []  # why loops, here and below: a comprehension is a code object more to load at every cold start
+    if ":" in path or "*" in path:
+        for kind, value in _tokens(path):
+            if kind == "param":
+                out.append(value)
+    return out
 
 
 def _simple_segments(path: str) -> tuple:
@@ -98,7 +96,7 @@ def _simple_segments(path: str) -> tuple:
             rest = True
         elif len(toks) == 1 and toks[0][0] == "param" and seg != "*":
             simple.append((None, toks[0][1]))
-        elif all(kind == "text" for kind, _ in toks):
+        elif not path_params(seg):
             simple.append((seg, None))
         else:
             return None, False
@@ -125,7 +123,7 @@ class Pattern:
         """Parse ``path``; a parameter named twice raises ValueError."""
         self.path = path
         self.tokens = _tokens(path)
-        self.names = [v for k, v in self.tokens if k == "param"]
+        self.names = path_params(path)
         for name in self.names:
             if self.names.count(name) > 1:
                 raise ValueError(f"duplicate path parameter {name!r} in {path!r}")
@@ -138,8 +136,10 @@ class Pattern:
             return  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
         # PERF: what match() checks, precomputed: the part count, then (index, text), then (index, name).
         self.count = len(simple) + 1
-        self.literals = tuple((i + 1, lit) for i, (lit, _) in enumerate(simple) if lit is not None)
-        self.params = tuple((i + 1, name) for i, (_, name) in enumerate(simple) if name is not None)
+        literals, params = [], []
+        for i, (lit, name) in enumerate(simple, 1):
+            (params if lit is None else literals).append((i, name or lit))
+        self.literals, self.params = tuple(literals), tuple(params)
 
     def match(self, path: str, parts: "list | None" = None) -> "dict | None":
         """The parameters when ``path`` matches, else None; ``parts``: ``path.split("/")`` when the
@@ -182,7 +182,7 @@ class Router:
         self.static = {}  # path -> {METHOD: handler}
         self.dynamic = []  # [(Pattern, path, {METHOD: handler})], tried in the order they were added
         self._dynamic_index = {}
-        self._shapes = {}  # _shape(path) -> [path, ...]: finds routes differing only in parameter names
+        self._shapes = {}  # shape -> [path, ...]: finds routes differing only in parameter names
         self.frozen = False
         self._hits = {}  # (frozen) request path -> {method: match() of a static route, params _NO_PARAMS}
 
@@ -192,7 +192,7 @@ class Router:
             raise RuntimeError("routes cannot be added after the app is ready")
         method = method.upper()
         path = join_path(path)
-        if (":" in path or "*" in path) and any(k == "param" for k, _ in _tokens(path)):
+        if path_params(path):
             entry = self._dynamic_index.get(path)
             self._same_shape(method, path, handler)
             if entry is None:
@@ -212,7 +212,10 @@ class Router:
     def _same_shape(self, method: str, path: str, handler: "Any") -> None:
         """Refuse a dynamic route that differs from one already added only in its parameter names
         (``GET /x/:id`` and ``GET /x/:nid``): the second could never be reached."""
-        paths = self._shapes.setdefault(_shape(path), [])
+        shape = []  # the path with its parameter names blanked: two paths of one shape match the same URLs
+        for kind, value in _tokens(path):
+            shape.append(value if kind == "text" else value == "wildcard")
+        paths = self._shapes.setdefault(tuple(shape), [])
         for other in paths:
             table = self._dynamic_index[other]
             if other != path and method in table:
@@ -226,7 +229,7 @@ class Router:
 
     def routes(self) -> list:
         """Every ``(METHOD, path)`` registered, sorted."""
-        out = []  # why loops: a comprehension is a code object more to load at every cold start
+        out = []
         for path, table in self.static.items():
             for method in table:
                 out.append((method, path))
@@ -317,8 +320,7 @@ def allowed(table: dict) -> str:
     if "GET" in methods:
         methods.add("HEAD")
     methods.add("OPTIONS")
-    return ", ".join(m for m in METHODS if m in methods) + "".join(
-        ", " + m for m in sorted(methods) if m not in METHODS)
+    return ", ".join([*filter(methods.__contains__, METHODS), *sorted(methods.difference(METHODS))])
 
 
 # --- controller routes ----------------------------------------------------------------------------
@@ -437,27 +439,42 @@ def _get_body_all(ctx: "Context", key: str) -> "Any":
     return ctx.request_body()
 
 
-class MarkerSource(tuple):
-    """One parameter source, a named record: ``source`` (the name markers carry, e.g. "query"),
-    ``get(ctx, key)`` → the raw value or ``Param.MISSING``, ``where`` (how a 400 names it),
-    ``keyed`` (the key defaults to the argument's name), ``converts`` (int/float/bool/str
-    annotations convert the value)."""
+def __getattr__(name: str) -> "Any":
+    """``MARKERS`` and ``MarkerSource``, made by the first use, which names the registry's records.
 
-    __slots__ = ()
+    PERF: until then (a cold start with built-in markers only) the records are tuples of the same fields, read by
+    index: the record class cost ~0.12M instructions at every cold start."""
+    if name not in ("MARKERS", "MarkerSource"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if "MARKERS" not in globals():
+        class MarkerSource(tuple):
+            """One parameter source, a named record: ``source`` (the name markers carry, e.g. "query"),
+            ``get(ctx, key)`` → the raw value or ``Param.MISSING``, ``where`` (how a 400 names it),
+            ``keyed`` (the key defaults to the argument's name), ``converts`` (int/float/bool/str
+            annotations convert the value)."""
 
-    def __new__(cls, source: str, get: "Callable", where: str, keyed: bool = True, converts: bool = True):
-        """Build the record (see the class docstring for the fields)."""
-        return tuple.__new__(cls, (source, get, where, keyed, converts))
+            __slots__ = ()
 
-    source = property(itemgetter(0), doc="the marker's source name")
-    get = property(itemgetter(1), doc="get(ctx, key) -> the raw value or Param.MISSING")
-    where = property(itemgetter(2), doc="how a 400 names the value, e.g. 'query parameter'")
-    keyed = property(itemgetter(3), doc="True: a marker without a name reads the argument's name")
-    converts = property(itemgetter(4), doc="True: int/float/bool/str annotations convert the value")
+            def __new__(cls, source: str, get: "Callable", where: str, keyed: bool = True, converts: bool = True):
+                """Build the record (see the class docstring for the fields)."""
+                return tuple.__new__(cls, (source, get, where, keyed, converts))
+
+            source = property(itemgetter(0), doc="the marker's source name")
+            get = property(itemgetter(1), doc="get(ctx, key) -> the raw value or Param.MISSING")
+            where = property(itemgetter(2), doc="how a 400 names the value, e.g. 'query parameter'")
+            keyed = property(itemgetter(3), doc="True: a marker without a name reads the argument's name")
+            converts = property(itemgetter(4), doc="True: int/float/bool/str annotations convert the value")
+
+        MarkerSource.__qualname__ = "MarkerSource"
+        made = globals().setdefault("MarkerSource", MarkerSource)  # why: threads asking at once get one class
+        for source, record in list(_MARKERS.items()):
+            _MARKERS[source] = made(*record)
+        globals()["MARKERS"] = _MARKERS
+    return globals()[name]
 
 
-# The registry of parameter sources; a marker class with its own get() is its own record.
-MARKERS = {}
+# The registry of parameter sources (MARKERS); a marker class with its own get() is its own record.
+_MARKERS = {}
 
 
 def register_marker(source: str, get: "Callable", where: str, *, keyed: bool = True,
@@ -468,9 +485,9 @@ def register_marker(source: str, get: "Callable", where: str, *, keyed: bool = T
         raise ValueError("register_marker needs a source name")
     if not callable(get):
         raise TypeError(f"register_marker({source!r}): get must be callable get(ctx, key)")
-    if source in MARKERS:
+    if source in _MARKERS:
         raise ValueError(f"parameter source {source!r} is already registered")
-    record = MARKERS[source] = MarkerSource(source, get, str(where), bool(keyed), bool(converts))
+    record = _MARKERS[source] = __getattr__("MarkerSource")(source, get, str(where), bool(keyed), bool(converts))
     return record
 
 
@@ -479,7 +496,7 @@ for _r in (("path", _get_path, "path parameter"), ("query", _get_query, "query p
            ("body", _get_body, "body field"), ("header", _get_header, "header"),
            ("file", _get_file, "uploaded file", False, False), ("param", _get_param, "query/path parameter", False),
            ("body-all", _get_body_all, "request body", False, False)):
-    MARKERS[_r[0]] = MarkerSource(*_r)
+    _MARKERS[_r[0]] = (*_r, True, True)[:5]
 del _r
 
 
@@ -488,14 +505,14 @@ def marker_source(marker: "Param") -> "MarkerSource":
     cls = type(marker)
     get = getattr(marker, "get", None)
     if get is not None:  # a user's marker class: get(self, ctx, key), bound once here (at boot)
-        return MarkerSource(cls.source, get, getattr(cls, "where", None) or cls.source,
-                            getattr(cls, "keyed", True), getattr(cls, "converts", True))
-    record = MARKERS.get(marker.source)
+        return __getattr__("MarkerSource")(cls.source, get, getattr(cls, "where", None) or cls.source,
+                        getattr(cls, "keyed", True), getattr(cls, "converts", True))
+    record = _MARKERS.get(marker.source)
     if record is None:
         raise TypeError(f"parameter marker {cls.__name__} has source {marker.source!r}, which no getter reads: "
                         f"define get(self, ctx, key) on the class or call "
                         f"koatty_lite.register_marker({marker.source!r}, get, where)")
-    return record
+    return __getattr__("MARKERS")[marker.source]
 
 
 class Extractor:
@@ -505,7 +522,8 @@ class Extractor:
 
     def __init__(self, arg: str, marker: "Param", annotation: "Any"):
         self.arg = arg
-        record = marker_source(marker)
+        # PERF: a built-in source's record as it is (marker_source names the registry's records)
+        record = getattr(marker, "get", None) is None and _MARKERS.get(marker.source) or marker_source(marker)
         # PERF: the getter is bound here, at boot: a request calls one function, no registry lookup.
         self.getter = record[1]
         key = marker.name

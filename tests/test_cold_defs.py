@@ -79,17 +79,18 @@ def test_a_response_tuple_is_still_applied():
 # The classes each core module makes on a Lambda cold start (import, handler(App), one GET), exactly: a class
 # costs ~70-130k instructions to make. Made on first use instead: InjectionError (the first failed injection),
 # the parameter markers and AppEvent (decorators.__getattr__); gone: log.AppLoggerAttribute (app.logger is a
-# functools.cached_property), app._Next (``next`` is a bound method of app._next), output.HeaderList;
+# functools.cached_property), app._Next (``next`` is a bound method of app._next), app.Chain (``compose`` returns
+# a bound method of app._run), output.HeaderList; routes.MarkerSource (made by the first read of MARKERS, see below);
 # KoattyException and HttpException (errors.__getattr__: the first raise or import of one); Config (in
 # koatty_lite.config, served by decorators.__getattr__).
 COLD_CLASSES = {
-    "koatty_lite.app": ["Chain", "Koatty"],
+    "koatty_lite.app": ["Koatty"],
     "koatty_lite.context": ["Context", "_Extra"],
     "koatty_lite.decorators": ["Autowired", "Container", "Param"],
     "koatty_lite.errors": [],
     "koatty_lite.log": [],
     "koatty_lite.output": ["WsgiApp"],
-    "koatty_lite.routes": ["Extractor", "MarkerSource", "Pattern", "Route", "Router"],
+    "koatty_lite.routes": ["Extractor", "Pattern", "Route", "Router"],
 }
 
 
@@ -226,3 +227,21 @@ def test_config_is_loaded_on_first_use_as_one_class_and_still_injects():
 
     with pytest.raises(TypeError, match="without parentheses"):
         create_application(App2)
+
+
+def test_marker_records_are_named_when_first_asked_for():
+    """The built-in parameter sources are plain tuples of a record's fields until MARKERS, MarkerSource,
+    register_marker or marker_source asks: then every record is a MarkerSource (one class)."""
+    got = _cold("import koatty_lite.routes as r; before = [type(v).__name__ for v in r._MARKERS.values()]; "
+                "m = r.MARKERS; print(_j.dumps([sorted(set(before)), 'MarkerSource' in vars(r), "
+                "sorted({type(v).__name__ for v in m.values()}), m['query'].where, m is r._MARKERS]))")
+    assert got == [["tuple"], True, ["MarkerSource"], "query parameter", True]
+    from koatty_lite import Get
+    from koatty_lite.routes import MARKERS, MarkerSource, marker_source
+
+    assert marker_source(Get("q")) is MARKERS["query"] and type(MARKERS["query"]) is MarkerSource
+    assert MarkerSource.__qualname__ == "MarkerSource" and MarkerSource.__module__ == "koatty_lite.routes"
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        import koatty_lite.routes
+
+        koatty_lite.routes.Nope  # noqa: B018
