@@ -275,8 +275,9 @@ class _Handler:
         self.last = self.sticky = None  # the built-in format that claimed the last event; see _claimed
         self.app = self.wsgi = None
 
-    def load(self) -> "Any":
-        """Boot the app (or guard the WSGI callable) once; returns the WSGI callable."""
+    def load(self, context: "Any" = None) -> "Any":
+        """Boot the app (or guard the WSGI callable) once; returns the WSGI callable. Also FC's initializer hook
+        (``initialize(context)``): a no-op once booted."""
         wsgi = self.wsgi
         if wsgi is not None:
             return wsgi
@@ -344,9 +345,7 @@ class _Handler:
                 return pair[1](event, context)
         return _route(self, event, context)
 
-    def initialize(self, context: "Any" = None) -> None:
-        """FC's initializer hook: boot the app now (a no-op once booted)."""
-        self.load()
+    initialize = load  # FC's initializer hook (PERF: a code object fewer at every cold start)
 
     def pre_stop(self, context: "Any" = None) -> None:
         """FC's pre-stop hook: run appStop (once)."""

@@ -98,10 +98,10 @@ def finite(obj: "Any") -> "Any":
     """``obj`` with every NaN / ±Infinity float replaced by None (what JSON.stringify writes: null)."""
     if isinstance(obj, float):
         return None if obj - obj else obj  # inf - inf and NaN - NaN are NaN, which is truthy
-    if isinstance(obj, dict):
-        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, dict):  # PERF: map, not comprehensions (two code objects fewer at every cold start)
+        return dict(zip(obj, map(finite, obj.values())))
     if isinstance(obj, (list, tuple)):
-        return [finite(v) for v in obj]
+        return list(map(finite, obj))
     return obj
 
 

@@ -42,11 +42,12 @@ class WsgiApp:
         ``__call__`` is the same answer through PEP 3333; the serverless adapters call
         ``koatty_answer``, which hands the answer straight to the platform's shaper.
         """
-        return self.koatty_answer(environ, None, _triple)
+        return self.koatty_answer(environ, None, None)
 
-    def koatty_answer(self, request: "Any", answer: "Callable | None", to_response: "Callable") -> "Any":
+    def koatty_answer(self, request: "Any", answer: "Callable | None", to_response: "Callable | None") -> "Any":
         """The platform's response for one request: ``answer(request, status, headers, body, ctype)``
-        when the answer is plain, else ``to_response(request, status_line, headers, body)``.
+        when the answer is plain, else ``to_response(request, status_line, headers, body)`` (without one:
+        ``(status_line, headers, body)``, koatty_respond's answer).
 
         Plain: only ``ctx.set`` headers of ordinary names with ASCII values (no repeated name, no
         Set-Cookie, Content-Encoding, Content-Length or X-Request-Id of the app's), no error: then
@@ -90,7 +91,7 @@ class WsgiApp:
             finish(ctx)
         if ctx.method == "HEAD":
             data = b""
-        return to_response(request, status, headers, data)
+        return (status, headers, data) if to_response is None else to_response(request, status, headers, data)
 
     def error(self, ctx: "Context", exc: "Exception") -> tuple:
         """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
@@ -107,11 +108,6 @@ def _pep3333(wsgi_app: "WsgiApp", environ: dict, start_response: "Callable") -> 
 
     _pep3333 = respond
     return respond(wsgi_app, environ, start_response)
-
-
-def _triple(request: "Any", status: str, headers: list, body: bytes) -> tuple:
-    """``koatty_respond``'s shaper: the answer as ``(status_line, headers, body)``."""
-    return status, headers, body
 
 
 def finish(ctx: "Context") -> None:

@@ -9,7 +9,6 @@ docs/triggers.md; new formats are registrations (register_format), not edits her
 """
 import sys as _sys
 from _thread import RLock
-from operator import itemgetter as _itemgetter
 from os import environ as _environ
 
 from .. import _import
@@ -55,21 +54,17 @@ class HttpFormat(tuple):
         return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request, to_request,
                                    answer, source))
 
-    def _named(i):  # noqa: N805 - a helper of the class body, deleted below
-        def get(fmt):
-            return fmt[i] if fmt[8] is None else load_format(fmt)[i]
-        return get
+    def __getattr__(self, name):
+        """A field by name (see the class docstring): a named function is imported first (load_format). PERF: one
+        method, not nine properties (cold Lambda GET -55k instructions, coldstages.sh); the serving paths read
+        records by index."""
+        if name not in _FIELDS:
+            return tuple.__getattribute__(self, name)  # the usual AttributeError
+        i = _FIELDS.index(name)
+        return self[i] if i < 3 or i == 8 or self[8] is None else load_format(self)[i]
 
-    kind = property(_itemgetter(0), doc="the event kind, e.g. 'apigw-v1' (ctx.event_kind)")
-    platform = property(_itemgetter(1), doc="the cloud, e.g. 'aws' (ctx.platform, handler(platform=...))")
-    detect = property(_itemgetter(2), doc="detect(event) -> True when this format claims the event")
-    to_environ = property(_named(3), doc="to_environ(event, context, strip_base_path) -> PEP 3333 environ")
-    to_response = property(_named(4), doc="to_response(request or environ, status, headers, body) -> response")
-    bad_request = property(_named(5), doc="bad_request(kind, message) -> a 400 in the platform's shape")
-    to_request = property(_named(6), doc="to_request(event, context, strip_base_path) -> Request, or None")
-    answer = property(_named(7), doc="answer(request, status, headers, body, ctype) -> response, or None")
-    source = property(_itemgetter(8), doc="the module the named functions are in, imported on first use; or None")
-    del _named
+
+_FIELDS = "kind platform detect to_environ to_response bad_request to_request answer source".split()
 
 
 # The registry: every HTTP format in detection order. The detectors exclude each other (tests prove
@@ -112,26 +107,21 @@ def load_platforms(*names):
         if name not in _PENDING:
             continue
         with _LOAD_LOCK:  # why: a second thread must not see the cloud as loaded before it is registered
-            if name in _PENDING:
-                _load_platform(name, done)
+            if name not in _PENDING:
+                continue
+            full = __name__ + "." + name
+            try:
+                _import(full)  # PERF: the package's own loader, not the finders (koatty_lite/__init__.py)
+            except ModuleNotFoundError as exc:
+                if exc.name != full:
+                    raise  # why: a broken import inside a present module is a bug to show, not a slim build
+                _SKIPPED[name] = str(exc)
+            else:
+                _register_module(_sys.modules[full])
+                done.append(name)
+            finally:
+                _PENDING.remove(name)  # why last: a thread waiting on the lock then finds the cloud registered
     return tuple(done)
-
-
-def _load_platform(name, done):
-    """load_platforms' work for one built-in cloud, under its lock."""
-    full = __name__ + "." + name
-    try:
-        try:
-            _import(full)  # PERF: the package's own loader, not the finders (koatty_lite/__init__.py)
-        except ModuleNotFoundError as exc:
-            if exc.name != full:
-                raise  # why: a broken import inside a present module is a bug to show, not a slim build
-            _SKIPPED[name] = str(exc)
-            return
-        _register_module(_sys.modules[full])
-        done.append(name)
-    finally:
-        _PENDING.remove(name)  # why last: a thread waiting on the lock then finds the cloud registered
 
 
 def _load_auto():
@@ -284,8 +274,16 @@ def server(fmt, wsgi_app, strip_base_path=""):
         return _wsgi_server(load_format(fmt), run, strip_base_path)  # why: every event needs to_environ
     answer_app = getattr(wsgi_app, "koatty_answer", None)
     to_request = fmt[6]
-    if type(to_request) is str or type(fmt[7]) is str:
-        return _named_server(fmt, wsgi_app, strip_base_path)
+    if type(to_request) is str or type(fmt[7]) is str:  # a format naming them: the first event loads them
+        serve = None
+
+        def serve_named(event, context):
+            nonlocal serve
+            if serve is None:
+                serve = server(load_format(fmt), wsgi_app, strip_base_path)
+            return serve(event, context)
+
+        return serve_named
     if answer_app is None or to_request is None or getattr(wsgi_app, "koatty_timed", False):
         from .http import _serve
 
@@ -307,19 +305,6 @@ def server(fmt, wsgi_app, strip_base_path=""):
         return answer_app(request, answer, shape)
 
     return serve_request
-
-
-def _named_server(fmt, wsgi_app, strip_base_path):
-    """``server()`` for a format that names its ``to_request`` or ``answer``: the first event loads it."""
-    serve = None
-
-    def serve_named(event, context):
-        nonlocal serve
-        if serve is None:
-            serve = server(load_format(fmt), wsgi_app, strip_base_path)
-        return serve(event, context)
-
-    return serve_named
 
 
 # The names of the modules loaded on first use (PERF: off the HTTP cold start): name -> module.
@@ -381,26 +366,17 @@ def _fast_map(source):
             return None  # a skipped value
         out = headers.copy()
     else:
-        out = _built_map(headers, multi)
-        if out is None:
+        keys = _VIEW_KEYS
+        out = {}
+        try:  # PERF: a loop, not comprehensions in a helper (code objects fewer at every cold start)
+            for n, v in headers.items():
+                out[keys[n]] = (v[0] if len(v) == 1 else None) if multi else v
+        except (KeyError, TypeError):  # a name not seen before, a None value list
             return None
+        if len(out) != len(headers) or None in out or None in out.values():
+            return None  # two spellings of one name, a dropped name, a skipped or repeated value
     if default_host and "host" not in out:
         out["host"] = default_host
-    return out
-
-
-def _built_map(headers, multi):
-    """_fast_map's map built name by name (names not all their own keys, or a multi-value map)."""
-    keys = _VIEW_KEYS
-    try:
-        if multi:
-            out = {keys[n]: (v[0] if len(v) == 1 else None) for n, v in headers.items()}
-        else:
-            out = {keys[n]: v for n, v in headers.items()}
-    except (KeyError, TypeError):  # a name not seen before, a None value list
-        return None
-    if len(out) != len(headers) or None in out or None in out.values():
-        return None  # two spellings of one name, a dropped name, a skipped or repeated value
     return out
 
 
@@ -514,11 +490,13 @@ def _pairs_of(headers, multi):
     """The (name, value) pairs of a validated single- or multi-value map (None values skipped)."""
     if not headers:
         return []
-    if multi:
-        return [(name, value) for name, values in headers.items() if values is not None
-                for value in ((values,) if type(values) is str else values)]
-    if None in headers.values():
-        return [(name, value) for name, value in headers.items() if value is not None]
+    if multi or None in headers.values():
+        pairs = []  # PERF: a loop, not comprehensions (code objects fewer at every cold start)
+        for name, values in headers.items():
+            if values is not None:
+                for value in (values if multi and type(values) is not str else (values,)):
+                    pairs.append((name, value))
+        return pairs
     return list(headers.items())  # PERF: the common case, in C
 
 

@@ -1,0 +1,54 @@
+"""The serverless edge's records and helpers a cold Lambda GET no longer makes (issue 14, cold start): a code
+object costs ~5-14k instructions to unmarshal and make, a property object with its getter a few thousand more."""
+import pytest
+
+from test_cold_defs import _cold
+
+# module -> names folded into their one caller (each was a function of its own before)
+FOLDED = {
+    "koatty_lite.serverless": ["_built_map", "_named_server", "_load_platform"],
+    "koatty_lite.output": ["_triple"],
+}
+
+
+def test_a_cold_get_defines_none_of_the_folded_helpers():
+    found = _cold(f"print(_j.dumps({{m: [n for n in ns if n in vars(sys.modules[m])] for m, ns in {FOLDED!r}.items()}}))")
+    assert found == {m: [] for m in FOLDED}
+
+
+def test_a_format_record_reads_its_fields_by_name_through_one_method():
+    """HttpFormat has no property per field (nine property objects and their getters at every cold start): one
+    ``__getattr__`` gives each field, loading a named function first, and refuses other names as usual."""
+    from koatty_lite.serverless import HttpFormat, formats_for, load_format
+
+    assert not [k for k, v in vars(HttpFormat).items() if isinstance(v, property)]
+    fmt = next(f for f in formats_for("aws") if f[0] == "lattice-v1")  # names its functions (aws.SOURCE)
+    loaded = load_format(fmt)
+    assert (fmt.kind, fmt.platform, fmt.detect, fmt.source) == (fmt[0], fmt[1], fmt[2], fmt[8])
+    assert fmt.to_request is loaded[6] and callable(fmt.to_response) and fmt.answer is None
+    assert loaded.source is None and loaded.to_environ is loaded[3]
+    with pytest.raises(AttributeError, match="'HttpFormat' object has no attribute 'nope'"):
+        fmt.nope
+    assert not hasattr(fmt, "_fields") and getattr(fmt, "nope", 7) == 7
+    made = HttpFormat("k", "p", bool, None, None, None)
+    assert (made.kind, made.to_request, made.answer, made.source) == ("k", None, None, None)
+
+
+def test_fc_initialize_is_load_and_koatty_respond_gives_the_triple():
+    from koatty_lite import Controller, GetMapping, Koatty, handler
+    from koatty_lite.entry import _Handler
+
+    @Controller("/")
+    class C:
+        @GetMapping("/x")
+        def x(self):
+            return "hi"
+
+    class App(Koatty):
+        components = [C]
+
+    h = handler(App, lazy=True)
+    assert _Handler.initialize is _Handler.load
+    assert h.initialize({"fc": "context"}) is h.wsgi is h.get_app().get_request_handler()
+    status, headers, body = h.wsgi.koatty_respond({"REQUEST_METHOD": "GET", "PATH_INFO": "/x"})
+    assert (status, body) == ("200 OK", b"hi") and ("Content-Type", "text/plain; charset=utf-8") in headers
