@@ -334,33 +334,41 @@ def _address(env, scheme):
     return scheme, name, port if port and port.isdigit() else _SCHEMES.get(scheme, "80")
 
 
-def env_headers(headers, multi=False):
-    """The ``HTTP_*`` and ``CONTENT_TYPE`` keys of an event's header map, made in one C-level pass; None
-    when the map needs make_environ's general rules.
+def env_headers(base, headers, multi=False):
+    """A copy of ``base`` (environ_base) with the ``HTTP_*`` and ``CONTENT_TYPE`` keys of an event's header
+    map, stored in one pass; None when the map needs make_environ's general rules.
 
     The pass applies when every name is in the key cache and has a key of its own (no repeats to join,
     no dropped spelling), each has one str value (``multi``: a one-element list or a one-character string) and every value is
     ASCII: what API Gateway, Function URLs and ALB send for a plain request. Content-Length is dropped,
-    as make_environ drops it. PERF: 8 headers, a Python loop over pairs ~1.0 µs -> ~0.35 µs.
+    as make_environ drops it. PERF: the keys go straight into the environ's copy, no map of their own to
+    merge (REST v1 POST with 9 headers -5k instructions).
     """
     if type(headers) is not dict:
         return None
     keys = _ENV_KEYS
+    environ = base.copy()
     try:
         if multi:
-            # PERF: no type(v) is list per value (REST v1 GET -1.2k instructions): a one-key object's v[0] is a
-            # KeyError (its keys are strings), a one-character string is its own value, so JSON's
-            # malformed maps still reach make_environ's 400
-            found = {keys[n]: v[0] for n, v in headers.items() if len(v) == 1}
+            text = ""
+            for name, value in headers.items():
+                # PERF: no len(v) == 1 or type(v) per value (REST v1 POST -0.6k instructions): the unpacking is
+                # a ValueError unless v holds one item, v[0] of a one-key object a KeyError (its keys are
+                # strings), so JSON's malformed maps still reach make_environ's 400
+                (one,) = value
+                environ[keys[name]] = value[0]
+                text += one
         else:
-            found = {keys[n]: v for n, v in headers.items()}
-        if len(found) != len(headers) or not "".join(found.values()).isascii():
+            for name, value in headers.items():
+                environ[keys[name]] = value
+            text = "".join(headers.values())
+        if len(environ) != len(base) + len(headers) or not text.isascii():
             return None
-    except (KeyError, TypeError):  # a name not cached yet (the general path caches it), a non-str value
+    except (KeyError, TypeError, ValueError):  # a name not cached yet (the general path caches it), a non-str value
         return None
-    if None in found:
-        del found[None]
-    return found
+    if None in environ:
+        del environ[None]
+    return environ
 
 
 def environ_base(platform, kind):
@@ -388,27 +396,26 @@ def environ_base(platform, kind):
 _FAST_PROTO = {None: None, "https": "https", "http": "http"}  # X-Forwarded-Proto as sent -> wsgi.url_scheme
 
 
-def environ_of(base, method, path, query, found, body, remote_addr, scheme, event, context, request_id,
+def environ_of(environ, method, path, query, body, remote_addr, scheme, event, context, request_id,
                default_host=None):
-    """make_environ for header keys env_headers made, on a copy of ``base`` (environ_base): the same
-    environ, with no loop and no call per header.
+    """make_environ for an environ env_headers made (a copy of environ_base's with the header keys): the
+    same environ, with no loop and no call per header.
 
     ``path``: the raw path (percent-decoded here); ``remote_addr``: "" when unknown; ``request_id``: the
     id already looked up (no context fallback here); ``default_host``: the Host to add when the headers
     have none.
     PERF: REST v1 GET with 8 headers, event -> environ 46.8k -> ~22k instructions (with env_headers).
     """
-    if "HTTP_HOST" not in found and type(default_host) is str and default_host:
-        found["HTTP_HOST"] = default_host
-    host = found.get("HTTP_HOST")
-    proto = found.get("HTTP_X_FORWARDED_PROTO")
-    if host and proto in _FAST_PROTO and "HTTP_X_FORWARDED_PORT" not in found and "," not in host and ":" not in host:
+    if "HTTP_HOST" not in environ and type(default_host) is str and default_host:
+        environ["HTTP_HOST"] = default_host
+    host = environ.get("HTTP_HOST")
+    proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    if host and proto in _FAST_PROTO and "HTTP_X_FORWARDED_PORT" not in environ and "," not in host and ":" not in host:
         scheme = _FAST_PROTO[proto] or scheme  # PERF: the common Host and proto, without _address's call
-        name, port = host, _SCHEMES[scheme]
+        environ["SERVER_NAME"], environ["SERVER_PORT"] = host, _SCHEMES[scheme]
     else:
-        scheme, name, port = _address(found, scheme)
-    environ = base.copy()
-    environ.update(found)
+        scheme, environ["SERVER_NAME"], environ["SERVER_PORT"] = _address(environ, scheme)
+    environ["wsgi.url_scheme"] = scheme
     environ["REQUEST_METHOD"] = method
     environ["PATH_INFO"] = path if path.isascii() and "%" not in path else path_info(path)
     environ["QUERY_STRING"] = query
@@ -418,12 +425,9 @@ def environ_of(base, method, path, query, found, body, remote_addr, scheme, even
     environ["wsgi.errors"] = sys.stderr
     environ["koatty.event"] = event
     environ["koatty.context"] = context
-    environ["wsgi.url_scheme"] = scheme
-    environ["SERVER_NAME"] = name
-    environ["SERVER_PORT"] = port
     if request_id is not None:
         environ["koatty.request_id"] = request_id if type(request_id) is str else str(request_id)
-    trace = found.get("HTTP_X_AMZN_TRACE_ID")
+    trace = environ.get("HTTP_X_AMZN_TRACE_ID")
     if trace:
         environ["koatty.trace_id"] = trace
     return environ
@@ -930,8 +934,8 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     get = event.get
     method, path, rc, body = get("httpMethod"), get("path"), get("requestContext"), get("body")
     multi = get("multiValueHeaders")
-    found = env_headers(multi, True) if multi is not None else env_headers(get("headers"))
-    if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
+    environ = env_headers(_V1_BASE, multi, True) if multi is not None else env_headers(_V1_BASE, get("headers"))
+    if (environ is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
             or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
         from .aws import to_request_apigw_v1  # the general rules (rare)
 
@@ -940,10 +944,9 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     query = "" if get("multiValueQueryStringParameters") is None is get("queryStringParameters") else _query_v1(get)
     ident = rc.get("identity")
     remote = ident.get("sourceIp") if type(ident) is dict else None
-    environ = environ_of(_V1_BASE, method, path, query, found, body.encode() if body else b"",
-                         remote if type(remote) is str else (_source_ip(event) or ""), "https", event, context,
-                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
-                         rc.get("domainName"))
+    environ_of(environ, method, path, query, body.encode() if body else b"",
+               remote if type(remote) is str else (_source_ip(event) or ""), "https", event, context,
+               (rc.get("requestId") or None) if context is None else _environ_rid(event, context), rc.get("domainName"))
     return _rest(environ, rc, strip_base_path, False)
 
 
@@ -952,23 +955,22 @@ def _environ_v2(event, context, kind, strip_base_path):
     http = rc.get("http")
     method, raw_path, query = _v2_line(event, http)
     get = event.get
-    found = env_headers(get("headers"))
+    environ = env_headers(_URL_BASE if kind == "function-url" else _V2_BASE, get("headers"))
     cookies, body = get("cookies"), get("body")
-    if cookies and found is not None:
-        found = _with_cookies(found, cookies)
-    if found is None or get("isBase64Encoded") or type(body) not in _TEXT_BODY:
+    if cookies and environ is not None:
+        environ = _with_cookies(environ, cookies)
+    if environ is None or get("isBase64Encoded") or type(body) not in _TEXT_BODY:
         from .aws import _to_request_v2  # the general rules (rare)
 
         return _to_request_v2(event, context, kind, strip_base_path).environ
-    environ = environ_of(_URL_BASE if kind == "function-url" else _V2_BASE, method, raw_path, query, found,
-                         body.encode() if body else b"", http.get("sourceIp") or "", "https", event, context,
-                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
-                         rc.get("domainName"))
+    environ_of(environ, method, raw_path, query, body.encode() if body else b"", http.get("sourceIp") or "", "https",
+               event, context, (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
+               rc.get("domainName"))
     return _rest(environ, rc, strip_base_path, True)
 
 
 def _with_cookies(found, cookies):
-    """env_headers' map with HTTP API 2.0's ``cookies`` as the Cookie header; None for the general path."""
+    """env_headers' environ with HTTP API 2.0's ``cookies`` as the Cookie header; None for the general path."""
     if type(cookies) is not list or not all(type(c) is str for c in cookies):
         return None  # the general path names the mistake
     joined = "; ".join(cookies)
@@ -1003,20 +1005,20 @@ def to_environ_alb(event, context, strip_base_path=""):
     get = event.get
     method, path, body, rc = get("httpMethod"), get("path"), get("body"), get("requestContext")
     is_multi = "multiValueHeaders" in event
-    found = env_headers(get("multiValueHeaders"), True) if is_multi else env_headers(get("headers"))
-    if (found is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
+    environ = env_headers(_ALB_BASE, get("multiValueHeaders"), True) if is_multi else env_headers(_ALB_BASE,
+                                                                                                  get("headers"))
+    if (environ is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
             or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
         from .aws import to_request_alb  # the general rules (rare)
 
         return to_request_alb(event, context, strip_base_path).environ
-    remote = found.get("HTTP_X_FORWARDED_FOR", "")
+    remote = environ.get("HTTP_X_FORWARDED_FOR", "")
     if remote:
         remote = remote.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
     query = _alb_query(event) if get("multiValueQueryStringParameters") is not None or get(
         "queryStringParameters") not in (None, {}) else ""
-    environ = environ_of(_ALB_BASE, method, path, query, found, body.encode() if body else b"", remote, "http",
-                         event, context,
-                         (rc.get("requestId") or None) if context is None else _environ_rid(event, context))
+    environ_of(environ, method, path, query, body.encode() if body else b"", remote, "http", event, context,
+               (rc.get("requestId") or None) if context is None else _environ_rid(event, context))
     if strip_base_path:
         strip_base(environ, strip_base_path)
     environ["koatty.alb_multi"] = is_multi
