@@ -7,7 +7,6 @@ import os
 import re
 from _thread import allocate_lock
 from functools import cached_property  # why: free, `re` has loaded functools (and types) already
-from operator import itemgetter
 from types import MethodType
 
 from . import log as _log
@@ -58,7 +57,6 @@ def _next(state: list) -> "Any":
 
 
 _bind = MethodType
-_first, _second = itemgetter(0), itemgetter(1)  # PERF: C getters, no comprehension code objects
 
 
 def _run(chain: tuple, ctx: "Any", next: "Callable | None" = None) -> "Any":
@@ -198,14 +196,14 @@ class Koatty:
         listeners = self._listeners.get(event)
         if not listeners:
             return
-        if any(map(_second, listeners)):
+        if any(p[1] for p in listeners):
             self._listeners[event] = [p for p in listeners if not p[1]]
         for fn, _ in list(listeners):
             fn(self, *args)
 
     def listeners(self, event: str) -> list:
         """The functions listening to ``event``."""
-        return [*map(_first, self._listeners.get(event, ()))]
+        return [p[0] for p in self._listeners.get(event, [])]
 
     # --- config -------------------------------------------------------------------------------
 

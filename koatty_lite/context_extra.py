@@ -583,10 +583,10 @@ def other_method(self: "Router", method: str, path: str, table: dict, params: "d
     route's methods (its ``Allow``)."""
     merged = None
     parts = path.split("/")
-    for pattern, r, t in self.dynamic:
+    for match, r, t in self.dynamic:
         if t is table:
             continue
-        p = pattern.match(path, parts)
+        p = match(path, parts)
         if p is None:
             continue
         handler = _pick(t, method)

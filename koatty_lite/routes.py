@@ -2,6 +2,7 @@
 405 with Allow; was router.py, merged for the cold start) and the controller routes compiled once at
 boot (argument extractors, converters, aspects)."""
 from operator import itemgetter  # why: loaded at start-up (collections); a C getter per field, no lambda
+from types import MethodType
 
 from .decorators import _MISSING, Param, defines_init, refuse_async
 from . import errors
@@ -103,70 +104,48 @@ def _simple_segments(path: str) -> tuple:
     return simple, rest
 
 
-class Pattern:
-    """A dynamic route path, matched against a request path without regular expressions.
+def _matcher(path: str, tokens: bool = True) -> "Callable | None":
+    """``match(path, parts=None)`` of a dynamic route path: ``_match`` bound to the common shape's parts, else
+    (``tokens``) a ``Pattern``'s; a parameter named twice raises ValueError.
 
-    The common shape (every segment literal, ``:name`` or a final ``*``) is compared segment by
-    segment; any other shape (``/v:ver``, ``/a/*/b``) is matched by a small backtracking matcher
-    over its tokens. Either way: a parameter matches one or more characters other than ``/``,
-    ``*`` (named ``wildcard``) any characters, and the whole path must match.
+    PERF: no object of a class of ours for the common shape (the Pattern class cost ~0.1M instructions at every
+    cold start): the router keeps the bound method, Pattern is made by the first other shape (or use)."""
+    names = path_params(path)
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"duplicate path parameter {name!r} in {path!r}")
+    # segments: [(literal or None, name or None)] for the common shape, else None; rest: a final ``*``
+    segments, rest = _simple_segments(path)
+    if segments is None:  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
+        return __getattr__("Pattern")(path).match if tokens else None
+    # PERF: what _match checks, precomputed: the part count, then (index, text), then (index, name).
+    literals, params = [], []
+    for i, (lit, name) in enumerate(segments, 1):
+        (params if lit is None else literals).append((i, name or lit))
+    return MethodType(_match, (len(segments) + 1, tuple(literals), tuple(params), rest))
 
-    The token matcher gives up after ``MAX_STEPS`` steps and answers "no match" (a 404): only a
-    hostile path against a route with several parameters in one segment gets near it (the regex
-    this replaced took seconds on such a path).
-    """
 
-    MAX_STEPS = 20000
-    __slots__ = ("path", "names", "segments", "rest", "tokens", "count", "literals", "params", "slashes")
-
-    def __init__(self, path: str):
-        """Parse ``path``; a parameter named twice raises ValueError."""
-        self.path = path
-        self.tokens = _tokens(path)
-        self.names = path_params(path)
-        for name in self.names:
-            if self.names.count(name) > 1:
-                raise ValueError(f"duplicate path parameter {name!r} in {path!r}")
-        # Why: parameters never span a ``/``, so without ``*`` a path must have exactly this many.
-        self.slashes = -1 if "wildcard" in self.names else path.count("/")
-        # segments: [(literal or None, name or None)] for the common shape, else None; rest: a final ``*``
-        self.segments, self.rest = _simple_segments(path)
-        simple = self.segments
-        if simple is None:
-            return  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
-        # PERF: what match() checks, precomputed: the part count, then (index, text), then (index, name).
-        self.count = len(simple) + 1
-        literals, params = [], []
-        for i, (lit, name) in enumerate(simple, 1):
-            (params if lit is None else literals).append((i, name or lit))
-        self.literals, self.params = tuple(literals), tuple(params)
-
-    def match(self, path: str, parts: "list | None" = None) -> "dict | None":
-        """The parameters when ``path`` matches, else None; ``parts``: ``path.split("/")`` when the
-        caller has it (PERF: the router splits a request path once for all its dynamic routes)."""
-        if self.segments is None:
-            if self.slashes != -1 and path.count("/") != self.slashes:
-                return None
-            from .context_extra import match_tokens  # PERF: loaded by the first such pattern's request
-
-            return match_tokens(self, path, 0, 0, {}, [self.MAX_STEPS])
-        if parts is None:
-            parts = path.split("/")
-        count = self.count
-        if (len(parts) <= count) if self.rest else (len(parts) != count):
+def _match(shape: tuple, path: str, parts: "list | None" = None) -> "dict | None":
+    """The parameters when ``path`` matches a common ``shape`` (``_matcher``), else None; ``parts``:
+    ``path.split("/")`` when the caller has it (PERF: the router splits a request path once for all its
+    dynamic routes)."""
+    count, literals, names, rest = shape
+    if parts is None:
+        parts = path.split("/")
+    if (len(parts) <= count) if rest else (len(parts) != count):
+        return None
+    for i, literal in literals:
+        if parts[i] != literal:
             return None
-        for i, literal in self.literals:
-            if parts[i] != literal:
-                return None
-        params = {}
-        for i, name in self.params:
-            part = parts[i]
-            if not part:
-                return None
-            params[name] = part
-        if self.rest:
-            params["wildcard"] = "/".join(parts[count:])
-        return params
+    params = {}
+    for i, name in names:
+        part = parts[i]
+        if not part:
+            return None
+        params[name] = part
+    if rest:
+        params["wildcard"] = "/".join(parts[count:])
+    return params
 
 
 _KEPT_METHODS = frozenset(METHODS)
@@ -180,7 +159,7 @@ class Router:
 
     def __init__(self):
         self.static = {}  # path -> {METHOD: handler}
-        self.dynamic = []  # [(Pattern, path, {METHOD: handler})], tried in the order they were added
+        self.dynamic = []  # [(match, path, {METHOD: handler})] (_matcher), tried in the order they were added
         self._dynamic_index = {}
         self._shapes = {}  # shape -> [path, ...]: finds routes differing only in parameter names
         self.frozen = False
@@ -196,9 +175,9 @@ class Router:
             entry = self._dynamic_index.get(path)
             self._same_shape(method, path, handler)
             if entry is None:
-                pattern = Pattern(path)
+                match = _matcher(path)
                 entry = self._dynamic_index[path] = {}
-                self.dynamic.append((pattern, path, entry))
+                self.dynamic.append((match, path, entry))
             table = entry
         else:
             table = self.static.setdefault(path, {})
@@ -252,8 +231,8 @@ class Router:
             # match()'s frame, the path split once for every pattern; anything else is match()'s
             # (GET /users/:id, lookup 7.5k -> 5k instructions)
             parts = path.split("/")
-            for pattern, route, table in self.dynamic:
-                params = pattern.match(path, parts)
+            for match, route, table in self.dynamic:
+                params = match(path, parts)
                 if params is not None:
                     handler = table.get(method)
                     if handler is not None:
@@ -285,8 +264,8 @@ class Router:
         route = path
         if table is None:
             parts = path.split("/")
-            for pattern, route, t in self.dynamic:
-                params = pattern.match(path, parts)
+            for match, route, t in self.dynamic:
+                params = match(path, parts)
                 if params is not None:
                     table = t
                     break
@@ -440,10 +419,48 @@ def _get_body_all(ctx: "Context", key: str) -> "Any":
 
 
 def __getattr__(name: str) -> "Any":
-    """``MARKERS`` and ``MarkerSource``, made by the first use, which names the registry's records.
+    """``Pattern`` (``_matcher``); ``MARKERS`` and ``MarkerSource``, made by the first use, which names the
+    registry's records.
 
     PERF: until then (a cold start with built-in markers only) the records are tuples of the same fields, read by
     index: the record class cost ~0.12M instructions at every cold start."""
+    if name == "Pattern":
+        class Pattern:
+            """A dynamic route path, matched against a request path without regular expressions.
+
+            The common shape (every segment literal, ``:name`` or a final ``*``) is compared segment by
+            segment; any other shape (``/v:ver``, ``/a/*/b``) is matched by a small backtracking matcher
+            over its tokens. Either way: a parameter matches one or more characters other than ``/``,
+            ``*`` (named ``wildcard``) any characters, and the whole path must match.
+
+            The token matcher gives up after ``MAX_STEPS`` steps and answers "no match" (a 404): only a
+            hostile path against a route with several parameters in one segment gets near it (the regex
+            this replaced took seconds on such a path).
+            """
+
+            MAX_STEPS = 20000
+            __slots__ = ("path", "names", "tokens", "slashes", "simple")
+
+            def __init__(self, path: str):
+                """Parse ``path``; a parameter named twice raises ValueError."""
+                self.simple = _matcher(path, False)  # the common shape's match, else None
+                self.path, self.tokens, self.names = path, _tokens(path), path_params(path)
+                # Why: parameters never span a ``/``, so without ``*`` a path must have exactly this many.
+                self.slashes = -1 if "wildcard" in self.names else path.count("/")
+
+            def match(self, path: str, parts: "list | None" = None) -> "dict | None":
+                """The parameters when ``path`` matches, else None; ``parts``: ``path.split("/")`` when the
+                caller has it."""
+                if self.simple is not None:
+                    return self.simple(path, parts)
+                if self.slashes != -1 and path.count("/") != self.slashes:
+                    return None
+                from .context_extra import match_tokens  # PERF: loaded by the first such pattern's request
+
+                return match_tokens(self, path, 0, 0, {}, [self.MAX_STEPS])
+
+        Pattern.__qualname__ = name
+        return globals().setdefault(name, Pattern)  # why: threads asking at once all get the one that landed
     if name not in ("MARKERS", "MarkerSource"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if "MARKERS" not in globals():

@@ -90,7 +90,7 @@ COLD_CLASSES = {
     "koatty_lite.errors": [],
     "koatty_lite.log": [],
     "koatty_lite.output": ["WsgiApp"],
-    "koatty_lite.routes": ["Extractor", "Pattern", "Route", "Router"],
+    "koatty_lite.routes": ["Extractor", "Route", "Router"],
 }
 
 
@@ -245,3 +245,20 @@ def test_marker_records_are_named_when_first_asked_for():
         import koatty_lite.routes
 
         koatty_lite.routes.Nope  # noqa: B018
+
+
+def test_a_common_dynamic_route_makes_no_pattern_class():
+    """A route path of the common shape (literal, ``:name`` or a final ``*`` segments) is matched by routes._match
+    bound to its parts; the Pattern class is made by the first other shape (the token matcher) or use."""
+    got = _cold("import koatty_lite.routes as r; t = r.Router(); t.add('GET', '/users/:id', 1); t.add('GET', '/f/*', 2); "
+                "a = 'Pattern' in vars(r); m = [t.match('GET', '/users/7')[1], t.match('GET', '/f/a/b')[1]]; "
+                "t.add('GET', '/v:ver', 3); print(_j.dumps([a, m, 'Pattern' in vars(r), t.match('GET', '/v2')[1], "
+                "r.Pattern.__qualname__, r.Pattern('/x/:id').match('/x/1')]))")
+    assert got == [False, [{"id": "7"}, {"wildcard": "a/b"}], True, {"ver": "2"}, "Pattern", {"id": "1"}]
+    from koatty_lite.routes import Pattern, Router
+
+    for path in ("/:a/:a", "/:a-:a"):
+        with pytest.raises(ValueError, match="duplicate path parameter 'a'"):
+            Pattern(path)
+        with pytest.raises(ValueError, match="duplicate path parameter 'a'"):
+            Router().add("GET", path, 1)
