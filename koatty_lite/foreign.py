@@ -98,31 +98,40 @@ def _with_id(headers: "Any", rid: str) -> tuple:
     with no clean_headers and no shaper pass of their own (PERF: REST v1 GET of a bare WSGI app,
     start_response + clean_headers + shaping 27.8k -> ~16k instructions).
     """
-    ctype = ""
-    lows = set()
-    get = _PLAIN_NAMES.get
-    plain = False
     try:
+        # PERF: one store per pair, keyed by its name's cached lower-case form, each value added to one text:
+        # the repeats, the characters and the id checked once, after the loop (REST v1 POST -0.9k instructions)
+        text, lows, names = rid, {}, _PLAIN_NAMES
         for name, value in headers:
-            # PERF: the name's lower-case form cached (an app's names are its constants), each value scanned
-            # in C where it stands: no lower(), no joined copy (REST v1 GET of a bare WSGI app -4k instructions)
-            low = get(name) or _plain_name(name)
-            if low is None or low in lows or not value.isascii() or not value.isprintable():
-                break
-            lows.add(low)
-            if low == "content-type":
-                ctype = value
-        else:
-            plain = True
-    except (AttributeError, TypeError, ValueError):
-        pass  # the general rules (clean_headers drops what is not text)
-    if plain and rid.isascii() and rid.isprintable():
-        return [*headers, ("X-Request-Id", rid)], ctype.lower()
+            lows[names[name]] = value
+            text += value
+    except KeyError:  # a name not cached yet, or not plain
+        text, lows = _named(headers, rid)
+    except (TypeError, ValueError):
+        lows = None  # the general rules (clean_headers drops what is not text)
+    if lows is not None and len(lows) == len(headers) and text.isascii() and text.isprintable():
+        return [*headers, ("X-Request-Id", rid)], lows.get("content-type", "").lower()
     for name, _ in headers:  # not plain (what a pair that is no pair raises, it raises)
         # PERF: only a 12-character name can be X-Request-Id: no lower() for the others
         if len(name) == 12 and name.lower() == "x-request-id":
             return list(headers), None
     return [*headers, ("X-Request-Id", rid)], None
+
+
+def _named(headers: "Any", rid: str) -> tuple:
+    """_with_id's loop for names not all cached: ``(text, {lower-case name: value})``, the names' forms
+    cached by _plain_name; the map None when a name may not be plain or a pair is no text pair."""
+    text, lows = rid, {}
+    try:
+        for name, value in headers:
+            low = _PLAIN_NAMES.get(name) or _plain_name(name)
+            if low is None:
+                return text, None
+            lows[low] = value
+            text += value
+    except (TypeError, ValueError):
+        return text, None
+    return text, lows
 
 
 _PLAIN_NAMES = {}  # a response header name as an app writes it -> its lower-case form, for names _with_id passes
