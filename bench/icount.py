@@ -34,6 +34,7 @@ handler(event, None)
 for _ in range(%(n)d):
     handler(event, None)
 """
+KINDS = ("v1", "v2", "url", "alb")  # the events bench/run.py's make_event builds
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
@@ -61,9 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("stacks", nargs="+", help="modules of bench/apps, e.g. koatty_app apig_bare")
     ap.add_argument("--n", type=int, default=2000, help="warm calls counted (default 2000)")
-    ap.add_argument("--kinds", default="v1,v2,url,alb", help="event kinds, comma-separated")
-    ap.add_argument("--routes", default="get,users", help="of get,users,post (default get,users)")
+    ap.add_argument("--kinds", default=",".join(KINDS), help="event kinds, comma-separated, of " + ", ".join(KINDS))
+    ap.add_argument("--routes", default="get,users",
+                    help="comma-separated, of " + ", ".join(f"{k} ({m} {p})" for k, (m, p, _) in ROUTES.items())
+                    + " (default get,users)")
     args = ap.parse_args(argv)
+    for given, valid, what in ((args.kinds, KINDS, "kind"), (args.routes, ROUTES, "route")):
+        unknown = [name for name in given.split(",") if name not in valid]
+        if unknown:  # why: a wrong name would die deep in a child (KeyError) after minutes of callgrind
+            ap.error(f"unknown {what}(s) {', '.join(unknown)}: choose from {', '.join(valid)}")
     for kind in args.kinds.split(","):
         for route in args.routes.split(","):
             counts = {s: per_call(s, kind, route, args.n) for s in args.stacks}
