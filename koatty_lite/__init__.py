@@ -1,7 +1,6 @@
 """koatty_lite: Koatty-style apps (controllers, services, DI, onion middleware) on WSGI and serverless.
 
-``handler`` (serverless entry, koatty_lite.entry) and ``run`` (listen and block) are imported lazily,
-as are validation (``Validated``, ``Valid``, Koatty's rules: koatty_lite.validation, koatty_lite.rules).
+``handler`` (serverless entry, koatty_lite.entry) is imported lazily, as are validation (``Validated``, ``Valid``, Koatty's rules: koatty_lite.validation, koatty_lite.rules).
 This module never imports the serverless package.
 """
 import sys as _sys
@@ -14,9 +13,8 @@ import sys as _sys
 _B, _X = _sys.modules["_frozen_importlib"], _sys.modules["_frozen_importlib_external"]  # with _os, _io, _imp...
 # why: what importlib does otherwise (-O: opt-N pycs; -v, -X importtime, PYTHONPROFILEIMPORTTIME: it reports
 # each import; Windows: its separators)
-_TAG = (not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions or not
-             _sys.flags.ignore_environment and _X._os.environ.get(b"PYTHONPROFILEIMPORTTIME"))
-        and _X.path_sep == "/" and _sys.implementation.cache_tag)
+_TAG = (not (_sys.flags.optimize or _sys.flags.verbose or "importtime" in _sys._xoptions
+             or b"PYTHONPROFILEIMPORTTIME" in _X._os.environ) and _X.path_sep == "/" and _sys.implementation.cache_tag)
 
 
 def _plain(pkg):
@@ -74,22 +72,17 @@ def _find(pkg, tail, _inert=(_B.BuiltinImporter, _B.FrozenImporter), _paths=_X.P
                 st = _X._os.stat(f"{where}/{stem}.py")
             except OSError:
                 continue
-            return _pyc(where, stem, st)
-
-
-def _pyc(where, stem, st):
-    """``(where, stem, code)`` from the pyc of ``where/stem.py`` (``st``: its stat) when the import system would
-    run it as it is, else None: none, stale, another Python's, a checked hash."""
-    try:
-        with _X._io.open_code(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
-            data = fh.read()
-    except OSError:
-        return
-    # why: an unchecked-hash pyc (what `koatty_lite package` ships) runs as importlib runs it
-    if data[:4] == _X.MAGIC_NUMBER and (int.from_bytes(data[4:16], "little") == (
-            int(st.st_mtime) & 0xFFFFFFFF | (st.st_size & 0xFFFFFFFF) << 32) << 32 or
-            data[4:8] == b"\1\0\0\0" and _X._imp.check_hash_based_pycs != "always"):
-        return where, stem, _X.marshal.loads(memoryview(data)[16:])
+            try:
+                with _X._io.open_code(f"{where}/__pycache__/{stem}.{_TAG}.pyc") as fh:
+                    data = fh.read()
+            except OSError:
+                break
+            # why: a timestamp pyc's header (no flags, the source's mtime and size, as importlib writes it), or an
+            # unchecked hash (what `koatty_lite package` ships), which importlib runs as it is
+            if data[:16] == _X.MAGIC_NUMBER + bytes(4) + _X._pack_uint32(st.st_mtime) + _X._pack_uint32(st.st_size) or (
+                    data[:8] == _X.MAGIC_NUMBER + b"\1\0\0\0" and _X._imp.check_hash_based_pycs != "always"):
+                return where, stem, _X.marshal.loads(memoryview(data)[16:])
+            break
 
 
 def _import(name):
@@ -148,16 +141,14 @@ for _name in _CORE:
 # the import system checks those by the source's bytes (or never), which a size and an mtime do not tell
 if _CODE is None and not _sys.dont_write_bytecode and _X._os.access(_CACHE.rpartition("/")[0], 2):
     try:
-        with _X._io.open_code(__cached__) as _name:
-            _name = _name.read(8)[4:] == bytes(4)  # this package's own pyc has a timestamp pyc's flags
-        if _name:
+        if __loader__.get_data(__cached__)[4:8] == bytes(4):  # this package's own pyc has a timestamp pyc's flags
             _X._write_atomic(_CACHE, _X.MAGIC_NUMBER + _X.marshal.dumps((tuple(map(_stamp, _SRCS)), [
                 _X.SourceFileLoader(m, m).get_code(m) for m in _SRCS])))
     except Exception:
         pass
 del _name
 
-from .app import Koatty, create_application
+from .app import Koatty, create_application, run
 from .context import Context
 from .decorators import (
     After, AfterEach, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Controller,
@@ -196,12 +187,12 @@ _CLASSES_MADE_ON_USE = frozenset(("PathVariable", "Get", "Post", "Header", "Requ
 
 def __dir__():
     """The package's names, with those loaded or made on first use (``handler``, validation, the markers)."""
-    return sorted({*globals(), *__all__, *_CLASSES_MADE_ON_USE, *_RULE_NAMES, *_VALIDATION_NAMES, "handler",
-                   "register_kind", "UploadedFile"})
+    return sorted({*globals(), *__all__, *_RULE_NAMES, *_VALIDATION_NAMES, "handler", "register_kind",
+                   "UploadedFile"})
 
 
 def __getattr__(name: str):
-    """Lazy names: ``handler`` and ``register_kind`` (koatty_lite.entry), ``run`` (koatty_lite.app), ``UploadedFile`` (payload),
+    """Lazy names: ``handler`` and ``register_kind`` (koatty_lite.entry), ``UploadedFile`` (payload),
     validation (koatty_lite.validation, koatty_lite.rules), the parameter markers, ``AppEvent`` and the exceptions (made on first use)."""
     if name in _RULE_NAMES:
         from . import rules
@@ -213,13 +204,8 @@ def __getattr__(name: str):
         return getattr(validation, name)
     if name in ("handler", "register_kind"):
         return getattr(_import(__package__ + ".entry"), name)
-    if name == "run":
-        from .app import run
-
-        return run
     if name in _CLASSES_MADE_ON_USE:
-        from . import decorators, errors
-
+        # why not `from . import`: decorators and errors are this package's attributes since __init__ loaded them
         value = globals()[name] = getattr(errors if "Exc" in name else decorators, name)  # made once, then here
         return value
     if name == "UploadedFile":

@@ -382,13 +382,6 @@ def test_import_time_reports_list_every_koatty_lite_module(tmp_path, flags, env)
     assert {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()} >= {"koatty_lite", *CORE}
 
 
-def test_pythonprofileimporttime_is_not_read_under_ignore_environment(tmp_path):
-    """-E (or -I): Python ignores PYTHONPROFILEIMPORTTIME, and so does _import: the fast path loads the core."""
-    where = copy_package(tmp_path)
-    run(where, IMPORT)
-    assert run(where, IMPORT, "-E", env={**LAMBDA, "PYTHONPROFILEIMPORTTIME": "1"}) == []
-
-
 HOOK = """
 from importlib.machinery import PathFinder
 class _Hook:  # a tracer's finder ahead of the import system's: wraps koatty_lite.errors' loader
