@@ -112,7 +112,7 @@ def _rule_names():
     """Koatty's rule decorators (IsEmail, Length, ...): the names koatty_lite loads from rules.py."""
     import koatty_lite
 
-    return koatty_lite._RULE_NAMES | koatty_lite._VALIDATION_NAMES
+    return frozenset(koatty_lite._RULE_NAMES + koatty_lite._VALIDATION_NAMES)
 
 
 def platform_modules() -> dict:
