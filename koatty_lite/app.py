@@ -86,13 +86,6 @@ def compose(middleware: list, endpoint: "Callable | None" = None) -> "Callable":
 Chain = compose  # the composed chain's maker (a class before)
 
 
-def _refuse_control(params: dict) -> None:
-    """A 400 when a path parameter holds a control character (U+0000 to U+001F, or DEL)."""
-    for value in params.values():
-        if re.search("[\x00-\x1f\x7f]", value):
-            raise errors.HttpException("invalid path: control character in a path parameter", 1, 400)
-
-
 def deep_merge(base: dict, over: dict) -> dict:
     """A new dict: ``over`` merged into ``base`` recursively (dicts merge, anything else replaces)."""
     out = dict(base)
@@ -332,9 +325,10 @@ class Koatty:
             raise errors.HttpException("Method Not Allowed", 1, 405, headers={"Allow": allow})
         if params:
             # PERF: the parameters are pieces of the path: one C scan of it (isprintable), the values
-            # looked at only when it holds an unusual character (GET /users/:id -0.5k instructions)
-            if not path.isprintable():
-                _refuse_control(params)
+            # looked at only when it holds an unusual character (GET /users/:id -0.5k instructions); a control
+            # character (U+0000 to U+001F, or DEL) in one is a 400
+            if not path.isprintable() and re.search("[\x00-\x1f\x7f]", "".join(params.values())):
+                raise errors.HttpException("invalid path: control character in a path parameter", 1, 400)
         elif ctx.params:  # a static route's match has no params: the context's own empty dict stays
             params = {}
         else:
@@ -515,7 +509,17 @@ def _load_router(app: "Koatty", hooked: set) -> None:
         paths.setdefault(fn, []).append(path)
     for method, path, c, fn, prepared in pending:
         route = Route(app, c, fn, prepared)
-        _check_path_variables(route, method, path, paths[fn])
+        # A PathVariable must name a parameter of the route's path: without a default on every path it is
+        # mounted on; with a default on at least one (else the name is a typo that never matches).
+        names = path_params(path)
+        for arg, extractor in route.extractors:
+            if extractor.getter is not _get_path or extractor.key in names:
+                continue
+            if extractor.default is not _MISSING and extractor.key in sum(map(path_params, paths[fn]), []):
+                continue  # mounted on several paths, optional where absent
+            have = re.sub(r":wildcard\b", "* (wildcard)", ", ".join(map(":".__add__, names))) or "none"
+            raise ValueError(f"{route.label}: argument {arg!r} is PathVariable({extractor.key!r}) but route "
+                             f"{method} {path} has no parameter :{extractor.key} (its parameters: {have})")
         app.router.add(method, path, route)
     doc_path = app.get_config("openapi.path")
     if doc_path:
@@ -529,20 +533,6 @@ def _serve_openapi(ctx: "Context") -> None:
     if doc is None:
         doc = app._openapi_doc = app.openapi()
     ctx.body = doc
-
-
-def _check_path_variables(route: "Route", method: str, path: str, all_paths: list) -> None:
-    """A PathVariable must name a parameter of the route's path: without a default on every path it
-    is mounted on; with a default on at least one (else the name is a typo that never matches)."""
-    names = path_params(path)
-    for arg, extractor in route.extractors:
-        if extractor.getter is not _get_path or extractor.key in names:
-            continue
-        if extractor.default is not _MISSING and extractor.key in sum(map(path_params, all_paths), []):
-            continue  # mounted on several paths, optional where absent
-        have = re.sub(r":wildcard\b", "* (wildcard)", ", ".join(map(":".__add__, names))) or "none"
-        raise ValueError(f"{route.label}: argument {arg!r} is PathVariable({extractor.key!r}) but route "
-                         f"{method} {path} has no parameter :{extractor.key} (its parameters: {have})")
 
 
 # The bootstrap after loadConfigure: each phase, then the lifecycle event it completes.

@@ -351,40 +351,6 @@ def koatty_name(cls: type) -> str:
     return cls.__dict__.get("__koatty_name__") or cls.__name__
 
 
-def _annotations(cls: type) -> dict:
-    # Why: walk the MRO by hand; no typing.get_type_hints (typing costs ~12 ms to import).
-    out = {}
-    for klass in reversed(cls.__mro__):
-        ann = klass.__dict__.get("__annotations__")
-        if ann is None:
-            try:
-                ann = klass.__annotations__ if "__annotate__" in klass.__dict__ else None  # 3.14 lazy form
-            except Exception:
-                ann = None
-        if ann:
-            out.update(ann)
-    return out
-
-
-def _members(cls: type) -> tuple:
-    """``({attribute: Autowired|Config}, {name: function})`` declared on the class or its bases, subclass
-    definitions winning (a plain value overrides a marker); one walk for both (PERF: boot -0.6k bytecodes)."""
-    markers, methods = {}, {}
-    for klass in reversed(cls.__mro__[:-1]):  # PERF: not object: its ~25 slots hold neither
-        for key, value in klass.__dict__.items():
-            if isinstance(value, _MARKS):
-                markers[key] = value
-                continue
-            if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
-                methods[key] = value
-            elif value is Autowired or value is _MARKS[-1]:
-                # why: `svc = Autowired` (no parentheses) left the class object in place of the service
-                hint = "Autowired()" if value is Autowired else "Config(\"key\", default)"
-                raise TypeError(f"{klass.__qualname__}.{key} uses {value.__name__} without parentheses: write {hint}")
-            markers.pop(key, None)
-    return markers, methods
-
-
 def defines_init(cls: type) -> bool:
     """Whether a class (not object) defines ``__init__`` somewhere in its MRO."""
     return cls.__init__ is not object.__init__
@@ -401,7 +367,7 @@ class Container:
         self._stack = []  # names being created (cycle detection)
         self._prepared = {}  # cls -> injection dict
         self._kinds = None  # __koatty_type__ -> [classes], rebuilt after a registration (of_type)
-        self._members = {}  # cls -> _members(cls) (a boot reads each class two or three times)
+        self._members = {}  # cls -> members(cls) (a boot reads each class two or three times)
 
     def register(self, cls: type, name: "str | None" = None) -> type:
         """Register a decorated class under its identifier."""
@@ -428,10 +394,27 @@ class Container:
         return list(kinds.get(kind, ()))
 
     def members(self, cls: type) -> tuple:
-        """``(markers, methods)`` of a class and its bases (``_members``), read once."""
+        """``({attribute: Autowired|Config}, {name: function})`` declared on the class or its bases, subclass
+        definitions winning (a plain value overrides a marker), read once; one walk for both (PERF: boot -0.6k
+        bytecodes)."""
         found = self._members.get(cls)
-        if found is None:
-            found = self._members[cls] = _members(cls)
+        if found is not None:
+            return found
+        markers, methods = found = {}, {}
+        for klass in reversed(cls.__mro__[:-1]):  # PERF: not object: its ~25 slots hold neither
+            for key, value in klass.__dict__.items():
+                if isinstance(value, _MARKS):
+                    markers[key] = value
+                    continue
+                if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
+                    methods[key] = value
+                elif value is Autowired or value is _MARKS[-1]:
+                    # why: `svc = Autowired` (no parentheses) left the class object in place of the service
+                    hint = "Autowired()" if value is Autowired else "Config(\"key\", default)"
+                    raise TypeError(f"{klass.__qualname__}.{key} uses {value.__name__} without parentheses: "
+                                    f"write {hint}")
+                markers.pop(key, None)
+        self._members[cls] = found  # why last: a class refused above stays refused
         return found
 
     def name_of(self, target: "Any", owner: "type | None" = None) -> "str | None":
@@ -468,11 +451,8 @@ class Container:
         if name is None:
             raise _injection_error(f"missing dependency: {_label(target)} is not registered")
         obj = self.instances.get(name)
-        if obj is None:
-            obj = self._create(name)
-        return obj
-
-    def _create(self, name: str) -> "Any":
+        if obj is not None:
+            return obj
         cls = self.classes[name]
         if koatty_type(cls) == "CONTROLLER":
             raise _injection_error(f"{name} is a controller (created per request) and cannot be injected")
@@ -503,7 +483,17 @@ class Container:
         owner = koatty_name(cls)
         for attr, marker in self.members(cls)[0].items():
             if annotations is None:
-                annotations = _annotations(cls)
+                # Why: walk the MRO by hand; no typing.get_type_hints (typing costs ~12 ms to import).
+                annotations = {}
+                for klass in reversed(cls.__mro__):
+                    ann = klass.__dict__.get("__annotations__")
+                    if ann is None:
+                        try:  # 3.14's lazy form
+                            ann = klass.__annotations__ if "__annotate__" in klass.__dict__ else None
+                        except Exception:
+                            ann = None
+                    if ann:
+                        annotations.update(ann)
             if not isinstance(marker, Autowired):  # a Config
                 from .config import config_value  # PERF: loaded (and shipped: the config feature) by a Config marker
 

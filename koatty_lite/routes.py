@@ -173,7 +173,22 @@ class Router:
         path = join_path(path)
         if path_params(path):
             entry = self._dynamic_index.get(path)
-            self._same_shape(method, path, handler)
+            # Refuse a dynamic route that differs from one already added only in its parameter names (``GET /x/:id``
+            # and ``GET /x/:nid``): the second could never be reached.
+            shape = []  # the path with its parameter names blanked: two paths of one shape match the same URLs
+            for kind, value in _tokens(path):
+                shape.append(value if kind == "text" else value == "wildcard")
+            paths = self._shapes.setdefault(tuple(shape), [])
+            for other in paths:
+                table = self._dynamic_index[other]
+                if other != path and method in table:
+                    both = ""
+                    if hasattr(table[method], "label") and hasattr(handler, "label"):
+                        both = f": {table[method].label} and {handler.label}"
+                    raise ValueError(f"duplicate route {method} {other} and {method} {path} (only the "
+                                     f"parameter names differ, so the second is never reached){both}")
+            if path not in paths:
+                paths.append(path)
             if entry is None:
                 match = _matcher(path)
                 entry = self._dynamic_index[path] = {}
@@ -187,24 +202,6 @@ class Router:
                 both = f": {table[method].label} and {handler.label}"
             raise ValueError(f"duplicate route {method} {path}{both}")
         table[method] = handler
-
-    def _same_shape(self, method: str, path: str, handler: "Any") -> None:
-        """Refuse a dynamic route that differs from one already added only in its parameter names
-        (``GET /x/:id`` and ``GET /x/:nid``): the second could never be reached."""
-        shape = []  # the path with its parameter names blanked: two paths of one shape match the same URLs
-        for kind, value in _tokens(path):
-            shape.append(value if kind == "text" else value == "wildcard")
-        paths = self._shapes.setdefault(tuple(shape), [])
-        for other in paths:
-            table = self._dynamic_index[other]
-            if other != path and method in table:
-                both = ""
-                if hasattr(table[method], "label") and hasattr(handler, "label"):
-                    both = f": {table[method].label} and {handler.label}"
-                raise ValueError(f"duplicate route {method} {other} and {method} {path} (only the "
-                                 f"parameter names differ, so the second is never reached){both}")
-        if path not in paths:
-            paths.append(path)
 
     def routes(self) -> list:
         """Every ``(METHOD, path)`` registered, sorted."""
@@ -661,7 +658,19 @@ class Route:
         """What a request does, decided at boot: the controller's starting fields, the path arguments
         read without extractors, and ``bare`` (no __init__, argument or aspect: call the method as is)."""
         self.fields = {**prepared, "app": self.app}  # ctx is added per request
-        self.path_args = _path_args(self.extractors) if self.extract is None else None
+        # path_args: ((argument, key), ...) when every argument is a required ``PathVariable`` read as text (no
+        # annotation, or ``str``): the router's match always holds its key (a route whose path lacks it fails the
+        # boot), so the value needs neither a lookup with a default nor a conversion. Else None.
+        self.path_args = None
+        if self.extract is None:
+            path_args = []
+            for name, extractor in self.extractors:
+                if (extractor.getter is not _get_path or extractor.default is not _MISSING
+                        or extractor.convert not in (None, _to_str)):
+                    break
+                path_args.append((name, extractor.key))
+            else:
+                self.path_args = tuple(path_args)
         self.bare = not (self.init_mode or self.extractors or self.extract or self.has_aspects)
         # path_one: the key when the one argument is a required text path parameter, first after self
         # and nothing else runs (no __init__ or aspect): the method is called with it, positionally
@@ -744,16 +753,3 @@ class Route:
         if self.own_after:
             obj._after()
         return result
-
-
-def _path_args(extractors: tuple) -> "tuple | None":
-    """``((argument, key), ...)`` when every argument is a required ``PathVariable`` read as text
-    (no annotation, or ``str``): the router's match always holds its key (a route whose path lacks it
-    fails the boot), so the value needs neither a lookup with a default nor a conversion. Else None."""
-    out = []
-    for name, extractor in extractors:
-        if (extractor.getter is not _get_path or extractor.default is not _MISSING
-                or extractor.convert not in (None, _to_str)):
-            return None
-        out.append((name, extractor.key))
-    return tuple(out)

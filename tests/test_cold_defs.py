@@ -262,3 +262,18 @@ def test_a_common_dynamic_route_makes_no_pattern_class():
             Pattern(path)
         with pytest.raises(ValueError, match="duplicate path parameter 'a'"):
             Router().add("GET", path, 1)
+
+
+def test_a_class_refused_by_members_stays_refused():
+    """Container.members (the class walk, inlined for the cold start) keeps a class's members only once the walk
+    succeeded: a bare ``Autowired`` fails every ask, not only the first."""
+    from koatty_lite import Autowired, Koatty, Service
+
+    @Service()
+    class Notes:
+        svc = Autowired
+
+    container = Koatty().container
+    for _ in range(2):
+        with pytest.raises(TypeError, match="Notes.svc uses Autowired without parentheses"):
+            container.members(Notes)
