@@ -153,8 +153,10 @@ def _aws_request_id(rc, event, context):
 
 def answer_apigw_v1(request, status, headers, body, ctype):
     """REST v1 response of a plain answer (``WsgiApp.koatty_answer``: distinct names, no cookie)."""
-    if ctype in PLAIN_TYPES and body.isascii():  # PERF: an ASCII body of a text type is its own text (no body_text call)
-        text, b64 = body.decode("ascii"), False
+    # PERF: an ASCII body of a text type is its own text (no body_text call), told by the decoded text's flag:
+    # one pass over the bytes, not isascii's and decode's two (a 933-byte POST -0.9k instructions)
+    if ctype in PLAIN_TYPES and (text := body.decode("latin-1")).isascii():
+        b64 = False
     else:
         text, b64 = body_text(body, ctype)
     multi = {}
@@ -220,8 +222,8 @@ def to_request_function_url(event, context, strip_base_path=""):
 
 def answer_v2(request, status, headers, body, ctype):
     """HTTP API 2.0 / Function URL response of a plain answer (no Set-Cookie: ``cookies`` is empty)."""
-    if ctype in PLAIN_TYPES and body.isascii():  # PERF: an ASCII body of a text type is its own text (no body_text call)
-        text, b64 = body.decode("ascii"), False
+    if ctype in PLAIN_TYPES and (text := body.decode("latin-1")).isascii():  # PERF: as answer_apigw_v1
+        b64 = False
     else:
         text, b64 = body_text(body, ctype)
     return {"statusCode": status, "headers": dict(headers), "cookies": [], "body": text, "isBase64Encoded": b64}
@@ -254,8 +256,8 @@ _EMPTY = (None, {})  # no query: absent, null or {} (ALB sends {} for a request 
 
 def answer_alb(request, status, headers, body, ctype):
     """ALB response of a plain answer, in the mode the request came in."""
-    if ctype in PLAIN_TYPES and body.isascii():  # PERF: an ASCII body of a text type is its own text (no body_text call)
-        text, b64 = body.decode("ascii"), False
+    if ctype in PLAIN_TYPES and (text := body.decode("latin-1")).isascii():  # PERF: as answer_apigw_v1
+        b64 = False
     else:
         text, b64 = body_text(body, ctype)
     # PERF: the known codes' lines read from errors' table, no status_line call (ALB GET -0.7k instructions)
