@@ -57,7 +57,8 @@ def _find(pkg, tail, _inert=(_B.BuiltinImporter, _B.FrozenImporter), _paths=_X.P
         for hook in _sys.meta_path:
             if hook is _paths:
                 break
-            if hook not in _inert and hook.find_spec(f"{pkg.__name__}.{tail}", pkg.__path__):
+            # why slice: a legacy finder (no find_spec) answers, for the import system to ask its find_module
+            if hook not in _inert and getattr(hook, "find_spec", slice)(f"{pkg.__name__}.{tail}", pkg.__path__, None):
                 return
         else:
             return

@@ -433,3 +433,20 @@ def test_without_pathfinder_on_sys_meta_path_the_import_system_imports(tmp_path)
              "import koatty_lite\n"
              "print(json.dumps(sorted(set(n for n in _Own.asked if n.startswith('koatty_lite.')))))")
     assert run(where, check) == CORE
+
+
+@pytest.mark.parametrize("finder,seen", [
+    ("    def find_spec(self, name, path, target):\n"  # importlib passes target: many hooks give it no default
+     "        _Hook.asked.append(name)\n", []),
+    ("    def find_module(self, name, path=None):\n"  # a legacy finder (Python 3.10, 3.11 still ask it)
+     "        _Hook.asked.append(name)\n", CORE)], ids=["target", "legacy"])
+def test_a_finder_is_called_as_importlib_calls_it(tmp_path, finder, seen):
+    """A hook whose find_spec takes ``target`` without a default, or a legacy finder without find_spec, on
+    sys.meta_path ahead of PathFinder: `import koatty_lite` works (the import system asks the legacy one) and
+    each is asked for every core module. Fails on 93fb262 (TypeError, AttributeError at import)."""
+    where = copy_package(tmp_path)
+    run(where, IMPORT)
+    check = ("import warnings\nwarnings.simplefilter('ignore')\nclass _Hook:\n    asked = []\n" + finder +
+             "sys.meta_path.insert(0, _Hook())\nimport koatty_lite\n"
+             "print(json.dumps([sorted({n for n in _Hook.asked if n.startswith('koatty_lite.')}), sorted(_Spy.seen)]))")
+    assert run(where, check) == [CORE, seen]
