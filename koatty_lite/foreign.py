@@ -33,13 +33,25 @@ def guard(wsgi_app: "Callable") -> "Callable":
         status_line = out_headers = plain = None  # set by start_response (PERF: cells, no list)
         written = []  # write()'s chunks: once there are any, the headers count as sent (PEP 3333 exc_info)
 
-        def write(data: bytes) -> None:
+        # PERF: the nested defs carry no annotations: they would be built per request (-0.5k instructions)
+        def write(data):
             if data:
                 written.append(bytes(data))
 
-        def start_response(status: str, headers: list, exc_info: "Any" = None) -> "Callable":
+        def start_response(status, headers, exc_info=None):
             nonlocal status_line, out_headers, plain
-            headers, is_plain = _with_id(headers, rid)
+            try:  # PERF: _with_id's common case (every name cached) without its call (REST v1 POST -0.7k instructions)
+                text, lows = rid, {}
+                for name, value in headers:
+                    lows[_PLAIN_NAMES[name]] = value
+                    text += value
+                done = len(lows) == len(headers) and text.isascii() and text.isprintable()
+            except Exception:  # noqa: BLE001 - _with_id answers (or raises) as the rules say
+                done = False
+            if done:
+                headers, is_plain = [*headers, ("X-Request-Id", rid)], lows.get("content-type", "").lower()
+            else:
+                headers, is_plain = _with_id(headers, rid)
             if exc_info:
                 try:
                     if written:

@@ -144,6 +144,24 @@ def test_a_foreign_app_s_header_pairs_are_answered_as_the_old_helpers_did(header
     assert _answer(foreign._with_id, headers, rid) == _answer(_old_with_id, headers, rid)
 
 
+@settings(max_examples=300, deadline=None)
+@given(headers=st.lists(PAIRS, max_size=5), rid=st.sampled_from(["r-1", "r\n1", "é"]), warm=st.booleans())
+def test_the_guard_s_own_start_response_answers_the_pairs_as_the_old_helpers_did(headers, rid, warm):
+    # start_response holds _with_id's common case written out (every name cached): the same pairs and plain
+    # type, or the JSON 500 when the old helpers raised
+    if warm:
+        _answer(foreign._with_id, headers, rid)  # the names cached
+
+    def app(environ, start_response):
+        start_response("200 OK", headers)
+        return [b""]
+
+    status, pairs, _, plain = foreign.guard(app).koatty_run({"koatty.request_id": rid, "REQUEST_METHOD": "GET"})
+    old = _answer(_old_with_id, headers, rid)
+    assert (status, pairs, plain) == (("500 Internal Server Error", pairs, None) if isinstance(old, type)
+                                      else ("200 OK", *old))
+
+
 @pytest.mark.parametrize("wsgi, probe", [(False, True), (True, True), (True, False)],
                          ids=["koatty-app", "wsgi-app", "wsgi-app-no-probe"])
 def test_the_guard_of_a_foreign_wsgi_app_ships_with_such_an_app_only(wsgi, probe, tmp_path):
