@@ -538,7 +538,7 @@ for _name in _context.EXTRAS:
 
 
 def match_tokens(self: "Pattern", path: str, i: int, t: int, params: dict, budget: list) -> "dict | None":
-    """Pattern.match for a pattern _simple_segments refuses: the tokens matched in turn, longest first, within
+    """Pattern.match for a pattern routes._matcher refuses: the tokens matched in turn, longest first, within
     ``budget`` steps (a hostile path stays linear)."""
     budget[0] -= 1
     if budget[0] < 0:

@@ -2,6 +2,7 @@
 405 with Allow; was router.py, merged for the cold start) and the controller routes compiled once at
 boot (argument extractors, converters, aspects)."""
 from operator import itemgetter  # why: loaded at start-up (collections); a C getter per field, no lambda
+from functools import partial  # why: free, decorators.py imports it
 from types import MethodType
 
 from .decorators import _MISSING, Param, defines_init, refuse_async
@@ -45,15 +46,8 @@ _TOKENS = {}  # route path -> its tokens (PERF: a boot splits a dynamic path ~6 
 def _tokens(path: str) -> tuple:
     """Split a route path into literal text and parameters: ``(("text", "/users/"), ("param", "id"))``."""
     found = _TOKENS.get(path)
-    if found is None:
-        found = tuple(_split(path))
-        if len(_TOKENS) < 4096:  # why: paths come from code (routes, openapi); bounded all the same
-            _TOKENS[path] = found
-    return found
-
-
-def _split(path: str) -> list:
-    """``_tokens`` without the cache."""
+    if found is not None:
+        return found
     out = []
     start = i = 0  # start: where the pending text begins; i: where to look for the next ":" or "*"
     n = len(path)
@@ -73,7 +67,10 @@ def _split(path: str) -> list:
             i = j + 1  # a ":" without a name is text
     if start < n:
         out.append(("text", path[start:]))
-    return out
+    found = tuple(out)
+    if len(_TOKENS) < 4096:  # why: paths come from code (routes, openapi); bounded all the same
+        _TOKENS[path] = found
+    return found
 
 
 def path_params(path: str) -> list:
@@ -86,24 +83,6 @@ def path_params(path: str) -> list:
     return out
 
 
-def _simple_segments(path: str) -> tuple:
-    """``(segments, rest)``: each segment as ``(literal, None)`` or ``(None, name)`` and whether the
-    last one is ``*``; ``(None, False)`` when a segment mixes text and parameters or ``*`` is mid-path."""
-    segs = path.split("/")[1:]
-    simple, rest = [], False
-    for pos, seg in enumerate(segs):
-        toks = _tokens(seg)
-        if seg == "*" and pos == len(segs) - 1:
-            rest = True
-        elif len(toks) == 1 and toks[0][0] == "param" and seg != "*":
-            simple.append((None, toks[0][1]))
-        elif not path_params(seg):
-            simple.append((seg, None))
-        else:
-            return None, False
-    return simple, rest
-
-
 def _matcher(path: str, tokens: bool = True) -> "Callable | None":
     """``match(path, parts=None)`` of a dynamic route path: ``_match`` bound to the common shape's parts, else
     (``tokens``) a ``Pattern``'s; a parameter named twice raises ValueError.
@@ -114,15 +93,21 @@ def _matcher(path: str, tokens: bool = True) -> "Callable | None":
     for name in names:
         if names.count(name) > 1:
             raise ValueError(f"duplicate path parameter {name!r} in {path!r}")
-    # segments: [(literal or None, name or None)] for the common shape, else None; rest: a final ``*``
-    segments, rest = _simple_segments(path)
-    if segments is None:  # why: text and a parameter in one segment, or ``*`` mid-path: token matcher
-        return __getattr__("Pattern")(path).match if tokens else None
-    # PERF: what _match checks, precomputed: the part count, then (index, text), then (index, name).
-    literals, params = [], []
-    for i, (lit, name) in enumerate(segments, 1):
-        (params if lit is None else literals).append((i, name or lit))
-    return MethodType(_match, (len(segments) + 1, tuple(literals), tuple(params), rest))
+    # The common shape: every segment literal or ``:name``, and a final ``*`` (rest). PERF: what _match checks,
+    # precomputed: the part count, then (index, text), then (index, name).
+    segments = path.split("/")[1:]
+    literals, params, rest = [], [], False
+    for i, seg in enumerate(segments, 1):
+        toks = _tokens(seg)
+        if seg == "*" and i == len(segments):
+            rest = True
+        elif len(toks) == 1 and toks[0][0] == "param" and seg != "*":
+            params.append((i, toks[0][1]))
+        elif not path_params(seg):
+            literals.append((i, seg))
+        else:  # why: text and a parameter in one segment, or ``*`` mid-path: the token matcher
+            return __getattr__("Pattern")(path).match if tokens else None
+    return MethodType(_match, (len(segments) + 1 - rest, tuple(literals), tuple(params), rest))
 
 
 def _match(shape: tuple, path: str, parts: "list | None" = None) -> "dict | None":
@@ -416,11 +401,24 @@ def _get_body_all(ctx: "Context", key: str) -> "Any":
 
 
 def __getattr__(name: str) -> "Any":
-    """``Pattern`` (``_matcher``); ``MARKERS`` and ``MarkerSource``, made by the first use, which names the
+    """``Extractor`` (``_extractor``), ``Pattern`` (``_matcher``); ``MARKERS`` and ``MarkerSource``, made by the first use, which names the
     registry's records.
 
     PERF: until then (a cold start with built-in markers only) the records are tuples of the same fields, read by
     index: the record class cost ~0.12M instructions at every cold start."""
+    if name == "Extractor":
+        class Extractor(partial):
+            """Reads one controller argument from the request and converts it (``_extractor``: the routes hold
+            functools.partial objects of the same fields)."""
+
+            __slots__ = ()
+
+            def __new__(cls, arg: str, marker: "Param", annotation: "Any"):
+                """The reader of argument ``arg`` (its marker and annotation)."""
+                return _extractor(arg, marker, annotation, cls)
+
+        Extractor.__qualname__ = name
+        return globals().setdefault(name, Extractor)
     if name == "Pattern":
         class Pattern:
             """A dynamic route path, matched against a request path without regular expressions.
@@ -529,40 +527,40 @@ def marker_source(marker: "Param") -> "MarkerSource":
     return __getattr__("MARKERS")[marker.source]
 
 
-class Extractor:
-    """Reads one controller argument from the request and converts it; compiled once per route."""
+def _extractor(arg: str, marker: "Param", annotation: "Any", kind: type = partial) -> "Any":
+    """What reads one controller argument from the request and converts it, compiled once per route: a
+    ``kind`` (functools.partial, or an Extractor) of ``_extract`` over its fields, which are also its attributes:
+    ``arg``, ``getter``, ``key``, ``default``, ``convert``, ``type_name``, ``where``.
 
-    __slots__ = ("arg", "getter", "key", "default", "convert", "type_name", "where")
+    PERF: not an object of a class of ours (the Extractor class cost ~0.06M instructions at every cold start)."""
+    # PERF: a built-in source's record as it is (marker_source names the registry's records)
+    record = getattr(marker, "get", None) is None and _MARKERS.get(marker.source) or marker_source(marker)
+    # PERF: the getter is bound here, at boot: a request calls one function, no registry lookup.
+    key = marker.name
+    if key is None and record[3]:
+        key = arg
+    convert, type_name = _converter(annotation) if record[4] else (None, "")
+    where = f"{record[2]} {key!r}" if key is not None and record[0] != "body-all" else record[2]
+    fields = arg, record[1], key, marker.default, convert, type_name, where
+    made = partial.__new__(kind, _extract, *fields)
+    made.__dict__.update(zip(("arg", "getter", "key", "default", "convert", "type_name", "where"), fields))
+    return made
 
-    def __init__(self, arg: str, marker: "Param", annotation: "Any"):
-        self.arg = arg
-        # PERF: a built-in source's record as it is (marker_source names the registry's records)
-        record = getattr(marker, "get", None) is None and _MARKERS.get(marker.source) or marker_source(marker)
-        # PERF: the getter is bound here, at boot: a request calls one function, no registry lookup.
-        self.getter = record[1]
-        key = marker.name
-        if key is None and record[3]:
-            key = arg
-        self.key = key
-        self.default = marker.default
-        self.convert, self.type_name = _converter(annotation) if record[4] else (None, "")
-        where = record[2]
-        self.where = f"{where} {key!r}" if key is not None and record[0] != "body-all" else where
 
-    def __call__(self, ctx: "Context") -> "Any":
-        value = self.getter(ctx, self.key)
-        if value is _MISSING:
-            if self.default is _MISSING:
-                raise errors.HttpException(f"missing required parameter {self.arg!r} ({self.where})", 1, 400)
-            return self.default
-        convert = self.convert
-        if convert is not None:
-            try:
-                return convert(value)
-            except (TypeError, ValueError, OverflowError):
-                raise errors.HttpException(
-                    f"invalid parameter {self.arg!r} ({self.where}): expected {self.type_name}", 1, 400) from None
-        return value
+def _extract(arg: str, getter: "Callable", key: "Any", default: "Any", convert: "Any", type_name: str, where: str,
+             ctx: "Context") -> "Any":
+    """An argument's value (``_extractor``), or the 400 that names it."""
+    value = getter(ctx, key)
+    if value is _MISSING:
+        if default is _MISSING:
+            raise errors.HttpException(f"missing required parameter {arg!r} ({where})", 1, 400)
+        return default
+    if convert is not None:
+        try:
+            return convert(value)
+        except (TypeError, ValueError, OverflowError):
+            raise errors.HttpException(f"invalid parameter {arg!r} ({where}): expected {type_name}", 1, 400) from None
+    return value
 
 
 def _signature(fn: "Callable") -> list:
@@ -627,7 +625,7 @@ class Route:
         signature = _signature(fn)
         for name, default, annotation in signature:
             if isinstance(default, Param):
-                extractors.append((name, Extractor(name, default, annotation)))
+                extractors.append((name, _extractor(name, default, annotation)))
             elif isinstance(default, type) and issubclass(default, Param):
                 # why: `id: int = PathVariable` booted, then injected the class object itself
                 raise TypeError(f"{self.label}: argument {name!r} uses {default.__name__} without parentheses: "

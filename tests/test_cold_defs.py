@@ -90,7 +90,7 @@ COLD_CLASSES = {
     "koatty_lite.errors": [],
     "koatty_lite.log": [],
     "koatty_lite.output": ["WsgiApp"],
-    "koatty_lite.routes": ["Extractor", "Route", "Router"],
+    "koatty_lite.routes": ["Route", "Router"],
 }
 
 
@@ -277,3 +277,18 @@ def test_a_class_refused_by_members_stays_refused():
     for _ in range(2):
         with pytest.raises(TypeError, match="Notes.svc uses Autowired without parentheses"):
             container.members(Notes)
+
+
+def test_a_route_reads_its_arguments_without_the_extractor_class():
+    """A route's argument readers are functools.partial objects of routes._extract carrying the fields as
+    attributes; routes.Extractor (the same reader as a class) is made by its first use."""
+    got = _cold("import koatty_lite as k, koatty_lite.routes as r\n"
+                "@k.Controller('/')\nclass U:\n    @k.GetMapping('/u/:id')\n"
+                "    def u(self, id: int = k.PathVariable('id'), q=k.Get('q', 'z')):\n        return {'id': id, 'q': q}\n"
+                "class A(k.Koatty):\n    components = [U]\n"
+                "h2 = k.handler(A); x = h2(dict(get('/u/7'), rawQueryString='q=w'), None)\n"
+                "e = h2.app.router.dynamic[0][2]['GET'].extractors\n"
+                "print(_j.dumps([x['body'], 'Extractor' in vars(r), [(n, type(v).__name__, v.key, v.where) for n, v in e],"
+                " r.Extractor('q', k.Get(), None).where, 'Extractor' in vars(r)]))")
+    assert got == ['{"id":7,"q":"w"}', False, [["id", "partial", "id", "path parameter 'id'"],
+                                                ["q", "partial", "q", "query parameter 'q'"]], "query parameter 'q'", True]
