@@ -123,15 +123,6 @@ def _section(config: dict, key: str) -> dict:
     return value
 
 
-def _observed(config: dict) -> bool:
-    """True when the config or the environment turns on JSON logs, the request line, a built-in
-    metric, spans or Server-Timing: only then is koatty_lite.observe loaded (docs/observability.md)."""
-    log, metrics, trace = map(_section, [config] * 3, ("log", "metrics", "trace"))
-    return bool(_log.json_from_env() or str(log.get("format") or "").lower() == "json" or log.get("request")
-                or metrics.get("cold_start") or metrics.get("latency") or trace.get("spans")
-                or config.get("server_timing"))
-
-
 class Koatty:
     """Base class of an app: subclass it, list ``components``, set ``config`` and ``env_config``."""
 
@@ -271,12 +262,17 @@ class Koatty:
         """Compose the middleware chain, freeze routes and middleware, and accept requests."""
         if self._ready:
             return
-        settings = None
-        if _section(self.config, "metrics"):
+        settings, config = None, self.config
+        log, metrics, trace = map(_section, [config] * 3, ("log", "metrics", "trace"))
+        if metrics:
             from .metrics import _app_settings  # an app that configures metrics uses them: check at boot
 
             _app_settings(self)
-        if _observed(self.config):
+        # JSON logs, the request line, a built-in metric, spans or Server-Timing, turned on by the config or the
+        # environment: only then is koatty_lite.observe loaded (docs/observability.md)
+        if (_log.json_from_env() or str(log.get("format") or "").lower() == "json" or log.get("request")
+                or metrics.get("cold_start") or metrics.get("latency") or trace.get("spans")
+                or config.get("server_timing")):
             from .observe import install  # PERF: only an app that turns observability on loads it
 
             settings = install(self)

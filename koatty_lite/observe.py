@@ -1,7 +1,7 @@
 """Observability on the request path: the request log line, built-in metrics, spans, Server-Timing.
 
 Installed by ``Koatty.mark_ready`` only when the app's config or the environment turns one of them
-on (``app._observed``); an app that turns none on never imports this module. It wraps each route (the
+on; an app that turns none on never imports this module. It wraps each route (the
 route pattern, the controller's time and span) and, for spans, each middleware, and answers
 through ``ObservedWsgiApp``, a ``WsgiApp`` that measures and reports around the same pipeline.
 See docs/observability.md.
