@@ -406,9 +406,9 @@ def environ_of(environ, method, path, query, body, remote_addr, scheme, event, c
     have none.
     PERF: REST v1 GET with 8 headers, event -> environ 46.8k -> ~22k instructions (with env_headers).
     """
-    if "HTTP_HOST" not in environ and type(default_host) is str and default_host:
-        environ["HTTP_HOST"] = default_host
     host = environ.get("HTTP_HOST")
+    if host is None and type(default_host) is str and default_host:
+        host = environ["HTTP_HOST"] = default_host
     proto = environ.get("HTTP_X_FORWARDED_PROTO")
     if host and proto in _FAST_PROTO and "HTTP_X_FORWARDED_PORT" not in environ and "," not in host and ":" not in host:
         scheme = _FAST_PROTO[proto] or scheme  # PERF: the common Host and proto, without _address's call
