@@ -406,7 +406,8 @@ class Container:
                 if isinstance(value, _MARKS):
                     markers[key] = value
                     continue
-                if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod, classmethod)):
+                if hasattr(value, "__code__") and callable(value) and not isinstance(value, (staticmethod,
+                                                                                         classmethod)):
                     methods[key] = value
                 elif value is Autowired or value is _MARKS[-1]:
                     # why: `svc = Autowired` (no parentheses) left the class object in place of the service

@@ -80,7 +80,9 @@ def test_a_response_tuple_is_still_applied():
 # costs ~70-130k instructions to make. Made on first use instead: InjectionError (the first failed injection),
 # the parameter markers and AppEvent (decorators.__getattr__); gone: log.AppLoggerAttribute (app.logger is a
 # functools.cached_property), app._Next (``next`` is a bound method of app._next), app.Chain (``compose`` returns
-# a bound method of app._run), output.HeaderList; routes.MarkerSource (made by the first read of MARKERS, see below);
+# a bound method of app._run), output.HeaderList; routes.MarkerSource (made by the first read of MARKERS, see
+# below), routes.Pattern (a route path of the common shape is matched by routes._match) and routes.Extractor (the
+# readers are functools.partial objects);
 # KoattyException and HttpException (errors.__getattr__: the first raise or import of one); Config (in
 # koatty_lite.config, served by decorators.__getattr__).
 COLD_CLASSES = {
