@@ -17,7 +17,7 @@ from .app import Koatty, create_application, deep_merge
 from .errors import error_body
 
 _import(__package__ + ".serverless")  # PERF: the package's own loader (koatty_lite/__init__.py), not the finders
-from .serverless import _TCHARS, BUILTIN_PLATFORMS, _later, formats_for, server  # noqa: E402
+from .serverless import _TCHARS, BUILTIN_PLATFORMS, _formats, _later, server  # noqa: E402
 from .serverless import context_request_id as _request_id  # noqa: E402 (the invocation's id: kinds.py reads it here)
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
@@ -243,7 +243,7 @@ class _Handler:
     def __init__(self, target: "Any", platform: str, adapter: "Any", boot_func: "Callable | None",
                  event_handlers: "dict | None", health_check: "Callable | None"):
         if adapter is None or platform != "auto":  # why: "auto" beside an adapter would load every cloud
-            formats_for(platform)  # a ValueError naming the registered platforms when unknown
+            _formats(platform)  # a ValueError naming the registered platforms when unknown
         event_handlers, self.is_app = _checked_options(target, event_handlers, health_check)
         self.fallback = event_handlers.pop("*", None)  # the catch-all (docs/handler.md)
         self.event_handlers = event_handlers
@@ -263,7 +263,7 @@ class _Handler:
         self.custom_handler = None
         self.platform = platform
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
-        formats = formats_for(platform)
+        formats = _formats(platform)  # PERF: its records read by index: no HttpFormat class made
         self.table = tuple(zip(map(_detect_of, formats), formats))  # PERF: no generator (a code object fewer)
         if not self.table:
             from .serverless import _left_out_here

@@ -52,3 +52,16 @@ def test_fc_initialize_is_load_and_koatty_respond_gives_the_triple():
     assert h.initialize({"fc": "context"}) is h.wsgi is h.get_app().get_request_handler()
     status, headers, body = h.wsgi.koatty_respond({"REQUEST_METHOD": "GET", "PATH_INFO": "/x"})
     assert (status, body) == ("200 OK", b"hi") and ("Content-Type", "text/plain; charset=utf-8") in headers
+
+
+def test_a_cold_get_makes_no_format_record_class_and_its_first_use_names_every_record():
+    """The registry's records are tuples until HttpFormat is first used (the name, FORMATS, formats_for()): a cold
+    Lambda GET makes no record class; then every record is an HttpFormat and the handler keeps serving (its table
+    read by index). Fails on the old code: the class was made at import, its records with it."""
+    found = _cold(
+        "s = sys.modules['koatty_lite.serverless']; before = ['HttpFormat' in vars(s), "
+        "sorted({type(f).__name__ for f in s._FORMATS})]; "
+        "kinds = [f.kind for f in s.formats_for('aws')]; "
+        "print(_j.dumps([before, sorted({type(f).__name__ for f in s._FORMATS}), kinds[:2], s.HttpFormat.__qualname__, "
+        "s.FORMATS is s._FORMATS, h(get('/hello'), None)['statusCode']]))")
+    assert found == [[False, ["tuple"]], ["HttpFormat"], ["apigw-v1", "apigw-v2"], "HttpFormat", True, 200]

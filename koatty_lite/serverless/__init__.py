@@ -22,46 +22,57 @@ __all__ = [
 ]
 
 
-class HttpFormat(tuple):
-    """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
-    ``to_environ(event, context, strip_base_path) -> environ``,
-    ``to_response(request, status, headers, body) -> platform response`` (``request``: what
-    ``to_request`` made, else the environ), ``bad_request(kind, message) -> platform response`` (a 400
-    in the platform's shape: ``bad_request(kind, message, event, context)`` names the request id, see
-    http.bad_answer), ``to_request(event, context, strip_base_path) -> Request`` or None,
-    ``answer(request, status, headers, body, ctype) -> platform response`` or None, ``source``.
+def _record_class():
+    """``HttpFormat``, made by its first use (the name, ``FORMATS``, ``formats_for()``, serverless/http.py), which
+    turns the registry's records into HttpFormat records: until then they are tuples of the same fields, read by
+    index. PERF: a cold start of built-in formats makes no record class (cold Lambda GET -0.1M instructions,
+    coldstages.sh)."""
+    global HttpFormat  # why: the module's name (its __qualname__ too: pickle finds the class by it)
+    with _LOAD_LOCK:  # why: threads asking at once get one class, the registry converted once
+        if "HttpFormat" not in globals():
+            class HttpFormat(tuple):
+                """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
+                ``to_environ(event, context, strip_base_path) -> environ``,
+                ``to_response(request, status, headers, body) -> platform response`` (``request``: what
+                ``to_request`` made, else the environ), ``bad_request(kind, message) -> platform response`` (a
+                400 in the platform's shape: ``bad_request(kind, message, event, context)`` names the request id,
+                see http.bad_answer), ``to_request(event, context, strip_base_path) -> Request`` or None,
+                ``answer(request, status, headers, body, ctype) -> platform response`` or None, ``source``.
 
-    A koatty_lite app reads the ``Request`` (serverless/request.py) directly; a format without
-    ``to_request`` serves it the environ instead. ``answer`` shapes a koatty_lite app's plain answer
-    (``output.WsgiApp.koatty_answer``: int status, distinct header pairs, no Set-Cookie or
-    Content-Encoding, the content type lower-cased) straight into the response, and a foreign WSGI
-    app's plain answer under handler()'s guard too (its ``request`` is then the environ, as for
-    ``to_response``); without it (or for any other answer) ``to_response`` does. A tuple subclass:
-    cheap to build and iterate, read by name.
+                A koatty_lite app reads the ``Request`` directly; a format without ``to_request`` serves it the
+                environ instead. ``answer`` shapes a koatty_lite app's plain answer (``output.WsgiApp.koatty_answer``:
+                int status, distinct header pairs, no Set-Cookie or Content-Encoding, the content type lower-cased)
+                straight into the response, and a foreign WSGI app's plain answer under handler()'s guard too (its
+                ``request`` is then the environ, as for ``to_response``); without it (or for any other answer)
+                ``to_response`` does. A tuple subclass: cheap to build and iterate, read by name.
 
-    ``source``: None, or the module that defines the functions the record names (strings in place of
-    ``to_environ``, ``to_response``, ``bad_request``, ``to_request`` or ``answer``): it is imported when
-    the format first needs one of them (``load_format``), so a cold start loads only what its first
-    event's format uses. Reading such a field by name gives the function, loading it. A loaded record's
-    ``source`` is None (cli/slim.py's CLOUD_MODULES ships a built-in cloud's with it).
-    """
+                ``source``: None, or the module that defines the functions the record names (strings in place of
+                ``to_environ``, ``to_response``, ``bad_request``, ``to_request`` or ``answer``): it is imported
+                when the format first needs one of them (``load_format``), so a cold start loads only what its
+                first event's format uses. Reading such a field by name gives the function, loading it. A loaded
+                record's ``source`` is None (cli/slim.py's CLOUD_MODULES ships a built-in cloud's with it).
+                """
 
-    __slots__ = ()
+                __slots__ = ()
 
-    def __new__(cls, kind, platform, detect, to_environ, to_response, bad_request, to_request=None, answer=None,
-                source=None):
-        """Build the record (see the class docstring for the fields)."""
-        return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request, to_request,
-                                   answer, source))
+                def __new__(cls, kind, platform, detect, to_environ, to_response, bad_request, to_request=None,
+                            answer=None, source=None):
+                    """Build the record (see the class docstring for the fields)."""
+                    return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request,
+                                               to_request, answer, source))
 
-    def __getattr__(self, name):
-        """A field by name (see the class docstring): a named function is imported first (load_format). PERF: one
-        method, not nine properties (cold Lambda GET -55k instructions, coldstages.sh); the serving paths read
-        records by index."""
-        if name not in _FIELDS:
-            return tuple.__getattribute__(self, name)  # the usual AttributeError
-        i = _FIELDS.index(name)
-        return self[i] if i < 3 or i == 8 or self[8] is None else load_format(self)[i]
+                def __getattr__(self, name):
+                    """A field by name (see the class docstring): a named function is imported first
+                    (load_format). PERF: one method, not nine properties (cold Lambda GET -55k instructions,
+                    coldstages.sh); the serving paths read records by index."""
+                    if name not in _FIELDS:
+                        return tuple.__getattribute__(self, name)  # the usual AttributeError
+                    i = _FIELDS.index(name)
+                    return self[i] if i < 3 or i == 8 or self[8] is None else load_format(self)[i]
+
+            _FORMATS[:] = [tuple.__new__(HttpFormat, f) for f in _FORMATS]
+            _index()
+    return HttpFormat
 
 
 _FIELDS = "kind platform detect to_environ to_response bad_request to_request answer source".split()
@@ -200,6 +211,13 @@ def formats_for(platform):
     """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones).
 
     Loads what it needs first: "auto" as _load_auto says, a built-in cloud its own module only."""
+    _formats(platform)
+    _record_class()
+    return _BY_PLATFORM[platform]
+
+
+def _formats(platform):
+    """formats_for() without making HttpFormat (entry.py's: its records are read by index)."""
     if _PENDING:
         if platform == "auto":
             _load_auto()
@@ -226,12 +244,13 @@ def _register_module(module):
     source = getattr(module, "SOURCE", None)
     bad_request = getattr(module, "bad_request", "bad_request" if source else None)
     records = []
+    made = globals().get("HttpFormat")  # once made, the registry holds HttpFormat records only (_record_class)
     for kind, platform, detect, to_environ, to_response, *more in module.DETECTORS:
         to_request, answer, *_ = *more, None, None
         named = source if str in (type(to_environ), type(to_response), type(bad_request), type(to_request),
                                   type(answer)) else None
-        records.append(HttpFormat(kind, platform, detect, to_environ, to_response, bad_request, to_request, answer,
-                                  named))
+        record = kind, platform, detect, to_environ, to_response, bad_request, to_request, answer, named
+        records.append(tuple.__new__(made, record) if made else record)
     if records:
         at = _slot(records[0][1])
         _FORMATS[at:at] = records
@@ -788,8 +807,11 @@ def aws_only(event):
 
 def __getattr__(name):
     """FORMATS, the clouds' modules and the names of the modules in _LAZY, loaded on first use."""
+    if name == "HttpFormat":
+        return _record_class()
     if name in ("FORMATS", "DETECTORS", "KIND_PLATFORM"):  # DETECTORS: the table's name before named records
         _load_auto()
+        _record_class()
         if name == "KIND_PLATFORM":
             return _KIND_PLATFORM
         for fmt in list(_FORMATS):  # why: read by name, the registry's records have their functions
