@@ -30,9 +30,6 @@ class WsgiApp:
         self.handler = app.exception_handler
         self.log_state = _log._state
 
-    def __call__(self, environ: dict, start_response: "Callable") -> list:
-        return _pep3333(self, environ, start_response)
-
     def koatty_respond(self, environ: "Any") -> tuple:
         """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
 
@@ -99,15 +96,14 @@ class WsgiApp:
 
         return answer_error(self, ctx, exc)
 
+    def __call__(self, environ: dict, start_response: "Callable") -> list:
+        """The PEP 3333 call: environ.respond, loaded by the first call, which puts it in this method's place
+        (PERF: one code object, not a method and a stand-in function). Why: the PEP 3333 side ships and loads
+        with environ.py, as the environ it reads does."""
+        from .environ import respond
 
-def _pep3333(wsgi_app: "WsgiApp", environ: dict, start_response: "Callable") -> list:
-    """``WsgiApp.__call__``: environ.respond, loaded by the first call (this name is then rebound to it).
-    Why: the PEP 3333 side ships and loads with environ.py, as the environ it reads does."""
-    global _pep3333
-    from .environ import respond
-
-    _pep3333 = respond
-    return respond(wsgi_app, environ, start_response)
+        WsgiApp.__call__ = respond
+        return respond(self, environ, start_response)
 
 
 def finish(ctx: "Context") -> None:

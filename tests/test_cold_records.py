@@ -65,3 +65,37 @@ def test_a_cold_get_makes_no_format_record_class_and_its_first_use_names_every_r
         "print(_j.dumps([before, sorted({type(f).__name__ for f in s._FORMATS}), kinds[:2], s.HttpFormat.__qualname__, "
         "s.FORMATS is s._FORMATS, h(get('/hello'), None)['statusCode']]))")
     assert found == [[False, ["tuple"]], ["HttpFormat"], ["apigw-v1", "apigw-v2"], "HttpFormat", True, 200]
+
+
+def test_stand_ins_are_partials_and_the_pep3333_call_puts_respond_in_its_place():
+    """``_later`` makes a partial of one module function (no closure, no code object of its own), and
+    ``WsgiApp.__call__`` replaces itself with environ.respond on its first call. Fails on the old code: stand-ins
+    were closures, and __call__ went through output._pep3333 every time."""
+    import functools
+
+    from koatty_lite import Controller, GetMapping, Koatty, create_application
+    from koatty_lite import output
+    from koatty_lite.environ import respond
+    from koatty_lite.serverless import _later, _stand_in, aws
+
+    ns = {}
+    stand_in = _later(ns, "koatty_lite.errors", "status_line")
+    assert type(stand_in) is functools.partial and stand_in.func is _stand_in
+    assert stand_in(404) == "404 Not Found" and ns["status_line"](200) == "200 OK"
+    assert type(aws.__dict__["body_text"]) in (functools.partial, type(respond))
+    assert not hasattr(output, "_pep3333")
+
+    @Controller("/")
+    class C:
+        @GetMapping("/p")
+        def p(self):
+            return "pep"
+
+    class App(Koatty):
+        components = [C]
+
+    wsgi = create_application(App).get_request_handler()
+    seen = []
+    body = wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": "/p"}, lambda status, headers: seen.append(status))
+    assert (body, seen) == ([b"pep"], ["200 OK"]) and output.WsgiApp.__call__ is respond
+    assert wsgi({"REQUEST_METHOD": "GET", "PATH_INFO": "/p"}, lambda s, h: None) == [b"pep"]
