@@ -106,7 +106,7 @@ def _matcher(path: str, tokens: bool = True) -> "Callable | None":
         elif not path_params(seg):
             literals.append((i, seg))
         else:  # why: text and a parameter in one segment, or ``*`` mid-path: the token matcher
-            return __getattr__("Pattern")(path).match if tokens else None
+            return (globals().get("Pattern") or __getattr__("Pattern"))(path).match if tokens else None
     return MethodType(_match, (len(segments) + 1 - rest, tuple(literals), tuple(params), rest))
 
 
