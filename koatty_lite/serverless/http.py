@@ -670,7 +670,7 @@ def _claim(event, platform):
     if type(event) is not dict:
         return None
     for fmt in table:
-        if fmt.detect(event):
+        if fmt[2](event):  # PERF: by index, as every serving path (a name is HttpFormat.__getattr__: ~0.5 us)
             return fmt
     return None
 
