@@ -1,10 +1,9 @@
 """Serverless adapters: cloud HTTP events as a Request (or a PEP 3333 environ), for any WSGI application.
 
 What every HTTP cold start needs, in one module (PERF: a module costs ~0.3M instructions to import):
-the format registry's tables (HttpFormat records, formats_for(), load_platforms(), load_format()),
-server() and the Request model (with its header view). The rest loads on first use (_LAZY,
-HttpFormat.source): http.py (register_format, the general serving path, the environ rules), wsgi.py,
-the clouds' modules. Imports nothing from the koatty_lite core but the leaf errors.py (the one error shape). See
+the format registry's tables (records, load_platforms()), server() and the Request model. The rest loads
+on first use (_LAZY, HttpFormat.source): http.py (HttpFormat, formats_for(), load_format(), register_format,
+the general serving path, the environ rules), wsgi.py, the clouds' modules. Imports nothing from the koatty_lite core but the leaf errors.py (the one error shape). See
 docs/triggers.md; new formats are registrations (register_format), not edits here.
 """
 import sys as _sys
@@ -21,62 +20,6 @@ __all__ = [
     "FORMATS", "HttpFormat", "register_format", "platforms", "formats_for", "running_on", "load_platforms",
     "server", "load_format", "BadEvent", "Request", "HeaderView",
 ]
-
-
-def _record_class():
-    """``HttpFormat``, made by its first use (the name, ``FORMATS``, ``formats_for()``, serverless/http.py), which
-    turns the registry's records into HttpFormat records: until then they are tuples of the same fields, read by
-    index. PERF: a cold start of built-in formats makes no record class (cold Lambda GET -0.1M instructions,
-    coldstages.sh)."""
-    global HttpFormat  # why: the module's name (its __qualname__ too: pickle finds the class by it)
-    with _LOAD_LOCK:  # why: threads asking at once get one class, the registry converted once
-        if "HttpFormat" not in globals():
-            class HttpFormat(tuple):
-                """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
-                ``to_environ(event, context, strip_base_path) -> environ``,
-                ``to_response(request, status, headers, body) -> platform response`` (``request``: what
-                ``to_request`` made, else the environ), ``bad_request(kind, message) -> platform response`` (a
-                400 in the platform's shape: ``bad_request(kind, message, event, context)`` names the request id,
-                see http.bad_answer), ``to_request(event, context, strip_base_path) -> Request`` or None,
-                ``answer(request, status, headers, body, ctype) -> platform response`` or None, ``source``.
-
-                A koatty_lite app reads the ``Request`` directly; a format without ``to_request`` serves it the
-                environ instead. ``answer`` shapes a koatty_lite app's plain answer (``output.WsgiApp.koatty_answer``:
-                int status, distinct header pairs, no Set-Cookie or Content-Encoding, the content type lower-cased)
-                straight into the response, and a foreign WSGI app's plain answer under handler()'s guard too (its
-                ``request`` is then the environ, as for ``to_response``); without it (or for any other answer)
-                ``to_response`` does. A tuple subclass: cheap to build and iterate, read by name.
-
-                ``source``: None, or the module that defines the functions the record names (strings in place of
-                ``to_environ``, ``to_response``, ``bad_request``, ``to_request`` or ``answer``): it is imported
-                when the format first needs one of them (``load_format``), so a cold start loads only what its
-                first event's format uses. Reading such a field by name gives the function, loading it. A loaded
-                record's ``source`` is None (cli/slim.py's CLOUD_MODULES ships a built-in cloud's with it).
-                """
-
-                __slots__ = ()
-
-                def __new__(cls, kind, platform, detect, to_environ, to_response, bad_request, to_request=None,
-                            answer=None, source=None):
-                    """Build the record (see the class docstring for the fields)."""
-                    return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request,
-                                               to_request, answer, source))
-
-                def __getattr__(self, name):
-                    """A field by name (see the class docstring): a named function is imported first
-                    (load_format). PERF: one method, not nine properties (cold Lambda GET -55k instructions,
-                    coldstages.sh); the serving paths read records by index."""
-                    if name not in _FIELDS:
-                        return tuple.__getattribute__(self, name)  # the usual AttributeError
-                    i = _FIELDS.index(name)
-                    return self[i] if i < 3 or i == 8 or self[8] is None else load_format(self)[i]
-
-            _FORMATS[:] = [tuple.__new__(HttpFormat, f) for f in _FORMATS]
-            _index()
-    return HttpFormat
-
-
-_FIELDS = "kind platform detect to_environ to_response bad_request to_request answer source".split()
 
 
 # The registry: every HTTP format in detection order. The detectors exclude each other (tests prove
@@ -143,27 +86,7 @@ def _load_auto():
         load_platforms(*((here,) if here else BUILTIN_PLATFORMS))
 
 
-_LOADED = {}  # id(a record with named functions) -> (that record, the same with them imported)
 _LOAD_LOCK = RLock()
-
-
-def load_format(fmt):
-    """``fmt`` with its named functions imported from its ``source`` (``fmt`` itself when it names none).
-
-    The first call imports the module and puts the loaded record in the registry in the named one's
-    place (handlers built before keep working: their records load through here). Thread-safe: two
-    first events at once import once and install one record.
-    """
-    if fmt[8] is None:
-        return fmt
-    # why: by identity (the record is kept alive with it): an equal record registered again loads again
-    loaded = _LOADED.get(id(fmt))
-    if loaded is None or loaded[0] is not fmt:
-        with _LOAD_LOCK:
-            loaded = _LOADED.get(id(fmt))
-            if loaded is None or loaded[0] is not fmt:
-                loaded = fmt, _import(__name__ + ".http")._load_source(fmt)  # PERF: the package's own loader
-    return loaded[1]
 
 
 def _stand_in(namespace, module, name, *args):
@@ -208,15 +131,6 @@ def _index():
         _BY_PLATFORM.setdefault(f[1], []).append(f)
 
 
-def formats_for(platform):
-    """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones).
-
-    Loads what it needs first: "auto" as _load_auto says, a built-in cloud its own module only."""
-    _formats(platform)
-    _record_class()
-    return _BY_PLATFORM[platform]
-
-
 def _formats(platform):
     """formats_for() without making HttpFormat (entry.py's: its records are read by index)."""
     if _PENDING:
@@ -245,7 +159,7 @@ def _register_module(module):
     source = getattr(module, "SOURCE", None)
     bad_request = getattr(module, "bad_request", "bad_request" if source else None)
     records = []
-    made = globals().get("HttpFormat")  # once made, the registry holds HttpFormat records only (_record_class)
+    made = globals().get("HttpFormat")  # once made, the registry holds HttpFormat records only (serverless/http.py)
     for kind, platform, detect, to_environ, to_response, *more in module.DETECTORS:
         to_request, answer, *_ = *more, None, None
         named = source if str in (type(to_environ), type(to_response), type(bad_request), type(to_request),
@@ -275,8 +189,10 @@ def _shaper(fmt):
         def shape(request, status, headers, body):
             nonlocal to_response, clean
             if clean is None:  # why: set last, so a second thread never sees to_response unset
+                from .http import clean_headers, load_format
+
                 to_response = load_format(fmt)[4]
-                from .http import clean_headers as clean
+                clean = clean_headers
             return to_response(request, status, clean(headers, True), body)
 
         _SHAPERS[key] = shape
@@ -289,7 +205,7 @@ def server(fmt, wsgi_app, strip_base_path=""):
     now: ``handler()`` builds one per format when it boots (PERF: REST v1 GET -0.3 µs)."""
     run = getattr(wsgi_app, "koatty_run", None)
     if run is not None:
-        from .http import _wsgi_server
+        from .http import _wsgi_server, load_format
 
         return _wsgi_server(load_format(fmt), run, strip_base_path)  # why: every event needs to_environ
     answer_app = getattr(wsgi_app, "koatty_answer", None)
@@ -300,6 +216,8 @@ def server(fmt, wsgi_app, strip_base_path=""):
         def serve_named(event, context):
             nonlocal serve
             if serve is None:
+                from .http import load_format
+
                 serve = server(load_format(fmt), wsgi_app, strip_base_path)
             return serve(event, context)
 
@@ -317,7 +235,7 @@ def server(fmt, wsgi_app, strip_base_path=""):
         try:
             request = to_request(event, context, strip_base_path)
         except ValueError as exc:  # a BadEvent (serverless/http.py: a malformed event is rare)
-            from .http import BadEvent, bad_answer
+            from .http import BadEvent, bad_answer, load_format
 
             if not isinstance(exc, BadEvent):
                 raise
@@ -329,7 +247,7 @@ def server(fmt, wsgi_app, strip_base_path=""):
 
 # The names of the modules loaded on first use (PERF: off the HTTP cold start): name -> module.
 _LAZY = dict.fromkeys((
-    "BadEvent", "UnknownEventError", "register_format", "platforms", "detect_http", "_serve", "_load", "_claim",
+    "HttpFormat", "formats_for", "load_format", "BadEvent", "UnknownEventError", "register_format", "platforms", "detect_http", "_serve", "_load", "_claim",
     "_left_out_here", "_check_record", "_check_functions", "_environ_via", "_wsgi_server", "_canonical",
     "bad_answer"), "http")
 _LAZY.update(dict.fromkeys(("serve_http", "unclaimed_error", "run_wsgi", "ServerlessAdapter", "AwsLambdaAdapter",
@@ -808,13 +726,11 @@ def aws_only(event):
 
 def __getattr__(name):
     """FORMATS, the clouds' modules and the names of the modules in _LAZY, loaded on first use."""
-    if name == "HttpFormat":
-        return _record_class()
     if name in ("FORMATS", "DETECTORS", "KIND_PLATFORM"):  # DETECTORS: the table's name before named records
         _load_auto()
-        _record_class()
         if name == "KIND_PLATFORM":
             return _KIND_PLATFORM
+        load_format = _import(__name__ + ".http").load_format  # why: HttpFormat records (PERF: own loader)
         for fmt in list(_FORMATS):  # why: read by name, the registry's records have their functions
             load_format(fmt)
         return _FORMATS

@@ -12,9 +12,9 @@ from io import BytesIO
 from time import perf_counter
 
 from ..errors import status_line
-from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOADED, _SKIPPED, _TCHARS, XFF, HttpFormat, Request, _index,
+from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOAD_LOCK, _SKIPPED, _TCHARS, XFF, Request, _formats, _index,
                body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
-               _shaper, _slot, formats_for, load_format, load_platforms, running_on)
+               _shaper, _slot, load_platforms, running_on)
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
@@ -550,6 +550,89 @@ def _left_out_here():
     package: the message names the ``--platform`` to rebuild with), else None."""
     here = running_on()
     return _SKIPPED.get(here) if here else None
+
+
+_FIELDS = "kind platform detect to_environ to_response bad_request to_request answer source".split()
+
+
+class HttpFormat(tuple):
+    """One HTTP event format, a named record: ``kind``, ``platform``, ``detect(event) -> bool``,
+    ``to_environ(event, context, strip_base_path) -> environ``,
+    ``to_response(request, status, headers, body) -> platform response`` (``request``: what
+    ``to_request`` made, else the environ), ``bad_request(kind, message) -> platform response`` (a
+    400 in the platform's shape: ``bad_request(kind, message, event, context)`` names the request id,
+    see bad_answer), ``to_request(event, context, strip_base_path) -> Request`` or None,
+    ``answer(request, status, headers, body, ctype) -> platform response`` or None, ``source``.
+
+    A koatty_lite app reads the ``Request`` directly; a format without ``to_request`` serves it the
+    environ instead. ``answer`` shapes a koatty_lite app's plain answer (``output.WsgiApp.koatty_answer``:
+    int status, distinct header pairs, no Set-Cookie or Content-Encoding, the content type lower-cased)
+    straight into the response, and a foreign WSGI app's plain answer under handler()'s guard too (its
+    ``request`` is then the environ, as for ``to_response``); without it (or for any other answer)
+    ``to_response`` does. A tuple subclass: cheap to build and iterate, read by name.
+
+    ``source``: None, or the module that defines the functions the record names (strings in place of
+    ``to_environ``, ``to_response``, ``bad_request``, ``to_request`` or ``answer``): it is imported
+    when the format first needs one of them (``load_format``), so a cold start loads only what its
+    first event's format uses. Reading such a field by name gives the function, loading it. A loaded
+    record's ``source`` is None (cli/slim.py's CLOUD_MODULES ships a built-in cloud's with it).
+
+    Made with this module (``serverless.HttpFormat`` loads it): until then the registry's records are tuples
+    of the same fields, read by index. PERF: a cold start of built-in formats makes no record class (-0.1M
+    instructions), and the code cache (serverless/__init__.py) holds none of its code nor load_format's and
+    formats_for's (7 code objects: cold Lambda GET 82.45M -> 82.40M, coldstages.sh).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, kind, platform, detect, to_environ, to_response, bad_request, to_request=None,
+                answer=None, source=None):
+        """Build the record (see the class docstring for the fields)."""
+        return tuple.__new__(cls, (kind, platform, detect, to_environ, to_response, bad_request,
+                                   to_request, answer, source))
+
+    def __getattr__(self, name):
+        """A field by name (see the class docstring): a named function is imported first
+        (load_format). PERF: one method, not nine properties (cold Lambda GET -55k instructions,
+        coldstages.sh); the serving paths read records by index."""
+        if name not in _FIELDS:
+            return tuple.__getattribute__(self, name)  # the usual AttributeError
+        i = _FIELDS.index(name)
+        return self[i] if i < 3 or i == 8 or self[8] is None else load_format(self)[i]
+
+
+with _LOAD_LOCK:  # why: a cloud registered meanwhile (serverless._register_module) is converted or made so
+    _FORMATS[:] = [tuple.__new__(HttpFormat, f) for f in _FORMATS]
+    _index()
+    sys.modules[__package__].HttpFormat = HttpFormat  # why: the package's name (_register_module reads it there)
+
+_LOADED = {}  # id(a record with named functions) -> (that record, the same with them imported)
+
+
+def load_format(fmt):
+    """``fmt`` with its named functions imported from its ``source`` (``fmt`` itself when it names none).
+
+    The first call imports the module and puts the loaded record in the registry in the named one's
+    place (handlers built before keep working: their records load through here). Thread-safe: two
+    first events at once import once and install one record.
+    """
+    if fmt[8] is None:
+        return fmt
+    # why: by identity (the record is kept alive with it): an equal record registered again loads again
+    loaded = _LOADED.get(id(fmt))
+    if loaded is None or loaded[0] is not fmt:
+        with _LOAD_LOCK:
+            loaded = _LOADED.get(id(fmt))
+            if loaded is None or loaded[0] is not fmt:
+                loaded = fmt, _load_source(fmt)
+    return loaded[1]
+
+
+def formats_for(platform):
+    """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones).
+
+    Loads what it needs first: "auto" as serverless._load_auto says, a built-in cloud its own module only."""
+    return _formats(platform)
 
 
 def register_format(kind, platform, detect, to_environ, to_response, bad_request, before=None, to_request=None,
