@@ -11,7 +11,7 @@ import this module when one is first asked for; importing it copies them onto th
 import lock), so later uses are ordinary attributes. PERF: a plain GET loads none of them (26 members,
 -0.3M instructions per cold start, tests/test_core_imports.py).
 
-The output's rarer paths: ``answer_error`` is ``WsgiApp.error``: Koa's onerror header rules, the app's
+The output's rarer paths: ``answer_error`` (a failed request's answer): Koa's onerror header rules, the app's
 @ExceptionHandler, the default JSON error answer (errors.error_body) and its traceback line.
 ``render_default`` is the JSON encoder's hook for a value it cannot write: a registered renderer
 (output.register_renderer), else a default for Decimal, datetime/date/time, UUID, set, bytes, Enum,
@@ -315,11 +315,11 @@ def _reason(status: int) -> str:
 # --- the output's rarer paths (was output_extra.py) ---------------------------------------------
 
 
-def answer_error(wsgi_app: "Any", ctx: "Context", exc: "Exception") -> tuple:
-    """``WsgiApp.error``: the exception as the response: the app's @ExceptionHandler, else the default
-    JSON output; ``(status_line, headers, body)``."""
+def answer_error(ctx: "Context", exc: "Exception") -> tuple:
+    """The exception as the response: the app's @ExceptionHandler, else the default JSON output;
+    ``(status_line, headers, body)``."""
     _error_headers(ctx, exc)
-    handler = wsgi_app.handler
+    handler = ctx.app.exception_handler
     if handler is not None:
         if not isinstance(exc, errors.KoattyException):
             # Why: a fault is logged (with the request id) even when the user's handler shapes the answer.

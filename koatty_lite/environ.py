@@ -113,7 +113,8 @@ class EnvironRequest:
 
 
 def respond(wsgi_app: "Any", environ: dict, start_response: "Any") -> list:
-    """``output.WsgiApp.__call__``: the app's answer to an environ through PEP 3333's ``start_response``."""
+    """``WsgiApp.__call__`` (and a ready app's own call): the answer to an environ through PEP 3333's
+    ``start_response``."""
     status, headers, body = wsgi_app.koatty_respond(environ)
     for value in headers:
         if not value[1].isascii():
@@ -132,3 +133,30 @@ def native_headers(headers: list) -> list:
     """
     return [(name, value if value.isascii() else value.encode("utf-8").decode("latin-1"))
             for name, value in headers]
+
+
+class WsgiApp:
+    """``output.WsgiApp``: a ready app's PEP 3333 callable as an object of its own, for code that wraps an app by
+    hand (the app is its own callable: ``app.get_request_handler()`` returns it, or observe's ObservedWsgiApp)."""
+
+    __slots__ = ("app", "chain", "handler", "log_state")
+    koatty_timed = False
+
+    def __init__(self, app: Any):
+        from .log import _state
+
+        self.app, self.chain, self.handler, self.log_state = app, app._chain, app.exception_handler, _state
+
+    def koatty_answer(self, request: Any, answer: Any = None, to_response: Any = None) -> Any:
+        """The app's ``koatty_answer`` (``koatty_respond``: without the shapers)."""
+        return self.app.koatty_answer(request, answer, to_response)
+
+    koatty_respond = koatty_answer
+
+    def error(self, ctx: Any, exc: Exception) -> tuple:
+        """The exception as the response: the @ExceptionHandler, else the default JSON output."""
+        from .context_extra import answer_error
+
+        return answer_error(ctx, exc)
+
+    __call__ = respond

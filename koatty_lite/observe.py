@@ -3,7 +3,7 @@
 Installed by ``Koatty.mark_ready`` only when the app's config or the environment turns one of them
 on; an app that turns none on never imports this module. It wraps each route (the
 route pattern, the controller's time and span) and, for spans, each middleware, and answers
-through ``ObservedWsgiApp``, a ``WsgiApp`` that measures and reports around the same pipeline.
+through ``ObservedWsgiApp``, a PEP 3333 callable that measures and reports around the same pipeline.
 See docs/observability.md.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from time import perf_counter
 from . import log as _log
 from .context import Context
 from .errors import KoattyException
-from .output import WsgiApp, finish, render
+from .output import finish, render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -153,16 +153,23 @@ def _function_from_context(context: Any) -> None:
 _CLOUD = {"aws": "aws", "alicloud": "alibaba_cloud", "tencent": "tencent_cloud"}
 
 
-class ObservedWsgiApp(WsgiApp):
-    """``WsgiApp`` with the observability of ``Settings`` around the same pipeline."""
+class ObservedWsgiApp:
+    """The PEP 3333 callable of an app with the observability of ``Settings`` around the same pipeline (an app
+    without any is its own callable)."""
 
-    __slots__ = ("settings", "koatty_timed")
+    __slots__ = ("app", "chain", "log_state", "settings", "koatty_timed")
 
     def __init__(self, app: Koatty, settings: Settings):
-        super().__init__(app)
+        self.app, self.chain, self.log_state = app, app._chain, _log._state
         self.settings = settings
         # Read by serverless._serve: stamp ``koatty.t0`` before the event is translated (Server-Timing's adapter).
         self.koatty_timed = settings.server_timing
+
+    def __call__(self, environ: dict, start_response: Any) -> list:
+        """The PEP 3333 call (environ.respond)."""
+        from .environ import respond
+
+        return respond(self, environ, start_response)
 
     def koatty_respond(self, environ: dict) -> tuple:
         """As ``WsgiApp.koatty_respond``, measured: log fields, span, metrics, Server-Timing, request line."""
@@ -258,7 +265,9 @@ class ObservedWsgiApp(WsgiApp):
             raise
         except Exception as error:
             exc = error
-            status, headers, body = self.error(ctx, error)
+            from .context_extra import answer_error
+
+            status, headers, body = answer_error(ctx, error)
         return status, headers, body, exc
 
     def _request_line(self, ctx: Context, status: str, duration_ms: float, rec: _Request) -> None:

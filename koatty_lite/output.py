@@ -18,92 +18,70 @@ if TYPE_CHECKING:
     from .app import Koatty
 
 
-class WsgiApp:
-    """The PEP 3333 callable: one Context per request, the onion, the error boundary, the output."""
+def koatty_answer(app: "Koatty", request: "Any", answer: "Callable | None" = None,
+                  to_response: "Callable | None" = None) -> "Any":
+    """``Koatty.koatty_answer`` (and ``koatty_respond``, the same function without the shapers): a ready app's
+    answer to one request, a PEP 3333 environ or the serverless ``Request`` of a platform event (read directly:
+    no environ is built unless app code asks for ``ctx.environ``). The platform's response for it:
+    ``answer(request, status, headers, body, ctype)`` when the answer is plain, else
+    ``to_response(request, status_line, headers, body)``; without them ``(status_line, headers, body)``.
 
-    __slots__ = ("app", "chain", "handler", "log_state")
-    koatty_timed = False  # serverless._serve stamps ``koatty.t0`` only for an app that reports the adapter's time
-
-    def __init__(self, app: "Koatty"):
-        self.app = app
-        self.chain = app._chain
-        self.handler = app.exception_handler
-        self.log_state = _log._state
-
-    def koatty_respond(self, environ: "Any") -> tuple:
-        """``(status_line, header_pairs, body_bytes)`` for one request, without ``start_response``.
-
-        ``environ``: a PEP 3333 environ, or the serverless ``Request`` of a platform event (read
-        directly: no environ is built unless app code asks for ``ctx.environ``).
-
-        ``__call__`` is the same answer through PEP 3333; the serverless adapters call
-        ``koatty_answer``, which hands the answer straight to the platform's shaper.
-        """
-        return self.koatty_answer(environ, None, None)
-
-    def koatty_answer(self, request: "Any", answer: "Callable | None", to_response: "Callable | None") -> "Any":
-        """The platform's response for one request: ``answer(request, status, headers, body, ctype)``
-        when the answer is plain, else ``to_response(request, status_line, headers, body)`` (without one:
-        ``(status_line, headers, body)``, koatty_respond's answer).
-
-        Plain: only ``ctx.set`` headers of ordinary names with ASCII values (no repeated name, no
-        Set-Cookie, Content-Encoding, Content-Length or X-Request-Id of the app's), no error: then
-        ``status`` is the int, ``headers`` a list of distinct pairs, ``ctype`` the content type
-        lower-cased ("" for none), and the format builds its response dict straight from them.
-        Otherwise ``headers`` is render's list with ``koatty_facts`` (serverless/http.py reads them).
-        PERF: REST v1 GET, render + shaping 3.2 -> 1.9 µs (no facts tuple, no second walk of the headers).
-        """
-        ctx = Context(request, self.app)
-        rid = ctx._req.request_id
-        if rid and type(rid) is str:
-            ctx._request_id = rid  # PERF: ctx.request_id's usual case without the property's call
-        else:
-            rid = ctx.request_id
-        # PERF: a thread-local attribute set; log.py reads it only when a line is written.
-        self.log_state.request_id = rid
-        try:
-            self.chain(ctx)
-            status, ctype, data = content(ctx)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            status, headers, data = self.error(ctx, exc)
-        else:
-            if answer is not None and not ctx._special:
-                headers = ctx._out
-                if ctype is None:
-                    headers = [*headers, ("X-Request-Id", rid)]
-                    ctype = ""
-                else:
-                    headers = [("Content-Type", ctype), *headers, ("Content-Length", str(len(data))),
-                               ("X-Request-Id", rid)]
-                    ctype = ctype if ctype is JSON_TYPE else ctype.lower()
-                if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
-                    finish(ctx)
-                return answer(request, status, headers, b"" if ctx.method == "HEAD" else data, ctype)
-            from .context_extra import headers  # PERF: the general path's header list loads with its first use
-
-            status, headers = status_line(status), headers(ctx, ctype, data)
-        if ctx._ext is not None:
-            finish(ctx)
-        if ctx.method == "HEAD":
-            data = b""
-        return (status, headers, data) if to_response is None else to_response(request, status, headers, data)
-
-    def error(self, ctx: "Context", exc: "Exception") -> tuple:
-        """Turn an exception into the response: the @ExceptionHandler, else the default JSON output."""
+    Plain: only ``ctx.set`` headers of ordinary names with ASCII values (no repeated name, no
+    Set-Cookie, Content-Encoding, Content-Length or X-Request-Id of the app's), no error: then
+    ``status`` is the int, ``headers`` a list of distinct pairs, ``ctype`` the content type
+    lower-cased ("" for none), and the format builds its response dict straight from them.
+    Otherwise ``headers`` is render's list with ``koatty_facts`` (serverless/http.py reads them).
+    PERF: REST v1 GET, render + shaping 3.2 -> 1.9 µs (no facts tuple, no second walk of the headers); the app
+    is its own PEP 3333 callable (no WsgiApp made: cold v2 GET 82.45M -> 82.36M, coldstages.sh).
+    """
+    ctx = Context(request, app)
+    rid = ctx._req.request_id
+    if rid and type(rid) is str:
+        ctx._request_id = rid  # PERF: ctx.request_id's usual case without the property's call
+    else:
+        rid = ctx.request_id
+    # PERF: a thread-local attribute set; log.py reads it only when a line is written.
+    _log._state.request_id = rid
+    try:
+        app._chain(ctx)
+        status, ctype, data = content(ctx)
+    except MemoryError:
+        raise
+    except Exception as exc:
         from .context_extra import answer_error  # PERF: the error answer loads with the first failing request
 
-        return answer_error(self, ctx, exc)
+        status, headers, data = answer_error(ctx, exc)
+    else:
+        if answer is not None and not ctx._special:
+            headers = ctx._out
+            if ctype is None:
+                headers = [*headers, ("X-Request-Id", rid)]
+                ctype = ""
+            else:
+                headers = [("Content-Type", ctype), *headers, ("Content-Length", str(len(data))),
+                           ("X-Request-Id", rid)]
+                ctype = ctype if ctype is JSON_TYPE else ctype.lower()
+            if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
+                finish(ctx)
+            return answer(request, status, headers, b"" if ctx.method == "HEAD" else data, ctype)
+        from .context_extra import headers  # PERF: the general path's header list loads with its first use
 
-    def __call__(self, environ: dict, start_response: "Callable") -> list:
-        """The PEP 3333 call: environ.respond, loaded by the first call, which puts it in this method's place
-        (PERF: one code object, not a method and a stand-in function). Why: the PEP 3333 side ships and loads
-        with environ.py, as the environ it reads does."""
-        from .environ import respond
+        status, headers = status_line(status), headers(ctx, ctype, data)
+    if ctx._ext is not None:
+        finish(ctx)
+    if ctx.method == "HEAD":
+        data = b""
+    return (status, headers, data) if to_response is None else to_response(request, status, headers, data)
 
-        WsgiApp.__call__ = respond
-        return respond(self, environ, start_response)
+
+def __getattr__(name: str) -> "Any":
+    """``WsgiApp``: a ready app's PEP 3333 callable as an object of its own, in koatty_lite.environ (the app is
+    its own callable now: ``get_request_handler()`` returns it)."""
+    if name != "WsgiApp":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .environ import WsgiApp
+
+    return WsgiApp
 
 
 def finish(ctx: "Context") -> None:

@@ -80,7 +80,8 @@ def test_a_response_tuple_is_still_applied():
 # costs ~70-130k instructions to make. Made on first use instead: InjectionError (the first failed injection),
 # the parameter markers and AppEvent (decorators.__getattr__); gone: log.AppLoggerAttribute (app.logger is a
 # functools.cached_property), app._Next (``next`` is a bound method of app._next), app.Chain (``compose`` returns
-# a bound method of app._run), output.HeaderList; routes.MarkerSource (made by the first read of MARKERS, see
+# a bound method of app._run), output.HeaderList, output.WsgiApp (the app is its own PEP 3333 callable; the
+# class is environ.py's, made when that module loads); routes.MarkerSource (made by the first read of MARKERS, see
 # below), routes.Pattern (a route path of the common shape is matched by routes._match) and routes.Extractor (the
 # readers are functools.partial objects);
 # KoattyException and HttpException (errors.__getattr__: the first raise or import of one); Config (in
@@ -91,7 +92,7 @@ COLD_CLASSES = {
     "koatty_lite.decorators": ["Autowired", "Container", "Param"],
     "koatty_lite.errors": [],
     "koatty_lite.log": [],
-    "koatty_lite.output": ["WsgiApp"],
+    "koatty_lite.output": [],
     "koatty_lite.routes": ["Route", "Router"],
 }
 
@@ -100,6 +101,45 @@ def test_a_cold_get_makes_only_these_classes_in_the_core_modules():
     found = _cold("print(_j.dumps({m: sorted({v.__name__ for v in vars(sys.modules[m]).values() if isinstance(v, type) "
                   f"and v.__module__ == m}}) for m in {sorted(COLD_CLASSES)!r}}}))")
     assert found == COLD_CLASSES
+
+
+def test_the_app_is_its_own_pep3333_callable_and_wsgiapp_still_wraps_one():
+    """``get_request_handler()`` is the app (no WsgiApp made at a cold start); ``output.WsgiApp`` (environ.py's)
+    wraps an app by hand and answers as the app does, errors through the app's @ExceptionHandler included."""
+    from koatty_lite import Controller, ExceptionHandler, GetMapping, Koatty, create_application
+    from koatty_lite import output
+
+    @Controller("/")
+    class C:
+        @GetMapping("/ok")
+        def ok(self):
+            return {"ok": 1}
+
+        @GetMapping("/boom")
+        def boom(self):
+            raise LookupError("x")
+
+    @ExceptionHandler()
+    class Handler:
+        def handle(self, ctx, exc):
+            ctx.status = 418
+            return {"caught": type(exc).__name__}
+
+    class App(Koatty):
+        components = [C, Handler]
+
+    app = create_application(App)
+    assert app.get_request_handler() is app is app.callback()
+    wrapped = output.WsgiApp(app)
+    assert isinstance(wrapped, output.WsgiApp) and wrapped.app is app and wrapped.koatty_timed is False
+    for path in ("/ok", "/boom", "/none"):
+        seen = []
+        env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "koatty.request_id": "r"}
+        answers = [w(dict(env), lambda s, h: seen.append((s, h))) for w in (app, wrapped)]
+        assert answers[0] == answers[1] and seen[0] == seen[1]
+        assert wrapped.koatty_respond(dict(env)) == app.koatty_respond(dict(env))
+    assert seen[0][0] == "418 Unknown" and json.loads(answers[0][0]) == {"caught": "HttpException"}
+    assert app.koatty_respond({"REQUEST_METHOD": "GET", "PATH_INFO": "/boom"})[2] == b'{"caught":"LookupError"}'
 
 
 def test_injection_error_is_made_on_first_use_as_one_class():

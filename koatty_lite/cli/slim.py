@@ -99,7 +99,7 @@ NAMES = {"Scheduled": "schedule", "run": "listen", "listen": "listen", "start_se
          "Validated": "validation", "Valid": "validation", "ValidationError": "validation", "validate": "validation",
          "register_rule": "validation", "Rule": "validation", "CheckFunc": "validation", "serve_http": "wsgi",
          "run_wsgi": "wsgi", "ServerlessAdapter": "wsgi", "AwsLambdaAdapter": "wsgi", "AliCloudFcAdapter": "wsgi",
-         "TencentScfAdapter": "wsgi", "EnvironRequest": "environ", "Headers": "environ", "Before": "aspects",
+         "TencentScfAdapter": "wsgi", "EnvironRequest": "environ", "Headers": "environ", "WsgiApp": "environ", "Before": "aspects",
          "After": "aspects", "BeforeEach": "aspects", "AfterEach": "aspects", "Config": "config"}
 # Strings in the app (config keys, middleware names) -> the feature they turn on.
 WORDS = {"Cors": "cors", "openapi": "openapi", "metrics": "metrics"}
