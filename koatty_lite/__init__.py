@@ -155,9 +155,8 @@ del _name
 from .app import Koatty, create_application, run
 from .context import Context
 from .decorators import (
-    After, AfterEach, Aspect, Autowired, Before, BeforeEach, Bootstrap, Component, Controller,
-    DeleteMapping, ExceptionHandler, GetMapping, HeadMapping, Middleware, OnEvent, OptionsMapping, Param,
-    PatchMapping, Plugin, PostMapping, PutMapping, RequestMapping, Scheduled, Service,
+    Aspect, Autowired, Bootstrap, Component, Controller, DeleteMapping, ExceptionHandler, GetMapping, HeadMapping,
+    Middleware, OnEvent, OptionsMapping, Param, PatchMapping, Plugin, PostMapping, PutMapping, RequestMapping, Service,
 )
 from .output import register_renderer
 from .routes import register_marker
@@ -185,9 +184,10 @@ _RULE_NAMES = (
     "IsIdNumber", "IsZipCode", "IsMobile", "IsPlateNumber", "CheckFunc", "Rule", "register_rule")
 _VALIDATION_NAMES = ("Validated", "ValidationError", "validate")
 # The parameter markers, AppEvent and Config: classes koatty_lite.decorators makes (or loads) when first asked
-# for (PERF), and the exceptions koatty_lite.errors makes so.
+# for (PERF), and the exceptions koatty_lite.errors makes so; the aspect decorators and Scheduled, which it loads.
 _CLASSES_MADE_ON_USE = ("PathVariable", "Get", "Post", "Header", "RequestBody", "File", "RequestParam", "AppEvent",
-                        "KoattyException", "HttpException", "Config")
+                        "KoattyException", "HttpException", "Config", "Before", "After", "BeforeEach", "AfterEach",
+                        "Scheduled")
 
 
 def __dir__():

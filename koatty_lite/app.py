@@ -7,6 +7,7 @@ import os
 import re
 from _thread import allocate_lock
 from functools import cached_property  # why: free, `re` has loaded functools (and types) already
+from operator import attrgetter as _attr, itemgetter  # why: free, `re` (enum) has loaded operator already
 from types import MethodType
 
 from . import log as _log
@@ -33,6 +34,7 @@ BUILTIN_MIDDLEWARE = {
     "Cors": ("koatty_lite.cors", "Cors"),
 }
 
+_first = itemgetter(0)
 _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re when a config uses ${...}
 
 
@@ -105,7 +107,10 @@ def fill_placeholders(value: "Any", environ: "Any" = None) -> "Any":
     if isinstance(value, str):
         if "${" not in value:
             return value
-        return re.sub(_PLACEHOLDER, lambda m: environ.get(m.group(1), m.group(2) or ""), value)
+        parts = re.split(_PLACEHOLDER, value)  # text, name, default, text, ...: PERF, no lambda (a code object)
+        for i in range(1, len(parts), 3):
+            parts[i], parts[i + 1] = environ.get(parts[i], parts[i + 1] or ""), ""
+        return "".join(parts)
     if isinstance(value, dict):
         return dict(zip(value, map(fill_placeholders, value.values(), [environ] * len(value))))
     if isinstance(value, list):
@@ -187,7 +192,7 @@ class Koatty:
 
     def listeners(self, event: str) -> list:
         """The functions listening to ``event``."""
-        return [p[0] for p in self._listeners.get(event, [])]
+        return [*map(_first, self._listeners.get(event, ()))]
 
     # --- config -------------------------------------------------------------------------------
 
@@ -253,10 +258,8 @@ class Koatty:
 
         return app_logger
 
-    @property
-    def is_ready(self) -> bool:
-        """True once ``create_application`` (or ``mark_ready``) finished."""
-        return self._ready
+    # PERF: operator.attrgetter getters (a code object fewer each at every cold start)
+    is_ready = property(_attr("_ready"), doc="True once ``create_application`` (or ``mark_ready``) finished.")
 
     def mark_ready(self) -> None:
         """Compose the middleware chain, freeze routes and middleware, and accept requests."""
@@ -286,7 +289,8 @@ class Koatty:
         self._ready = True
 
     def get_request_handler(self, protocol: str = "http") -> "Callable":
-        """The cached PEP 3333 callable (Koatty's ``getRequestHandler``): the app itself, or the observed one."""
+        """The cached PEP 3333 callable (Koatty's ``getRequestHandler``; ``callback()``, Koa's name, is this method):
+        the app itself, or the observed one."""
         if protocol != "http":
             raise ValueError(f"protocol {protocol!r} is not supported: koatty_lite serves HTTP only "
                              "(no grpc, ws or graphql servers in serverless)")
@@ -294,9 +298,7 @@ class Koatty:
             raise RuntimeError("Application is not ready: call create_application(App) first")
         return self._handler
 
-    def callback(self, protocol: str = "http") -> "Callable":
-        """Same cached callable as ``get_request_handler()`` (Koa's ``callback()``)."""
-        return self.get_request_handler(protocol)
+    callback = get_request_handler  # Koa's callback(): the same cached callable (PERF: no code object of its own)
 
     def __call__(self, environ: dict, start_response: "Callable") -> "Any":
         """The app is itself a WSGI callable once ready."""
@@ -380,10 +382,7 @@ class Koatty:
             except Exception:
                 _log.get_logger().exception("appStop listener %r failed", fn)
 
-    @property
-    def server(self) -> "Any":
-        """The server started by ``listen()``, or None."""
-        return self._server
+    server = property(_attr("_server"), doc="The server started by ``listen()``, or None.")
 
 
 # --- bootstrap -----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from . import log as _log
 from .context import _ALNUM, Context, _check_header, _is_token, _wsgi_str
 from . import errors
 from .errors import JSON_TYPE, REASONS, error_body, finite, status_line
-from .output import _RENDERERS, _c_encoder, _json_default, render
+from .output import _RENDERERS, _c_encoder, _json_default, content
 from .routes import _pick
 
 TYPE_CHECKING = False
@@ -467,13 +467,29 @@ def unpack(ctx: "Context", result: tuple) -> bool:
     return True
 
 
-# --- the output's general header list and JSON's rare values (output.py) ---------------------------
+# --- the output's general path (render, finish, the header list) and JSON's rare values (output.py) -----
+
+
+def render(ctx: "Context") -> tuple:
+    """``output.render``: ``(status_line, headers, body_bytes)`` from the context's response state."""
+    status, ctype, data = content(ctx)
+    return status_line(status), headers(ctx, ctype, data), data
+
+
+def finish(ctx: "Context") -> None:
+    """``output.finish``: end of a request: write the metrics it added with ``ctx.metrics`` (once), if any."""
+    metrics = ctx._ext.get("metrics")
+    if metrics:
+        try:
+            metrics.flush()
+        except Exception:  # a closed stdout must not turn the answer into a failure
+            _log.get_logger().exception("writing the metrics failed")
 
 
 def headers(ctx: "Context", ctype: "str | None", data: bytes) -> list:
     """``render``'s headers: Content-Type (unless ``ctype`` is None), the context's, Content-Length,
     X-Request-Id; with ``koatty_facts`` for the serverless shapers (PERF: REST v1 GET -1 µs). The usual
-    answer never needs them (``WsgiApp.koatty_answer`` hands plain ones to the format's shaper)."""
+    answer never needs them (``output.koatty_answer`` hands plain ones to the format's shaper)."""
     out = ctx._out
     if ctype is not None:
         found = HeaderList((("Content-Type", ctype), *out, ("Content-Length", str(len(data))),

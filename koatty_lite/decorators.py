@@ -26,17 +26,6 @@ def _bare(decorator: str, value: "Any", fix: str) -> None:
                         f"write {fix}")
 
 
-def _aspect(decorator: str, aspect: "Any") -> None:
-    """Refuse what cannot be an aspect: a function (``@Before`` used bare on a method) or a class
-    that is not an ``@Aspect()`` (``@BeforeEach`` used bare on a controller class)."""
-    if isinstance(aspect, type):
-        if aspect.__dict__.get("__koatty_type__") != "ASPECT":
-            raise TypeError(f"@{decorator}({aspect.__qualname__}): {aspect.__qualname__} is not an @Aspect() class "
-                            f"(@{decorator} used without parentheses?): write @{decorator}(AspectClass)")
-        return
-    _bare(decorator, aspect, f"@{decorator}(AspectClass)")
-
-
 def _class_decorator(kind: str, name: "str | None" = None, **extra: "Any") -> "Callable":
     if not extra:  # why: @Controller checks its path itself
         decorator = kind.title().replace("_", "")  # EXCEPTION_HANDLER -> ExceptionHandler
@@ -162,57 +151,7 @@ def HeadMapping(path: str = "/") -> "Callable":
     return _mapping("HEAD", path)
 
 
-# --- aspects and events -----------------------------------------------------------------------
-
-
-def Before(aspect: "Any") -> "Callable":
-    """Run aspect ``aspect`` (class or registered name) before this controller method."""
-    _aspect("Before", aspect)
-
-    def deco(fn):
-        if isinstance(fn, type):  # why: a class's __dict__ is read-only (an AttributeError that named nothing)
-            raise TypeError(f"@Before goes on a controller method; on the class {fn.__qualname__} write "
-                            f"@BeforeEach({getattr(aspect, '__name__', aspect)})")
-        fn.__dict__.setdefault("__koatty_before__", []).append(aspect)
-        return fn
-
-    return deco
-
-
-def After(aspect: "Any") -> "Callable":
-    """Run aspect ``aspect`` (class or registered name) after this controller method."""
-    _aspect("After", aspect)
-
-    def deco(fn):
-        if isinstance(fn, type):  # why: a class's __dict__ is read-only (an AttributeError that named nothing)
-            raise TypeError(f"@After goes on a controller method; on the class {fn.__qualname__} write "
-                            f"@AfterEach({getattr(aspect, '__name__', aspect)})")
-        fn.__dict__.setdefault("__koatty_after__", []).append(aspect)
-        return fn
-
-    return deco
-
-
-def BeforeEach(aspect: "Any") -> "Callable":
-    """Run aspect ``aspect`` before every route method of this controller class."""
-    _aspect("BeforeEach", aspect)
-
-    def deco(cls):
-        cls.__koatty_before_each__ = list(cls.__dict__.get("__koatty_before_each__", ())) + [aspect]
-        return cls
-
-    return deco
-
-
-def AfterEach(aspect: "Any") -> "Callable":
-    """Run aspect ``aspect`` after every route method of this controller class."""
-    _aspect("AfterEach", aspect)
-
-    def deco(cls):
-        cls.__koatty_after_each__ = list(cls.__dict__.get("__koatty_after_each__", ())) + [aspect]
-        return cls
-
-    return deco
+# --- events (the aspect decorators are aspects.py's, @Scheduled schedule.py's: served by __getattr__) ----
 
 
 def OnEvent(event: str) -> "Callable":
@@ -221,17 +160,6 @@ def OnEvent(event: str) -> "Callable":
 
     def deco(fn):
         fn.__dict__.setdefault("__koatty_events__", []).append(str(event))
-        return fn
-
-    return deco
-
-
-def Scheduled(expression: str, name: "str | None" = None) -> "Callable":
-    """Run this singleton method on a schedule (``rate(...)``/``cron(...)``, see schedule.py)."""
-    _bare("Scheduled", expression, "@Scheduled(\"rate(5 minutes)\") (an expression)")
-
-    def deco(fn):
-        fn.__koatty_scheduled__ = (expression, name)
         return fn
 
     return deco
@@ -249,7 +177,7 @@ class Autowired:
         self.name = name
 
     def __repr__(self) -> str:
-        return f"Autowired({self.name!r})"
+        return f"{type(self).__name__}({self.name!r})"
 
 
 _MISSING = object()
@@ -281,8 +209,7 @@ class Param:
         self.name = name
         self.default = default
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name!r})"
+    __repr__ = Autowired.__repr__  # PERF: one code object for both
 
 
 # The built-in parameter markers, Param subclasses: name -> (source, docstring).
@@ -303,12 +230,20 @@ EVENTS = ("appBoot", "loadConfigure", "loadComponent", "loadPlugin", "loadMiddle
           "loadController", "loadRouter", "loadServe", "appReady", "appStart", "appStop")
 
 
+# Decorators defined in the module of their feature: name -> that module (relative to koatty_lite).
+_MOVED = {"Before": "aspects", "After": "aspects", "BeforeEach": "aspects", "AfterEach": "aspects",
+          "Scheduled": "schedule"}
+
+
 def __getattr__(name: str) -> "Any":
     """The built-in marker classes (``PathVariable``, ``Get``, ...), ``AppEvent`` and ``InjectionError``, made on
-    first use; ``Config`` (koatty_lite.config)."""
+    first use; ``Config`` (koatty_lite.config), the aspect decorators (koatty_lite.aspects) and ``Scheduled``
+    (koatty_lite.schedule), loaded on first use."""
     if name in MARKER_CLASSES:
         source, doc = MARKER_CLASSES[name]
         made = type(name, (Param,), {"__slots__": (), "source": source, "__doc__": doc, "__module__": __name__})
+    elif name in _MOVED:  # PERF: their code is off the cold start's code cache
+        made = getattr(__import__(_MOVED[name], globals(), None, [name], 1), name)
     elif name == "Config":
         global _MARKS
         from .config import Config as made
@@ -327,7 +262,7 @@ def __getattr__(name: str) -> "Any":
 
 def __dir__() -> "list":
     """The module's names, with the classes made on first use (help(), completion and dir() list them)."""
-    return sorted({*globals(), *MARKER_CLASSES, "AppEvent", "InjectionError", "Config"})
+    return sorted({*globals(), *MARKER_CLASSES, *_MOVED, "AppEvent", "InjectionError", "Config"})
 
 
 # --- the container (was container.py) ---------------------------------------------------------

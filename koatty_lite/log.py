@@ -36,39 +36,11 @@ _invocations = [0]  # invocations counted in this process (cold_start: the first
 _counter = count(1)  # why: next() on it is atomic, two first requests on two threads cannot both be cold
 
 
-def current_request_id() -> str:
-    """The request id of the request this thread is serving, or ``"-"``."""
-    return getattr(_state, "request_id", None) or "-"
-
-
-def next_invocation() -> int:
-    """Count one invocation; its number in this process (1: the cold start)."""
-    n = _invocations[0] = next(_counter)
-    return n
-
-
-def level_from_env(environ: "Any" = None) -> "int | None":
-    """The level named by ``AWS_LAMBDA_LOG_LEVEL``, else ``LOG_LEVEL`` (an unknown name is ignored)."""
-    environ = os.environ if environ is None else environ
-    for key in ("AWS_LAMBDA_LOG_LEVEL", "LOG_LEVEL"):
-        name = environ.get(key)
-        if name:
-            level = LEVELS.get(name.strip().upper())
-            if level is not None:
-                return level
-    return None
-
-
 def json_from_env(environ: "Any" = None) -> bool:
     """True when ``AWS_LAMBDA_LOG_FORMAT=JSON`` or ``KOATTY_LOG_FORMAT=json`` asks for JSON lines."""
     environ = os.environ if environ is None else environ
     return ((environ.get("AWS_LAMBDA_LOG_FORMAT") or "").strip().upper() == "JSON"
             or (environ.get("KOATTY_LOG_FORMAT") or "").strip().lower() == "json")
-
-
-def is_json() -> bool:
-    """True when the "koatty" logger writes JSON lines."""
-    return _format[0] == "json"
 
 
 def get_logger() -> "logging.Logger":
@@ -85,19 +57,9 @@ def get_logger() -> "logging.Logger":
     return configure()
 
 
-def printable(text: str) -> str:
-    """``text`` made safe for one log line: every non-printable character (CR, LF, ESC, NUL, DEL, C1,
-    U+2028, ...) written as its escape (``\\n``, ``\\x1b``), so a client cannot forge a line or drive
-    a terminal through a path or header it sent."""
-    text = str(text)
-    if text.isprintable():  # PERF: one C scan for the usual text
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def __getattr__(name: str) -> "Any":
     """The logger's setup and ``Logger`` live in koatty_lite.logsetup, loaded with the first line
-    logged (or ``configure``, ``Logger``, ``app_logger``, ``RequestIdFilter``, ``TextFormatter`` asked for)."""
+    logged (or one of ``_SETUP_NAMES`` asked for)."""
     if name in ("enter", "leave"):  # a non-HTTP invocation's (koatty_lite.kinds, shipped with the events feature)
         from . import kinds
 
@@ -111,4 +73,7 @@ def __getattr__(name: str) -> "Any":
     raise AttributeError(f"module 'koatty_lite.log' has no attribute {name!r}")
 
 
-_SETUP_NAMES = frozenset(("configure", "Logger", "app_logger", "RequestIdFilter", "TextFormatter"))
+# PERF: printable, is_json, level_from_env, current_request_id and next_invocation, which no cold GET calls, live
+# there too (six code objects out of every cold start's code cache).
+_SETUP_NAMES = frozenset(("configure", "Logger", "app_logger", "RequestIdFilter", "TextFormatter", "printable",
+                          "is_json", "level_from_env", "current_request_id", "next_invocation"))

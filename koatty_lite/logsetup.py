@@ -6,6 +6,8 @@ the lock of koatty_lite.log; ``Logger`` is ``app.logger`` / ``ctx.logger``. See 
 """
 from __future__ import annotations
 
+import os
+
 from . import log as _log
 
 TYPE_CHECKING = False
@@ -39,7 +41,7 @@ def configure(fmt: str | None = None, level: Any = None) -> logging.Logger:
 
 def _set_level(logger: logging.Logger, level: Any) -> None:
     """The environment's level, else ``level`` (a name or number), else INFO when unset."""
-    env_level = _log.level_from_env()
+    env_level = level_from_env()
     if env_level is not None:
         logger.setLevel(env_level)
     elif level is not None:
@@ -90,7 +92,7 @@ def _filter_class() -> type:
 
         def filter(self, record: logging.LogRecord) -> bool:
             if not hasattr(record, "request_id"):
-                record.request_id = _log.current_request_id()
+                record.request_id = current_request_id()
             return True
 
     return RequestIdFilter
@@ -200,3 +202,44 @@ class Logger:
 
 
 app_logger = Logger()  # ``app.logger``: its keys are the process-wide ones
+
+
+# --- koatty_lite.log's functions no cold GET calls (log.__getattr__ serves them from here) ---------------
+
+
+def current_request_id() -> str:
+    """The request id of the request this thread is serving, or ``"-"``."""
+    return getattr(_log._state, "request_id", None) or "-"
+
+
+def next_invocation() -> int:
+    """Count one invocation; its number in this process (1: the cold start)."""
+    n = _log._invocations[0] = next(_log._counter)
+    return n
+
+
+def level_from_env(environ: Any = None) -> int | None:
+    """The level named by ``AWS_LAMBDA_LOG_LEVEL``, else ``LOG_LEVEL`` (an unknown name is ignored)."""
+    environ = os.environ if environ is None else environ
+    for key in ("AWS_LAMBDA_LOG_LEVEL", "LOG_LEVEL"):
+        name = environ.get(key)
+        if name:
+            level = _log.LEVELS.get(name.strip().upper())
+            if level is not None:
+                return level
+    return None
+
+
+def is_json() -> bool:
+    """True when the "koatty" logger writes JSON lines."""
+    return _log._format[0] == "json"
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for one log line: every non-printable character (CR, LF, ESC, NUL, DEL, C1,
+    U+2028, ...) written as its escape (``\\n``, ``\\x1b``), so a client cannot forge a line or drive
+    a terminal through a path or header it sent."""
+    text = str(text)
+    if text.isprintable():  # PERF: one C scan for the usual text
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

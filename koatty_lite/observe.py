@@ -13,7 +13,7 @@ from time import perf_counter
 from . import log as _log
 from .context import Context
 from .errors import KoattyException
-from .output import finish, render
+from .context_extra import answer_error, finish, render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -265,8 +265,6 @@ class ObservedWsgiApp:
             raise
         except Exception as error:
             exc = error
-            from .context_extra import answer_error
-
             status, headers, body = answer_error(ctx, error)
         return status, headers, body, exc
 

@@ -61,13 +61,17 @@ def koatty_answer(app: "Koatty", request: "Any", answer: "Callable | None" = Non
                 headers = [("Content-Type", ctype), *headers, ("Content-Length", str(len(data))),
                            ("X-Request-Id", rid)]
                 ctype = ctype if ctype is JSON_TYPE else ctype.lower()
-            if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace)
+            if ctx._ext is not None:  # the request used ctx.metrics (or ctx.logger, ctx.trace): context_extra's
+                from .context_extra import finish
+
                 finish(ctx)
             return answer(request, status, headers, b"" if ctx.method == "HEAD" else data, ctype)
         from .context_extra import headers  # PERF: the general path's header list loads with its first use
 
         status, headers = status_line(status), headers(ctx, ctype, data)
     if ctx._ext is not None:
+        from .context_extra import finish
+
         finish(ctx)
     if ctx.method == "HEAD":
         data = b""
@@ -76,22 +80,17 @@ def koatty_answer(app: "Koatty", request: "Any", answer: "Callable | None" = Non
 
 def __getattr__(name: str) -> "Any":
     """``WsgiApp``: a ready app's PEP 3333 callable as an object of its own, in koatty_lite.environ (the app is
-    its own callable now: ``get_request_handler()`` returns it)."""
-    if name != "WsgiApp":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from .environ import WsgiApp
+    its own callable: ``get_request_handler()`` returns it); ``render`` and ``finish``, in koatty_lite.context_extra
+    (PERF: off the cold start's code cache)."""
+    if name == "WsgiApp":
+        from .environ import WsgiApp
 
-    return WsgiApp
+        return WsgiApp
+    if name in ("render", "finish"):
+        from . import context_extra
 
-
-def finish(ctx: "Context") -> None:
-    """End of a request: write the metrics it added with ``ctx.metrics`` (once), if any."""
-    metrics = ctx._ext.get("metrics")
-    if metrics:
-        try:
-            metrics.flush()
-        except Exception:  # a closed stdout must not turn the answer into a failure
-            _log.get_logger().exception("writing the metrics failed")
+        return getattr(context_extra, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- renderers: how a controller's return value of a non-JSON type is written ----------------------
@@ -128,17 +127,9 @@ try:
     # markers: a cyclic body fails with RecursionError, answered as a 500 like any other error.
     # allow_nan False: NaN/Infinity are not JSON (RFC 8259); context_extra.json_bytes then writes them as null.
     _c_encoder = c_make_encoder(None, _json_default, encode_basestring, None, ":", ",", False, False, False)
-except (ImportError, TypeError):  # an interpreter without the C accelerator
-    def _c_encoder(obj: "Any", _level: int) -> tuple:
-        return (json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=_json_default, allow_nan=False),)
-
-
-def render(ctx: "Context") -> tuple:
-    """``(status_line, headers, body_bytes)`` from the context's response state."""
-    from .context_extra import headers
-
-    status, ctype, data = content(ctx)
-    return status_line(status), headers(ctx, ctype, data), data
+except (ImportError, TypeError):  # an interpreter without the C accelerator: the same chunks from the Python one
+    _c_encoder = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False, separators=(",", ":"),
+                                  default=_json_default).iterencode
 
 
 _NO_BODY = frozenset((204, 304, *range(100, 200)))  # statuses that carry no body (nor its headers)

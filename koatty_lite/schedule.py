@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import time
 
+from .decorators import _bare
+
 __all__ = ["ScheduleError", "parse", "validate", "find_task", "Scheduler", "start_scheduler"]
 
 TYPE_CHECKING = False
@@ -380,3 +382,16 @@ def start_scheduler(app: Any, now: Callable = time.time) -> Callable:
     stop.scheduler = scheduler
     stop.thread = thread
     return stop
+
+
+# The decorator (koatty_lite and koatty_lite.decorators serve it from here: PERF, two code objects out of every
+# cold start's code cache).
+def Scheduled(expression: str, name: "str | None" = None) -> "Callable":
+    """Run this singleton method on a schedule (``rate(...)``/``cron(...)``, see schedule.py)."""
+    _bare("Scheduled", expression, "@Scheduled(\"rate(5 minutes)\") (an expression)")
+
+    def deco(fn):
+        fn.__koatty_scheduled__ = (expression, name)
+        return fn
+
+    return deco

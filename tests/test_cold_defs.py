@@ -12,8 +12,12 @@ from test_core_imports import COLD_APP, ROOT
 
 # name -> the module of the cold path that no longer defines it (each was there before issue 14's trim)
 OFF_THE_COLD_PATH = {
-    "koatty_lite.output": ["HeaderList", "_headers", "_facts", "_json_bytes", "_json_encode"],
+    "koatty_lite.output": ["HeaderList", "_headers", "_facts", "_json_bytes", "_json_encode", "WsgiApp", "render",
+                           "finish"],
     "koatty_lite.routes": ["_is_response_tuple", "_unpack"],
+    # served by the module's __getattr__ from aspects.py / schedule.py / logsetup.py, loaded on first use
+    "koatty_lite.decorators": ["Before", "After", "BeforeEach", "AfterEach", "_aspect", "Scheduled"],
+    "koatty_lite.log": ["printable", "is_json", "level_from_env", "current_request_id", "next_invocation"],
 }
 
 def _cold(probe: str) -> "object":
@@ -29,6 +33,21 @@ def _cold(probe: str) -> "object":
 def test_a_cold_get_defines_none_of_the_rare_halves():
     found = _cold(f"print(_j.dumps({{m: [n for n in ns if n in vars(sys.modules[m])] for m, ns in {OFF_THE_COLD_PATH!r}.items()}}))")
     assert found == {m: [] for m in OFF_THE_COLD_PATH}
+
+
+def test_the_names_moved_off_the_cold_path_are_still_served_where_they_were():
+    """Each name of OFF_THE_COLD_PATH that is public is still its module's attribute (loaded on first use)."""
+    import koatty_lite
+    from koatty_lite import aspects, context_extra, decorators, environ, log, logsetup, output, schedule
+
+    for name in ("Before", "After", "BeforeEach", "AfterEach"):
+        assert getattr(decorators, name) is getattr(aspects, name) is getattr(koatty_lite, name)
+    assert decorators.Scheduled is schedule.Scheduled is koatty_lite.Scheduled
+    assert (output.render, output.finish, output.WsgiApp) == (context_extra.render, context_extra.finish, environ.WsgiApp)
+    for name in ("printable", "is_json", "level_from_env", "current_request_id", "next_invocation"):
+        assert getattr(log, name) is getattr(logsetup, name)
+    assert log.printable("a\nb") == "a\\nb" and log.level_from_env({"LOG_LEVEL": "warn"}) == 30
+    assert {"Before", "Scheduled"} <= set(dir(decorators))
 
 
 def test_the_router_has_no_find():
