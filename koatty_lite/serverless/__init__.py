@@ -79,13 +79,6 @@ def load_platforms(*names):
     return tuple(done)
 
 
-def _load_auto():
-    # Why: "auto" on a detected cloud is that cloud's formats only; elsewhere every built-in cloud's.
-    if _PENDING:
-        here = running_on()
-        load_platforms(*((here,) if here else BUILTIN_PLATFORMS))
-
-
 _LOAD_LOCK = RLock()
 
 
@@ -134,8 +127,9 @@ def _index():
 def _formats(platform):
     """formats_for() without making HttpFormat (entry.py's: its records are read by index)."""
     if _PENDING:
-        if platform == "auto":
-            _load_auto()
+        if platform == "auto":  # why: on a detected cloud that cloud's formats only; elsewhere every built-in cloud's
+            here = running_on()
+            load_platforms(*((here,) if here else BUILTIN_PLATFORMS))
         elif platform in _PENDING:
             load_platforms(platform)
     try:
@@ -223,12 +217,9 @@ def server(fmt, wsgi_app, strip_base_path=""):
 
         return serve_named
     if answer_app is None or to_request is None or getattr(wsgi_app, "koatty_timed", False):
-        from .http import _serve
+        from .http import _server  # PERF: its closure's code is there, not in the code cache
 
-        def serve(event, context):
-            return _serve(fmt, wsgi_app, event, context, strip_base_path)
-
-        return serve
+        return _server(fmt, wsgi_app, strip_base_path)
     answer, shape = fmt[7], _shaper(fmt)
 
     def serve_request(event, context):
@@ -362,9 +353,6 @@ def _view_class():
             self._map = out
             return out
 
-        def _length(self):
-            return str(len(self._req.body))
-
         def get(self, name, default=None):
             """The header value (str) or ``default``; ``x_api_key`` finds ``X-Api-Key`` as the environ does."""
             m = self._map
@@ -383,7 +371,7 @@ def _view_class():
                 value = None if key == name else m.get(key)
                 if value is None:
                     # why: CONTENT_LENGTH always describes the bytes handed over
-                    return self._length() if key == "content-length" else default
+                    return str(len(self._req.body)) if key == "content-length" else default
             return value
 
         def __getitem__(self, name):
@@ -400,11 +388,16 @@ def _view_class():
             m = self._map
             if m is None:
                 m = self._build()
-            return ["content-length"] + [k for k, v in m.items() if v or k != "content-type"]
+            names = ["content-length"]
+            for k, v in m.items():  # PERF: loops, not comprehensions (code objects fewer at every cold start)
+                if v or k != "content-type":
+                    names.append(k)
+            return names
 
         def items(self):
             """``(name, value)`` pairs, names lower-case."""
-            return [(k, self.get(k)) for k in self.keys()]
+            names = self.keys()
+            return list(zip(names, map(self.get, names)))
 
         def __iter__(self):
             return iter(self.keys())
@@ -424,39 +417,24 @@ _VIEW = []  # [HeaderView] once made
 
 
 
-def _pairs_of(headers, multi):
-    """The (name, value) pairs of a validated single- or multi-value map (None values skipped)."""
-    if not headers:
-        return []
-    if multi or None in headers.values():
-        pairs = []  # PERF: a loop, not comprehensions (code objects fewer at every cold start)
-        for name, values in headers.items():
-            if values is not None:
-                for value in (values if multi and type(values) is not str else (values,)):
-                    pairs.append((name, value))
-        return pairs
-    return list(headers.items())  # PERF: the common case, in C
-
-
-def _flatten(headers, multi, default_host, cookies):
-    pairs = _pairs_of(headers, multi)
+def _amend(pairs, headers, default_host, cookies):
+    """Request.pairs' ``pairs`` with ``cookies`` in place of any Cookie pair, and ``default_host`` added when
+    ``headers`` give no Host."""
     if cookies:
-        pairs = [p for p in pairs if p[0].lower() != "cookie"]
-        pairs.append(("cookie", "; ".join(cookies)))
-    if default_host and not _has_host(headers) and not any(name.lower() == "host" for name, _ in pairs):
-        pairs.append(("Host", default_host))
+        kept = []
+        for pair in pairs:
+            if pair[0].lower() != "cookie":
+                kept.append(pair)
+        kept.append(("cookie", "; ".join(cookies)))
+        pairs = kept
+    # PERF: a Host sent as "host" or "Host" is told without lower-casing every name
+    if default_host and not (headers and (type(headers.get("host")) is str or type(headers.get("Host")) is str)):
+        for name, _ in pairs:
+            if name.lower() == "host":
+                break
+        else:
+            pairs.append(("Host", default_host))
     return pairs
-
-
-def _has_host(headers):
-    """True when the map surely gives a Host pair (PERF: skips lower-casing every name)."""
-    if not headers:
-        return False
-    for name in ("host", "Host"):
-        value = headers.get(name)
-        if type(value) is str or (type(value) is list and value):
-            return True
-    return False
 
 
 class Request:
@@ -500,17 +478,31 @@ class Request:
         """The event's header pairs, in order, flattened on first use from the header source a format gave:
         ``(map, multi, default_host, cookies)``: the event's validated single- or multi-value map, the Host to
         add when it has none (requestContext.domainName), HTTP API 2.0's ``cookies`` (they replace any Cookie
-        header: Function URLs repeat them there)."""
-        pairs = self._pairs
-        if type(pairs) is not list:
-            pairs = self._pairs = _flatten(*pairs)
+        header: Function URLs repeat them there); None values skipped. PERF: loops, not helpers and comprehensions
+        (code objects fewer at every cold start)."""
+        if type(self._pairs) is list:
+            return self._pairs
+        headers, multi, default_host, cookies = self._pairs
+        if not headers:
+            pairs = []
+        elif multi or None in headers.values():
+            pairs = []
+            for name, values in headers.items():
+                if values is not None:
+                    for value in (values if multi and type(values) is not str else (values,)):
+                        pairs.append((name, value))
+        else:
+            pairs = list(headers.items())  # PERF: the common case, in C
+        if cookies or default_host:
+            pairs = _amend(pairs, headers, default_host, cookies)
+        self._pairs = pairs
         return pairs
 
     @property
     def script_name(self):
         """SCRIPT_NAME: the REST v1 ``stage`` when the Host is an execute-api domain, plus any stripped base path."""
         stage = self.stage
-        if stage and ".execute-api." in self.host_header():
+        if stage and ".execute-api." in (self.headers.get("host") or ""):  # the environ's HTTP_HOST
             return "/" + stage + self._script
         return self._script
 
@@ -585,10 +577,6 @@ class Request:
     def trace_id(self):
         """The X-Amzn-Trace-Id header, or None."""
         return self.headers.get("x-amzn-trace-id") or None
-
-    def host_header(self):
-        """The Host header as the environ's HTTP_HOST (first of a repeated one), or ""."""
-        return self.headers.get("host") or ""
 
     @property
     def environ(self):
@@ -727,7 +715,7 @@ def aws_only(event):
 def __getattr__(name):
     """FORMATS, the clouds' modules and the names of the modules in _LAZY, loaded on first use."""
     if name in ("FORMATS", "DETECTORS", "KIND_PLATFORM"):  # DETECTORS: the table's name before named records
-        _load_auto()
+        _formats("auto")
         if name == "KIND_PLATFORM":
             return _KIND_PLATFORM
         load_format = _import(__name__ + ".http").load_format  # why: HttpFormat records (PERF: own loader)

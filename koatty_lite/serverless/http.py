@@ -618,7 +618,7 @@ def load_format(fmt):
 def formats_for(platform):
     """The formats a handler for ``platform`` detects, in order (ValueError naming the valid ones).
 
-    Loads what it needs first: "auto" as serverless._load_auto says, a built-in cloud its own module only."""
+    Loads what it needs first: "auto" as serverless._formats says, a built-in cloud its own module only."""
     return _formats(platform)
 
 
@@ -749,6 +749,14 @@ def detect_http(event, platform="auto"):
     """Return the HTTP event kind (e.g. 'apigw-v1'), or None when no HTTP adapter claims it."""
     fmt = _claim(_load(event), platform)
     return fmt.kind if fmt else None
+
+
+def _server(fmt, wsgi_app, strip_base_path):
+    """serverless.server()'s ``serve`` for an app that needs the general path (a foreign WSGI app, Server-Timing,
+    a format without ``to_request``)."""
+    def serve(event, context):
+        return _serve(fmt, wsgi_app, event, context, strip_base_path)
+    return serve
 
 
 def _serve(fmt, wsgi_app, event, context, strip_base_path):
@@ -1032,7 +1040,7 @@ def _environ_v2(event, context, kind, strip_base_path):
     if environ is None or get("isBase64Encoded") or type(body) not in _TEXT_BODY:
         from .aws import _to_request_v2  # the general rules (rare)
 
-        return _to_request_v2(event, context, kind, strip_base_path).environ
+        return _to_request_v2(kind, event, context, strip_base_path).environ
     environ_of(environ, method, raw_path, query, body.encode() if body else b"", http.get("sourceIp") or "", "https",
                event, context, (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
                rc.get("domainName"))
