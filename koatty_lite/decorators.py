@@ -256,7 +256,9 @@ def __getattr__(name: str) -> "Any":
         made = type(name, (), {**dict(zip(EVENTS, EVENTS)), "__doc__": "Lifecycle event names as constants.",
                                "__module__": __name__})
     else:
-        raise AttributeError(f"module 'koatty_lite.decorators' has no attribute {name!r}")
+        # PERF: import.c's __path__ probe of `from <this module> import x`: no message (-2.6k instructions)
+        raise AttributeError(name if name == "__path__" else
+                             f"module 'koatty_lite.decorators' has no attribute {name!r}")
     return globals().setdefault(name, made)  # why: threads asking at once all get the one that landed
 
 

@@ -90,7 +90,8 @@ def __getattr__(name: str) -> "Any":
         from . import context_extra
 
         return getattr(context_extra, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # PERF: import.c's __path__ probe of `from <this module> import x`: no message (-2.6k instructions)
+    raise AttributeError(name if name == "__path__" else f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- renderers: how a controller's return value of a non-JSON type is written ----------------------
