@@ -339,7 +339,7 @@ class Koatty:
             params = ctx.params
         # Why: the body is parsed once a route will serve the request, before the controller runs, so
         # 413/400/415 come first; a 404/405 never pays for parsing a body (issue 12).
-        if method in _BODY_METHODS and not ctx._body_loaded and ctx._has_body():
+        if method in _BODY_METHODS and not ctx._body_loaded and ctx._req.has_body():
             ctx._load_body()
         ctx.params = params
         return handler(ctx)

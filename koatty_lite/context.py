@@ -76,6 +76,8 @@ def _environ_request(environ: dict) -> "Any":
 def __getattr__(name: str) -> "Any":
     """``EnvironRequest`` and ``Headers`` live in koatty_lite.environ, ``encode_url`` in koatty_lite.context_extra
     (loaded on first use)."""
+    if name == "__path__":  # PERF: what each `from .context import x` asks first (cold start -2k instructions each)
+        raise AttributeError(name)
     if name in ("EnvironRequest", "Headers"):
         from . import environ
 
@@ -92,6 +94,7 @@ EXTRAS = frozenset((
     "query_list", "querystring", "cookies", "ip", "host", "route", "url", "trace_id", "trace", "logger", "metrics",
     "event", "platform_context", "platform", "event_kind", "raw_body", "request_file", "request_files",
     "request_param", "append", "remove", "response_header", "response_headers", "set_cookie", "throw", "redirect",
+    "environ", "__repr__",
 ))
 
 
@@ -175,11 +178,6 @@ class Context:
     # --- request ------------------------------------------------------------------------------
 
     @property
-    def environ(self) -> dict:
-        """The PEP 3333 environ (built from the platform event on first use when there was none)."""
-        return self._req.environ
-
-    @property
     def headers(self) -> "Headers":
         """Request headers, case-insensitive (``ctx.headers["x-api-key"]``)."""
         h = self._headers
@@ -201,7 +199,7 @@ class Context:
                 from urllib.parse import parse_qsl
 
                 if not qs.isascii():
-                    qs = qs.encode("latin-1", "replace").decode("utf-8", "replace")
+                    qs = _wsgi_str(qs)
                 pairs = parse_qsl(qs, keep_blank_values=True, errors="replace")
             self._query_pairs = pairs
         return pairs
@@ -233,21 +231,20 @@ class Context:
 
     # --- body (payload.py) --------------------------------------------------------------------
 
-    def _has_body(self) -> bool:
-        return self._req.has_body()
-
     def _load_body(self) -> None:
         """Read and parse the body once; a PayloadError becomes its 4xx."""
+        global _payload
         if self._body_loaded:
             return
         self._body_loaded = True
-        if not self._has_body():
+        if not self._req.has_body():
             self._raw_body = b""
             self._body_data = {}
             self._files = {}
             return
-        payload = _payload or _load_payload()
-        PayloadError, parse_body, read_body = payload.PayloadError, payload.parse_body, payload.read_body
+        if _payload is None:  # PERF: loaded by the first request with a body, not at cold start
+            from . import payload as _payload
+        PayloadError, parse_body, read_body = _payload.PayloadError, _payload.parse_body, _payload.read_body
         req = self._req
         limit = self.app.payload_limit if self.app is not None else 6 * 1024 * 1024
         try:
@@ -323,15 +320,12 @@ class Context:
                 return
         out = self._out
         if out:  # PERF: the first header set needs no search for one to replace
-            out[:] = [pair for pair in out if pair[0].lower() != lname]
+            kept = []  # a loop, here and below: a comprehension is a code object more at each cold start
+            for pair in out:
+                if pair[0].lower() != lname:
+                    kept.append(pair)
+            out[:] = kept
         out.append((name, value))
-
-    def __repr__(self) -> str:
-        return f"<Context {self.method} {self.path}>"
-
-
-
-
 
 
 _SHORT_TYPES = {
@@ -345,15 +339,6 @@ _GOOD_NAMES = {}  # header name already checked -> its lower case (bounded below
 _payload = None  # koatty_lite.payload once a request had a body
 
 
-def _load_payload() -> "Any":
-    """koatty_lite.payload, imported on the first request with a body (PERF: not at cold start)."""
-    global _payload
-    from . import payload
-
-    _payload = payload
-    return payload
-
-
 def _check_header(name: str, value: str) -> None:
     # Why: a CR/LF/NUL would let a value split into a second header (response splitting); RFC 9110
     # §5.5 allows no other control character either (HTAB excepted).
@@ -365,8 +350,11 @@ def _check_header(name: str, value: str) -> None:
         if len(_GOOD_NAMES) < 512 and len(name) <= 64 and lname != "content-type" and lname not in _SPECIAL:
             _GOOD_NAMES[name] = lname
     # PERF: one C-level scan (isprintable) for the usual value instead of a regex search.
-    if not value.isprintable() and any((c < " " and c != "\t") or c == "\x7f" for c in value):
-        raise ValueError(f"invalid header value for {name!r}: contains a control character (CR, LF, NUL, ...)")
+    if not value.isprintable():
+        for c in value:
+            if (c < " " and c != "\t") or c == "\x7f":
+                raise ValueError(f"invalid header value for {name!r}: contains a control character (CR, LF, NUL, "
+                                 "...)")
     if not value.isascii():
         try:
             value.encode("utf-8")  # sent as UTF-8 (environ.native_headers, the serverless adapters)

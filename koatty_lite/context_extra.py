@@ -20,7 +20,8 @@ instructions per cold start; tests/test_core_imports.py).
 
 The router's rare paths: ``match_tokens`` (Pattern.match for a pattern of text and parameters in one
 segment, or a ``*`` mid-path) and ``other_method`` (a matched path without the request's method).
-PERF: a cold GET of the usual routes loads neither (-50k instructions).
+PERF: a cold GET of the usual routes loads neither (-50k instructions), nor routes.py's names made on first
+use (``routes_name``: the Pattern and Extractor classes, 5 code objects a cold start does not unmarshal).
 """
 import json
 import os
@@ -28,11 +29,11 @@ import sys
 
 from . import context as _context
 from . import log as _log
+from . import routes
 from .context import _ALNUM, Context, _check_header, _is_token, _wsgi_str
 from . import errors
 from .errors import JSON_TYPE, REASONS, error_body, finite, status_line
 from .output import _RENDERERS, _c_encoder, _json_default, content
-from .routes import _pick
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -177,15 +178,13 @@ class _Members:
 
     def raw_body(self) -> bytes:
         """The body bytes as read."""
-        if not self._body_loaded:
-            self._load_body()
+        self.request_body()  # read and parsed once
         return self._raw_body
 
     def request_file(self, name: "str | None" = None) -> "Any":
         """The uploaded file ``name`` (an ``UploadedFile``; the last one when the field is repeated, as
         for query keys), or a dict of every field's file; ``request_files(name)`` gives them all."""
-        if not self._body_loaded:
-            self._load_body()
+        self.request_body()  # read and parsed once
         files = self._files
         if name is None:
             return {k: v[-1] if isinstance(v, list) else v for k, v in files.items()}
@@ -194,8 +193,7 @@ class _Members:
 
     def request_files(self, name: str) -> list:
         """Every file uploaded under ``name``, in order (``[]`` when none)."""
-        if not self._body_loaded:
-            self._load_body()
+        self.request_body()  # read and parsed once
         value = self._files.get(name)
         return [] if value is None else list(value) if isinstance(value, list) else [value]
 
@@ -264,16 +262,24 @@ class _Members:
                 raise ValueError(f"invalid cookie attribute {p!r}")
         self.append("Set-Cookie", "; ".join(parts))
 
+    @property
+    def environ(self) -> dict:
+        """The PEP 3333 environ (built from the platform event on first use when there was none)."""
+        return self._req.environ
+
+    def __repr__(self) -> str:
+        return f"<Context {self.method} {self.path}>"
+
     def throw(self, *args: "Any") -> None:
         """Raise ``KoattyException``: ``ctx.throw(404)``, ``ctx.throw(404, "msg")``, ``ctx.throw("msg", code, status)``."""
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
             status = args[0]
             message = args[1] if len(args) > 1 else _reason(status)
             code = args[2] if len(args) > 2 else 1
-            raise errors.KoattyException(str(message), code, status)
-        message = args[0] if args else "Internal Server Error"
-        code = args[1] if len(args) > 1 else 1
-        status = args[2] if len(args) > 2 else 500
+        else:
+            message = args[0] if args else "Internal Server Error"
+            code = args[1] if len(args) > 1 else 1
+            status = args[2] if len(args) > 2 else 500
         raise errors.KoattyException(str(message), code, status)
 
     def redirect(self, url: str, status: int = 302) -> None:
@@ -605,7 +611,11 @@ def other_method(self: "Router", method: str, path: str, table: dict, params: "d
         p = match(path, parts)
         if p is None:
             continue
-        handler = _pick(t, method)
+        handler = t.get(method)  # its own, else its ALL one, else (HEAD) its GET one, as Router.match
+        if handler is None:
+            handler = t.get("ALL")
+            if handler is None and method == "HEAD":
+                handler = t.get("GET")
         if handler is not None:
             return handler, p, t, r
         if merged is None:
@@ -614,3 +624,58 @@ def other_method(self: "Router", method: str, path: str, table: dict, params: "d
             merged.setdefault(m, h)
     return None, params if params is not None else {}, merged or table, route
 
+
+# --- routes.py's names made on first use (routes.__getattr__) ---------------------------------------------
+
+
+def routes_name(name: str) -> "Any":
+    """``routes.Pattern`` or ``routes.Extractor``, made once (threads asking at once all get the one that landed)."""
+    names = vars(routes)
+    if name == "Extractor":
+        class Extractor(routes.partial):  # functools.partial, as routes imports it
+            """Reads one controller argument from the request and converts it (``_extractor``: the routes hold
+            functools.partial objects of the same fields)."""
+
+            __slots__ = ()
+
+            def __new__(cls, arg: str, marker: "Any", annotation: "Any"):
+                """The reader of argument ``arg`` (its marker and annotation)."""
+                return routes._extractor(arg, marker, annotation, cls)
+
+        made = Extractor
+    elif name == "Pattern":
+        class Pattern:
+            """A dynamic route path, matched against a request path without regular expressions.
+
+            The common shape (every segment literal, ``:name`` or a final ``*``) is compared segment by
+            segment; any other shape (``/v:ver``, ``/a/*/b``) is matched by a small backtracking matcher
+            over its tokens. Either way: a parameter matches one or more characters other than ``/``,
+            ``*`` (named ``wildcard``) any characters, and the whole path must match.
+
+            The token matcher gives up after ``MAX_STEPS`` steps and answers "no match" (a 404): only a
+            hostile path against a route with several parameters in one segment gets near it (the regex
+            this replaced took seconds on such a path).
+            """
+
+            MAX_STEPS = 20000
+            __slots__ = ("path", "names", "tokens", "slashes", "simple")
+
+            def __init__(self, path: str):
+                """Parse ``path``; a parameter named twice raises ValueError."""
+                self.simple = routes._matcher(path, False)  # the common shape's match, else None
+                self.path, self.tokens, self.names = path, routes._tokens(path), routes.path_params(path)
+                # Why: parameters never span a ``/``, so without ``*`` a path must have exactly this many.
+                self.slashes = -1 if "wildcard" in self.names else path.count("/")
+
+            def match(self, path: str, parts: "list | None" = None) -> "dict | None":
+                """The parameters when ``path`` matches, else None; ``parts``: ``path.split("/")`` when the
+                caller has it."""
+                if self.simple is not None:
+                    return self.simple(path, parts)
+                if self.slashes != -1 and path.count("/") != self.slashes:
+                    return None
+                return match_tokens(self, path, 0, 0, {}, [self.MAX_STEPS])
+
+        made = Pattern
+    made.__module__, made.__qualname__ = routes.__name__, name
+    return names.setdefault(name, made)

@@ -14,7 +14,7 @@ from sys import modules as _modules
 
 from . import _import, log as _log
 from .app import Koatty, create_application, deep_merge
-from .errors import error_body
+from .errors import JSON_TYPE, error_body
 
 _import(__package__ + ".serverless")  # PERF: the package's own loader (koatty_lite/__init__.py), not the finders
 from .serverless import _TCHARS, BUILTIN_PLATFORMS, _formats, _later, server  # noqa: E402
@@ -112,7 +112,7 @@ def _unavailable_run(environ: dict) -> tuple:
     leaves out)."""
     rid = environ.get("koatty.request_id")
     body = error_body(1, "Service Unavailable", None, rid)
-    headers = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))),
+    headers = [("Content-Type", JSON_TYPE), ("Content-Length", str(len(body))),
                ("Retry-After", "1")]
     if rid:
         headers.append(("X-Request-Id", rid))
@@ -138,16 +138,16 @@ def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":
             event = _load(event)  # FC 3.0 delivers the event as JSON bytes
         except ValueError as exc:
             try:
-                from .kinds import _cbor_map  # PERF: a Tablestore trigger's rows are CBOR, not JSON: rare
+                from .kinds import undecoded  # PERF: rare (a Tablestore trigger's CBOR rows, a raw text message)
             except ImportError as missing:
-                # why: a slim package without non-HTTP events (cli/slim.py): no Tablestore trigger either
-                if missing.name != __package__ + ".kinds":
+                # why: a slim package without non-HTTP events (cli/slim.py): no Tablestore trigger or catch-all
+                # either (one given ships it)
+                if missing.name != __package__ + ".kinds" or h.fallback is not None:
                     raise
-                return _undecoded(h, event, context, exc)
-            decoded = _cbor_map(event)
-            if decoded is None:
-                return _undecoded(h, event, context, exc)
-            event = decoded
+                from .serverless import UnknownEventError
+
+                raise UnknownEventError(str(exc)) from None
+            return undecoded(h, event, context, exc)
     healthy = h.health_check is None or _check(h, context)
     if h.custom is None:
         if type(event) is dict:
@@ -165,20 +165,6 @@ def _slow(h: "_Handler", event: "Any", context: "Any") -> "Any":
     return _route(h, event, context)
 
 
-def _undecoded(h: "_Handler", event: "Any", context: "Any", exc: "ValueError") -> "Any":
-    """An event that is neither JSON nor CBOR: the catch-all's (e.g. an MNS STREAM message's raw text)."""
-    from .serverless import UnknownEventError
-    if h.fallback is None:
-        raise UnknownEventError(str(exc)) from None
-    if h.health_check is not None and not _check(h, context):
-        from .serverless.http import HealthCheckError
-
-        raise HealthCheckError("health_check failed; the platform may retry this event") from None
-    from .kinds import fallback  # event_handlers["*"]
-
-    return fallback(h, event, context)
-
-
 def _check(h: "_Handler", context: "Any") -> bool:
     """Run ``health_check(app)``: False (logged) when it raised."""
     _log._state.request_id = _request_id(context)  # why: the failure's log line names the invocation
@@ -194,28 +180,24 @@ def _route(h: "_Handler", event: "Any", context: "Any") -> "Any":
     """A non-HTTP event (or one no HTTP format claimed): koatty_lite.kinds routes it. Its UnknownEventError
     says first that this package has no HTTP formats of the cloud it runs on (a slim package built with
     ``--platform`` for another cloud: its HTTP events reach no format) when that is so."""
-    from .serverless import UnknownEventError, _left_out_here
-
     try:
-        try:
-            from .kinds import route as route_kind  # PERF: non-HTTP events only: off the HTTP cold path
-        except ImportError as missing:
-            # why: a slim function package (cli/slim.py) left out the non-HTTP half, so the app gave no event
-            # handler, and an event no HTTP format claims is unhandled, as with the whole runtime (not an
-            # ImportError about packaging)
-            if missing.name != __package__ + ".kinds":
-                raise
-            keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
-            raise UnknownEventError(
-                f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
-                "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
-                "package --with events)") from None
-        return route_kind(h, event, context)
-    except UnknownEventError as exc:
-        missing = _left_out_here()
-        if missing is None:
+        from .kinds import routed  # PERF: non-HTTP events only: off the HTTP cold path
+    except ImportError as missing:
+        # why: a slim function package (cli/slim.py) left out the non-HTTP half, so the app gave no event
+        # handler, and an event no HTTP format claims is unhandled, as with the whole runtime (not an
+        # ImportError about packaging)
+        if missing.name != __package__ + ".kinds":
             raise
-        raise type(exc)(f"{missing}; the HTTP events of this cloud cannot be served ({exc})") from None
+        from .serverless import UnknownEventError, _left_out_here
+
+        keys = ", ".join(sorted(map(str, event))) if type(event) is dict else type(event).__name__
+        exc = (f"no handler for this event (top-level keys: {keys or '(none)'}): pass event_handlers={{kind: "
+               "fn(event, context, app)} to koatty_lite.handler() (this package has no non-HTTP events: "
+               "package --with events)")
+        missing = _left_out_here()  # as kinds.routed says it
+        raise UnknownEventError(exc if missing is None else f"{missing}; the HTTP events of this cloud cannot be "
+                                f"served ({exc})") from None
+    return routed(h, event, context)
 
 
 def _checked_options(target: "Any", event_handlers: "dict | None", health_check: "Callable | None") -> tuple:

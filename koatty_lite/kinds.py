@@ -9,8 +9,8 @@ import os
 
 from . import log as _log
 from .app import Koatty
-from .entry import _request_id
-from .serverless import UnknownEventError, detect_http
+from .entry import _check, _request_id, _slow
+from .serverless import UnknownEventError, _left_out_here, detect_http
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,6 +84,22 @@ def _cbor_map(event: Any) -> dict | None:
     except ValueError:
         return None
     return value if type(value) is dict else None
+
+
+def undecoded(h: _Handler, event: Any, context: Any, exc: ValueError) -> Any:
+    """An event entry._slow could not read as JSON: a CBOR map (a Tablestore trigger's rows) served as the
+    event, else the catch-all's (e.g. an MNS STREAM message's raw text) or UnknownEventError. PERF: here, not in
+    entry.py (a code object fewer at every cold start)."""
+    decoded = _cbor_map(event)
+    if decoded is not None:
+        return _slow(h, decoded, context)
+    if h.fallback is None:
+        raise UnknownEventError(str(exc)) from None
+    if h.health_check is not None and not _check(h, context):
+        from .serverless.http import HealthCheckError
+
+        raise HealthCheckError("health_check failed; the platform may retry this event") from None
+    return fallback(h, event, context)
 
 
 def _sqs_result(result: Any) -> Any:
@@ -193,6 +209,19 @@ def route(h: _Handler, event: Any, context: Any) -> Any:
         return fallback(h, event, context)
     raise UnhandledEventError(f"no handler for {kind!r} events: pass "
                               f"event_handlers={{{kind!r}: fn(event, context, app)}} to koatty_lite.handler()")
+
+
+def routed(h: _Handler, event: Any, context: Any) -> Any:
+    """``route`` for entry.py: its UnknownEventError says first that this package has no HTTP formats of the
+    cloud it runs on (a slim package built with ``--platform`` for another cloud: its HTTP events reach no
+    format) when that is so."""
+    try:
+        return route(h, event, context)
+    except UnknownEventError as exc:
+        missing = _left_out_here()
+        if missing is None:
+            raise
+        raise type(exc)(f"{missing}; the HTTP events of this cloud cannot be served ({exc})") from None
 
 
 def _run_kind(h: _Handler, kind: str, event: Any, context: Any) -> tuple:

@@ -253,24 +253,16 @@ class Router:
                     break
             else:
                 return None, None, None, None
-        handler = table.get(method)  # PERF: _pick's common case inline
-        if handler is None:
-            handler = _pick(table, method)
+        handler = table.get(method)
+        if handler is None:  # its ALL handler, else (HEAD) its GET one (PERF: inline, a code object fewer)
+            handler = table.get("ALL")
+            if handler is None and method == "HEAD":
+                handler = table.get("GET")
             if handler is None and self.dynamic:
                 from .context_extra import other_method  # PERF: loaded by the first request it serves
 
                 return other_method(self, method, path, table, params, route)
         return handler, params if params is not None else {}, table, route
-
-
-def _pick(table: dict, method: str) -> "Any":
-    """The handler of ``table`` for ``method``: its own, else ``ALL``, else (HEAD) the GET one."""
-    handler = table.get(method)
-    if handler is None:
-        handler = table.get("ALL")
-        if handler is None and method == "HEAD":
-            handler = table.get("GET")
-    return handler
 
 
 def allowed(table: dict) -> str:
@@ -356,7 +348,10 @@ def _converter(annotation: "Any") -> tuple:
         text = annotation.replace(" ", "").strip("'\"")
         if text.startswith("Optional[") and text.endswith("]"):
             text = text[9:-1]
-        parts = [p for p in text.split("|") if p not in ("None", "")]
+        parts = []
+        for p in text.split("|"):
+            if p not in ("None", ""):
+                parts.append(p)
         text = parts[0] if len(parts) == 1 else text
         return _CONVERTERS.get(text), text
     conv = _CONVERTERS.get(annotation)
@@ -401,61 +396,18 @@ def _get_body_all(ctx: "Context", key: str) -> "Any":
 
 
 def __getattr__(name: str) -> "Any":
-    """``Extractor`` (``_extractor``), ``Pattern`` (``_matcher``); ``MARKERS`` and ``MarkerSource``, made by the
-    first use, which names the registry's records.
+    """``Extractor`` (``_extractor``) and ``Pattern`` (``_matcher``), made by the first use (context_extra.routes_name:
+    PERF, their 5 code objects are not in the code cache a cold start unmarshals); ``MARKERS`` and ``MarkerSource``,
+    made by the first use, which names the registry's records.
 
-    PERF: until then (a cold start with built-in markers only) the records are tuples of the same fields, read by
-    index: the record class cost ~0.12M instructions at every cold start."""
-    if name == "Extractor":
-        class Extractor(partial):
-            """Reads one controller argument from the request and converts it (``_extractor``: the routes hold
-            functools.partial objects of the same fields)."""
+    PERF: until then the records are tuples of the same fields, read by index (the record class cost ~0.12M
+    instructions at every cold start)."""
+    if name == "__path__":  # PERF: what each `from .routes import x` asks first (cold start -2k instructions each)
+        raise AttributeError(name)
+    if name in ("Pattern", "Extractor"):
+        from .context_extra import routes_name
 
-            __slots__ = ()
-
-            def __new__(cls, arg: str, marker: "Param", annotation: "Any"):
-                """The reader of argument ``arg`` (its marker and annotation)."""
-                return _extractor(arg, marker, annotation, cls)
-
-        Extractor.__qualname__ = name
-        return globals().setdefault(name, Extractor)
-    if name == "Pattern":
-        class Pattern:
-            """A dynamic route path, matched against a request path without regular expressions.
-
-            The common shape (every segment literal, ``:name`` or a final ``*``) is compared segment by
-            segment; any other shape (``/v:ver``, ``/a/*/b``) is matched by a small backtracking matcher
-            over its tokens. Either way: a parameter matches one or more characters other than ``/``,
-            ``*`` (named ``wildcard``) any characters, and the whole path must match.
-
-            The token matcher gives up after ``MAX_STEPS`` steps and answers "no match" (a 404): only a
-            hostile path against a route with several parameters in one segment gets near it (the regex
-            this replaced took seconds on such a path).
-            """
-
-            MAX_STEPS = 20000
-            __slots__ = ("path", "names", "tokens", "slashes", "simple")
-
-            def __init__(self, path: str):
-                """Parse ``path``; a parameter named twice raises ValueError."""
-                self.simple = _matcher(path, False)  # the common shape's match, else None
-                self.path, self.tokens, self.names = path, _tokens(path), path_params(path)
-                # Why: parameters never span a ``/``, so without ``*`` a path must have exactly this many.
-                self.slashes = -1 if "wildcard" in self.names else path.count("/")
-
-            def match(self, path: str, parts: "list | None" = None) -> "dict | None":
-                """The parameters when ``path`` matches, else None; ``parts``: ``path.split("/")`` when the
-                caller has it."""
-                if self.simple is not None:
-                    return self.simple(path, parts)
-                if self.slashes != -1 and path.count("/") != self.slashes:
-                    return None
-                from .context_extra import match_tokens  # PERF: loaded by the first such pattern's request
-
-                return match_tokens(self, path, 0, 0, {}, [self.MAX_STEPS])
-
-        Pattern.__qualname__ = name
-        return globals().setdefault(name, Pattern)  # why: threads asking at once all get the one that landed
+        return routes_name(name)
     if name not in ("MARKERS", "MarkerSource"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if "MARKERS" not in globals():
@@ -535,7 +487,8 @@ def _extractor(arg: str, marker: "Param", annotation: "Any", kind: type = partia
     PERF: not an object of a class of ours (the Extractor class at every cold start: cold v2 GET
     -0.04M instructions with the _tokens and _matcher folds)."""
     # PERF: a built-in source's record as it is (marker_source names the registry's records)
-    record = getattr(marker, "get", None) is None and _MARKERS.get(marker.source) or marker_source(marker)
+    record = (getattr(marker, "get", None) is None and _MARKERS.get(marker.source)
+              or marker_source(marker))
     # PERF: the getter is bound here, at boot: a request calls one function, no registry lookup.
     key = marker.name
     if key is None and record[3]:

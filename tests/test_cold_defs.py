@@ -50,7 +50,8 @@ def test_the_names_moved_off_the_cold_path_are_still_served_where_they_were():
     assert {"Before", "Scheduled"} <= set(dir(decorators))
 
 
-@pytest.mark.parametrize("module", ["koatty_lite.errors", "koatty_lite.decorators", "koatty_lite.output"])
+@pytest.mark.parametrize("module", ["koatty_lite.errors", "koatty_lite.decorators", "koatty_lite.output",
+                                    "koatty_lite.routes", "koatty_lite.context"])
 def test_the_path_probe_of_a_from_import_formats_no_message(module):
     """``from <module> import x`` makes import.c look up ``__path__``: the module __getattr__ raises it bare (no
     message formatted, ~2.6k instructions each, 8 on a cold GET); a user's miss keeps the usual message."""
@@ -62,6 +63,34 @@ def test_the_path_probe_of_a_from_import_formats_no_message(module):
     assert str(probe.value) == "__path__" and not hasattr(mod, "__path__")
     with pytest.raises(AttributeError, match=f"module '{module}' has no attribute 'nope'"):
         mod.nope
+
+
+def _qualnames(module: str) -> set:
+    """The qualified names of every code object compiled from koatty_lite/<module>.py."""
+    with open(os.path.join(ROOT, "koatty_lite", module + ".py"), encoding="utf-8") as fh:
+        todo, names = [compile(fh.read(), module, "exec")], set()
+    while todo:
+        for const in todo.pop().co_consts:
+            if hasattr(const, "co_qualname"):
+                names.add(const.co_qualname)
+                todo.append(const)
+    return names
+
+
+def test_the_cold_modules_compile_none_of_their_rare_code():
+    """Each code object of a module in the code cache is unmarshalled at every cold start (~11k instructions), run
+    or not: the Pattern and Extractor classes routes.py makes on first use, Context's rare members and entry's
+    undecodable-event path live in context_extra.py / kinds.py, and these modules use loops, not comprehensions
+    (code objects of their own)."""
+    rare = {
+        "routes": {"__getattr__.<locals>.Pattern", "__getattr__.<locals>.Extractor", "_pick"},
+        "context": {"Context.environ", "Context.__repr__", "Context._has_body", "_load_payload"},
+        "entry": {"_undecoded"},
+    }
+    for module, names in rare.items():
+        found = _qualnames(module)
+        assert not found & names, module
+        assert not [n for n in found if n.endswith(("<listcomp>", "<genexpr>"))], module
 
 
 def test_the_router_has_no_find():
