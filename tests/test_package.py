@@ -376,7 +376,8 @@ def test_cli_list_and_summary(project, tmp_path):
     lines = p.stdout.strip().splitlines()
     assert lines[-1] == f"{out}: {out.stat().st_size} bytes, {len(names(out))} files, source only (runtime python3.12)"
     # the line before: what of the runtime ships and why (cli/slim.py)
-    assert lines[-2].startswith("runtime for aws: core + events (handler.py: event_handlers=); left out: aspects, config, cors, "), lines[-2]
+    assert lines[-2].startswith("runtime for aws: core + events (handler.py: event_handlers=), query (app.py: from "
+                                "koatty_lite import Get); left out: aspects, config, cors, "), lines[-2]
     listed = [ln.split()[-1] for ln in lines[:-2]]
     assert listed == names(out)
 

@@ -173,7 +173,7 @@ def test_fc2s_wsgi_call_is_served_by_the_alicloud_package_as_by_the_whole_runtim
     app, entry = _echo_project(tmp_path)
     res = package.build(app, [entry], str(tmp_path / "f.zip"), platform="alicloud", bytecode=False,
                         log=lambda line: None)
-    assert res.features == {"environ": "platform alicloud"}
+    assert res.features == {"environ": "platform alicloud", "query": "__init__.py: .query"}  # the echo reads ctx.query
     whole = package.build(app, [entry], str(tmp_path / "w.zip"), all_modules=True, keep_docstrings=True,
                           bytecode=False, log=lambda line: None)
     got = _run(_unzip(res.path, tmp_path / "u"), FC2_CALL).stdout.strip().splitlines()[-1]
@@ -207,7 +207,7 @@ def test_an_entry_calling_the_app_as_a_wsgi_app_ships_the_environ_view(probe, tm
         fh.write(OWN_ADAPTER_ENTRY)
     res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=probe, log=lambda line: None)
     # without the probe, the guard of a foreign WSGI app ships too (the source cannot tell what handler() is given)
-    assert set(res.features) == {"environ"} | ({"foreign"} if not probe else set()), res.features
+    assert set(res.features) == {"environ", "query"} | ({"foreign"} if not probe else set()), res.features
     assert "koatty_lite/environ.py" in zipfile.ZipFile(res.path).namelist()
     assert _events_of(_unzip(res.path, tmp_path / "u"), '{"path": "/x"}') == [200]
 
@@ -275,7 +275,8 @@ def test_a_left_out_module_the_entry_imports_after_all_ships_said_in_one_line(tm
     logged = []
     res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, log=logged.append)
     assert logged == ["package: importing the entry needs koatty_lite.cors: shipping feature cors"]
-    assert res.features == {"cors": "importing the entry needs koatty_lite.cors"} and len(calls) == 3
+    assert res.features == {"cors": "importing the entry needs koatty_lite.cors", "query": "__init__.py: .query"}
+    assert len(calls) == 3
     assert "koatty_lite/cors.py" in zipfile.ZipFile(res.path).namelist()
 
 
@@ -416,7 +417,7 @@ def test_no_probe_never_imports_the_entry_and_the_scan_decides(tmp_path):
         fh.write(f"open({str(marker)!r}, 'w').close()\nkoatty_lite.handler(App, event_handlers={{}})\n")
     res = package.build(app, [entry], str(tmp_path / "f.zip"), bytecode=False, probe=False, log=lambda line: None)
     assert not marker.exists()
-    assert res.features == {"events": "handler.py: event_handlers=",
+    assert res.features == {"events": "handler.py: event_handlers=", "query": "__init__.py: .query",
                             "foreign": "no probe: handler() may be given a WSGI app"}
     package.build(app, [entry], str(tmp_path / "g.zip"), bytecode=False, log=lambda line: None)
     assert marker.exists()  # the probe imports it (the platform's init phase, once, on this machine)

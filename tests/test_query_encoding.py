@@ -185,3 +185,95 @@ def test_a_cold_get_with_a_query_loads_neither_urllib_parse_nor_http_py(env, nam
                          env=env_vars)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [200, ["koatty_lite.serverless", "koatty_lite.serverless." + module]]
+
+
+# ---------------------------------------------------------------- reading a query: koatty_lite/query.py
+from koatty_lite import query as query_module  # noqa: E402
+from koatty_lite.cli import slim  # noqa: E402
+
+# Text as context.py hands it over (ASCII, or UTF-8 decoded with "replace": never a lone surrogate), with the
+# characters of the grammar drawn often: escapes (valid, short, non-hex), separators, plus signs.
+QS_PARTS = st.one_of(st.characters(blacklist_categories=("Cs",)),
+                     st.sampled_from(["%", "+", "&", "=", "%2", "%e4%bd%a0", "%E4%BD", "%zz", "%4", "%41", "%C3%A9",
+                                      "%ff", "%80", "%00", "%2B", "%26", "%3D", " ", "é", "你", "😀"]))
+QS = st.lists(QS_PARTS, max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(qs=QS, keep=st.booleans())
+@example(qs="a=1&b=&c&&=d&e=%zz%4&f=%e4%bd%a0%E4%BD+x&g=%2B%26%3D", keep=True)
+@example(qs="%ff%80=%C3%A9%C3&x=%", keep=False)
+def test_parse_qsl_gives_urllib_parse_qsl_pairs(qs, keep):
+    """koatty_lite.query.parse_qsl(qs, keep, "replace") == urllib.parse.parse_qsl(qs, keep, errors="replace")
+    for any text context.py hands it (no lone surrogate), and unquote_plus == urllib's."""
+    assert query_module.parse_qsl(qs, keep, "replace") == urllib.parse.parse_qsl(qs, keep, errors="replace")
+    assert query_module.unquote_plus(qs) == urllib.parse.unquote_plus(qs)
+
+
+def test_parse_qsl_is_linear():
+    qs = "k%E4%BD%A0=%zz+v%41&" * 50_000  # 1 MB: quadratic work would not finish in any test run
+    assert query_module.parse_qsl(qs, True) == urllib.parse.parse_qsl(qs, True, errors="replace")
+
+
+def ctx_query(monkeypatch, raw, left_out):
+    """(ctx.query, ctx.query_list('a')) of a request with query ``raw``; ``left_out``: as in a package built
+    without koatty_lite/query.py (its import fails), so context.py reads it with urllib.parse."""
+    if left_out:
+        monkeypatch.setitem(sys.modules, "koatty_lite.query", None)  # `from .query import` raises ImportError
+    app = koatty_lite.Koatty()
+    seen = []
+    app.use(lambda ctx, nxt: seen.append((ctx.query, ctx.query_list("a"))))
+    v2 = {"version": "2.0", "rawPath": "/x", "rawQueryString": raw, "headers": {"host": "x"},
+          "requestContext": {"http": {"method": "GET", "path": "/x", "sourceIp": "1.2.3.4"}, "requestId": "r"}}
+    koatty_lite.handler(app, platform="aws")(v2, None)
+    return seen[0]
+
+
+@pytest.mark.parametrize("raw", ["a=1&a=%E4%BD%A0&b=x+y%2B&c&=z&d=%zz%4", "a=%ff%C3&%41=%", "", "a"])
+def test_ctx_query_reads_the_same_with_and_without_query_py(monkeypatch, raw):
+    """The query an app reads is the same whether the package shipped koatty_lite/query.py or left it out
+    (then urllib.parse decodes it)."""
+    ours = ctx_query(monkeypatch, raw, False)
+    assert ours == ctx_query(monkeypatch, raw, True)
+    assert ours[0] == dict(urllib.parse.parse_qsl(raw, keep_blank_values=True, errors="replace"))
+
+
+@pytest.mark.parametrize("source", ["x = ctx.query.get('a')", "x = self.ctx.query_list('a')",
+                                    "from koatty_lite import Get", "from koatty_lite import RequestParam",
+                                    "from koatty_lite.decorators import Get"])
+def test_a_package_ships_query_py_when_the_app_reads_a_query(source, tmp_path):
+    """cli/slim.py's feature "query" (koatty_lite/query.py) ships with an app whose source reads a query."""
+    path = tmp_path / "m.py"
+    path.write_text(source + "\n")
+    assert set(slim.scan([str(path)])) == {"query"}
+    assert slim.FEATURES["query"].modules == ("query.py",)
+
+
+COLD_QUERY = COLD.replace("return {'hello': 'world'}", "return {'q': self.ctx.query}").replace(
+    "print(_j.dumps([r['statusCode'],", "print(_j.dumps([r['statusCode'], _j.loads(r['body']),")
+
+
+@pytest.mark.parametrize("env,name,update,query", [
+    ("FC_FUNCTION_NAME", "alicloud/fc-apigw-get.json", {"path": "/hello"}, {"q": "x y"}),
+    ("SCF_FUNCTIONNAME", "tencent/scf-apigw-query-kinds.json", {"path": "/hello"}, {"a": "c", "x": "y z", "flag": ""}),
+    ("AWS_LAMBDA_FUNCTION_NAME", None, {"version": "2.0", "rawPath": "/hello", "rawQueryString": "q=%E4%BD%A0+1&q=2",
+                                        "headers": {"host": "x"}, "requestContext": {
+                                            "http": {"method": "GET", "path": "/hello"}, "requestId": "r"}},
+     {"q": "2"}),
+])
+def test_a_cold_get_reading_its_query_loads_no_urllib_parse(env, name, update, query, tmp_path):
+    """A cold GET whose route reads ``ctx.query`` decodes it with koatty_lite/query.py: no urllib.parse
+    (ipaddress, warnings: ~12M instructions). Fails on the old code (context.py imported parse_qsl)."""
+    if name is None:
+        name = str(tmp_path / "e.json")
+        (tmp_path / "e.json").write_text("{}")
+    env_vars = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FC_", "SCF_", "TENCENTCLOUD_"))}
+    env_vars[env] = "fn"
+    prog = f"import sys; sys.path.insert(0, {ROOT!r}); " + COLD_QUERY % (
+        name if os.path.isabs(name) else os.path.join(FIXTURES, name), update)
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", prog], capture_output=True, text=True, cwd=ROOT,
+                         env=env_vars)
+    assert out.returncode == 0, out.stderr
+    status, body, modules = json.loads(out.stdout)
+    assert (status, body) == (200, {"q": query})
+    assert not {"urllib.parse", "ipaddress", "warnings"} & set(modules), modules
