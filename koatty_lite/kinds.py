@@ -287,7 +287,9 @@ def enter(request_id: Any) -> Any:
     state = _log._state
     previous = getattr(state, "request_id", None), getattr(state, "fields", None)
     state.request_id = request_id
-    fields = state.fields = {"cold_start": _log.next_invocation() == 1}
+    # why not log.next_invocation(): it is logsetup.py's (off the cold path), which a cold invocation needs not load
+    n = _log._invocations[0] = next(_log._counter)
+    fields = state.fields = {"cold_start": n == 1}
     if _log._format[0] == "json":
         xray = os.environ.get("_X_AMZN_TRACE_ID")  # the Lambda runtime's, per invocation
         if xray:

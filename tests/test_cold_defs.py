@@ -18,6 +18,9 @@ OFF_THE_COLD_PATH = {
     # served by the module's __getattr__ from aspects.py / schedule.py / logsetup.py, loaded on first use
     "koatty_lite.decorators": ["Before", "After", "BeforeEach", "AfterEach", "_aspect", "Scheduled"],
     "koatty_lite.log": ["printable", "is_json", "level_from_env", "current_request_id", "next_invocation"],
+    # serverless/http.py's (HttpFormat, load_format, formats_for: serverless.__getattr__), or folded into their callers
+    "koatty_lite.serverless": ["_record_class", "_FIELDS", "_LOADED", "load_format", "formats_for", "HttpFormat",
+                               "_load_auto", "_pairs_of", "_flatten", "_has_host"],
 }
 
 def _cold(probe: str) -> "object":

@@ -170,6 +170,13 @@ def _star_names(module: str) -> list:
         return []
 
 
+def _is_module(name: str) -> bool:
+    """True when ``name`` is a module (or subpackage) of koatty_lite's runtime (``output``, ``serverless``)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return name.isidentifier() and (os.path.isfile(os.path.join(root, name + ".py"))
+                                    or os.path.isfile(os.path.join(root, name, "__init__.py")))
+
+
 def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
     """Add to ``found`` (feature -> reason) what one module's syntax tree uses."""
     by_module = _module_feature()
@@ -191,6 +198,9 @@ def _scan_tree(tree: ast.AST, found: dict, where: str) -> None:
             if [a.name for a in names] == ["*"]:  # why: every name of its __all__ may be used, unseen
                 names = names + [ast.alias(name=n) for n in _star_names(node.module)]
             for a in names:
+                if node.module == "koatty_lite" and _is_module(a.name):
+                    # why: `from koatty_lite import output` then `output.WsgiApp`: a name read on the module
+                    aliases.add(a.asname or a.name)
                 full = f"{node.module}.{a.name}"
                 if full in by_module:
                     note(by_module[full], f"from {node.module} import {a.name}")

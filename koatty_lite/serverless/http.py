@@ -113,10 +113,13 @@ def strip_base(environ, base):
     return environ
 
 
-def encode_query(pairs):
+def encode_query(pairs, what="queryStringParameters"):
     """Re-encode decoded (key, value) pairs (strings: the formats' item readers skip a None value) as a query
-    string, "" for none."""
-    return "&".join([quote(k) + "=" + quote(v) for k, v in pairs])
+    string, "" for none; BadEvent naming ``what`` (the event's map) for a key or value without UTF-8."""
+    try:
+        return "&".join([quote(k) + "=" + quote(v) for k, v in pairs])
+    except UnicodeEncodeError:  # a lone surrogate (a JSON "\\ud800" escape): a 400, as FC's and SCF's maps
+        raise BadEvent(what + " must be text (a lone surrogate is not)") from None
 
 
 def error_body(message, request_id=None):
@@ -1140,7 +1143,7 @@ def _lattice(event, context, strip_base_path, kind, path_key, query_key, b64_key
     path, _, query = require_str(event, path_key).partition("?")
     pairs = items(event.get("headers"), "headers")
     if not query:
-        query = encode_query(items(event.get(query_key), query_key))
+        query = encode_query(items(event.get(query_key), query_key), query_key)
     req = make_request(method, path_info(path), query, pairs, body_source(event.get("body"), event.get(b64_key)),
                        XFF, "https", event, context, _AWS, kind, request_id_of(event, context, "aws_request_id"))
     return strip_request_base(req, strip_base_path)
