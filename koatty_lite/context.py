@@ -6,8 +6,6 @@ environ); both offer the same fields.
 """
 import os
 
-from . import errors
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -261,6 +259,8 @@ class Context:
             data, files = parse_body(raw, headers.get("content-type", ""), headers.get("content-encoding", ""),
                                      limit=limit)
         except PayloadError as exc:
+            from . import errors  # PERF: here, not at import (importlib's _handle_fromlist at each cold start)
+
             raise errors.HttpException(exc.message, 1, exc.status) from None
         # Why: RequestBody() is documented as {} for an empty body; a JSON `null` (or blank) body is one.
         self._body_data = {} if data is None else data

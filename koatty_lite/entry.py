@@ -7,18 +7,19 @@ the module is imported (the platform's init phase), and returns the function the
 ``koatty_lite.serverless``; other events go to ``event_handlers[kind](event, context, app)`` or,
 for schedules, to the matching ``@Scheduled`` task. See docs/handler.md.
 """
+# PERF: `import x` and one `from . import` of the package's modules, their names read where used: a `from x import y`
+# of a module (not a package) first asks it for __path__, a failed lookup that builds an AttributeError (~7k
+# instructions; its __getattr__ runs when it has one), and each `from .package import` runs importlib's
+# _handle_fromlist (with routes.py's: cold v2 GET -0.08M instructions)
+import _thread
+import operator
 import os
-from _thread import RLock
-from operator import itemgetter
-from sys import modules as _modules
+import sys
 
-from . import _import, log as _log
-from .app import Koatty, create_application, deep_merge
-from .errors import JSON_TYPE, error_body
+__import__(__package__)._import(__package__ + ".serverless")  # PERF: the package's own loader, not the finders
+from . import app as _app, errors as _errors, log as _log, serverless as _sv  # noqa: E402
 
-_import(__package__ + ".serverless")  # PERF: the package's own loader (koatty_lite/__init__.py), not the finders
-from .serverless import _TCHARS, BUILTIN_PLATFORMS, _formats, _later, server  # noqa: E402
-from .serverless import context_request_id as _request_id  # noqa: E402 (the invocation's id: kinds.py reads it here)
+_TCHARS, _request_id = _sv._TCHARS, _sv.context_request_id  # the invocation's id (foreign.py, kinds.py read them here)
 
 __all__ = ["handler", "register_kind", "UnknownEventError", "UnhandledEventError", "HealthCheckError",
            "BatchResultError", "booted_apps"]
@@ -27,8 +28,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
 
-_detect_of = itemgetter(2)  # HttpFormat.detect
-_BOOT_LOCK = RLock()
+_detect_of = operator.itemgetter(2)  # HttpFormat.detect
+_BOOT_LOCK = _thread.RLock()
 _APPS = {}  # App class -> booted app: one bootstrap per class per process, however many handler() calls
 _SIGTERM_INSTALLED = [False]
 
@@ -48,16 +49,16 @@ def _boot(App: "Any", boot_func: "Callable | None") -> "Koatty":
         if app is not None:
             return app
         try:
-            if isinstance(App, Koatty):
+            if isinstance(App, _app.Koatty):
                 app, fresh = App, not App.is_ready
             else:
                 app, fresh = App(), True
             if fresh:  # PERF: the serverless mode set here, not in a helper (a code object fewer at import)
                 # Why: loadServe creates no server (the plan's NoopServer); components and boot_func can read the flag.
-                app.config = deep_merge(app.config, {"server": {"serverless": True}})
+                app.config = _app.deep_merge(app.config, {"server": {"serverless": True}})
                 # Why: an env_config overlay merged at boot must not turn it off again.
                 app.once("appBoot", lambda a: a.config.setdefault("server", {}).__setitem__("serverless", True))
-                create_application(app, boot_func)  # @Scheduled expressions are checked there
+                _app.create_application(app, boot_func)  # @Scheduled expressions are checked there
         except Exception:
             _log.get_logger().exception("bootstrap of %s failed; the next invocation tries again",
                                         getattr(App, "__name__", type(App).__name__))
@@ -95,7 +96,7 @@ def _install_sigterm() -> None:
 
 
 # PERF: map, not a generator expression (a code object fewer at import)
-_BUILTIN_MODULES = frozenset(map((__package__ + ".serverless.").__add__, BUILTIN_PLATFORMS))
+_BUILTIN_MODULES = frozenset(map((__package__ + ".serverless.").__add__, _sv.BUILTIN_PLATFORMS))
 
 
 _no_event = ().__contains__  # the detector of a handler without HTTP formats: claims nothing (PERF: no code object)
@@ -103,7 +104,7 @@ _no_event = ().__contains__  # the detector of a handler without HTTP formats: c
 
 # A foreign WSGI app's guard, in koatty_lite/foreign.py (feature "foreign": a Koatty app's package leaves it out), loaded
 # by the first handler() given one (PERF: 7 code objects off a Koatty app's cold start)
-_guard = _later(globals(), __package__ + ".foreign", "_guard")  # foreign._guard: the name it binds here
+_guard = _sv._later(globals(), __package__ + ".foreign", "_guard")  # foreign._guard: the name it binds here
 
 
 def _unavailable_run(environ: dict) -> tuple:
@@ -111,8 +112,8 @@ def _unavailable_run(environ: dict) -> tuple:
     serverless formats answer it without run_wsgi (serverless/wsgi.py, which a slim package of a Koatty app
     leaves out)."""
     rid = environ.get("koatty.request_id")
-    body = error_body(1, "Service Unavailable", None, rid)
-    headers = [("Content-Type", JSON_TYPE), ("Content-Length", str(len(body))),
+    body = _errors.error_body(1, "Service Unavailable", None, rid)
+    headers = [("Content-Type", _errors.JSON_TYPE), ("Content-Length", str(len(body))),
                ("Retry-After", "1")]
     if rid:
         headers.append(("X-Request-Id", rid))
@@ -209,7 +210,7 @@ def _checked_options(target: "Any", event_handlers: "dict | None", health_check:
             raise TypeError(f"event_handlers[{kind!r}] must be callable fn(event, context, app)")
     if health_check is not None and not callable(health_check):
         raise TypeError("health_check must be callable fn(app)")
-    is_app = isinstance(target, Koatty) or (isinstance(target, type) and issubclass(target, Koatty))
+    is_app = isinstance(target, _app.Koatty) or (isinstance(target, type) and issubclass(target, _app.Koatty))
     if not is_app and (isinstance(target, type) or not callable(target)):
         raise TypeError(f"handler() takes a Koatty app class, a created app or a WSGI callable, not {target!r}")
     return event_handlers, is_app
@@ -225,7 +226,7 @@ class _Handler:
     def __init__(self, target: "Any", platform: str, adapter: "Any", boot_func: "Callable | None",
                  event_handlers: "dict | None", health_check: "Callable | None"):
         if adapter is None or platform != "auto":  # why: "auto" beside an adapter would load every cloud
-            _formats(platform)  # a ValueError naming the registered platforms when unknown
+            _sv._formats(platform)  # a ValueError naming the registered platforms when unknown
         event_handlers, self.is_app = _checked_options(target, event_handlers, health_check)
         self.fallback = event_handlers.pop("*", None)  # the catch-all (docs/handler.md)
         self.event_handlers = event_handlers
@@ -237,7 +238,7 @@ class _Handler:
             if not callable(getattr(adapter, "create_handler", None)):
                 raise TypeError("adapter must have create_handler(app) (see koatty_lite.serverless.ServerlessAdapter)")
             # why: an instance of ServerlessAdapter means serverless/wsgi.py is loaded (a slim package may not have it)
-            ServerlessAdapter = getattr(_modules.get(__package__ + ".serverless.wsgi"), "ServerlessAdapter", None)
+            ServerlessAdapter = getattr(sys.modules.get(__package__ + ".serverless.wsgi"), "ServerlessAdapter", None)
             if ServerlessAdapter is not None and isinstance(adapter, ServerlessAdapter) and \
                     type(adapter).create_handler is ServerlessAdapter.create_handler:
                 # PERF: a built-in adapter takes the fast path
@@ -245,7 +246,7 @@ class _Handler:
         self.custom_handler = None
         self.platform = platform
         # PERF: (detect, format) pairs: the per-event loop calls detectors without reading the record.
-        formats = _formats(platform)  # PERF: its records read by index: no HttpFormat class made
+        formats = _sv._formats(platform)  # PERF: its records read by index: no HttpFormat class made
         self.table = tuple(zip(map(_detect_of, formats), formats))  # PERF: no generator (a code object fewer)
         if not self.table:
             from .serverless import _left_out_here
@@ -272,7 +273,7 @@ class _Handler:
             self.custom_handler = self.custom.create_handler(wsgi)
         served = []
         for detect, fmt in self.table:  # PERF: a loop, not a generator (a code object fewer)
-            served.append((detect, server(fmt, wsgi, self.strip)))
+            served.append((detect, _sv.server(fmt, wsgi, self.strip)))
         self.served = served = tuple(served)
         # why: the leading built-in formats exclude each other (tests/test_serverless_sticky.py), so the
         # one that claimed the last event may be asked first; a format registered ahead of them may not
@@ -331,7 +332,7 @@ class _Handler:
 
     def pre_stop(self, context: "Any" = None) -> None:
         """FC's pre-stop hook: run appStop (once)."""
-        if isinstance(self.app, Koatty):
+        if isinstance(self.app, _app.Koatty):
             self.app.stop()
 
     def get_app(self) -> "Any":

@@ -1,12 +1,14 @@
 """Routing: the route table (static routes by dict, dynamic ``/:param`` routes matched segment by segment,
 405 with Allow; was router.py, merged for the cold start) and the controller routes compiled once at
 boot (argument extractors, converters, aspects)."""
-from operator import itemgetter  # why: loaded at start-up (collections); a C getter per field, no lambda
-from functools import partial  # why: free, decorators.py imports it
-from types import MethodType
+# PERF: `import x` and one `from . import`, names read where used (entry.py says why)
+import functools  # why: free, decorators.py imports it
+import operator  # why: loaded at start-up (collections); a C getter per field, no lambda
+import types
 
-from .decorators import _MISSING, Param, defines_init, refuse_async
-from . import errors
+from . import decorators as _dec, errors
+
+partial, _MISSING, Param = functools.partial, _dec._MISSING, _dec.Param
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -107,7 +109,7 @@ def _matcher(path: str, tokens: bool = True) -> "Callable | None":
             literals.append((i, seg))
         else:  # why: text and a parameter in one segment, or ``*`` mid-path: the token matcher
             return (globals().get("Pattern") or __getattr__("Pattern"))(path).match if tokens else None
-    return MethodType(_match, (len(segments) + 1 - rest, tuple(literals), tuple(params), rest))
+    return types.MethodType(_match, (len(segments) + 1 - rest, tuple(literals), tuple(params), rest))
 
 
 def _match(shape: tuple, path: str, parts: "list | None" = None) -> "dict | None":
@@ -197,7 +199,7 @@ class Router:
         for _, path, table in self.dynamic:
             for method in table:
                 out.append((method, path))
-        return sorted(out, key=itemgetter(1, 0))
+        return sorted(out, key=operator.itemgetter(1, 0))
 
     def lookup(self, method: str, path: str) -> tuple:
         """``match()`` for a request: once the table is frozen, a static route's answer is kept per path
@@ -423,11 +425,11 @@ def __getattr__(name: str) -> "Any":
                 """Build the record (see the class docstring for the fields)."""
                 return tuple.__new__(cls, (source, get, where, keyed, converts))
 
-            source = property(itemgetter(0), doc="the marker's source name")
-            get = property(itemgetter(1), doc="get(ctx, key) -> the raw value or Param.MISSING")
-            where = property(itemgetter(2), doc="how a 400 names the value, e.g. 'query parameter'")
-            keyed = property(itemgetter(3), doc="True: a marker without a name reads the argument's name")
-            converts = property(itemgetter(4), doc="True: int/float/bool/str annotations convert the value")
+            source = property(operator.itemgetter(0), doc="the marker's source name")
+            get = property(operator.itemgetter(1), doc="get(ctx, key) -> the raw value or Param.MISSING")
+            where = property(operator.itemgetter(2), doc="how a 400 names the value, e.g. 'query parameter'")
+            keyed = property(operator.itemgetter(3), doc="True: a marker without a name reads the argument's name")
+            converts = property(operator.itemgetter(4), doc="True: int/float/bool/str annotations convert the value")
 
         MarkerSource.__qualname__ = "MarkerSource"
         made = globals().setdefault("MarkerSource", MarkerSource)  # why: threads asking at once get one class
@@ -567,9 +569,9 @@ class Route:
         self.fn = fn
         self.prepared = prepared
         self.label = f"{cls.__name__}.{fn.__name__}"
-        refuse_async(fn, self.label)
+        _dec.refuse_async(fn, self.label)
         init_mode = 0
-        if defines_init(cls):
+        if _dec.defines_init(cls):
             init = cls.__init__
             code = getattr(init, "__code__", None)
             # Koatty constructs controllers as `new Ctl(ctx)`; accept both __init__(self) and __init__(self, ctx).
