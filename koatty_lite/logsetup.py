@@ -46,9 +46,10 @@ def _set_level(logger: logging.Logger, level: Any) -> None:
         logger.setLevel(env_level)
     elif level is not None:
         if not isinstance(level, int) or isinstance(level, bool):
-            if str(level).strip().upper() not in _log.LEVELS:
+            name = str(level).strip().upper()
+            if name not in _log.LEVELS:
                 raise ValueError(f"log level must be one of {', '.join(_log.LEVELS)}, not {level!r}")
-            level = _log.LEVELS[str(level).strip().upper()]
+            level = _log.LEVELS[name]
         logger.setLevel(level)
     elif logger.level == 0:  # logging.NOTSET
         logger.setLevel(20)  # INFO. Why: the Lambda runtime client's root is at WARNING
@@ -75,8 +76,7 @@ def _use_text(logger: logging.Logger, own: list) -> None:
         if getattr(h, "koatty_json", False):
             logger.removeHandler(h)
             logger.propagate = True
-    if not logging.getLogger().handlers and not any(
-            getattr(h, "koatty_own", False) for h in logger.handlers) and not logger.handlers:
+    if not logging.getLogger().handlers and not logger.handlers:
         handler = logging.StreamHandler()
         handler.koatty_own = True
         handler.setFormatter(__getattr__("TextFormatter")(_log.FORMAT))
@@ -84,7 +84,10 @@ def _use_text(logger: logging.Logger, own: list) -> None:
     _log._format[0] = "text"
 
 
-def _filter_class() -> type:
+def __getattr__(name: str) -> Any:
+    """``RequestIdFilter`` and ``TextFormatter`` subclass logging's classes: built on first use (both at once)."""
+    if name not in ("RequestIdFilter", "TextFormatter"):
+        raise AttributeError(f"module 'koatty_lite.logsetup' has no attribute {name!r}")
     import logging
 
     class RequestIdFilter(logging.Filter):
@@ -94,12 +97,6 @@ def _filter_class() -> type:
             if not hasattr(record, "request_id"):
                 record.request_id = current_request_id()
             return True
-
-    return RequestIdFilter
-
-
-def _text_formatter_class() -> type:
-    import logging
 
     class TextFormatter(logging.Formatter):
         """The text line, plus `` key=value`` for the keys an app added (``append_keys``, ``extra``)."""
@@ -114,19 +111,10 @@ def _text_formatter_class() -> type:
                 line = f"{head} {extra}{sep}{tail}"
             return line
 
-    return TextFormatter
-
-
-def __getattr__(name: str) -> Any:
-    """``RequestIdFilter`` and ``TextFormatter`` subclass logging's classes: built on first use."""
-    if name == "RequestIdFilter":
-        cls = _filter_class()
-    elif name == "TextFormatter":
-        cls = _text_formatter_class()
-    else:
-        raise AttributeError(f"module 'koatty_lite.logsetup' has no attribute {name!r}")
-    globals()[name] = cls
-    return cls
+    g = globals()
+    g.setdefault("RequestIdFilter", RequestIdFilter)  # why setdefault: a class made first stays the one
+    g.setdefault("TextFormatter", TextFormatter)
+    return g[name]
 
 
 class Logger:

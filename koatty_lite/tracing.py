@@ -32,11 +32,9 @@ def parse_traceparent(value: Any) -> tuple | None:
     if len(parts) < 4:
         return None
     version, trace_id, parent_id, flags = parts[:4]
-    if not _is_hex(version, 2) or version == "ff" or (version == "00" and len(parts) != 4):
-        return None
-    if not _is_hex(trace_id, 32) or trace_id == _ZERO_TRACE or not _is_hex(parent_id, 16) or parent_id == _ZERO_SPAN:
-        return None
-    if not _is_hex(flags, 2):
+    if (not _is_hex(version, 2) or version == "ff" or (version == "00" and len(parts) != 4) or not _is_hex(flags, 2)
+            or not _is_hex(trace_id, 32) or trace_id == _ZERO_TRACE or not _is_hex(parent_id, 16)
+            or parent_id == _ZERO_SPAN):
         return None
     return trace_id, parent_id, int(flags, 16)
 
@@ -163,7 +161,6 @@ def from_environ(environ: dict, process_env: Any = None) -> TraceContext:
 
 # --- OpenTelemetry spans (the API package, installed by the user) ---------------------------------
 
-CLOUD_PROVIDER = {"aws": "aws", "alicloud": "alibaba_cloud", "tencent": "tencent_cloud"}
 # OpenTelemetry's faas.trigger of each non-HTTP kind ("other" for the rest).
 TRIGGERS = {"scheduled": "timer", **dict.fromkeys(
     ("sqs", "sns", "eventbridge", "kafka", "mq", "mns", "cmq", "ckafka", "cloudevents"), "pubsub"), **dict.fromkeys(
@@ -189,7 +186,7 @@ class Spans:
         handler), else the caller's trace from the headers, else None (a new root)."""
         api = self.api
         current = api.get_current_span().get_span_context()
-        if current is not None and getattr(current, "is_valid", False):
+        if getattr(current, "is_valid", False):
             return None
         if tc.parent_id is None:
             return None
@@ -208,11 +205,8 @@ class Spans:
         attributes = {"faas.trigger": TRIGGERS.get(kind, "other"), "faas.coldstart": cold, "koatty.event_kind": kind}
         if request_id:
             attributes["faas.invocation_id"] = request_id
-        xray = parse_xray(os.environ.get("_X_AMZN_TRACE_ID"))
-        tc = None
-        if xray is not None:
-            tc = TraceContext(xray_to_w3c(xray["root"]), xray["parent"], {"0": False}.get(xray["sampled"]), "xray")
-        return self.invocation(kind, tc, attributes)
+        # why from_environ: Lambda's _X_AMZN_TRACE_ID, else a new trace, whose parent is none (a new root)
+        return self.invocation(kind, from_environ({}), attributes)
 
     def child(self, name: str, attributes: dict | None = None) -> Any:
         """A context manager: an INTERNAL child span of the current one."""
@@ -221,16 +215,12 @@ class Spans:
     def span_id(self, span: Any) -> str | None:
         """The 16-hex id of ``span``, or None when it has no valid context."""
         sc = span.get_span_context()
-        if sc is None or not getattr(sc, "is_valid", False):
-            return None
-        return "%016x" % sc.span_id
+        return "%016x" % sc.span_id if getattr(sc, "is_valid", False) else None
 
     def trace_id(self, span: Any) -> str | None:
         """The 32-hex trace id of ``span``, or None when it has no valid context."""
         sc = span.get_span_context()
-        if sc is None or not getattr(sc, "is_valid", False):
-            return None
-        return "%032x" % sc.trace_id
+        return "%032x" % sc.trace_id if getattr(sc, "is_valid", False) else None
 
     def set_error(self, span: Any, description: str) -> None:
         """Mark ``span`` as failed."""

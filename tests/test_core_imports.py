@@ -629,3 +629,15 @@ print(_j.dumps([before, BadEvent is http.BadEvent, HealthCheckError is http.Heal
                          capture_output=True, text=True, cwd=ROOT, env=env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [[False, False, False], True, True, True, True, 400]
+
+
+def test_the_header_half_of_the_request_loads_with_the_first_header_read():
+    """A cold GET loads no serverless/request_extra.py (the header view, Request.pairs/headers/server_name/
+    trace_id); the first header read does, once, from two threads at once, and both answer it. Fails on the
+    old code: the header view was in serverless/__init__.py (the code cache), loaded by every cold start."""
+    seen = run_lazy(["serverless.request_extra"], """
+def USE():
+    r = h(get('/header', headers={'Host': 'x', 'X-K': 'v'}), None)
+    return [r['statusCode'], r['body']]""")
+    assert seen == {"before": {"serverless.request_extra": False}, "after": {"serverless.request_extra": True},
+                    "answers": [[200, '{"header":"v"}']] * 2}

@@ -18,7 +18,7 @@ from koatty_lite import context as context_module
 from koatty_lite import payload as payload_module
 from koatty_lite.serverless import _claim
 from koatty_lite.serverless import http as http_module
-from koatty_lite import serverless as headers_module  # the header view's caches
+from koatty_lite.serverless import request_extra as headers_module  # the header view's caches
 
 EVENTS = []
 for _path in sorted(glob.glob(os.path.join(FIXTURES, "*", "*.json"))):

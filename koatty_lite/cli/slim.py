@@ -38,7 +38,8 @@ __all__ = ["Feature", "FEATURES", "CORE", "CLOUD_MODULES", "register_feature", "
 # any format, and what the platform can switch on without a new zip (JSON logs, observability, trace ids).
 CORE = ("__init__.py", "app.py", "context.py", "context_extra.py", "decorators.py", "entry.py", "errors.py",
         "log.py", "logjson.py", "logsetup.py", "observe.py", "output.py", "payload.py", "routes.py",
-        "tracing.py", "serverless/__init__.py", "serverless/http.py")
+        "tracing.py", "serverless/__init__.py", "serverless/http.py",
+        "serverless/request_extra.py")
 
 # cloud -> the modules its formats load on first use, beside the one that registers them (platform_modules()).
 CLOUD_MODULES = {"aws": (), "alicloud": (), "tencent": ()}

@@ -245,6 +245,7 @@ _LAZY.update(dict.fromkeys(("serve_http", "unclaimed_error", "run_wsgi", "Server
                             "AliCloudFcAdapter", "TencentScfAdapter"), "wsgi"))
 _LAZY.update(dict.fromkeys(("decode_awslogs", "decode_clslogs", "MalformedEventError"), "decode"))
 _LAZY["detect_event_source"] = "events"
+_LAZY["HeaderView"] = "request_extra"
 
 
 # ---------------------------------------------------------------- the request model
@@ -253,188 +254,26 @@ _LAZY["detect_event_source"] = "events"
 XFF = object()  # remote_addr marker: the last X-Forwarded-For entry, read when first asked (ALB, Lattice)
 
 
-_SELF_KEYS = set()  # the header names (as sent) that are their own view key (_VIEW_KEYS)
+_SELF_KEYS = set()  # the header names (as sent) that are their own view key (request_extra._VIEW_KEYS)
+# Request's members defined in another module (the first read of one imports it: Request.__getattr__)
+_MEMBERS = dict.fromkeys(("pairs", "headers", "server_name", "trace_id"), __name__ + ".request_extra")
+_MEMBERS["environ"] = __name__ + ".http"
 
 
-_new = object.__new__
-
-
-_LOOKUP_KEYS = {}  # a name asked for -> the view key it finds
-
-
-_VIEW_KEYS = {"content-length": None}
-
-
-def _view_key(name):
-    """The view key of a header name (lower-case), cached; None for a name the environ drops too.
-
-    Dropped, as ``http._env_key`` drops them: Content-Length (the view gives the body's length) and
-    any name that is not ASCII or holds ``_``.
-    """
-    if not name.isascii() or "_" in name:
-        return None  # why: never cached, so a client cannot fill the cache with such names
-    low = name.lower()
-    key = None if low == "content-length" else low
-    if len(_VIEW_KEYS) < 1024 and len(name) <= 64:  # why: bounded (as listen mode's); names are client-chosen
-        _VIEW_KEYS[name] = key
-        if key == name:
-            _SELF_KEYS.add(name)
-    return key
-
-
-def _fast_map(source):
-    """The view's map straight from a header source (Request.pairs) when every name is a known, distinct, kept
-    one with one value; else None (the caller walks the pairs)."""
-    headers, multi, default_host, _ = source
-    if not headers:
-        return None
-    if not multi and _SELF_KEYS.issuperset(headers):
-        # PERF: every name already its own key (sent lower-case): one C copy, not a dict built item by
-        # item (ALB, 8 headers: 12k -> 2k instructions); distinct kept names by construction
-        if None in headers.values():
-            return None  # a skipped value
-        out = headers.copy()
-    else:
-        keys = _VIEW_KEYS
-        out = {}
-        try:  # PERF: a loop, not comprehensions in a helper (code objects fewer at every cold start)
-            for n, v in headers.items():
-                out[keys[n]] = (v[0] if len(v) == 1 else None) if multi else v
-        except (KeyError, TypeError):  # a name not seen before, a None value list
-            return None
-        if len(out) != len(headers) or None in out or None in out.values():
-            return None  # two spellings of one name, a dropped name, a skipped or repeated value
-    if default_host and "host" not in out:
-        out["host"] = default_host
-    return out
-
-
-def _view_class():
-    """Make HeaderView: the first request that reads its headers does (or the first read of
-    ``serverless.HeaderView``, through the module's __getattr__). PERF: a GET that reads no header makes no class
-    (a class costs ~0.07M instructions to make: cold Lambda GET -77k, coldstages.sh)."""
-    global HeaderView
-
-    class HeaderView:
-        """Case-insensitive read-only request headers over the event's header pairs.
-
-        Built on first use: repeated names joined with ``,`` (``Cookie`` with ``; ``), names with ``_`` or
-        non-ASCII characters dropped, ``content-length`` the decoded body's length, a comma-repeated Host
-        (FC 3.0's ``h,h``) cut to its first value: what ``ctx.headers`` reads from an environ, as text.
-        """
-
-        # Made by Request.headers, which sets the fields (no __init__: PERF, a frame fewer): ``_map`` (built on first
-        # read), ``_req``, ``raw_host`` (the Host value(s) as joined, before a repeated one is cut to the first).
-        __slots__ = ("_map", "_req", "raw_host")
-
-        def _build(self):
-            source = self._req._pairs
-            out = None
-            if type(source) is tuple and not source[3]:
-                out = _fast_map(source)  # PERF: from the event's own map, no pairs (8 headers: 1.4 -> 0.5 µs)
-            if out is None:
-                out = {}
-                get = out.get
-                keys = _VIEW_KEYS
-                for name, value in self._req.pairs:
-                    key = keys.get(name, 0)
-                    if key == 0:
-                        key = _view_key(name)
-                    if key is None:
-                        continue
-                    old = get(key)
-                    if old is None:
-                        out[key] = value
-                    else:
-                        out[key] = old + ("; " if key == "cookie" else ",") + value
-            host = self.raw_host = out.get("host")
-            if host and "," in host:
-                out["host"] = host.split(",", 1)[0].strip()
-            self._map = out
-            return out
-
-        def get(self, name, default=None):
-            """The header value (str) or ``default``; ``x_api_key`` finds ``X-Api-Key`` as the environ does."""
-            m = self._map
-            if m is None:
-                m = self._build()
-            value = m.get(name)
-            if value is None:
-                if type(name) is not str:
-                    return default
-                # why: upper() then lower() finds what the environ's HTTP_ key finds ("hoſt" is HTTP_HOST there)
-                key = _LOOKUP_KEYS.get(name)
-                if key is None:
-                    key = name.upper().replace("_", "-").lower()
-                    if len(_LOOKUP_KEYS) < 256 and len(name) <= 64:  # PERF: cached (bounded: any str may come)
-                        _LOOKUP_KEYS[name] = key
-                value = None if key == name else m.get(key)
-                if value is None:
-                    # why: CONTENT_LENGTH always describes the bytes handed over
-                    return str(len(self._req.body)) if key == "content-length" else default
-            return value
-
-        def __getitem__(self, name):
-            value = self.get(name)
-            if value is None:
-                raise KeyError(name)
-            return value
-
-        def __contains__(self, name):
-            return isinstance(name, str) and self.get(name) is not None
-
-        def keys(self):
-            """Header names, lower-case with dashes (a blank Content-Type is left out, as from an environ)."""
-            m = self._map
-            if m is None:
-                m = self._build()
-            names = ["content-length"]
-            for k, v in m.items():  # PERF: loops, not comprehensions (code objects fewer at every cold start)
-                if v or k != "content-type":
-                    names.append(k)
-            return names
-
-        def items(self):
-            """``(name, value)`` pairs, names lower-case."""
-            names = self.keys()
-            return list(zip(names, map(self.get, names)))
-
-        def __iter__(self):
-            return iter(self.keys())
-
-        def __len__(self):
-            return len(self.keys())
-
-        def __repr__(self):
-            return f"Headers({dict(self.items())!r})"
-
-    _VIEW.append(HeaderView)
-    HeaderView = _VIEW[0]  # why: two threads' first reads at once made two; every view is of the first
-    return HeaderView
-
-
-_VIEW = []  # [HeaderView] once made
-
-
-
-def _amend(pairs, headers, default_host, cookies):
-    """Request.pairs' ``pairs`` with ``cookies`` in place of any Cookie pair, and ``default_host`` added when
-    ``headers`` give no Host."""
-    if cookies:
-        kept = []
-        for pair in pairs:
-            if pair[0].lower() != "cookie":
-                kept.append(pair)
-        kept.append(("cookie", "; ".join(cookies)))
-        pairs = kept
-    # PERF: a Host sent as "host" or "Host" is told without lower-casing every name
-    if default_host and not (headers and (type(headers.get("host")) is str or type(headers.get("Host")) is str)):
-        for name, _ in pairs:
-            if name.lower() == "host":
-                break
-        else:
-            pairs.append(("Host", default_host))
-    return pairs
+def _header_of(headers, multi, key):
+    """Request.header's pass over a header map: the values of the names that are ``key`` lower-cased, joined as the
+    view joins them (None for none); the names that are their own view key are learnt on the way."""
+    found = None
+    for name, values in headers.items():
+        if not name.isascii() or "_" in name:
+            continue  # a name the view drops
+        low = name.lower()
+        if low == name and len(name) <= 64 and len(_SELF_KEYS) < 1024 and name != "content-length":
+            _SELF_KEYS.add(name)  # its own view key (request_extra._view_key's rule; bounded)
+        if low == key and values is not None:
+            for value in (values if multi and type(values) is not str else (values,)):
+                found = value if found is None else found + ("; " if key == "cookie" else ",") + value
+    return found
 
 
 class Request:
@@ -444,7 +283,8 @@ class Request:
     (the raw query string), ``pairs`` (the event's header pairs, validated), ``headers`` (a
     ``HeaderView``), ``body`` (bytes, decoded on first use), ``remote_addr``, ``scheme`` (before
     X-Forwarded-Proto), ``event``, ``context``, ``platform``, ``kind``, ``request_id``, ``trace_id``,
-    ``authorizer``, ``alb_multi``, ``t0``; ``environ`` builds the PEP 3333 environ once.
+    ``authorizer``, ``alb_multi``, ``t0``; ``environ`` builds the PEP 3333 environ once. ``pairs``, ``headers``,
+    ``server_name`` and ``trace_id`` are serverless/request_extra.py's, ``environ`` serverless/http.py's (``__getattr__``).
     """
 
     # PERF: the fields only some requests set (a base path, Server-Timing's t0, the environ) are class
@@ -474,31 +314,6 @@ class Request:
         self._headers = None
 
     @property
-    def pairs(self):
-        """The event's header pairs, in order, flattened on first use from the header source a format gave:
-        ``(map, multi, default_host, cookies)``: the event's validated single- or multi-value map, the Host to
-        add when it has none (requestContext.domainName), HTTP API 2.0's ``cookies`` (they replace any Cookie
-        header: Function URLs repeat them there); None values skipped. PERF: loops, not helpers and comprehensions
-        (code objects fewer at every cold start)."""
-        if type(self._pairs) is list:
-            return self._pairs
-        headers, multi, default_host, cookies = self._pairs
-        if not headers:
-            pairs = []
-        elif multi or None in headers.values():
-            pairs = []
-            for name, values in headers.items():
-                if values is not None:
-                    for value in (values if multi and type(values) is not str else (values,)):
-                        pairs.append((name, value))
-        else:
-            pairs = list(headers.items())  # PERF: the common case, in C
-        if cookies or default_host:
-            pairs = _amend(pairs, headers, default_host, cookies)
-        self._pairs = pairs
-        return pairs
-
-    @property
     def script_name(self):
         """SCRIPT_NAME: the REST v1 ``stage`` when the Host is an execute-api domain, plus any stripped base path."""
         stage = self.stage
@@ -511,29 +326,21 @@ class Request:
         self.stage = None
         self._script = value
 
-    @property
-    def headers(self):
-        """The request headers (``HeaderView``)."""
-        h = self._headers
-        if h is None:
-            # PERF: HeaderView's fields set here, without an __init__ frame (-1.5k instructions)
-            h = self._headers = _new(_VIEW[0] if _VIEW else _view_class())
-            h._map = h.raw_host = None
-            h._req = self
-        return h
-
     def header(self, key):
-        """``headers.get(key)``, read straight from the event's single-value map when ``key`` is an
-        ASCII lower-case name (not host or content-length) and every name in the map is already its
-        own view key (sent lower-case: the view would be a copy of it), without building the view."""
+        """``headers.get(key)`` read from the event's own map when ``key`` is an ASCII lower-case name (not host or
+        content-length), without the view: one get when every name of a single-value map is already its own view
+        key (sent lower-case: the view would be a copy of it), else one pass joining the values of the names that
+        are ``key`` lower-cased, as the view joins them. PERF: ctx.request_id's X-Request-Id (an event without an
+        id) loads no header view (serverless/request_extra.py: cold ALB GET)."""
         source = self._pairs
-        if (type(source) is tuple and not source[1] and not source[3] and key.isascii() and key.islower()
+        if (type(source) is tuple and not source[3] and key.isascii() and key.islower()
                 and "_" not in key and key != "host" and key != "content-length"):  # a key the view keeps as it is
-            headers = source[0]
+            headers, multi = source[0], source[1]
             if not headers:
                 return None
-            if _SELF_KEYS.issuperset(headers):
+            if not multi and _SELF_KEYS.issuperset(headers):
                 return headers.get(key)
+            return _header_of(headers, multi, key)
         return self.headers.get(key)
 
     @property
@@ -560,52 +367,14 @@ class Request:
             self._remote = remote
         return remote or ""
 
-    @property
-    def server_name(self):
-        """SERVER_NAME as ``make_environ`` sets it: the Host without its port, "localhost" without a Host."""
-        headers = self.headers
-        host = headers.get("host")
-        if not headers.raw_host:
-            return "localhost"  # why: ALB health checks carry no Host
-        if ":" in host:
-            name, _, port = host.rpartition(":")
-            if port.isdigit() and "]" not in port:
-                return name
-        return host
-
-    @property
-    def trace_id(self):
-        """The X-Amzn-Trace-Id header, or None."""
-        return self.headers.get("x-amzn-trace-id") or None
-
-    @property
-    def environ(self):
-        """The PEP 3333 environ of this request, built on first use."""
-        env = self._environ
-        if env is None:
-            # PERF: the slots themselves where they are ready (the properties cost 0.1 µs each)
-            pairs = self._pairs
-            body = self._body
-            remote = self._remote
-            from .http import make_environ  # PERF: a foreign WSGI app or ctx.environ only
-
-            env = make_environ(self.method, self.path, self.query, pairs if type(pairs) is list else self.pairs,
-                               body if type(body) is bytes else self.body,
-                               (self.remote_addr or None) if remote is XFF else remote,
-                               self.scheme, self.event, self.context, self.platform, self.kind, self.request_id)
-            stage = self.stage
-            if stage and ".execute-api." in env.get("HTTP_HOST", ""):  # PERF: the environ's Host, no view
-                env["SCRIPT_NAME"] = "/" + stage + self._script
-            else:
-                env["SCRIPT_NAME"] = self._script
-            if self.authorizer is not None:
-                env["koatty.authorizer"] = self.authorizer
-            if self.alb_multi is not None:
-                env["koatty.alb_multi"] = self.alb_multi
-            if self.t0 is not None:
-                env["koatty.t0"] = self.t0
-            self._environ = env
-        return env
+    def __getattr__(self, name):
+        """``pairs``, ``headers``, ``server_name``, ``trace_id`` (serverless/request_extra.py) and ``environ``
+        (serverless/http.py): put on the class by their module, imported by the first read of one (PERF: off the
+        cold start)."""
+        module = _MEMBERS.get(name)
+        if module is not None:
+            _import(module)  # PERF: the package's own loader; the module lock
+        return object.__getattribute__(self, name)
 
     def __repr__(self):
         return f"<Request {self.kind} {self.method} {self.path}>"
@@ -727,8 +496,6 @@ def __getattr__(name):
         module = _sys.modules.get(__name__ + "." + name)
         if module is not None:
             return module
-    if name == "HeaderView":
-        return _view_class()
     module = _LAZY.get(name)
     if module is not None:
         return getattr(_import(__name__ + "." + module), name)  # PERF: the package's own loader

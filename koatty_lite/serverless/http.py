@@ -8,18 +8,19 @@ PERF: a Lambda function's HTTP cold start (a koatty_lite app's GET) loads none o
 """
 import json
 import sys
+from functools import partial
 from io import BytesIO
 from time import perf_counter
 
-from ..errors import status_line
+from ..errors import error_body as _shape, status_line
 from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOAD_LOCK, _SKIPPED, _TCHARS, XFF, Request, _formats, _index,
                body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
                _shaper, _slot, load_platforms, running_on)
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
+# (image/svg+xml, application/ld+json, problem+json, vnd.api+json: body_text's +xml / +json suffix rule)
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
-               "application/x-www-form-urlencoded", "image/svg+xml", "application/ld+json",
-               "application/problem+json", "application/vnd.api+json", "application/graphql")
+               "application/x-www-form-urlencoded", "application/graphql")
 _IDENTITY = ("", "identity")
 _JSON = "application/json; charset=utf-8"  # the core's JSON type: told as text without the prefix scan
 
@@ -28,28 +29,21 @@ def decode_body(body, is_b64):
     """Return the request body as bytes, decoding base64 strictly when flagged."""
     if body is None:
         return b""
-    if is_b64:
+    if not isinstance(body, (str, bytes)):
+        raise BadEvent("body must be a string")
+    if not is_b64:
+        return body.encode("utf-8") if isinstance(body, str) else body
+    import binascii  # PERF: a C extension (~0.2 ms to load); only base64 bodies need it
+
+    try:  # UnicodeEncodeError (a non-ASCII text) and binascii.Error are ValueErrors
         if isinstance(body, str):
-            try:
-                body = body.encode("ascii")
-            except UnicodeEncodeError:
-                raise BadEvent("body is marked base64 but is not valid base64") from None
-        elif not isinstance(body, bytes):
-            raise BadEvent("body must be a string")
+            body = body.encode("ascii")
         # why: a2b_base64 silently skips foreign characters (strict_mode is 3.11+ only)
         if body.translate(None, _B64_ALPHABET):
-            raise BadEvent("body is marked base64 but is not valid base64")
-        import binascii  # PERF: a C extension (~0.2 ms to load); only base64 bodies need it
-
-        try:
-            return binascii.a2b_base64(body)
-        except binascii.Error:
-            raise BadEvent("body is marked base64 but is not valid base64") from None
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, bytes):
-        return body
-    raise BadEvent("body must be a string")
+            raise ValueError
+        return binascii.a2b_base64(body)
+    except ValueError:
+        raise BadEvent("body is marked base64 but is not valid base64") from None
 
 
 def encode_body(headers, body):
@@ -67,11 +61,7 @@ def encode_body(headers, body):
                 ctype = value.lower()
             elif low == "content-encoding":
                 cenc = value.strip().lower()
-    if cenc not in _IDENTITY:
-        import binascii
-
-        return binascii.b2a_base64(body, newline=False).decode("ascii"), True
-    return body_text(body, ctype)
+    return body_text(body, ctype if cenc in _IDENTITY else "")  # why "": a compressed body is base64
 
 
 def body_text(body, ctype):
@@ -124,9 +114,7 @@ def encode_query(pairs, what="queryStringParameters"):
 
 def error_body(message, request_id=None):
     """The JSON error body of an adapter's 400, in the one error shape (koatty_lite.errors)."""
-    from ..errors import error_body as shape  # why: a leaf module; the one error shape has one author
-
-    return shape(1, message, None, request_id).decode("utf-8")
+    return _shape(1, message, None, request_id).decode("utf-8")  # why: the one error shape has one author
 
 
 def clean_headers(headers, text=False):
@@ -193,9 +181,7 @@ def _bad_header(name, value):
 
 # field-value (RFC 9110 §5.5): no control character but HTAB; obs-text (0x80-0xFF) and Unicode text are kept.
 _CTLS = frozenset(map(chr, (*range(0x09), *range(0x0A, 0x20), 0x7F)))
-# Header names known to be tokens (PERF: one set lookup per header in clean_headers' scan).
-_TOKENS = {"Content-Type", "Content-Length", "X-Request-Id", "Set-Cookie", "Cache-Control", "Location", "Vary",
-           "ETag", "Last-Modified", "Content-Encoding", "Content-Disposition", "Access-Control-Allow-Origin"}
+_TOKENS = set()  # header names known to be tokens, learnt by _bad_header (PERF: one set lookup per header)
 
 
 def multi_headers(headers):
@@ -238,18 +224,6 @@ def join_headers(headers, skip_cookies=False):
     return out
 
 
-def _case_variants(name):
-    """Yield distinct casings of a header name (used to carry several Set-Cookie in a flat map)."""
-    letters = [i for i, c in enumerate(name) if c.isalpha()]
-    n = len(letters)
-    for mask in range(1 << n):
-        chars = list(name.lower())
-        for bit, pos in enumerate(letters):
-            if mask >> bit & 1:
-                chars[pos] = chars[pos].upper()
-        yield "".join(chars)
-
-
 def single_headers(headers):
     """Fold header pairs into a flat {name: value} map for formats without multi-value headers.
 
@@ -261,13 +235,14 @@ def single_headers(headers):
     cookies = known[2] if known is not None else [v for n, v in headers if n.lower() == "set-cookie"]
     if cookies:
         out["Set-Cookie"] = cookies[0]
-        if len(cookies) > 1:
-            variants = _case_variants("set-cookie")
-            for value in cookies[1:]:
-                for name in variants:
-                    if name not in out and name != "Set-Cookie":
-                        out[name] = value
-                        break
+        masks = iter(range(512))  # each a distinct letter casing of set-cookie (bit i: its i-th letter upper-case)
+        for value in cookies[1:]:
+            for mask in masks:
+                name = "".join([c.upper() if mask >> i & 1 else c for i, c in enumerate("setcookie")])
+                name = name[:3] + "-" + name[3:]
+                if name not in out and name != "Set-Cookie":
+                    out[name] = value
+                    break
     return out
 
 
@@ -402,7 +377,7 @@ def environ_of(environ, method, path, query, body, remote_addr, scheme, event, c
     proto = environ.get("HTTP_X_FORWARDED_PROTO")
     if host and proto in _FAST_PROTO and "HTTP_X_FORWARDED_PORT" not in environ and "," not in host and ":" not in host:
         scheme = _FAST_PROTO[proto] or scheme  # PERF: the common Host and proto, without _address's call
-        environ["SERVER_NAME"], environ["SERVER_PORT"] = host, _SCHEMES[scheme]
+        environ["SERVER_NAME"], environ["SERVER_PORT"] = host, _SCHEMES.get(scheme, "80")
     else:
         scheme, environ["SERVER_NAME"], environ["SERVER_PORT"] = _address(environ, scheme)
     environ["wsgi.url_scheme"] = scheme
@@ -458,37 +433,12 @@ def _add_headers(environ, headers):
 def make_environ(method, path, query, headers, body, remote_addr, scheme, event, context,
                  platform, kind, request_id):
     """Build a PEP 3333 environ; headers is an iterable of (name, value) str pairs."""
-    environ = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": remote_addr or "",  # why: never 127.0.0.1, which an app may trust
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.version": (1, 0),
-        "wsgi.input": BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "koatty.event": event,
-        "koatty.context": context,
-        "koatty.platform": platform,
-        "koatty.event_kind": kind,
-    }
+    environ = environ_base(platform, kind)
     if not (type(headers) is list and _add_plain(environ, headers)):
         _add_headers(environ, headers)
-    # PERF: the address rules in a call of their own (_address: complexity 25 → 12) cost ~50 ns of make_environ's
-    # ~2.1 µs (timeit, 8 headers); a koatty_lite app reads the Request and builds no environ at all.
-    environ["wsgi.url_scheme"], environ["SERVER_NAME"], environ["SERVER_PORT"] = _address(environ, scheme)
-    if request_id is None:
-        request_id = context_request_id(context)
-    if request_id is not None:
-        environ["koatty.request_id"] = request_id if type(request_id) is str else str(request_id)
-    trace = environ.get("HTTP_X_AMZN_TRACE_ID")
-    if trace:
-        environ["koatty.trace_id"] = trace
+    environ_of(environ, method, "", query, body, remote_addr or "", scheme, event, context,  # why "": never 127.0.0.1
+               context_request_id(context) if request_id is None else request_id)
+    environ["PATH_INFO"] = path  # decoded already
     return environ
 
 
@@ -869,6 +819,39 @@ def make_request(method, path, query, pairs, body, remote_addr, scheme, event, c
                    request_id)
 
 
+def _request_environ(self):
+    """``Request.environ``: the PEP 3333 environ of this request, built on first use (PERF: here, where
+    make_environ is: a foreign WSGI app or ctx.environ only)."""
+    env = self._environ
+    if env is None:
+        # PERF: the slots themselves where they are ready (the properties cost 0.1 µs each)
+        pairs = self._pairs
+        body = self._body
+        remote = self._remote
+        from .http import make_environ  # PERF: a foreign WSGI app or ctx.environ only
+
+        env = make_environ(self.method, self.path, self.query, pairs if type(pairs) is list else self.pairs,
+                           body if type(body) is bytes else self.body,
+                           (self.remote_addr or None) if remote is XFF else remote,
+                           self.scheme, self.event, self.context, self.platform, self.kind, self.request_id)
+        stage = self.stage
+        if stage and ".execute-api." in env.get("HTTP_HOST", ""):  # PERF: the environ's Host, no view
+            env["SCRIPT_NAME"] = "/" + stage + self._script
+        else:
+            env["SCRIPT_NAME"] = self._script
+        if self.authorizer is not None:
+            env["koatty.authorizer"] = self.authorizer
+        if self.alb_multi is not None:
+            env["koatty.alb_multi"] = self.alb_multi
+        if self.t0 is not None:
+            env["koatty.t0"] = self.t0
+        self._environ = env
+    return env
+
+
+Request.environ = property(_request_environ)  # why here: serverless.Request.__getattr__ imports this module
+
+
 # ---------------------------------------------------------------- AWS: the rare half of serverless/aws.py's formats
 # aws.py keeps what a koatty_lite app's event needs (detection, to_request, answer); the rest of an AWS
 # format (a foreign WSGI app's environ, the general response shaping, the 400s, query strings, VPC Lattice's
@@ -879,9 +862,7 @@ _AWS = "aws"
 
 
 def _multi_items(multi, single, what):
-    """Pairs from a multi-value map, falling back to the single-value map."""
-    if multi is None and single is None:
-        return ()  # PERF: no query at all is the common case; skip building the error labels
+    """Pairs from a multi-value map, falling back to the single-value map (callers skip an event with neither)."""
     if multi is not None:
         return _array_items(multi, "multiValue" + what)
     return header_items(single, what[0].lower() + what[1:])
@@ -909,22 +890,14 @@ def _array_items(mapping, what):
 
 
 def _source_ip(event):
-    rc = event.get("requestContext") or {}
-    ident = rc.get("identity")
-    if type(ident) is dict and type(ident.get("sourceIp")) is str:
-        return ident["sourceIp"]
-    http = rc.get("http")
-    if type(http) is dict and type(http.get("sourceIp")) is str:
-        return http["sourceIp"]
-    return None
+    """A payload 1.0 event's requestContext.http.sourceIp, or None (its callers read identity.sourceIp first)."""
+    http = (event.get("requestContext") or {}).get("http")
+    return http["sourceIp"] if type(http) is dict and type(http.get("sourceIp")) is str else None
 
 
 def _query_v1(get):
     """The query string of a payload 1.0 / ALB event (multi-value map first), "" without one."""
-    multi_query, query = get("multiValueQueryStringParameters"), get("queryStringParameters")
-    if multi_query is None and query is None:
-        return ""
-    pairs = _multi_items(multi_query, query, "QueryStringParameters")
+    pairs = _multi_items(get("multiValueQueryStringParameters"), get("queryStringParameters"), "QueryStringParameters")
     return encode_query(pairs) if pairs else ""
 
 
@@ -1031,7 +1004,8 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     return _rest(environ, rc, strip_base_path, False)
 
 
-def _environ_v2(event, context, kind, strip_base_path):
+def _environ_v2(kind, event, context, strip_base_path=""):
+    """Environ for an HTTP API payload 2.0 event of ``kind`` (to_environ_apigw_v2, to_environ_function_url)."""
     rc = event["requestContext"]
     http = rc.get("http")
     method, raw_path, query = _v2_line(event, http)
@@ -1063,14 +1037,8 @@ def _with_cookies(found, cookies):
     return found
 
 
-def to_environ_apigw_v2(event, context, strip_base_path=""):
-    """Environ for an HTTP API payload 2.0 event."""
-    return _environ_v2(event, context, "apigw-v2", strip_base_path)
-
-
-def to_environ_function_url(event, context, strip_base_path=""):
-    """Environ for a Lambda Function URL event."""
-    return _environ_v2(event, context, "function-url", strip_base_path)
+to_environ_apigw_v2 = partial(_environ_v2, "apigw-v2")  # Environ for an HTTP API payload 2.0 event
+to_environ_function_url = partial(_environ_v2, "function-url")  # Environ for a Lambda Function URL event
 
 
 def _alb_query(event):
@@ -1136,7 +1104,7 @@ def _status_line(status):
 
 
 # ---------------------------------------------------------------- VPC Lattice
-def _lattice(event, context, strip_base_path, kind, path_key, query_key, b64_key, items):
+def _lattice(kind, path_key, query_key, b64_key, items, event, context, strip_base_path=""):
     """Request for a VPC Lattice event: ``path_key`` may carry the query, else ``query_key``'s map (read, as
     the headers, by ``items``: v1's single values, v2's arrays)."""
     method = require_str(event, "method")
@@ -1149,16 +1117,11 @@ def _lattice(event, context, strip_base_path, kind, path_key, query_key, b64_key
     return strip_request_base(req, strip_base_path)
 
 
-def to_request_lattice_v1(event, context, strip_base_path=""):
-    """Request for a VPC Lattice v1 (snake_case) event."""
-    return _lattice(event, context, strip_base_path, "lattice-v1", "raw_path", "query_string_parameters",
-                    "is_base64_encoded", header_items)
-
-
-def to_request_lattice_v2(event, context, strip_base_path=""):
-    """Request for a VPC Lattice v2 event (array values; path may carry the query)."""
-    return _lattice(event, context, strip_base_path, "lattice-v2", "path", "queryStringParameters", "isBase64Encoded",
-                    _array_items)
+# Request for a VPC Lattice v1 (snake_case) event; for a v2 event (array values; path may carry the query)
+to_request_lattice_v1 = partial(_lattice, "lattice-v1", "raw_path", "query_string_parameters", "is_base64_encoded",
+                                header_items)
+to_request_lattice_v2 = partial(_lattice, "lattice-v2", "path", "queryStringParameters", "isBase64Encoded",
+                                _array_items)
 
 
 def to_response_lattice(environ, status, headers, body):
