@@ -109,6 +109,14 @@ def test_the_cold_modules_compile_none_of_their_rare_code():
         assert not [n for n in found if n.endswith(("<listcomp>", "<genexpr>"))], module
 
 
+def test_the_route_classes_are_made_without_slots():
+    """A class with __slots__ costs more to make at every cold start (a member descriptor per slot): Router (one per
+    app) and Route (one per route) have none; their attributes read as fast per request."""
+    from koatty_lite.routes import Route, Router
+
+    assert "__slots__" not in vars(Router) and "__slots__" not in vars(Route)
+
+
 def test_the_router_has_no_find():
     """Router.find was ``match()[:3]``, called by tests only: a code object less at every cold start."""
     from koatty_lite.routes import Router
