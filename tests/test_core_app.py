@@ -192,6 +192,27 @@ def test_fill_placeholders_in_lists():
     assert fill_placeholders({"a": ["${A}", 1, "${B:z}"]}, {"A": "1"}) == {"a": ["1", 1, "z"]}
 
 
+def test_the_config_is_a_copy_sharing_nothing_with_the_defaults_or_the_class():
+    """fill_placeholders copies every dict and list of the merged config (its loops, issue 14): mutating
+    app.config never reaches DEFAULT_CONFIG, the App class's config or its env_config overlay."""
+    from koatty_lite.app import DEFAULT_CONFIG
+
+    class App(Koatty):
+        config = {"middleware": {"list": []}, "tags": ["a", {"b": "${NOPE_X:1}"}]}
+        env_config = {"development": {"extra": {"items": [1]}}}
+
+    before = repr((DEFAULT_CONFIG, App.config, App.env_config))
+    app = create_application(App)
+    assert app.config["tags"] == ["a", {"b": "1"}] and app.config["extra"] == {"items": [1]}
+    app.config["payload"]["limit"] = 1
+    app.config["plugin"]["list"].append("x")
+    app.config["middleware"]["list"].append("y")
+    app.config["tags"][1]["b"] = "z"
+    app.config["extra"]["items"].append(2)
+    assert repr((DEFAULT_CONFIG, App.config, App.env_config)) == before
+    assert fill_placeholders({"a": ("${A}",)}, {"A": "1"}) == {"a": ("${A}",)}  # a tuple is kept as it is
+
+
 # --- plugins, scheduled tasks ---------------------------------------------------------------------
 
 
