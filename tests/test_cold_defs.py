@@ -117,6 +117,23 @@ def test_the_route_classes_are_made_without_slots():
     assert "__slots__" not in vars(Router) and "__slots__" not in vars(Route)
 
 
+def test_a_cold_get_makes_no_status_line_and_lines_are_made_as_before():
+    """errors._LINES fills as statuses are first answered, KNOWN_LINES is made on first use (a cold GET's plain
+    answer needs neither: -84k instructions); the lines are those of before, whatever the number's type."""
+    assert _cold("e = sys.modules['koatty_lite.errors']; print(_j.dumps([e._LINES, 'KNOWN_LINES' in vars(e)]))") == [
+        {}, False]
+    from http import HTTPStatus
+
+    from koatty_lite import errors
+
+    assert [errors.status_line(s) for s in (HTTPStatus.CREATED, 201.0, 201, 299, True)] == [
+        "201 Created", "201 Created", "201 Created", "299 Unknown", "True Unknown"]
+    assert errors.KNOWN_LINES == {f"{code} {reason}" for code, reason in errors.REASONS.items()}
+    errors.check_status("418 I'm a teapot")
+    with pytest.raises(ValueError):
+        errors.check_status("２００ OK")
+
+
 def test_the_router_has_no_find():
     """Router.find was ``match()[:3]``, called by tests only: a code object less at every cold start."""
     from koatty_lite.routes import Router
