@@ -1,7 +1,8 @@
 """`make bench`: koatty_lite against its peers; writes bench/RESULTS.md.
 
 Creates bench/.venv with the pinned peers (bench/requirements.txt), then for each stack measures in
-fresh subprocesses: warm µs per invocation per event type, whole-process cold start, import time
+its own subprocesses: warm µs per invocation per event type (the stacks interleaved: `measure_warm`),
+whole-process cold start, import time
 (-X importtime) and modules loaded, zip size of the imported runtime dependencies, peak RSS; then
 bench/listen.py (listen mode beside the Koatty 3.11 twin). `--quick` for a smoke run.
 
@@ -99,40 +100,54 @@ def routes() -> list[tuple[str, str, str, str | None]]:
             ("POST /echo", "POST", "/echo", json.dumps(ECHO))]
 
 
-# The child: import the stack, answer each event, time loops; print one JSON line.
+# The child: import the stack, answer each event once (first reply line: the answers), then time one
+# cell per command read on stdin ({"time": cell, "n": calls} -> {"us": µs per call}) until
+# {"stats": 1} (-> rss, modules, files) or EOF. The stack's own prints go to stderr: stdout is ours.
 CHILD = r'''
-import json, sys, time, resource
+import json, os, sys, time, resource
+proto = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)
 sys.path.insert(0, sys.argv[1])
 spec = json.loads(sys.argv[2])
 import importlib
 mod = importlib.import_module(spec["module"])
-out = {"warm": {}, "bodies": {}}
+cells, bodies = {}, {}
 for kind, label, event in spec["events"]:
     h = mod.HANDLERS.get(kind)
     if h is None:
         continue
     r = h(dict(event), None)
-    out["bodies"][kind + " " + label] = [r.get("statusCode"), r.get("body")]
-    if spec["n"] == 0:
-        continue
-    per = []
-    n = spec["n"]
-    for _ in range(spec["repeat"]):
+    bodies[kind + " " + label] = [r.get("statusCode"), r.get("body")]
+    cells[kind + " " + label] = (h, event)
+
+
+def say(obj):
+    proto.write(json.dumps(obj) + "\n")
+    proto.flush()
+
+
+say({"bodies": bodies})
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    cmd = json.loads(line)
+    if "time" in cmd:
+        h, event = cells[cmd["time"]]
+        n = cmd["n"]
         t = time.perf_counter()
         for _ in range(n):
             h(dict(event), None)
-        per.append((time.perf_counter() - t) / n * 1e6)
-    out["warm"][kind + " " + label] = per
-out["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-out["modules"] = len(sys.modules)
-site = [p for p in sys.path if p.endswith("site-packages")]
-files = set()
-for m in list(sys.modules.values()):
-    f = getattr(m, "__file__", None)
-    if f:
-        files.add(f)
-out["files"] = sorted(files)
-print(json.dumps(out))
+        say({"us": (time.perf_counter() - t) / n * 1e6})
+        continue
+    files = set()
+    for m in list(sys.modules.values()):
+        f = getattr(m, "__file__", None)
+        if f:
+            files.add(f)
+    say({"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "modules": len(sys.modules),
+         "files": sorted(files)})
+    break
 '''
 
 COLD = "import sys; sys.path.insert(0, %r); import json; e = json.loads(%r); import %s as m; m.HANDLERS[%r](e, None)"
@@ -172,15 +187,111 @@ def dto_routes() -> list[tuple[str, str, str, str | None]]:
     return [("POST /orders (10-field DTO)", "POST", "/orders", json.dumps(DTO_BODY))]
 
 
-def run_child(py: str, module: str, n: int, repeat: int, reqs: list | None = None) -> dict:
-    """Run the measuring child for one stack."""
+class Child:
+    """One stack's long-lived measuring child (CHILD), driven over its stdin/stdout by JSON lines."""
+
+    def __init__(self, py: str, module: str, events: list, apps: str = APPS):
+        """Start the child on `py`; it imports `module` from `apps` and answers each event once
+        (`self.bodies`: cell -> [status, body])."""
+        import tempfile
+
+        self.err = tempfile.TemporaryFile("w+")  # Why: a file, not a pipe nobody reads while others run
+        spec = json.dumps({"module": module, "events": events})
+        env = {**bench_env(), "POWERTOOLS_DEV": "0"}
+        self.proc = subprocess.Popen([py, "-c", CHILD, apps, spec], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True, env=env, cwd=apps)
+        try:
+            self.bodies = self.read()["bodies"]
+        except Exception:
+            self.close()
+            raise
+
+    def read(self) -> dict:
+        """The child's next reply; RuntimeError with its stderr's tail if it died instead."""
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.err.seek(0)
+            raise RuntimeError(self.err.read()[-2000:] or f"exited {self.proc.returncode}")
+        return json.loads(line)
+
+    def ask(self, cmd: dict) -> dict:
+        """Send one command, wait for its reply (the other children sit blocked on their stdin)."""
+        try:
+            self.proc.stdin.write(json.dumps(cmd) + "\n")
+            self.proc.stdin.flush()
+        except OSError:  # Why: a dead child's broken pipe; read() says why it died
+            pass
+        return self.read()
+
+    def close(self) -> None:
+        """Close its stdin (it exits), reap it, close our ends."""
+        try:
+            self.proc.stdin.close()
+        except OSError:  # Why: a dead child's broken pipe
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.err.close()
+
+
+def error_line(exc: Exception) -> str:
+    """The last line of a failed stack's error (its traceback's verdict), for the tables."""
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else repr(exc)
+
+
+def measure_warm(stacks: list[tuple[str, str]], n: int, repeat: int, reqs: list | None = None,
+                 apps: str = APPS, python=None) -> dict:
+    """Warm µs per call of every cell (event kind × request) of every stack, interleaved: one
+    long-lived child per stack (each stack alone in its interpreter, on `python(module)`), and for each
+    of `repeat` rounds, for each cell, each stack times `n` calls in turn (a shuffled order per cell
+    and round, seeded, so no stack always follows the same one). Stacks measured minutes apart read a
+    drifting shared host differently; in turn, they share the same time windows and the ratios hold.
+
+    Returns {name: {"warm": {cell: [µs per round]}, "bodies", "rss_kb", "modules", "files"}}, or
+    {name: {"error": line}} for a stack whose child failed (the others keep their figures)."""
+    import random
+
+    python = python or python_for
     events = [[k, label, make_event(k, m, p, b)] for k in KINDS for (label, m, p, b) in (reqs or routes())]
-    spec = json.dumps({"module": module, "events": events, "n": n, "repeat": repeat})
-    env = {**bench_env(), "POWERTOOLS_DEV": "0"}
-    proc = subprocess.run([py, "-c", CHILD, APPS, spec], capture_output=True, text=True, env=env, cwd=APPS)
-    if proc.returncode:
-        raise RuntimeError(proc.stderr[-2000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    results, children = {}, {}
+
+    def fail(name: str, exc: Exception) -> None:
+        results[name] = {"error": error_line(exc)}
+        child = children.pop(name, None)
+        if child:
+            child.close()
+
+    for name, module in stacks:
+        try:
+            children[name] = Child(python(module), module, events, apps)
+            results[name] = {"warm": {}, "bodies": children[name].bodies}
+        except Exception as exc:  # Why: one broken stack must not lose the others' figures.
+            fail(name, exc)
+    rng = random.Random(0)
+    for _ in range(repeat):
+        for kind, label, _event in events:
+            cell = kind + " " + label
+            turn = [name for name in children if cell in children[name].bodies]
+            rng.shuffle(turn)
+            for name in turn:
+                try:
+                    results[name]["warm"].setdefault(cell, []).append(children[name].ask({"time": cell, "n": n})["us"])
+                except Exception as exc:
+                    fail(name, exc)
+    for name in list(children):
+        try:
+            results[name].update(children[name].ask({"stats": 1}))
+            children.pop(name).close()
+        except Exception as exc:
+            fail(name, exc)
+        print(f"{name}: done", file=sys.stderr)
+    return results
 
 
 def cold(stacks: list[tuple[str, str]], runs: int) -> dict[str, list[float]]:
@@ -321,21 +432,15 @@ def spread(xs: list[float]) -> str:
 def dto_bench(n: int, repeat: int) -> str:
     """The validation section: koatty_lite vs Powertools with enable_validation=True on the same POST."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    results = {}
-    for name, module in DTO_STACKS:
-        try:
-            results[name] = run_child(python_for(module), module, n, repeat, dto_routes())
-        except Exception as exc:  # Why: one broken stack must not lose the other's figures.
-            results[name] = {"error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)}
-        print(f"{name}: done", file=sys.stderr)
+    results = measure_warm(DTO_STACKS, n, repeat, dto_routes())
     label = dto_routes()[0][0]
     keys = [k + " " + label for k in KINDS]
     lines = [DTO_START, "## Validation: POST with a 10-field DTO (issue 15)", "",
-             f"Warm µs per invocation (median ±IQR/2 of {repeat} repeats × {n} calls), the same valid body on both "
+             f"Warm µs per invocation (median ±IQR/2 of {repeat} rounds; in each, both stacks {n} calls in turn), the same valid body on both "
              "sides, answered with the validated object as JSON (`python bench/run.py --dto-only`). "
              "The DTO: bench/apps/koatty_dto_app.py; the pydantic model: bench/apps/powertools_dto_app.py. "
              f"Load average when it started: {load:.1f} on {os.cpu_count()} cores (a shared machine widens the "
-             "spreads; the two stacks run one after the other).", "",
+             "spreads; the two stacks are interleaved, each in its own process).", "",
              "| stack | " + " | ".join(k.split(" ", 1)[0] for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
     base = results.get(DTO_STACKS[0][0], {})
     for name, r in results.items():
@@ -397,20 +502,18 @@ def main(argv: list[str] | None = None) -> int:
     if "--cold-only" in argv:
         return cold_only(argv)
 
+    present = [(name, module) for name, module in STACKS if os.path.exists(os.path.join(APPS, module + ".py"))]
+    warm = measure_warm(present, n, repeat)
     results = {}
     for name, module in STACKS:
-        py = python_for(module)
-        if not os.path.exists(os.path.join(APPS, module + ".py")):
-            results[name] = {"error": "app not written yet (core not on main)"}
+        r = results[name] = warm.get(name, {"error": "app not written yet (core not on main)"})
+        if "error" in r:
             continue
         try:
-            r = run_child(py, module, n, repeat)
-            r["import"] = import_time(py, module, runs)
+            r["import"] = import_time(python_for(module), module, runs)
             r["zip_kb"] = dep_zip_kb(r.pop("files"), module)
-            results[name] = r
         except Exception as exc:  # Why: one broken stack must not lose the others' figures.
-            results[name] = {"error": str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)}
-        print(f"{name}: done", file=sys.stderr)
+            results[name] = {"error": error_line(exc)}
     measured = [(name, module) for name, module in STACKS if "error" not in results[name]]
     for name, times in cold(measured, runs).items():
         results[name]["cold"] = times
@@ -441,12 +544,12 @@ def report(results: dict, quick: bool, n: int, repeat: int, runs: int) -> str:
         pass
     vers = subprocess.run([VPY, "-m", "pip", "freeze", "--disable-pip-version-check"], capture_output=True, text=True).stdout
     lines = ["# Benchmark results", "",
-             f"Command: `make bench`{' (--quick)' if quick else ''} — warm: {repeat} repeats × {n} calls; cold: {runs} rounds over the stacks in turn; import: {runs} runs.",
+             f"Command: `make bench`{' (--quick)' if quick else ''} — warm: {repeat} rounds; in each, every cell of every stack {n} calls in turn (stacks interleaved, each in its own process); cold: {runs} rounds over the stacks in turn; import: {runs} runs.",
              f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
              "", "Peers (bench/.venv):", "", "```", vers.strip(), "```", ""]
     floor = results.get("floor", {})
     apig = results.get("apig-wsgi + bare WSGI", {})
-    lines += ["## Warm µs per invocation (median ±IQR/2 of repeats; ×floor, ×apig-wsgi)", ""]
+    lines += ["## Warm µs per invocation (median ±IQR/2 of rounds; ×floor, ×apig-wsgi)", ""]
     keys = [k + " " + r[0] for k in KINDS for r in routes()]
     lines += ["| stack | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
     for name, r in results.items():
