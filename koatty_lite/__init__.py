@@ -138,7 +138,9 @@ if _CACHE:
     _SRCS, _CACHE = [f"{_CACHE}/{m}.py" for m in _COLD], f"{_CACHE}/__pycache__/cold.{_TAG}.bin"
     _CODE = _cold_code()
 for _name in _CORE:
-    _import(f"{__package__}.{_name}")
+    # why bound here too: this file imported again as the module koatty_lite.__init__ (importlib.import_module of
+    # that name) reads the names below from its own namespace, not the package's
+    globals()[_name] = _import(f"{__package__}.{_name}")
 # why: written as the import system writes a pyc (where it may: not sys.dont_write_bytecode), when
 # _cold_code found it missing or stale (None), from the pycs it left, with the sizes and mtimes read first (a
 # source changed meanwhile is stale next time); not beside hash-based pycs (compileall, pip under SOURCE_DATE_EPOCH):
@@ -152,14 +154,14 @@ if _CODE is None and not _sys.dont_write_bytecode and _X._os.access(_CACHE.rpart
         pass
 del _name
 
-from .app import Koatty, create_application, run
-from .context import Context
-from .decorators import (
+# PERF: the names read from the modules _import made this package's attributes: a `from .x import y` first asks x
+# for __path__ (a failed lookup, ~8k instructions a statement); decorators' many names keep theirs (the source's size)
+Koatty, create_application, run, Context = app.Koatty, app.create_application, app.run, context.Context
+register_renderer, register_marker = output.register_renderer, routes.register_marker
+from .decorators import (  # noqa: E402
     Aspect, Autowired, Bootstrap, Component, Controller, DeleteMapping, ExceptionHandler, GetMapping, HeadMapping,
     Middleware, OnEvent, OptionsMapping, Param, PatchMapping, Plugin, PostMapping, PutMapping, RequestMapping, Service,
 )
-from .output import register_renderer
-from .routes import register_marker
 
 __version__ = "0.1.0"
 

@@ -3,23 +3,26 @@
 Routes and their arguments live in routes.py, the response side in output.py, the listen server
 in server.py (loaded by listen() only).
 """
+# PERF: modules imported, their names read where used (boot-time code) or bound once (per request): a
+# `from x import y` of a module first asks x for __path__ (a failed lookup, ~8k instructions a statement), each
+# `from . import` runs importlib's _handle_fromlist (~4k): one here (cold v2 GET -0.05M instructions)
+import _thread
+import functools  # why: free, `re` has loaded it (and types) already
+import operator  # why: free, `re` (enum) has loaded it already
 import os
 import re
-from _thread import allocate_lock
-from functools import cached_property  # why: free, `re` has loaded functools (and types) already
-from operator import attrgetter as _attr, itemgetter  # why: free, `re` (enum) has loaded operator already
-from types import MethodType
+import types
 
-from . import log as _log
-from .context import _BODY_METHODS, Context
-from .decorators import _MISSING, EVENTS, SINGLETON_TYPES, Container, _injection_error, koatty_name, koatty_type, refuse_async
-from . import errors
-from .output import koatty_answer as _answer
-from .routes import Route, Router, _get_path, allowed, join_path, path_params
+from . import decorators as _dec, errors, log as _log, output, routes as _rt
+
+EVENTS = _dec.EVENTS  # the lifecycle events in the order a boot emits them
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
+
+    from .context import Context
 
 DEFAULT_CONFIG = {
     # 6 MB: the largest synchronous AWS Lambda payload.
@@ -34,7 +37,7 @@ BUILTIN_MIDDLEWARE = {
     "Cors": ("koatty_lite.cors", "Cors"),
 }
 
-_first = itemgetter(0)
+_first = operator.itemgetter(0)
 _respond = None  # environ.respond (the PEP 3333 side), set by the app's first call as a WSGI callable
 _PLACEHOLDER = r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}"  # compiled by re when a config uses ${...}
 
@@ -59,7 +62,7 @@ def _next(state: list) -> "Any":
     return None if endpoint is None else endpoint(ctx)
 
 
-_bind = MethodType
+_bind = types.MethodType
 
 
 def _run(chain: tuple, ctx: "Any", next: "Callable | None" = None) -> "Any":
@@ -145,8 +148,8 @@ class Koatty:
 
     def __init__(self):
         self.env = os.environ.get("KOATTY_ENV") or "development"
-        self.container = Container(self)
-        self.router = Router()
+        self.container = _dec.Container(self)
+        self.router = _rt.Router()
         self.scheduled_tasks = []
         self.exception_handler = None
         self.payload_limit = DEFAULT_CONFIG["payload"]["limit"]
@@ -156,7 +159,7 @@ class Koatty:
         self._handler = None
         self._chain = None
         self._stopped = False
-        self._stop_lock = allocate_lock()
+        self._stop_lock = _thread.allocate_lock()
         self._server = None
         self._spans = None  # koatty_lite.tracing.Spans when the app turned trace.spans on (observe.py)
         self._drains = []  # server / scheduler stops, run before the appStop listeners
@@ -170,13 +173,13 @@ class Koatty:
 
     def on(self, event: str, fn: "Callable") -> "Koatty":
         """Call ``fn(app)`` each time ``event`` is emitted."""
-        refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
+        _dec.refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
         self._listeners.setdefault(str(event), []).append((fn, False))
         return self
 
     def once(self, event: str, fn: "Callable") -> "Koatty":
         """Call ``fn(app)`` the next time ``event`` is emitted."""
-        refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
+        _dec.refuse_async(fn, f"listener {getattr(fn, '__qualname__', fn)!r} of {event!r}")
         self._listeners.setdefault(str(event), []).append((fn, True))
         return self
 
@@ -251,13 +254,13 @@ class Koatty:
             raise RuntimeError("middleware cannot be added after the app is ready")
         if not callable(fn):
             raise TypeError(f"middleware must be callable, got {fn!r}")
-        refuse_async(fn, f"middleware {getattr(fn, '__qualname__', fn)!r}", "use a plain def fn(ctx, next)")
+        _dec.refuse_async(fn, f"middleware {getattr(fn, '__qualname__', fn)!r}", "use a plain def fn(ctx, next)")
         self._middleware.append(fn)
         return self
 
     # --- readiness and the WSGI callable --------------------------------------------------------
 
-    @cached_property
+    @functools.cached_property
     def logger(self) -> "Any":
         """``app.logger``: the ``Logger`` whose keys are on every line of the process (koatty_lite.logsetup,
         loaded by the first use). Not a data descriptor: an app that sets its own ``self.logger`` keeps it.
@@ -267,7 +270,7 @@ class Koatty:
         return app_logger
 
     # PERF: operator.attrgetter getters (a code object fewer each at every cold start)
-    is_ready = property(_attr("_ready"), doc="True once ``create_application`` (or ``mark_ready``) finished.")
+    is_ready = property(operator.attrgetter("_ready"), doc="True once ``create_application`` (or ``mark_ready``) finished.")
 
     def mark_ready(self) -> None:
         """Compose the middleware chain, freeze routes and middleware, and accept requests."""
@@ -316,7 +319,7 @@ class Koatty:
             from .environ import respond as _respond  # a warm WSGI GET 7.7 -> 6.3 us, process_time best of 7)
         return _respond(handler, environ, start_response)
 
-    koatty_answer = koatty_respond = _answer  # output.koatty_answer: the serverless adapters' call
+    koatty_answer = koatty_respond = output.koatty_answer  # output.koatty_answer: the serverless adapters' call
 
     def _endpoint(self, ctx: "Context") -> "Any":
         method, path = ctx.method, ctx.path
@@ -328,7 +331,7 @@ class Koatty:
         if handler is None:
             if table is None:
                 raise errors.HttpException("Not Found", 1, 404)
-            allow = allowed(table)
+            allow = _rt.allowed(table)
             if method == "OPTIONS":
                 ctx.set("Allow", allow)
                 ctx.status = 204
@@ -389,7 +392,7 @@ class Koatty:
             except Exception:
                 _log.get_logger().exception("appStop listener %r failed", fn)
 
-    server = property(_attr("_server"), doc="The server started by ``listen()``, or None.")
+    server = property(operator.attrgetter("_server"), doc="The server started by ``listen()``, or None.")
 
 
 # --- bootstrap -----------------------------------------------------------------------------------
@@ -430,7 +433,7 @@ def _hook(app: "Koatty", obj: "Any", hooked: set) -> None:
     for name, fn in app.container.members(type(obj))[1].items():
         events = fn.__dict__.get("__koatty_events__")
         if events:
-            refuse_async(fn, f"@OnEvent method {type(obj).__name__}.{name}")
+            _dec.refuse_async(fn, f"@OnEvent method {type(obj).__name__}.{name}")
         for event in events or ():
             app.on(event, getattr(obj, name))
 
@@ -448,15 +451,15 @@ def _configured(app: "Koatty", kind: str, section: str, decorator: str) -> list:
     container = app.container
     names = app.get_config(section + ".list")
     if not names and kind == "PLUGIN":
-        names = [*map(koatty_name, container.of_type("PLUGIN"))]
+        names = [*map(_dec.koatty_name, container.of_type("PLUGIN"))]
     out = []
     for name in names or ():
         if name not in container.classes and kind == "MIDDLEWARE" and name in BUILTIN_MIDDLEWARE:
             module, attr = BUILTIN_MIDDLEWARE[name]
             # PERF: a built-in middleware's module is imported only by an app that lists it.
             container.register(getattr(__import__(module, fromlist=[attr]), attr))
-        if name not in container.classes or koatty_type(container.classes[name]) != kind:
-            raise _injection_error(f"{section} {name!r} in config {section}.list is not a registered {decorator}")
+        if name not in container.classes or _dec.koatty_type(container.classes[name]) != kind:
+            raise _dec._injection_error(f"{section} {name!r} in config {section}.list is not a registered {decorator}")
         options = (app.get_config(section + ".config") or {}).get(name) or {}
         if options.get("enabled", True) is not False:
             out.append((name, options))
@@ -467,7 +470,7 @@ def _load_plugins(app: "Koatty", hooked: set) -> None:
     """loadPlugin: plugins run in config["plugin"]["list"] order (every registered plugin when empty)."""
     for name, options in _configured(app, "PLUGIN", "plugin", "@Plugin()"):
         plugin = app.container.get(name)
-        refuse_async(getattr(plugin, "run", None), f"{name}.run", "use a plain def run(self, options, app)")
+        _dec.refuse_async(getattr(plugin, "run", None), f"{name}.run", "use a plain def run(self, options, app)")
         plugin.run(options, app)
 
 
@@ -475,11 +478,11 @@ def _load_middleware(app: "Koatty", hooked: set) -> None:
     """loadMiddleware: config["middleware"]["list"] gives the order; options from middleware.config[name]."""
     for name, options in _configured(app, "MIDDLEWARE", "middleware", "@Middleware()"):
         middleware = app.container.get(name)
-        refuse_async(getattr(middleware, "run", None), f"{name}.run", "use a plain def run(self, options, app)")
+        _dec.refuse_async(getattr(middleware, "run", None), f"{name}.run", "use a plain def run(self, options, app)")
         fn = middleware.run(options, app)
         if not callable(fn):
             raise TypeError(f"middleware {name}.run(options, app) must return a function fn(ctx, next)")
-        refuse_async(fn, f"middleware {name} (the function its run() returns)", "return a plain def fn(ctx, next)")
+        _dec.refuse_async(fn, f"middleware {name} (the function its run() returns)", "return a plain def fn(ctx, next)")
         app._middleware.append(fn)
 
 
@@ -503,7 +506,7 @@ def _load_controllers(app: "Koatty", hooked: set) -> None:
                     raise TypeError(f"{what} on controller method {c.__name__}.{attr}: controllers are created "
                                     f"per request; put it on a @Service() or @Component() method")
             for method, path in fn.__dict__.get("__koatty_routes__", ()):
-                routes.append((method, join_path(prefix, path), c, fn, prepared))
+                routes.append((method, _rt.join_path(prefix, path), c, fn, prepared))
 
 
 def _load_router(app: "Koatty", hooked: set) -> None:
@@ -516,14 +519,14 @@ def _load_router(app: "Koatty", hooked: set) -> None:
     for method, path, c, fn, prepared in pending:
         paths.setdefault(fn, []).append(path)
     for method, path, c, fn, prepared in pending:
-        route = Route(app, c, fn, prepared)
+        route = _rt.Route(app, c, fn, prepared)
         # A PathVariable must name a parameter of the route's path: without a default on every path it is
         # mounted on; with a default on at least one (else the name is a typo that never matches).
-        names = path_params(path)
+        names = _rt.path_params(path)
         for arg, extractor in route.extractors:
-            if extractor.getter is not _get_path or extractor.key in names:
+            if extractor.getter is not _rt._get_path or extractor.key in names:
                 continue
-            if extractor.default is not _MISSING and extractor.key in sum(map(path_params, paths[fn]), []):
+            if extractor.default is not _dec._MISSING and extractor.key in sum(map(_rt.path_params, paths[fn]), []):
                 continue  # mounted on several paths, optional where absent
             have = re.sub(r":wildcard\b", "* (wildcard)", ", ".join(map(":".__add__, names))) or "none"
             raise ValueError(f"{route.label}: argument {arg!r} is PathVariable({extractor.key!r}) but route "
@@ -557,7 +560,7 @@ BOOT_PHASES = (
 def _load_singletons(app: "Koatty", hooked: set) -> None:
     """Every singleton hooked to events; the exception handler chosen; @Scheduled tasks collected."""
     container = app.container
-    for kind in SINGLETON_TYPES:
+    for kind in _dec.SINGLETON_TYPES:
         for c in container.of_type(kind):
             _hook(app, container.get(c), hooked)
     handlers = container.of_type("EXCEPTION_HANDLER")
@@ -565,14 +568,14 @@ def _load_singletons(app: "Koatty", hooked: set) -> None:
         # Koatty: one global handler; the last registered wins.
         app.exception_handler = container.get(handlers[-1])
         if not callable(getattr(app.exception_handler, "handle", None)):
-            raise TypeError(f"{koatty_name(handlers[-1])} needs a handle(self, ctx, exc) method")
-        refuse_async(app.exception_handler.handle, f"{koatty_name(handlers[-1])}.handle")
+            raise TypeError(f"{_dec.koatty_name(handlers[-1])} needs a handle(self, ctx, exc) method")
+        _dec.refuse_async(app.exception_handler.handle, f"{_dec.koatty_name(handlers[-1])}.handle")
     for obj in list(container.instances.values()):
         for attr, fn in container.members(type(obj))[1].items():
             spec = fn.__dict__.get("__koatty_scheduled__")
             if spec:
                 expression, task_name = spec
-                refuse_async(fn, f"@Scheduled method {type(obj).__name__}.{attr}")
+                _dec.refuse_async(fn, f"@Scheduled method {type(obj).__name__}.{attr}")
                 app.scheduled_tasks.append((task_name or f"{type(obj).__name__}.{attr}", expression,
                                             getattr(obj, attr)))
     if app.scheduled_tasks:

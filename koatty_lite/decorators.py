@@ -7,8 +7,8 @@ class ``__koatty_type__``, ``__koatty_name__``, controllers ``__koatty_path__``;
 ``__koatty_routes__``, ``__koatty_before__``/``__koatty_after__``, ``__koatty_events__``,
 ``__koatty_scheduled__``; classes ``__koatty_before_each__``/``__koatty_after_each__``.
 """
+import functools  # why: free, `re` and `enum` have loaded it already
 import sys
-from functools import partial  # why: free, `re` and `enum` have loaded functools already
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -483,7 +483,7 @@ def refuse_async(fn: "Any", label: str, hint: str = "use a plain def") -> None:
     """Raise TypeError when ``fn`` (a function, bound method or object with ``__call__``) is
     ``async def`` or an async generator: the core is synchronous, and a coroutine nobody awaits
     would silently do nothing. A ``functools.partial`` is looked through."""
-    while isinstance(fn, partial):
+    while isinstance(fn, functools.partial):
         fn = fn.func
     code = getattr(fn, "__code__", None)
     if code is None:

@@ -10,9 +10,9 @@ own every INFO line of the "koatty" logger would vanish there. With ``AWS_LAMBDA
 ``KOATTY_LOG_FORMAT=json`` or the app's ``log.format: "json"`` every line is one JSON object
 (koatty_lite.logjson, loaded only then). See docs/observability.md.
 """
+import _thread
+import itertools
 import os
-from _thread import RLock, _local
-from itertools import count
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,13 +27,13 @@ FORMAT = "[%(asctime)s] [%(levelname)s] [%(request_id)s] %(message)s"
 LEVELS = {"TRACE": 10, "DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "FATAL": 50,
           "CRITICAL": 50}
 
-_state = _local()
+_state = _thread._local()
 _logger = None
-_lock = RLock()  # why: two threads asking for the first logger must not install two handlers
+_lock = _thread.RLock()  # why: two threads asking for the first logger must not install two handlers
 _keys = {}  # app.logger.append_keys(): keys on every line of the process
 _format = ["text"]  # "text" or "json": what configure() last installed
 _invocations = [0]  # invocations counted in this process (cold_start: the first; 0 while booting)
-_counter = count(1)  # why: next() on it is atomic, two first requests on two threads cannot both be cold
+_counter = itertools.count(1)  # why: next() on it is atomic, two first requests on two threads cannot both be cold
 
 
 def json_from_env(environ: "Any" = None) -> bool:

@@ -6,10 +6,12 @@ on first use (_LAZY, HttpFormat.source): http.py (HttpFormat, formats_for(), loa
 the general serving path, the environ rules), wsgi.py, the clouds' modules. Imports nothing from the koatty_lite core but the leaf errors.py (the one error shape). See
 docs/triggers.md; new formats are registrations (register_format), not edits here.
 """
+# PERF: `import x`, not `from x import y` of a module (which first asks it for __path__: a failed lookup, ~7k
+# instructions a statement)
+import _thread
+import functools
+import os as _os
 import sys as _sys
-from _thread import RLock
-from functools import partial as _partial
-from os import environ as _environ
 
 from .. import _import
 
@@ -43,7 +45,7 @@ def running_on(environ=None):
     """The cloud whose function runtime this process runs in, from its environment: ``"aws"``
     (AWS_LAMBDA_FUNCTION_NAME, or AWS_EXECUTION_ENV ``AWS_Lambda_*``), ``"alicloud"`` (FC_FUNCTION_NAME),
     ``"tencent"`` (SCF_FUNCTIONNAME, or TENCENTCLOUD_RUNENV ``SCF``), asked in that order; else None."""
-    env = _environ if environ is None else environ
+    env = _os.environ if environ is None else environ
     # PERF: the first variable found answers (one os.environ read on Lambda, ~5 µs each at cold start)
     if env.get("AWS_LAMBDA_FUNCTION_NAME") or env.get("AWS_EXECUTION_ENV", "").startswith("AWS_Lambda_"):
         return "aws"
@@ -79,7 +81,7 @@ def load_platforms(*names):
     return tuple(done)
 
 
-_LOAD_LOCK = RLock()
+_LOAD_LOCK = _thread.RLock()
 
 
 def _stand_in(namespace, module, name, *args):
@@ -94,7 +96,7 @@ def _stand_in(namespace, module, name, *args):
 # PERF: a fast path's rare branches (a query string, a malformed event, an answer that is not plain text) keep
 # their module off the cold start, and cost nothing once loaded (a function-level import costs ~0.75 µs per
 # call); a partial of _stand_in: one object per stand-in, no closure with its cells, and no code object of its own
-_later = _partial(_partial, _stand_in)
+_later = functools.partial(functools.partial, _stand_in)
 
 
 # BadEvent(message), the class loaded with serverless/http.py by the first malformed event, which puts it here in

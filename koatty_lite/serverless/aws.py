@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html,
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html,
 https://docs.aws.amazon.com/vpc-lattice/latest/ug/lambda-functions.html
 """
-from functools import partial
+import functools
 
 from ..errors import _LINES, status_line
 from . import PLAIN_TYPES, XFF, Request, _later, aws_only, body_source, check_multi, check_single, path_info, \
@@ -214,8 +214,8 @@ def _v2_stage(req, stage):
             req.path = pi[len(prefix):] or "/"
 
 
-to_request_apigw_v2 = partial(_to_request_v2, "apigw-v2")  # Request for an HTTP API payload 2.0 event
-to_request_function_url = partial(_to_request_v2, "function-url")  # Request for a Lambda Function URL event
+to_request_apigw_v2 = functools.partial(_to_request_v2, "apigw-v2")  # Request for an HTTP API payload 2.0 event
+to_request_function_url = functools.partial(_to_request_v2, "function-url")  # Request for a Lambda Function URL event
 
 
 def answer_v2(request, status, headers, body, ctype):
