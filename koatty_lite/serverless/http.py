@@ -976,6 +976,7 @@ def _rest(environ, rc, strip_base_path, in_path):
 
 
 _TEXT_BODY = (str, type(None))
+_EMPTY = (None, {})  # ALB's no query (PERF: no dict made per event)
 
 
 def _environ_rid(event, context):
@@ -1069,7 +1070,7 @@ def to_environ_alb(event, context, strip_base_path=""):
     if remote:
         remote = remote.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
     query = _alb_query(event) if get("multiValueQueryStringParameters") is not None or get(
-        "queryStringParameters") not in (None, {}) else ""
+        "queryStringParameters") not in _EMPTY else ""
     environ_of(environ, method, path, query, body.encode() if body else b"", remote, "http", event, context,
                (rc.get("requestId") or None) if context is None else _environ_rid(event, context))
     if strip_base_path:
