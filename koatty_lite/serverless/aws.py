@@ -94,33 +94,25 @@ def detect_lattice_v2(event):
 
 
 # ---------------------------------------------------------------- REST v1
-def _header_source(event, default_host=None):
-    """The header source (``Request.pairs``) of a payload 1.0 / ALB event: multiValueHeaders when
-    present, else headers."""
-    multi = event.get("multiValueHeaders")
-    if multi is not None:
-        return check_multi(multi, "multiValueHeaders"), True, default_host, None
-    return check_single(event.get("headers"), "headers"), False, default_host, None
-
-
 def to_request_apigw_v1(event, context, strip_base_path=""):
     """Request for an API Gateway REST (payload 1.0) event."""
     # PERF: the hot path of the most common event, read inline (helpers' calls and make_request's
     # checks written out: 19.8k -> 11k instructions with 8 headers); the rare cases in helpers
     get = event.get
     method, path = get("httpMethod"), get("path")
-    if type(method) is not str or type(path) is not str or not method or not path:
+    if not (type(method) is type(path) is str and method and path):  # why chained: a branch fewer (complexity)
         _bad_line(method, "httpMethod", path, "path")
     rc = get("requestContext") or _NO_CONTEXT
-    domain = rc.get("domainName")
-    headers = _header_source(event, domain if type(domain) is str else None)
-    no_query = get("multiValueQueryStringParameters") is None and get("queryStringParameters") is None
+    domain, multi = rc.get("domainName"), get("multiValueHeaders")
+    # the header source (Request.pairs): multiValueHeaders when present, else headers
+    headers = (check_single(get("headers"), "headers") if multi is None else check_multi(multi, "multiValueHeaders"),
+               multi is not None, domain if type(domain) is str else None, None)
+    no_query = get("multiValueQueryStringParameters") is None is get("queryStringParameters")  # both None
     body = get("body")
     if body is not None and (type(body) is not str or get("isBase64Encoded")):
         body = body_source(body, get("isBase64Encoded"))
-    req = Request(method, path_info(path), "" if no_query else _query_v1(get), headers, body,
-                  _v1_source_ip(rc, event), "https", event, context, PLATFORM, "apigw-v1",
-                  _aws_request_id(rc, event, context))
+    req = Request(method, path_info(path), "" if no_query else _query_v1(get), headers, body, _v1_source_ip(rc, event),
+                  "https", event, context, PLATFORM, "apigw-v1", _aws_request_id(rc, event, context))
     stage = rc.get("stage")
     if type(stage) is str and stage != "$default":
         # why: on execute-api the stage is not in `path` but is in the public URL: SCRIPT_NAME, read
@@ -178,12 +170,12 @@ def _to_request_v2(kind, event, context, strip_base_path=""):
     http = rc.get("http")
     method = http.get("method") if type(http) is dict else None
     raw_path, query = get("rawPath"), get("rawQueryString") or ""
-    if type(method) is not str or type(raw_path) is not str or type(query) is not str or not method:
+    if not (type(method) is type(raw_path) is type(query) is str and method):  # why chained: as REST v1's
         _v2_line(event, http)  # raises the BadEvent naming the field
     headers = check_single(get("headers"), "headers")
-    cookies = get("cookies")
-    if cookies:
-        _check_cookies(cookies)  # why: Function URLs repeat them in headers.cookie: one source only (Request.pairs)
+    cookies = get("cookies")  # why kept apart: Function URLs repeat them in headers.cookie: one source (Request.pairs)
+    if cookies and (type(cookies) is not list or {*map(type, cookies)} != {str}):  # PERF: no generator, no helper
+        raise _bad_event("cookies must be a list of strings")
     domain = rc.get("domainName")
     body, b64 = get("body"), get("isBase64Encoded")
     if body is not None and (type(body) is not str or b64):
@@ -197,11 +189,6 @@ def _to_request_v2(kind, event, context, strip_base_path=""):
         strip_request_base(req, strip_base_path)
     req.authorizer = rc.get("authorizer")
     return req
-
-
-def _check_cookies(cookies):
-    if type(cookies) is not list or {*map(type, cookies)} != {str}:  # PERF: no generator (a code object fewer)
-        raise _bad_event("cookies must be a list of strings")
 
 
 def _v2_stage(req, stage):
@@ -232,17 +219,18 @@ def to_request_alb(event, context, strip_base_path=""):
     """Request for an ALB target event (single- or multi-value mode)."""
     get = event.get  # PERF: read inline as REST v1 (helpers' calls written out: ALB GET -3k instructions)
     method, path = get("httpMethod"), get("path")
-    if type(method) is not str or type(path) is not str or not method or not path:
+    if not (type(method) is type(path) is str and method and path):  # as REST v1's
         _bad_line(method, "httpMethod", path, "path")
     multi_query, query = get("multiValueQueryStringParameters"), get("queryStringParameters")
     body, b64 = get("body"), get("isBase64Encoded")
     if body is not None and (type(body) is not str or b64):
         body = body_source(body, b64)
     no_query = multi_query in _EMPTY and query in _EMPTY
-    rc = get("requestContext")
-    req = Request(method, path_info(path), "" if no_query else _alb_query(event), _header_source(event), body, XFF,
-                  "http", event, context, PLATFORM, "alb",
-                  _aws_request_id(rc if type(rc) is dict else _NO_CONTEXT, event, context))
+    rc, multi = get("requestContext"), get("multiValueHeaders")
+    headers = (check_single(get("headers"), "headers") if multi is None else check_multi(multi, "multiValueHeaders"),
+               multi is not None, None, None)  # as REST v1's
+    req = Request(method, path_info(path), "" if no_query else _alb_query(event), headers, body, XFF, "http", event,
+                  context, PLATFORM, "alb", _aws_request_id(rc if type(rc) is dict else _NO_CONTEXT, event, context))
     if strip_base_path:
         strip_request_base(req, strip_base_path)
     req.alb_multi = "multiValueHeaders" in event
@@ -254,21 +242,18 @@ _EMPTY = (None, {})  # no query: absent, null or {} (ALB sends {} for a request 
 
 def answer_alb(request, status, headers, body, ctype):
     """ALB response of a plain answer, in the mode the request came in."""
+    # PERF: the known codes' lines read from errors' table, no status_line call (ALB GET -0.7k instructions)
+    line = _LINES.get(status) or status_line(status)
+    if (request.get("koatty.alb_multi") if type(request) is dict else request.alb_multi):
+        # the multi-value mode: REST v1's response with the line
+        return {"statusCode": status, "statusDescription": line,
+                **answer_apigw_v1(request, status, headers, body, ctype)}
     if ctype in PLAIN_TYPES and (text := body.decode("latin-1")).isascii():  # PERF: as answer_apigw_v1
         b64 = False
     else:
         text, b64 = body_text(body, ctype)
-    # PERF: the known codes' lines read from errors' table, no status_line call (ALB GET -0.7k instructions)
-    out = {"statusCode": status, "statusDescription": _LINES.get(status) or status_line(status)}
-    if (request.get("koatty.alb_multi") if type(request) is dict else request.alb_multi):
-        multi = out["multiValueHeaders"] = {}
-        for name, value in headers:
-            multi[name] = [value]
-    else:
-        out["headers"] = dict(headers)
-    out["body"] = text
-    out["isBase64Encoded"] = b64
-    return out
+    return {"statusCode": status, "statusDescription": line, "headers": dict(headers), "body": text,
+            "isBase64Encoded": b64}
 
 
 # A 400 in the AWS shape of the kind, naming the invocation's request id: SOURCE's function of that name (a malformed

@@ -849,7 +849,7 @@ def _request_environ(self):
     return env
 
 
-Request.environ = property(_request_environ)  # why here: serverless.Request.__getattr__ imports this module
+Request.environ = property(_request_environ)  # why here: serverless.Request's stand-in imports this module
 
 
 # ---------------------------------------------------------------- AWS: the rare half of serverless/aws.py's formats

@@ -1,6 +1,6 @@
 """The serverless ``Request``'s header half (serverless/__init__.py's Request): its header view (``HeaderView``),
 the header pairs, SERVER_NAME and the trace id. Importing it puts ``pairs``, ``headers``, ``server_name`` and
-``trace_id`` on ``Request`` (its ``environ``: serverless/http.py's), whose ``__getattr__`` imports it at the first read
+``trace_id`` on ``Request`` (its ``environ``: serverless/http.py's), whose stand-ins import it at the first read
 of one (once, under the import lock: a second thread's first read waits for it). ``Request.header`` reads one
 header without it when it can.
 
@@ -177,7 +177,6 @@ def _amend(pairs, headers, default_host, cookies):
     return pairs
 
 
-@property
 def pairs(self):
     """The event's header pairs, in order, flattened on first use from the header source a format gave:
     ``(map, multi, default_host, cookies)``: the event's validated single- or multi-value map, the Host to
@@ -202,7 +201,6 @@ def pairs(self):
     self._pairs = pairs
     return pairs
 
-@property
 def headers(self):
     """The request headers (``HeaderView``)."""
     h = self._headers
@@ -213,7 +211,6 @@ def headers(self):
         h._req = self
     return h
 
-@property
 def server_name(self):
     """SERVER_NAME as ``make_environ`` sets it: the Host without its port, "localhost" without a Host."""
     headers = self.headers
@@ -226,11 +223,10 @@ def server_name(self):
             return name
     return host
 
-@property
 def trace_id(self):
     """The X-Amzn-Trace-Id header, or None."""
     return self.headers.get("x-amzn-trace-id") or None
 
 
-for _name in ("pairs", "headers", "server_name", "trace_id"):  # Request.__getattr__'s names (_MEMBERS)
-    setattr(Request, _name, globals()[_name])
+for _name in ("pairs", "headers", "server_name", "trace_id"):  # in the place of Request's stand-ins (serverless/__init__.py)
+    setattr(Request, _name, property(globals()[_name]))
