@@ -221,9 +221,8 @@ class Context:
             rid = self._req.request_id
             if not rid:
                 # PERF: a serverless Request reads one header without building the view when it can
-                # (ALB GET without a context: -13k instructions)
-                header = getattr(self._req, "header", None)
-                rid = self.headers.get("x-request-id") if header is None else header("x-request-id")
+                # (ALB GET without a context: -13k instructions); a method of both requests, called as one (-0.8k)
+                rid = self._req.header("x-request-id")
                 if not rid or len(rid) > 128 or not _REQUEST_ID_CHARS.issuperset(rid):
                     # PERF: new_request_id's usual case written out (ALB GET without an id -1k instructions)
                     rid = next(_IDS[0]) if _IDS else new_request_id()

@@ -106,6 +106,10 @@ class EnvironRequest:
             h = self._headers = Headers(self.environ)
         return h
 
+    def header(self, key: str) -> str | None:
+        """``headers.get(key)`` (the serverless Request's ``header``: ctx.request_id reads X-Request-Id with it)."""
+        return self.headers.get(key)
+
     def has_body(self) -> bool:
         """True when CONTENT_LENGTH announces a body."""
         length = self.environ.get("CONTENT_LENGTH")
