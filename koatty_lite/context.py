@@ -257,10 +257,10 @@ class Context:
             headers = req.headers
             data, files = parse_body(raw, headers.get("content-type", ""), headers.get("content-encoding", ""),
                                      limit=limit)
-        except PayloadError as exc:
+        except ValueError as exc:  # a PayloadError; a BadEvent: a text body without UTF-8 (serverless Request.body)
             from . import errors  # PERF: here, not at import (importlib's _handle_fromlist at each cold start)
 
-            raise errors.HttpException(exc.message, 1, exc.status) from None
+            raise errors.HttpException(str(exc), 1, getattr(exc, "status", 400)) from None
         # Why: RequestBody() is documented as {} for an empty body; a JSON `null` (or blank) body is one.
         self._body_data = {} if data is None else data
         self._files = files or {}

@@ -11,7 +11,7 @@ import json
 import pytest
 
 import koatty_lite
-from koatty_lite import Controller, GetMapping, Koatty
+from koatty_lite import Controller, GetMapping, Koatty, PostMapping, RequestBody
 from robust_support import build_http, check_response, http_kinds, response_shape
 
 KINDS = http_kinds()
@@ -175,3 +175,48 @@ def test_a_koatty_app_s_header_text_is_never_reinterpreted_as_a_native_string(ki
     already ("Ã©" went out as "é")."""
     ans = check_response(koatty_lite.handler(LiteralApp)(event(kind, "/literal"), None), shape(kind))
     assert ans.header("x-literal") == "\u00c3\u00a9"
+
+
+@Controller("/")
+class BodyController:
+    @PostMapping("/echo")
+    def echo(self, body=RequestBody()):
+        return body
+
+
+def _surrogate_body_event(kind):
+    """A POST whose JSON-escaped text body holds a lone surrogate ("\\ud800": json.loads accepts it; no UTF-8 has it)."""
+    from koatty_lite.cli.event import HTTP_BUILDERS, HttpRequest
+
+    ev = HTTP_BUILDERS[kind](HttpRequest("POST", "/echo", "", [("host", "example.com"), ("content-type",
+                                                                                       "application/json")],
+                                         body=b'{"a": "MARK"}'))
+    text = json.dumps(ev)
+    if "MARK" not in text:
+        pytest.skip(f"{kind} carries its body as base64")
+    return json.loads(text.replace("MARK", "\\ud800"))
+
+
+@pytest.mark.parametrize("target", ["koatty", "wsgi"])
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "scf-clb"])
+def test_a_text_body_with_a_lone_surrogate_is_a_400_not_a_crash(kind, target, monkeypatch):
+    """Fails on the old code: the body's UTF-8 encoding raised UnicodeEncodeError out of the handler (a Koatty
+    app's error path read ctx.environ, which encoded it again), on the fast and the general environ alike."""
+    from koatty_lite.serverless import http
+
+    def wsgi(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    class App(Koatty):
+        components = [BodyController]
+
+    h = koatty_lite.handler(App if target == "koatty" else wsgi)
+    ev = _surrogate_body_event(kind)
+    assert "\ud800" in json.dumps(ev, ensure_ascii=False)
+    monkeypatch.setattr(http, "_ENV_KEYS", {"content-type": "CONTENT_TYPE", "content-length": None})
+    for _ in range(2):  # a cold header-key cache (the general environ), then a warm one (the fast environ)
+        ans = check_response(h(json.loads(json.dumps(ev)), None), shape(kind))
+        assert ans.status == 400
+        assert ans.json()["message"] == "body must be UTF-8 text (a lone surrogate is not)"

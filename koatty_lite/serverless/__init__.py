@@ -241,8 +241,7 @@ def server(fmt, wsgi_app, strip_base_path=""):
 # The names of the modules loaded on first use (PERF: off the HTTP cold start): name -> module.
 _LAZY = dict.fromkeys((
     "HttpFormat", "formats_for", "load_format", "BadEvent", "UnknownEventError", "register_format", "platforms", "detect_http", "_serve", "_load", "_claim",
-    "_left_out_here", "_check_record", "_check_functions", "_environ_via", "_wsgi_server", "_canonical",
-    "bad_answer"), "http")
+    "_left_out_here", "bad_answer"), "http")
 _LAZY.update(dict.fromkeys(("serve_http", "unclaimed_error", "run_wsgi", "ServerlessAdapter", "AwsLambdaAdapter",
                             "AliCloudFcAdapter", "TencentScfAdapter"), "wsgi"))
 _LAZY.update(dict.fromkeys(("decode_awslogs", "decode_clslogs", "MalformedEventError"), "decode"))
@@ -361,7 +360,7 @@ class Request:
         """The body bytes (a text body is encoded on first use)."""
         body = self._body
         if type(body) is not bytes:
-            body = self._body = body.encode("utf-8") if body else b""
+            body = self._body = utf8(body)
         return body
 
     def has_body(self):
@@ -382,6 +381,15 @@ class Request:
 
     def __repr__(self):
         return f"<Request {self.kind} {self.method} {self.path}>"
+
+
+def utf8(text):
+    """The UTF-8 bytes of an event's text body (None: b""); a lone surrogate (a JSON "\\ud800" escape) has none:
+    the event's fault, a BadEvent (the 400)."""
+    try:
+        return text.encode() if text else b""
+    except UnicodeEncodeError:
+        raise _bad_event("body must be UTF-8 text (a lone surrogate is not)") from None
 
 
 def body_source(body, is_b64):

@@ -14,7 +14,7 @@ from time import perf_counter
 
 from ..errors import error_body as _shape, status_line
 from . import (_BY_PLATFORM, _FORMATS, _KIND_PLATFORM, _LOAD_LOCK, _SKIPPED, _TCHARS, XFF, Request, _formats, _index,
-               body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base,
+               body_source, check_single, context_request_id, path_info, request_id_of, strip_request_base, utf8,
                _shaper, _slot, load_platforms, running_on)
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
@@ -32,7 +32,7 @@ def decode_body(body, is_b64):
     if not isinstance(body, (str, bytes)):
         raise BadEvent("body must be a string")
     if not is_b64:
-        return body.encode("utf-8") if isinstance(body, str) else body
+        return utf8(body) if isinstance(body, str) else body
     import binascii  # PERF: a C extension (~0.2 ms to load); only base64 bodies need it
 
     try:  # UnicodeEncodeError (a non-ASCII text) and binascii.Error are ValueErrors
@@ -828,8 +828,6 @@ def _request_environ(self):
         pairs = self._pairs
         body = self._body
         remote = self._remote
-        from .http import make_environ  # PERF: a foreign WSGI app or ctx.environ only
-
         env = make_environ(self.method, self.path, self.query, pairs if type(pairs) is list else self.pairs,
                            body if type(body) is bytes else self.body,
                            (self.remote_addr or None) if remote is XFF else remote,
@@ -976,7 +974,6 @@ def _rest(environ, rc, strip_base_path, in_path):
 
 
 _TEXT_BODY = (str, type(None))
-_EMPTY = (None, {})  # ALB's no query (PERF: no dict made per event)
 
 
 def _environ_rid(event, context):
@@ -989,7 +986,7 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     get = event.get
     method, path, rc, body = get("httpMethod"), get("path"), get("requestContext"), get("body")
     multi = get("multiValueHeaders")
-    environ = env_headers(_V1_BASE, multi, True) if multi is not None else env_headers(_V1_BASE, get("headers"))
+    environ = env_headers(_V1_BASE, get("headers") if multi is None else multi, multi is not None)
     if (environ is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
             or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
         from .aws import to_request_apigw_v1  # the general rules (rare)
@@ -999,7 +996,7 @@ def to_environ_apigw_v1(event, context, strip_base_path=""):
     query = "" if get("multiValueQueryStringParameters") is None is get("queryStringParameters") else _query_v1(get)
     ident = rc.get("identity")
     remote = ident.get("sourceIp") if type(ident) is dict else None
-    environ_of(environ, method, path, query, body.encode() if body else b"",
+    environ_of(environ, method, path, query, utf8(body),
                remote if type(remote) is str else (_source_ip(event) or ""), "https", event, context,
                (rc.get("requestId") or None) if context is None else _environ_rid(event, context), rc.get("domainName"))
     return _rest(environ, rc, strip_base_path, False)
@@ -1019,7 +1016,7 @@ def _environ_v2(kind, event, context, strip_base_path=""):
         from .aws import _to_request_v2  # the general rules (rare)
 
         return _to_request_v2(kind, event, context, strip_base_path).environ
-    environ_of(environ, method, raw_path, query, body.encode() if body else b"", http.get("sourceIp") or "", "https",
+    environ_of(environ, method, raw_path, query, utf8(body), http.get("sourceIp") or "", "https",
                event, context, (rc.get("requestId") or None) if context is None else _environ_rid(event, context),
                rc.get("domainName"))
     return _rest(environ, rc, strip_base_path, True)
@@ -1059,8 +1056,7 @@ def to_environ_alb(event, context, strip_base_path=""):
     get = event.get
     method, path, body, rc = get("httpMethod"), get("path"), get("body"), get("requestContext")
     is_multi = "multiValueHeaders" in event
-    environ = env_headers(_ALB_BASE, get("multiValueHeaders"), True) if is_multi else env_headers(_ALB_BASE,
-                                                                                                  get("headers"))
+    environ = env_headers(_ALB_BASE, get("multiValueHeaders" if is_multi else "headers"), is_multi)
     if (environ is None or type(rc) is not dict or not type(method) is type(path) is str or "" in (method, path)
             or get("isBase64Encoded") or type(body) not in _TEXT_BODY):
         from .aws import to_request_alb  # the general rules (rare)
@@ -1070,8 +1066,8 @@ def to_environ_alb(event, context, strip_base_path=""):
     if remote:
         remote = remote.rsplit(",", 1)[-1].strip()  # the last entry: the one the balancer appended
     query = _alb_query(event) if get("multiValueQueryStringParameters") is not None or get(
-        "queryStringParameters") not in _EMPTY else ""
-    environ_of(environ, method, path, query, body.encode() if body else b"", remote, "http", event, context,
+        "queryStringParameters") not in (None, {}) else ""
+    environ_of(environ, method, path, query, utf8(body), remote, "http", event, context,
                (rc.get("requestId") or None) if context is None else _environ_rid(event, context))
     if strip_base_path:
         strip_base(environ, strip_base_path)
