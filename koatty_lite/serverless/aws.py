@@ -100,7 +100,7 @@ def to_request_apigw_v1(event, context, strip_base_path=""):
     # checks written out: 19.8k -> 11k instructions with 8 headers); the rare cases in helpers
     get = event.get
     method, path = get("httpMethod"), get("path")
-    if not (type(method) is type(path) is str and method and path):  # why chained: a branch fewer (complexity)
+    if not (method.__class__ is path.__class__ is str and method and path):  # why chained: a branch fewer (complexity)
         _bad_line(method, "httpMethod", path, "path")
     rc = get("requestContext") or _NO_CONTEXT
     domain, multi = rc.get("domainName"), get("multiValueHeaders")
@@ -170,7 +170,7 @@ def _to_request_v2(kind, event, context, strip_base_path=""):
     http = rc.get("http")
     method = http.get("method") if type(http) is dict else None
     raw_path, query = get("rawPath"), get("rawQueryString") or ""
-    if not (type(method) is type(raw_path) is type(query) is str and method):  # why chained: as REST v1's
+    if not (method.__class__ is raw_path.__class__ is query.__class__ is str and method):  # why chained: as REST v1's
         _v2_line(event, http)  # raises the BadEvent naming the field
     headers = check_single(get("headers"), "headers")
     cookies = get("cookies")  # why kept apart: Function URLs repeat them in headers.cookie: one source (Request.pairs)
@@ -219,7 +219,7 @@ def to_request_alb(event, context, strip_base_path=""):
     """Request for an ALB target event (single- or multi-value mode)."""
     get = event.get  # PERF: read inline as REST v1 (helpers' calls written out: ALB GET -3k instructions)
     method, path = get("httpMethod"), get("path")
-    if not (type(method) is type(path) is str and method and path):  # as REST v1's
+    if not (method.__class__ is path.__class__ is str and method and path):  # as REST v1's
         _bad_line(method, "httpMethod", path, "path")
     multi_query, query = get("multiValueQueryStringParameters"), get("queryStringParameters")
     body, b64 = get("body"), get("isBase64Encoded")
