@@ -612,6 +612,7 @@ class Route:
         """What a request does, decided at boot: the controller's starting fields, the path arguments
         read without extractors, and ``bare`` (no __init__, argument or aspect: call the method as is)."""
         self.fields = {**prepared, "app": self.app}  # ctx is added per request
+        self.plain = self.new is object.__new__  # no own __new__ (PERF: told once, not per request)
         # path_args: ((argument, key), ...) when every argument is a required ``PathVariable`` read as text (no
         # annotation, or ``str``): the router's match always holds its key (a route whose path lacks it fails the
         # boot), so the value needs neither a lookup with a default nor a conversion. Else None.
@@ -638,7 +639,7 @@ class Route:
         # and a copy of the fields as the object's __dict__ (-0.5k instructions against __dict__.update)
         obj = self.new(self.cls)
         # why: an own __new__ may have set state the object keeps
-        obj.__dict__ = d = self.fields.copy() if self.new is object.__new__ else {**obj.__dict__, **self.fields}
+        obj.__dict__ = d = self.fields.copy() if self.plain else {**obj.__dict__, **self.fields}
         d["ctx"] = ctx
         # PERF: bare (no __init__, argument or aspect): the method is called on the object as made;
         # path_one: with its one path parameter, no _call frame nor kwargs (GET /users/:id -2k instructions)
