@@ -96,7 +96,7 @@ def _install_sigterm() -> None:
 
 
 # PERF: map, not a generator expression (a code object fewer at import)
-_BUILTIN_MODULES = frozenset(map((__package__ + ".serverless.").__add__, _sv.BUILTIN_PLATFORMS))
+_BUILTIN_MODULES = tuple(map((__package__ + ".serverless.").__add__, _sv.BUILTIN_PLATFORMS))  # not a set (context.py)
 
 
 _no_event = ().__contains__  # the detector of a handler without HTTP formats: claims nothing (PERF: no code object)

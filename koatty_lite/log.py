@@ -75,5 +75,5 @@ def __getattr__(name: str) -> "Any":
 
 # PERF: printable, is_json, level_from_env, current_request_id and next_invocation, which no cold GET calls, live
 # there too (six code objects out of every cold start's code cache).
-_SETUP_NAMES = frozenset(("configure", "Logger", "app_logger", "RequestIdFilter", "TextFormatter", "printable",
-                          "is_json", "level_from_env", "current_request_id", "next_invocation"))
+_SETUP_NAMES = ("configure", "Logger", "app_logger", "RequestIdFilter", "TextFormatter", "printable",
+                "is_json", "level_from_env", "current_request_id", "next_invocation")

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 # A parameter name is an ASCII identifier after ``:`` (``/users/:id``); ``*`` matches the rest of the path.
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_NAME_CHARS = _NAME_START | frozenset("0123456789")
+# PERF: strings (and a dict below), not frozensets: the gc traverses every set at each collection (context.py)
+_NAME_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+_NAME_CHARS = _NAME_START + "0123456789"
 
 
 def join_path(*parts: str) -> str:
@@ -135,7 +136,7 @@ def _match(shape: tuple, path: str, parts: "list | None" = None) -> "dict | None
     return params
 
 
-_KEPT_METHODS = frozenset(METHODS)
+_KEPT_METHODS = dict.fromkeys(METHODS)
 _NO_PARAMS = {}  # a static route's params in Router.lookup's kept answers (read, never handed out)
 
 
@@ -296,8 +297,8 @@ def _to_bool(value: "Any") -> bool:
     raise ValueError(value)
 
 
-_DIGITS = frozenset("0123456789")
-_FLOAT_CHARS = frozenset("0123456789+-.eE")
+_DIGITS = "0123456789"
+_FLOAT_CHARS = "0123456789+-.eE"
 
 
 def _to_int(value: "Any") -> int:
@@ -314,7 +315,7 @@ def _to_int(value: "Any") -> int:
     text = str(value)
     # Why: int() also takes "1_0", " 1", Arabic-Indic and fullwidth digits: ASCII digits and a sign only.
     digits = text[1:] if text[:1] in ("-", "+") else text
-    if not digits or not _DIGITS.issuperset(digits):
+    if not digits or digits.strip(_DIGITS):
         raise ValueError(value)
     return int(text)
 
@@ -325,7 +326,7 @@ def _to_float(value: "Any") -> float:
     if not isinstance(value, (int, float)):
         value = str(value)
         # Why: as for int: float() takes "1_0", spaces and non-ASCII digits; "inf"/"nan" fail here too.
-        if not value or not _FLOAT_CHARS.issuperset(value):
+        if not value or value.strip(_FLOAT_CHARS):
             raise ValueError(value)
     result = float(value)
     if result != result or result in (float("inf"), float("-inf")):

@@ -97,10 +97,11 @@ def test_the_cold_modules_import_modules_not_names():
 def test_the_cold_modules_compile_none_of_their_rare_code():
     """Each code object of a module in the code cache is unmarshalled at every cold start (~11k instructions), run
     or not: the Pattern and Extractor classes routes.py makes on first use, Context's rare members and entry's
-    undecodable-event path live in context_extra.py / kinds.py, and these modules use loops, not comprehensions
-    (code objects of their own)."""
+    undecodable-event path live in context_extra.py / kinds.py, decorators' injection-error helpers are folded into
+    _injection_error, and these modules use loops, not comprehensions (code objects of their own)."""
     rare = {
         "routes": {"__getattr__.<locals>.Pattern", "__getattr__.<locals>.Extractor", "_pick"},
+        "decorators": {"_label", "_dedupe"},
         "context": {"Context.environ", "Context.__repr__", "Context._has_body", "_load_payload"},
         "entry": {"_undecoded"},
     }
@@ -438,3 +439,27 @@ def test_a_route_reads_its_arguments_without_the_extractor_class():
                 " r.Extractor('q', k.Get(), None).where, 'Extractor' in vars(r)]))")
     assert got == ['{"id":7,"q":"w"}', False, [["id", "partial", "id", "path parameter 'id'"],
                                                 ["q", "partial", "q", "query parameter 'q'"]], "query parameter 'q'", True]
+
+
+def test_a_cold_get_keeps_no_set_tables():
+    """The garbage collector traverses every set at each collection (a frozenset of 77 characters is a 512-slot
+    table), and never a string, a tuple of strings or a dict of atomic values: the cold modules' lookup tables are
+    those (cold v2 GET -0.26M instructions); only a set that is filled later and one holding types stay sets."""
+    probe = ("print(_j.dumps(sorted(f'{m}.{n}' for m, mod in list(sys.modules.items()) if m.startswith('koatty_lite')"
+             " for n, v in vars(mod).items() if isinstance(v, (set, frozenset)))))")
+    assert _cold(probe) == ["koatty_lite.routes._PLAIN", "koatty_lite.serverless._SELF_KEYS"]
+
+
+def test_the_character_checks_read_as_the_sets_did():
+    """``not s.strip(chars)`` is "every character of s is one of chars", as ``frozenset(chars).issuperset(s)`` was."""
+    from koatty_lite import context, routes, serverless
+
+    assert context._is_token("X-Powered-By") and not context._is_token("a b") and not context._is_token("")
+    assert not context._is_token("é") and not context._is_token("a:b")
+    for chars in (context._TOKEN_CHARS, context._REQUEST_ID_CHARS, serverless._TCHARS, routes._DIGITS):
+        for s in ("", "abc", "a.b-c", "12", "a b", "x\u00e9", "--", "9_9"):
+            assert (not s.strip(chars)) == frozenset(chars).issuperset(s), (chars, s)
+    assert routes._to_int("42") == 42 and routes._to_int("-7") == -7 and routes._to_float("1.5e3") == 1500.0
+    for bad in ("1_0", " 1", "٣", "+", "1.0.0x"):
+        with pytest.raises(ValueError):
+            routes._to_int(bad)
