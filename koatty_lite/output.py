@@ -140,7 +140,8 @@ except (ImportError, TypeError):  # an interpreter without the C accelerator: th
                                   default=_json_default).iterencode
 
 
-_NO_BODY = dict.fromkeys((204, 304, *range(100, 200)))  # PERF: a dict of ints, never traversed by the gc  # statuses that carry no body (nor its headers)
+# The statuses that carry no body (nor its headers). PERF: a dict of ints, not a set: the gc never traverses it
+_NO_BODY = dict.fromkeys((204, 304, *range(100, 200)))
 
 
 def _utf8(text: str) -> bytes:
